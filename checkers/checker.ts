@@ -1,0 +1,58 @@
+/**
+ * What every checker is: a function from a history (plus context) to a verdict.
+ * Verdicts compose as in Jepsen: false beats 'unknown' beats true.
+ */
+import type { History } from '../harness/history.js';
+
+export type Validity = true | false | 'unknown';
+
+export interface CheckResult {
+  valid: Validity;
+  /** Anything the report or the user needs to see: counterexamples, counts, messages. */
+  [detail: string]: unknown;
+}
+
+export interface CheckContext {
+  /** The run directory, when checking a stored run (node logs, decided logs live under it). */
+  runDir?: string;
+  /** Decided logs per node (slot -> command digest), for the agreement checker. */
+  decidedLogs?: Record<string, DecidedEntry[]>;
+  /** Give up with 'unknown' after this long. */
+  timeoutMs?: number;
+}
+
+export interface DecidedEntry {
+  slot: number;
+  /** A stable digest of the decided value (a batch of commands or a no-op). */
+  digest: string;
+  /** The decided value itself: the batch of commands, or null for a no-op. */
+  command: unknown;
+}
+
+export interface Checker {
+  name: string;
+  check(history: History, ctx: CheckContext): Promise<CheckResult> | CheckResult;
+}
+
+export function mergeValidity(a: Validity, b: Validity): Validity {
+  if (a === false || b === false) return false;
+  if (a === 'unknown' || b === 'unknown') return 'unknown';
+  return true;
+}
+
+/** Runs every checker; the composite is valid only if all are. A throwing checker is 'unknown'. */
+export async function checkAll(checkers: Checker[], history: History, ctx: CheckContext): Promise<{ valid: Validity; results: Record<string, CheckResult> }> {
+  const results: Record<string, CheckResult> = {};
+  let valid: Validity = true;
+  for (const checker of checkers) {
+    let result: CheckResult;
+    try {
+      result = await checker.check(history, ctx);
+    } catch (err) {
+      result = { valid: 'unknown', error: `checker crashed: ${(err as Error).stack ?? String(err)}` };
+    }
+    results[checker.name] = result;
+    valid = mergeValidity(valid, result.valid);
+  }
+  return { valid, results };
+}

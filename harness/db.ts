@@ -1,0 +1,30 @@
+/**
+ * Db: how to run one node of the system under test. The built-in Db is our Multi-Paxos KV
+ * (paxos/db.ts); a user plugs in another system the same way.
+ */
+import type { NodeName } from './runtime/runtime.js';
+
+export interface NodeAddresses {
+  name: NodeName;
+  /** host:port the node listens on for peers. */
+  listen: string;
+  /** host:port the node serves its client API on. */
+  client: string;
+  /** Where this node must send to each peer (in the local runtime: the fault proxy's port). */
+  peers: Record<NodeName, string>;
+  dataDir: string;
+}
+
+export interface Db {
+  name: string;
+  /** The command that runs one node. `cmd` is run with `args` from the repo root. */
+  command(node: NodeAddresses, extraArgs: string[]): { cmd: string; args: string[]; env?: Record<string, string> };
+  /** Resolves when the node answers on its client API. */
+  ready(clientUrl: string, signal: AbortSignal): Promise<void>;
+  /** Which node leads, as that node sees it (null when unknown). */
+  leader?(clientUrl: string): Promise<NodeName | null>;
+  /** Files in the data dir worth collecting (node log, event log, decided log dump). */
+  logFiles: string[];
+  /** Fetches the node's decided log for the agreement checker. */
+  decidedLog?(clientUrl: string): Promise<Array<{ slot: number; digest: string; command: unknown }>>;
+}

@@ -1,0 +1,70 @@
+/**
+ * The contract between the pure Paxos core and whatever drives it (the real node shell,
+ * the deterministic simulator, the model checker). The core is
+ *
+ *   step(config, state, event) -> { state, effects }
+ *
+ * with no I/O, no clocks, no randomness of its own: all of that arrives in events.
+ * Drivers must honour the effect ordering rule below.
+ */
+
+export type NodeId = string;
+export type Key = string;
+/** Values are JSON (numbers in our workloads). `null` means "absent". */
+export type Value = null | boolean | number | string | Value[] | { [k: string]: Value };
+
+export type TxnOp = ['r', Key, null] | ['w', Key, Value];
+
+export type Command =
+  | { op: 'read'; key: Key }
+  | { op: 'write'; key: Key; value: Value }
+  | { op: 'cas'; key: Key; from: Value; to: Value }
+  | { op: 'txn'; ops: TxnOp[] };
+
+/**
+ * The answer to a client.
+ * - ok: applied (reads and txns carry what they read).
+ * - fail: DEFINITELY not applied (cas mismatch, no leader known so nothing was proposed).
+ * - unknown: may or may not have been applied (proposed, then lost leadership, ...).
+ */
+export type Result =
+  | { type: 'ok'; value?: Value; ops?: TxnOp[] }
+  | { type: 'fail'; error: 'cas-mismatch' | 'not-leader' | string; value?: Value; leader?: NodeId | null }
+  | { type: 'unknown'; error: string };
+
+export type BugName = 'stale-read' | 'no-adopt' | 'volatile-acceptor' | 'early-ack' | 'lease-skew';
+export const BUGS: readonly BugName[] = ['stale-read', 'no-adopt', 'volatile-acceptor', 'early-ack', 'lease-skew'];
+
+export interface Config {
+  self: NodeId;
+  /** Every node of the cluster, self included, in a fixed order (index = tie-breaker). */
+  nodes: NodeId[];
+  bug: BugName | null;
+  heartbeatMs: number;
+  /** Base election timeout; the core adds randomized back-off from the event's `rand`. */
+  electionTimeoutMs: number;
+  /** Most client commands batched into one slot. */
+  maxBatch: number;
+}
+
+/**
+ * Events. `rand` is a uniform number in [0, 1) supplied by the driver (its seeded PRNG in the
+ * simulator). `wallMs` is the node's wall clock (only the lease-skew bug may trust it).
+ */
+export type Event<Msg = unknown> =
+  | { type: 'client'; id: number; command: Command; wallMs: number }
+  | { type: 'message'; from: NodeId; msg: Msg; wallMs: number }
+  | { type: 'timer'; name: string; rand: number; wallMs: number };
+
+/**
+ * Effects, executed by the driver IN ORDER with this rule: every `persist` of a step is durable
+ * (fsynced) before any `send` or `reply` of the same step leaves the node. A driver may batch
+ * the persists of several steps into one fsync (group commit) as long as it holds back their
+ * sends and replies until then.
+ */
+export type Effect<Msg = unknown, Rec = unknown> =
+  | { type: 'persist'; record: Rec }
+  | { type: 'send'; to: NodeId; msg: Msg }
+  | { type: 'setTimer'; name: string; ms: number }
+  | { type: 'cancelTimer'; name: string }
+  | { type: 'reply'; id: number; result: Result };
