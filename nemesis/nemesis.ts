@@ -1,0 +1,26 @@
+/**
+ * Nemesis: a schedule of faults. Each fault kind (partition, kill, pause, clock, packet) is
+ * written once against the Runtime interface; `--nemesis a,b` composes them by name.
+ * Every fault start and stop is recorded in the history as a `nemesis` info op.
+ */
+import type { Rng } from '../harness/rng.js';
+import type { NodeName, Runtime } from '../harness/runtime/runtime.js';
+
+export interface NemesisContext {
+  runtime: Runtime;
+  nodes: NodeName[];
+  rng: Rng;
+  /** Appends `{process: 'nemesis', type: 'info', f, value}` to the history. */
+  record(f: string, value: unknown): void;
+  /** Asks the Db which node leads (for the `leader` partition shape); null when unknown. */
+  leader(): Promise<NodeName | null>;
+}
+
+export interface Nemesis {
+  /** e.g. 'partition' */
+  name: string;
+  /** Injects one fault (and records `start-<name>`). */
+  start(ctx: NemesisContext): Promise<void>;
+  /** Undoes every fault of this kind that is in force (and records `stop-<name>`). No-op when none. */
+  stop(ctx: NemesisContext): Promise<void>;
+}
