@@ -13,7 +13,12 @@ export type Key = string;
 /** Values are JSON (numbers in our workloads). `null` means "absent". */
 export type Value = null | boolean | number | string | Value[] | { [k: string]: Value };
 
-export type TxnOp = ['r', Key, null] | ['w', Key, Value];
+/**
+ * Transaction micro-ops, applied atomically in one log entry: read, write, and check ('c': the
+ * whole txn aborts with no effect unless the key currently holds the value; this is what makes an
+ * optimistic bank transfer atomic). An aborted txn answers fail 'txn-aborted' with what it read.
+ */
+export type TxnOp = ['r', Key, Value] | ['w', Key, Value] | ['c', Key, Value];
 
 export type Command =
   | { op: 'read'; key: Key }
@@ -29,7 +34,7 @@ export type Command =
  */
 export type Result =
   | { type: 'ok'; value?: Value; ops?: TxnOp[] }
-  | { type: 'fail'; error: 'cas-mismatch' | 'not-leader' | string; value?: Value; leader?: NodeId | null }
+  | { type: 'fail'; error: 'cas-mismatch' | 'txn-aborted' | 'not-leader' | string; value?: Value; leader?: NodeId | null }
   | { type: 'unknown'; error: string };
 
 export type BugName = 'stale-read' | 'no-adopt' | 'volatile-acceptor' | 'early-ack' | 'lease-skew';
