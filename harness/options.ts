@@ -1,0 +1,212 @@
+/**
+ * The options of `jepsen-ts test` (yargs definitions) and their validation into a plain
+ * `TestConfig`. Every bad input becomes a UsageError (one line, exit 254) BEFORE anything is
+ * started: no node, no proxy, no run directory.
+ */
+import { randomInt } from 'node:crypto';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import type { Options } from 'yargs';
+import { UsageError } from './runtime/runtime.js';
+import { BUGS, type BugName } from '../paxos/core/types.js';
+
+export const WORKLOADS = ['register', 'kv', 'set', 'bank'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+export const NEMESES = ['partition', 'kill', 'pause', 'clock', 'packet'] as const;
+export type NemesisName = (typeof NEMESES)[number];
+
+export const PARTITIONS = ['one', 'majority', 'majorities-ring', 'bridge', 'leader'] as const;
+export type PartitionShape = (typeof PARTITIONS)[number];
+
+export const RUNTIMES = ['local', 'docker'] as const;
+export type RuntimeName = (typeof RUNTIMES)[number];
+
+/** Everything one test run needs, as plain data (stored verbatim in test.json). */
+export interface TestConfig {
+  name: string;
+  workload: WorkloadName;
+  /** Fault kinds, composed; empty = no nemesis. */
+  nemesis: NemesisName[];
+  nemesisIntervalMs: number;
+  /** Partition shapes the partition nemesis picks among. */
+  partition: PartitionShape[];
+  nodes: string[];
+  concurrency: number;
+  timeLimitMs: number;
+  /** Total client ops per second across all threads. */
+  rate: number;
+  seed: number;
+  runtime: RuntimeName;
+  testCount: number;
+  bug: BugName | null;
+  leaveDbRunning: boolean;
+  /** Absolute path of the results store. */
+  resultsDir: string;
+  recoveryTimeMs: number;
+  /** A client op that takes longer completes as info (or fail for reads). */
+  opTimeoutMs: number;
+}
+
+/** yargs definitions shared by `test` and `test-all` (which widens a few to comma lists). */
+export const testOptions = {
+  workload: { type: 'string', default: 'register', describe: `workload: ${WORKLOADS.join('|')}` },
+  nemesis: { type: 'string', default: 'none', describe: `faults, comma list: none|${NEMESES.join('|')}|all` },
+  'nemesis-interval': { type: 'number', default: 5, describe: 'seconds between fault start and stop (and between faults)' },
+  partition: { type: 'string', describe: `partition shapes, comma list: ${PARTITIONS.join('|')} (default: random among all)` },
+  nodes: { type: 'string', default: '5', describe: 'node count, or comma-separated node names' },
+  concurrency: { type: 'number', default: 10, describe: 'client threads (each has one outstanding op)' },
+  'time-limit': { type: 'number', default: 60, describe: 'seconds of the main phase (clients + nemesis)' },
+  rate: { type: 'number', default: 50, describe: 'total client ops per second' },
+  seed: { type: 'number', describe: 'PRNG seed (default: random, printed and stored in test.json)' },
+  runtime: { type: 'string', default: 'local', describe: 'where nodes run: local|docker' },
+  'test-count': { type: 'number', default: 1, describe: 'run N tests with seeds seed, seed+1, ...; exit code = worst' },
+  bug: { type: 'string', describe: `planted Paxos bug passed to every node: ${BUGS.join('|')}` },
+  'leave-db-running': { type: 'boolean', default: false, describe: 'keep the nodes running after the test (stop them with Ctrl-C)' },
+  results: { type: 'string', default: 'results', describe: 'directory of the results store' },
+  'recovery-time': { type: 'number', default: 5, describe: 'seconds of reads after every fault is healed' },
+  'op-timeout': { type: 'number', default: 2, describe: 'seconds before a client op counts as indeterminate' },
+  name: { type: 'string', describe: 'test name (default: <workload>-<nemesis>)' },
+} satisfies Record<string, Options>;
+
+/** Raw parsed argv of `test` (kebab keys as yargs gives them). */
+export type TestArgv = Record<string, unknown>;
+
+export function toTestConfig(argv: TestArgv): TestConfig {
+  const workload = oneOf('--workload', str(argv.workload, '--workload'), WORKLOADS);
+  const nemesis = nemesisList(str(argv.nemesis, '--nemesis'));
+  const partition = argv.partition === undefined ? [...PARTITIONS] : list(str(argv.partition, '--partition'), '--partition').map((p) => oneOf('--partition', p, PARTITIONS));
+  const runtime = oneOf('--runtime', str(argv.runtime, '--runtime'), RUNTIMES);
+  const bug = argv.bug === undefined ? null : oneOf('--bug', str(argv.bug, '--bug'), BUGS);
+  const seed = argv.seed === undefined ? randomInt(0, 2 ** 31) : int(argv.seed, '--seed', 0);
+  const name = argv.name === undefined ? `${workload}-${nemesis.length ? nemesis.join('+') : 'none'}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/.test(name)) throw new UsageError(`--name must be letters, digits, '.', '_', '+', '-' (got ${JSON.stringify(name)})`);
+  const config: TestConfig = {
+    name,
+    workload,
+    nemesis,
+    nemesisIntervalMs: seconds(argv['nemesis-interval'], '--nemesis-interval'),
+    partition,
+    nodes: nodeNames(argv.nodes),
+    concurrency: int(argv.concurrency, '--concurrency', 1),
+    timeLimitMs: seconds(argv['time-limit'], '--time-limit'),
+    rate: positive(argv.rate, '--rate'),
+    seed,
+    runtime,
+    testCount: int(argv['test-count'], '--test-count', 1),
+    bug,
+    leaveDbRunning: argv['leave-db-running'] === true,
+    resultsDir: resolve(str(argv.results, '--results')),
+    recoveryTimeMs: seconds(argv['recovery-time'], '--recovery-time', true),
+    opTimeoutMs: seconds(argv['op-timeout'], '--op-timeout'),
+  };
+  return config;
+}
+
+/** Creates the results dir and proves it writable, so a bad --results fails before any node starts. */
+export function ensureWritableResults(dir: string): void {
+  const probe = join(dir, `.write-probe-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (err) {
+    throw new UsageError(`--results ${dir} is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** The `jepsen-ts test ...` line that replays this run. */
+export function replayCommand(c: TestConfig): string {
+  const parts = [
+    'jepsen-ts test',
+    `--workload ${c.workload}`,
+    `--nemesis ${c.nemesis.length ? c.nemesis.join(',') : 'none'}`,
+    `--nemesis-interval ${c.nemesisIntervalMs / 1000}`,
+    `--partition ${c.partition.join(',')}`,
+    `--nodes ${c.nodes.join(',')}`,
+    `--concurrency ${c.concurrency}`,
+    `--time-limit ${c.timeLimitMs / 1000}`,
+    `--rate ${c.rate}`,
+    `--seed ${c.seed}`,
+    `--runtime ${c.runtime}`,
+    `--recovery-time ${c.recoveryTimeMs / 1000}`,
+    `--op-timeout ${c.opTimeoutMs / 1000}`,
+    `--name ${c.name}`,
+    `--results ${c.resultsDir}`,
+  ];
+  if (c.bug) parts.push(`--bug ${c.bug}`);
+  return parts.join(' ');
+}
+
+function nemesisList(spec: string): NemesisName[] {
+  const names = list(spec, '--nemesis');
+  if (names.includes('none')) {
+    if (names.length > 1) throw new UsageError(`--nemesis: 'none' cannot be combined with other faults`);
+    return [];
+  }
+  if (names.includes('all')) return [...NEMESES];
+  const out: NemesisName[] = [];
+  for (const n of names) {
+    const name = oneOf('--nemesis', n, NEMESES);
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+function nodeNames(raw: unknown): string[] {
+  const text = String(raw ?? '').trim();
+  if (/^-?\d+$/.test(text)) {
+    const n = Number(text);
+    if (n < 1 || n > 99) throw new UsageError(`--nodes must be between 1 and 99 (got ${text})`);
+    return Array.from({ length: n }, (_, i) => `n${i + 1}`);
+  }
+  const names = list(text, '--nodes');
+  for (const n of names) {
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(n)) throw new UsageError(`--nodes: bad node name ${JSON.stringify(n)} (lowercase letters, digits, '-')`);
+  }
+  if (new Set(names).size !== names.length) throw new UsageError(`--nodes: duplicate node names in ${text}`);
+  return names;
+}
+
+function list(text: string, flag: string): string[] {
+  const items = text.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new UsageError(`${flag}: empty item in ${JSON.stringify(text)}`);
+  return items;
+}
+
+function str(v: unknown, flag: string): string {
+  if (Array.isArray(v)) throw new UsageError(`${flag} given more than once`);
+  if (typeof v !== 'string' && typeof v !== 'number') throw new UsageError(`${flag} needs a value`);
+  return String(v);
+}
+
+function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`unknown ${flag.slice(2)} ${JSON.stringify(v)} (known: ${allowed.join(', ')})`);
+  return v as T;
+}
+
+function num(v: unknown, flag: string): number {
+  if (Array.isArray(v)) throw new UsageError(`${flag} given more than once`);
+  const n = typeof v === 'number' ? v : Number(v);
+  if (v === undefined || v === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+function int(v: unknown, flag: string, min: number): number {
+  const n = num(v, flag);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be an integer >= ${min} (got ${n})`);
+  return n;
+}
+
+function positive(v: unknown, flag: string): number {
+  const n = num(v, flag);
+  if (n <= 0) throw new UsageError(`${flag} must be > 0 (got ${n})`);
+  return n;
+}
+
+/** Seconds (fractions allowed) -> milliseconds; must be > 0 (or >= 0 when zeroOk). */
+function seconds(v: unknown, flag: string, zeroOk = false): number {
+  const n = num(v, flag);
+  if (zeroOk ? n < 0 : n <= 0) throw new UsageError(`${flag} must be ${zeroOk ? '>= 0' : '> 0'} seconds (got ${n})`);
+  return Math.round(n * 1000);
+}

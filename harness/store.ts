@@ -1,0 +1,125 @@
+/**
+ * The store of runs (DESIGN.md "The store"):
+ *   <results>/<test-name>/<start time, ISO basic>/ test.json history.jsonl results.json nodes/<n>/
+ *   <results>/latest -> the newest run (a relative symlink, swapped atomically).
+ * JSON files are written to a temp name and renamed, so a reader never sees half a file.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestConfig } from './options.js';
+import { replayCommand } from './options.js';
+import { UsageError } from './runtime/runtime.js';
+
+/** The repo (package) root: dist/harness/store.js and harness/store.ts both sit two levels down. */
+export const PACKAGE_ROOT = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
+
+export const FILES = {
+  test: 'test.json',
+  history: 'history.jsonl',
+  results: 'results.json',
+  nodes: 'nodes',
+  decidedLog: 'decided-log.json',
+} as const;
+
+/** 2026-11-26T12:11:31.123Z -> 20261126T121131.123Z */
+export function isoBasic(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '');
+}
+
+/** Creates a fresh run directory (never reuses one: a suffix is added on a same-millisecond clash). */
+export function createRunDir(resultsDir: string, testName: string, start: Date): string {
+  const base = join(resultsDir, testName, isoBasic(start));
+  mkdirSync(dirname(base), { recursive: true });
+  for (let i = 0; ; i++) {
+    const dir = i === 0 ? base : `${base}-${i}`;
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/** Points <results>/latest at runDir (relative link; replaced atomically by rename). */
+export function updateLatest(resultsDir: string, runDir: string): void {
+  const link = join(resultsDir, 'latest');
+  const tmp = `${link}.tmp-${process.pid}`;
+  symlinkSync(relative(resultsDir, runDir), tmp);
+  renameSync(tmp, link);
+}
+
+export function writeJson(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+export function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/** The git commit of the checkout the harness runs from, when there is one. */
+export function gitCommit(): { commit: string; dirty: boolean } | null {
+  try {
+    const opts = { cwd: PACKAGE_ROOT, encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'], timeout: 5000 };
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], opts).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], opts).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return null;
+  }
+}
+
+export interface TestRecord {
+  name: string;
+  config: TestConfig;
+  seed: number;
+  startedAt: string;
+  /** The command line that replays this run (same seed, same options). */
+  command: string;
+  argv: string[];
+  git: { commit: string; dirty: boolean } | null;
+  versions: { node: string; jepsenTs: string };
+}
+
+export function testRecord(config: TestConfig, start: Date): TestRecord {
+  const pkg = readJson<{ version: string }>(join(PACKAGE_ROOT, 'package.json'));
+  return {
+    name: config.name,
+    config,
+    seed: config.seed,
+    startedAt: start.toISOString(),
+    command: replayCommand(config),
+    argv: process.argv.slice(2),
+    git: gitCommit(),
+    versions: { node: process.version, jepsenTs: pkg.version },
+  };
+}
+
+/** Decided logs saved by the run (nodes/<n>/decided-log.json), for the agreement checker. */
+export function readDecidedLogs(runDir: string): Record<string, Array<{ slot: number; digest: string; command: unknown }>> {
+  const nodesDir = join(runDir, FILES.nodes);
+  const out: Record<string, Array<{ slot: number; digest: string; command: unknown }>> = {};
+  if (!existsSync(nodesDir)) return out;
+  for (const name of readdirSync(nodesDir).sort()) {
+    const file = join(nodesDir, name, FILES.decidedLog);
+    if (statSync(join(nodesDir, name)).isDirectory() && existsSync(file)) out[name] = readJson(file);
+  }
+  return out;
+}
+
+/** Resolves a user-given run dir (also `results/latest`) and checks it looks like a run. */
+export function resolveRunDir(path: string): string {
+  const dir = resolve(path);
+  if (!existsSync(join(dir, FILES.test)) || !existsSync(join(dir, FILES.history))) {
+    throw new UsageError(`${path} is not a run directory (needs ${FILES.test} and ${FILES.history})`);
+  }
+  return dir;
+}

@@ -1,0 +1,78 @@
+/**
+ * The register and kv workloads: reads, writes and compare-and-set on small integers.
+ *   register: ONE key, checked as a single cas-register (the hardest case for a checker and the
+ *             clearest for a stale read: every op touches the same state).
+ *   kv:       many keys, checked per key (P-compositionality keeps each sub-history small).
+ * Op shapes (Knossos'): read value null -> ok value V|null; write value V; cas value [from, to].
+ */
+import type { Checker } from '../checkers/checker.js';
+import type { Completion } from '../harness/client.js';
+import type { Op } from '../harness/history.js';
+import type { Rng } from '../harness/rng.js';
+import { HttpClient, notOk, type NodeHttp } from './http.js';
+import type { OpSpec, Workload, WorkloadOptions } from './workload.js';
+
+export class KvClient extends HttpClient {
+  protected isRead(op: Op): boolean {
+    return op.f === 'read';
+  }
+
+  protected async run(op: Op, http: NodeHttp): Promise<Completion> {
+    if (op.key === undefined) throw new Error(`kv client: op ${op.f} without a key`);
+    const path = `/kv/${encodeURIComponent(op.key)}`;
+    switch (op.f) {
+      case 'read': {
+        const out = await http.call('GET', path);
+        if (out.kind !== 'ok') return notOk(out);
+        if (!out.body || !('value' in out.body)) return { type: 'fail', error: 'malformed-read-response' };
+        return { type: 'ok', value: out.body.value };
+      }
+      case 'write': {
+        const out = await http.call('PUT', path, { value: op.value });
+        return out.kind === 'ok' ? { type: 'ok' } : notOk(out);
+      }
+      case 'cas': {
+        const [from, to] = op.value as [number, number];
+        const out = await http.call('POST', `${path}/cas`, { from, to });
+        return out.kind === 'ok' ? { type: 'ok' } : notOk(out);
+      }
+      default:
+        throw new Error(`kv client: unknown op ${op.f}`);
+    }
+  }
+}
+
+interface KvShape {
+  name: 'register' | 'kv';
+  keys: string[];
+  /** Values are drawn from 0..maxValue. */
+  maxValue: number;
+  checkers: () => Checker[];
+}
+
+function kvWorkload(shape: KvShape, opts: WorkloadOptions): Workload {
+  const read = (rng: Rng): OpSpec => ({ f: 'read', key: rng.pick(shape.keys), value: null });
+  return {
+    name: shape.name,
+    client: () => new KvClient(opts.opTimeoutMs),
+    nextOp(rng) {
+      const key = rng.pick(shape.keys);
+      const roll = rng.float();
+      if (roll < 0.5) return { f: 'read', key, value: null };
+      if (roll < 0.75) return { f: 'write', key, value: rng.int(0, shape.maxValue) };
+      return { f: 'cas', key, value: [rng.int(0, shape.maxValue), rng.int(0, shape.maxValue)] };
+    },
+    recoveryOp: read,
+    finalOps: () => [],
+    checkers: shape.checkers,
+  };
+}
+
+export function registerWorkload(opts: WorkloadOptions, checkers: () => Checker[]): Workload {
+  // Ten values: a lost or stale write is rarely explained away by another write of the same value.
+  return kvWorkload({ name: 'register', keys: ['r'], maxValue: 9, checkers }, opts);
+}
+
+export function kvWorkloadOf(opts: WorkloadOptions, checkers: () => Checker[]): Workload {
+  return kvWorkload({ name: 'kv', keys: Array.from({ length: 8 }, (_, i) => `k${i}`), maxValue: 9, checkers }, opts);
+}

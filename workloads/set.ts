@@ -1,0 +1,68 @@
+/**
+ * The set workload: unique adds, then reads of the whole set.
+ *
+ * An add of element n is a plain write of key `set-<n>` (value n); a read is ONE txn of 'r' ops
+ * over every key `set-0..set-<N-1>` ever attempted, answered atomically, so a read is a
+ * linearizable snapshot of the set. Why distinct keys rather than cas onto one list: concurrent
+ * cas-appends contend on a single key, so most adds would fail with cas-mismatch and the test
+ * would exercise little; independent writes never conflict, every add is a real replicated
+ * write, and a lost acknowledged add shows up as a missing key in the final read.
+ * Op shapes: add value n; read value null -> ok value [sorted elements].
+ */
+import type { Checker } from '../checkers/checker.js';
+import type { Completion } from '../harness/client.js';
+import type { Op } from '../harness/history.js';
+import { HttpClient, notOk, type NodeHttp } from './http.js';
+import type { Workload, WorkloadOptions } from './workload.js';
+
+const keyOf = (n: number) => `set-${n}`;
+
+export class SetClient extends HttpClient {
+  /** `attempted()` = how many elements were handed out so far (shared by all threads). */
+  constructor(
+    timeoutMs: number,
+    private readonly attempted: () => number,
+  ) {
+    super(timeoutMs);
+  }
+
+  protected isRead(op: Op): boolean {
+    return op.f === 'read';
+  }
+
+  protected async run(op: Op, http: NodeHttp): Promise<Completion> {
+    if (op.f === 'add') {
+      const n = op.value as number;
+      const out = await http.call('PUT', `/kv/${keyOf(n)}`, { value: n });
+      return out.kind === 'ok' ? { type: 'ok' } : notOk(out);
+    }
+    if (op.f === 'read') {
+      const n = this.attempted();
+      if (n === 0) return { type: 'ok', value: [] };
+      const ops = Array.from({ length: n }, (_, i) => ['r', keyOf(i), null]);
+      const out = await http.call('POST', '/txn', { ops });
+      if (out.kind !== 'ok') return notOk(out);
+      const got = out.body?.ops as Array<[string, string, unknown]> | undefined;
+      if (!Array.isArray(got) || got.length !== n) return { type: 'fail', error: 'malformed-txn-response' };
+      const present = got.filter(([, , v]) => v !== null && v !== undefined).map(([, , v]) => v as number);
+      return { type: 'ok', value: present.sort((a, b) => a - b) };
+    }
+    throw new Error(`set client: unknown op ${op.f}`);
+  }
+}
+
+export function setWorkload(opts: WorkloadOptions, checkers: () => Checker[]): Workload {
+  let next = 0;
+  return {
+    name: 'set',
+    client: () => new SetClient(opts.opTimeoutMs, () => next),
+    nextOp(rng) {
+      // Mostly adds; a few reads during the run show adds becoming visible.
+      if (next > 0 && rng.chance(0.1)) return { f: 'read', value: null };
+      return { f: 'add', value: next++ };
+    },
+    recoveryOp: () => ({ f: 'read', value: null }),
+    finalOps: () => [{ f: 'read', value: null }],
+    checkers,
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * What a workload is: the ops clients run (drawn from the seeded Rng), the HTTP client that
+ * runs them against one node, and the checkers that judge the resulting history.
+ * One instance per test run; its generator state (e.g. the set's next element) is shared by
+ * every thread of that run.
+ */
+import type { Checker } from '../checkers/checker.js';
+import type { Client } from '../harness/client.js';
+import type { Rng } from '../harness/rng.js';
+
+/** An op before the history stamps it (index, time, process, type). */
+export interface OpSpec {
+  f: string;
+  key?: string;
+  value?: unknown;
+}
+
+export interface WorkloadOptions {
+  /** A client op slower than this is indeterminate. */
+  opTimeoutMs: number;
+}
+
+export interface Workload {
+  name: string;
+  /** A fresh client (one per thread). */
+  client(): Client;
+  /** The next op of the main phase. */
+  nextOp(rng: Rng): OpSpec;
+  /** The next op of the recovery phase (reads only: faults are healed, we look at what survived). */
+  recoveryOp(rng: Rng): OpSpec;
+  /**
+   * Reads done once each at the very end (retried until one completes ok), e.g. the set's
+   * final read of every element; empty when the recovery reads suffice.
+   */
+  finalOps(): OpSpec[];
+  /** Puts the initial state in place before the main phase (e.g. bank balances); idempotent. */
+  setup?(client: Client, signal: AbortSignal): Promise<void>;
+  /** The checkers that judge this workload's history. */
+  checkers(): Checker[];
+}
