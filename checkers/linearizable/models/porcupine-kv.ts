@@ -1,0 +1,80 @@
+/**
+ * Porcupine's kv model (its `kv` test histories): string values, get / put / append, partitioned
+ * by key, so the per-partition state is one string (initially "").
+ *
+ * Our history adapter: f = get | put | append with `key`; put/append's value is the string
+ * written; get's ok value is the string read. A crashed get accepts anything; a crashed put or
+ * append may take effect.
+ */
+import type { Model } from '../types.js';
+import type { ModelSpec } from './spec.js';
+import { describeValue, historyError } from './util.js';
+
+export interface PorcupineKvInput {
+  op: 'get' | 'put' | 'append';
+  key: string;
+  /** put / append: the value written; get: unused (""). */
+  value: string;
+}
+
+export interface PorcupineKvOutput {
+  /** get: the value read. */
+  value: string;
+  /** The outcome was never observed: accept in any state. */
+  unknown?: boolean;
+}
+
+const REJECT = [false, ''] as const;
+
+export const porcupineKvModel: Model<string, PorcupineKvInput, PorcupineKvOutput> = {
+  name: 'porcupine-kv',
+  init: () => '',
+  step(state, input, output) {
+    switch (input.op) {
+      case 'get':
+        return output.unknown || output.value === state ? [true, state] : REJECT;
+      case 'put':
+        return [true, input.value];
+      case 'append':
+        return [true, state + input.value];
+    }
+  },
+  hash: (s) => s,
+  partitionKey: (input) => input.key,
+  describeOperation(input, output) {
+    switch (input.op) {
+      case 'get':
+        return `get(${JSON.stringify(input.key)}) -> ${output.unknown ? '?' : JSON.stringify(output.value)}`;
+      case 'put':
+        return `put(${JSON.stringify(input.key)}, ${JSON.stringify(input.value)})`;
+      case 'append':
+        return `append(${JSON.stringify(input.key)}, ${JSON.stringify(input.value)})`;
+    }
+  },
+  describeState: (s) => JSON.stringify(s),
+  sizeOf: (s) => 32 + 2 * s.length,
+};
+
+export const porcupineKvSpec: ModelSpec<string, PorcupineKvInput, PorcupineKvOutput> = {
+  name: 'porcupine-kv',
+  description:
+    "Porcupine's kv model: string values per key, initially \"\", partitioned by key. Ops: f=get (ok value: the string read), f=put and f=append (value: a string); every op has a string `key`.",
+  create: () => porcupineKvModel,
+  fromHistory(invoke, completion) {
+    if (typeof invoke.key !== 'string') throw historyError(invoke, `needs a string key, got ${describeValue(invoke.key)}`);
+    const key = invoke.key;
+    switch (invoke.f) {
+      case 'get': {
+        if (completion === undefined) return { input: { op: 'get', key, value: '' }, output: { value: '', unknown: true } };
+        if (typeof completion.value !== 'string') throw historyError(completion, `a get must read a string, got ${describeValue(completion.value)}`);
+        return { input: { op: 'get', key, value: '' }, output: { value: completion.value } };
+      }
+      case 'put':
+      case 'append':
+        if (typeof invoke.value !== 'string') throw historyError(invoke, `the value of ${invoke.f} must be a string, got ${describeValue(invoke.value)}`);
+        return { input: { op: invoke.f, key, value: invoke.value }, output: { value: '', unknown: completion === undefined } };
+      default:
+        throw historyError(invoke, `f "${invoke.f}" is not an operation of the porcupine-kv model (get, put, append)`);
+    }
+  },
+};

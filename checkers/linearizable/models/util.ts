@@ -1,0 +1,33 @@
+/**
+ * Small helpers shared by the models' history adapters: error messages that name the op, and
+ * canonical keys for plain-data values.
+ */
+import type { Op } from '../../../harness/history.js';
+
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+export function historyError(op: Op, what: string): Error {
+  return new Error(`history op ${op.index} (process ${String(op.process)}, ${op.type} ${op.f}): ${what}`);
+}
+
+export function expectCasPair(op: Op): [unknown, unknown] {
+  const v = op.value;
+  if (!Array.isArray(v) || v.length !== 2) throw historyError(op, `a cas value must be [from, to], got ${describeValue(v)}`);
+  return [v[0], v[1]];
+}
+
+/**
+ * A canonical, injective string for plain JSON data: object keys sorted, so {a,b} and {b,a}
+ * give the same key. Used as a state hash.
+ */
+export function canonicalKey(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
+  if (Array.isArray(v)) return `[${v.map(canonicalKey).join(',')}]`;
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalKey(obj[k])}`).join(',')}}`;
+}
