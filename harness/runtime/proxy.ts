@@ -1,0 +1,343 @@
+/**
+ * The fault proxy of the local runtime: one TCP listener per directed link a->b. Node a's peer
+ * address for b is proxy(a->b), which forwards to b's real listener, so every byte between two
+ * nodes passes through here and the harness can drop, delay and stall it without root.
+ *
+ * Fault model (decided here, framing-agnostic: the proxy never parses the node protocol, so any
+ * Db works and no stream is ever corrupted):
+ *
+ * - partition(grudge): grudge[b] = nodes b drops traffic from (Jepsen's). Every byte flowing
+ *   from a to b is read and DISCARDED, on every connection, whichever side opened it. The
+ *   connections stall: they are not closed, and a FIN or RST from a never reaches b either. New
+ *   connections across a blocked pair are accepted from the dialling node but not dialled
+ *   onwards (as a SYN dropped by iptables, the dial just hangs).
+ * - Discarding bytes leaves a gap in the stream; forwarding again after it would corrupt any
+ *   framing. So the moment a pair is unblocked (heal, or a new grudge), every connection that
+ *   lost bytes is RESET on both sides, as a TCP timeout would after a partition long enough.
+ *   Connections that lost nothing continue untouched. A new connection then starts clean.
+ * - shape(from, to, {delayMs, jitterMs, lossPct}): bytes from -> to are delivered after delayMs
+ *   plus a uniform jitter in [-jitterMs, +jitterMs], never reordered within a connection (TCP).
+ *   Loss is modelled as TCP experiences it: a lost chunk is retransmitted after a retransmission
+ *   timeout (RTO, 200 ms minimum, doubling per consecutive loss of the same chunk, capped), so
+ *   loss shows up as latency with head-of-line blocking, never as a gap. A chunk lost more than
+ *   `maxRetransmits` times in a row times the connection out: it is reset (at the moment TCP
+ *   would give up). lossPct 100 therefore stalls the link and eventually resets it.
+ */
+import net from 'node:net';
+import { Rng } from '../rng.js';
+import type { Grudge, LinkShape, NodeName } from './runtime.js';
+
+export interface ProxyOptions {
+  /** Address the proxy listeners bind (loopback only). */
+  host?: string;
+  rng?: Rng;
+  /** TCP's minimum retransmission timeout (Linux: 200 ms). */
+  rtoMinMs?: number;
+  /** TCP's maximum retransmission timeout (Linux: 120 s). */
+  rtoMaxMs?: number;
+  /** Consecutive losses of one chunk before the connection times out (Linux tcp_retries2: 15). */
+  maxRetransmits?: number;
+}
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+const pairKey = (src: NodeName, dst: NodeName) => `${src}\u0000${dst}`;
+
+export function validateShape(shape: LinkShape): void {
+  const ok = (x: number) => Number.isFinite(x) && x >= 0;
+  if (!ok(shape.delayMs) || !ok(shape.jitterMs) || !ok(shape.lossPct) || shape.lossPct > 100) {
+    throw new RangeError(`bad link shape ${JSON.stringify(shape)}: delayMs, jitterMs >= 0 and 0 <= lossPct <= 100`);
+  }
+}
+
+export class FaultProxy {
+  private readonly host: string;
+  private readonly rng: Rng;
+  readonly rtoMinMs: number;
+  readonly rtoMaxMs: number;
+  readonly maxRetransmits: number;
+  private readonly links = new Map<string, Link>();
+  private readonly blocked = new Set<string>();
+  private readonly shapes = new Map<string, LinkShape>();
+  private closed = false;
+
+  constructor(opts: ProxyOptions = {}) {
+    this.host = opts.host ?? '127.0.0.1';
+    this.rng = opts.rng ?? new Rng(0);
+    this.rtoMinMs = opts.rtoMinMs ?? 200;
+    this.rtoMaxMs = opts.rtoMaxMs ?? 120_000;
+    this.maxRetransmits = opts.maxRetransmits ?? 15;
+  }
+
+  /** Opens the listener of link from -> to, forwarding to `target`; returns where `from` must dial. */
+  async addLink(from: NodeName, to: NodeName, target: Address): Promise<Address> {
+    if (this.closed) throw new Error('proxy is closed');
+    if (from === to) throw new Error(`a link needs two nodes, got ${from} -> ${to}`);
+    const key = pairKey(from, to);
+    if (this.links.has(key)) throw new Error(`link ${from} -> ${to} exists already`);
+    const link = new Link(this, from, to, target);
+    this.links.set(key, link);
+    const port = await link.listen(this.host);
+    return { host: this.host, port };
+  }
+
+  /** Replaces the grudge in force (an empty grudge heals). Validates node names. */
+  partition(grudge: Grudge): void {
+    const nodes = this.nodes();
+    const next = new Set<string>();
+    for (const [dst, srcs] of Object.entries(grudge)) {
+      if (!nodes.has(dst)) throw new Error(`grudge names unknown node ${dst}`);
+      for (const src of srcs) {
+        if (!nodes.has(src)) throw new Error(`grudge names unknown node ${src}`);
+        if (src !== dst) next.add(pairKey(src, dst));
+      }
+    }
+    this.blocked.clear();
+    for (const k of next) this.blocked.add(k);
+    // Unblocking a pair must reset the connections that lost bytes before anything is forwarded.
+    for (const link of this.links.values()) for (const conn of [...link.conns]) conn.reevaluate();
+  }
+
+  heal(): void {
+    this.partition({});
+  }
+
+  shape(from: NodeName, to: NodeName, shape: LinkShape | null): void {
+    const nodes = this.nodes();
+    if (!nodes.has(from) || !nodes.has(to)) throw new Error(`shape names unknown link ${from} -> ${to}`);
+    if (shape === null) this.shapes.delete(pairKey(from, to));
+    else {
+      validateShape(shape);
+      this.shapes.set(pairKey(from, to), { ...shape });
+    }
+  }
+
+  isBlocked(src: NodeName, dst: NodeName): boolean {
+    return this.blocked.has(pairKey(src, dst));
+  }
+
+  shapeOf(src: NodeName, dst: NodeName): LinkShape | undefined {
+    return this.shapes.get(pairKey(src, dst));
+  }
+
+  /** Delivery delay of one chunk under `shape`, or 'timeout' when TCP would give up on it. */
+  delayFor(shape: LinkShape): { ms: number; timeout: boolean } {
+    const jitter = shape.jitterMs > 0 ? (this.rng.float() * 2 - 1) * shape.jitterMs : 0;
+    let ms = Math.max(0, shape.delayMs + jitter);
+    const p = shape.lossPct / 100;
+    let rto = Math.max(this.rtoMinMs, 2 * shape.delayMs);
+    for (let lost = 0; p > 0 && this.rng.chance(p); lost++) {
+      if (lost >= this.maxRetransmits) return { ms, timeout: true };
+      ms += rto;
+      rto = Math.min(rto * 2, this.rtoMaxMs);
+    }
+    return { ms, timeout: false };
+  }
+
+  /** Open proxied connections per link "from->to" (for tests and diagnostics). */
+  connectionCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const link of this.links.values()) out[`${link.from}->${link.to}`] = link.conns.size;
+    return out;
+  }
+
+  /** Closes every listener and resets every connection. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.links.values()].map((l) => l.close()));
+  }
+
+  private nodes(): Set<NodeName> {
+    const s = new Set<NodeName>();
+    for (const l of this.links.values()) s.add(l.from).add(l.to);
+    return s;
+  }
+}
+
+class Link {
+  readonly conns = new Set<Conn>();
+  private server: net.Server | null = null;
+
+  constructor(readonly proxy: FaultProxy, readonly from: NodeName, readonly to: NodeName, readonly target: Address) {}
+
+  listen(host: string): Promise<number> {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (sock) => {
+      this.conns.add(new Conn(this, sock));
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port: 0 }, () => {
+        server.off('error', reject);
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const c of [...this.conns]) c.reset();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** One proxied connection: `down` was accepted from link.from, `up` dials link.to. */
+class Conn {
+  up: net.Socket | null = null;
+  /** Bytes link.from -> link.to, and the answers link.to -> link.from. */
+  private readonly fwd: Flow;
+  private readonly back: Flow;
+  private done = false;
+
+  constructor(readonly link: Link, readonly down: net.Socket) {
+    const { from, to } = link;
+    this.fwd = new Flow(this, from, to);
+    this.back = new Flow(this, to, from);
+    down.on('error', () => {});
+    down.on('close', (hadError) => this.sideClosed(this.fwd, hadError));
+    this.fwd.listen(down);
+    down.resume();
+    if (!this.anyBlocked()) this.dial();
+  }
+
+  private anyBlocked(): boolean {
+    const p = this.link.proxy;
+    return p.isBlocked(this.link.from, this.link.to) || p.isBlocked(this.link.to, this.link.from);
+  }
+
+  private dial(): void {
+    const { target } = this.link;
+    const up = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
+    this.up = up;
+    up.on('error', () => {});
+    up.on('close', (hadError) => this.sideClosed(this.back, hadError));
+    this.back.listen(up);
+    up.on('connect', () => {
+      this.fwd.attach(up);
+      this.back.attach(this.down);
+    });
+  }
+
+  /** Called whenever the grudge changes. */
+  reevaluate(): void {
+    if (this.done) return;
+    const p = this.link.proxy;
+    const fwdBlocked = p.isBlocked(this.link.from, this.link.to);
+    const backBlocked = p.isBlocked(this.link.to, this.link.from);
+    if ((this.fwd.gap && !fwdBlocked) || (this.back.gap && !backBlocked)) return this.reset();
+    if (!this.up && !fwdBlocked && !backBlocked) this.dial();
+  }
+
+  /** The socket feeding `flow` closed: pass an abortive close on unless the flow is blocked. */
+  private sideClosed(flow: Flow, hadError: boolean): void {
+    if (this.done) return;
+    if (this.link.proxy.isBlocked(flow.srcNode, flow.dstNode)) {
+      // The FIN/RST is dropped like any other byte: the other side stalls until heal resets it.
+      flow.gap = true;
+      return;
+    }
+    if (hadError) return this.reset();
+    // Clean closes were already forwarded as FINs by the flows.
+    if (this.down.destroyed && (!this.up || this.up.destroyed)) this.finish();
+  }
+
+  /** RST on both sides (what a timed-out or refused TCP connection looks like). */
+  reset(): void {
+    if (this.done) return;
+    this.finish();
+    for (const s of [this.down, this.up]) if (s && !s.destroyed) s.resetAndDestroy();
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.fwd.stop();
+    this.back.stop();
+    this.link.conns.delete(this);
+  }
+}
+
+/** One direction of a connection: bytes read from srcNode's socket go to dstNode's socket. */
+class Flow {
+  private dst: net.Socket | null = null;
+  private readonly queue: Array<{ chunk: Buffer | null; due: number }> = [];
+  private lastDue = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private timeoutTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** True once a byte (or FIN) of this flow was discarded: the stream can never resume. */
+  gap = false;
+
+  constructor(readonly conn: Conn, readonly srcNode: NodeName, readonly dstNode: NodeName) {}
+
+  listen(src: net.Socket): void {
+    src.on('data', (chunk: Buffer) => this.push(chunk));
+    src.on('end', () => this.push(null));
+  }
+
+  /** The destination is connected: deliver what waited for it. */
+  attach(dst: net.Socket): void {
+    this.dst = dst;
+    this.pump();
+  }
+
+  private get proxy(): FaultProxy {
+    return this.conn.link.proxy;
+  }
+
+  /** `null` stands for the FIN (end of stream); it is delayed and dropped like data. */
+  private push(chunk: Buffer | null): void {
+    if (this.stopped) return;
+    if (this.proxy.isBlocked(this.srcNode, this.dstNode)) {
+      this.gap = true;
+      return;
+    }
+    const shape = this.proxy.shapeOf(this.srcNode, this.dstNode);
+    let due = Date.now();
+    if (shape) {
+      const d = this.proxy.delayFor(shape);
+      if (d.timeout) {
+        // TCP gives up on this chunk: nothing after it is delivered, then the connection resets.
+        this.stopped = true;
+        this.timeoutTimer = setTimeout(() => this.conn.reset(), d.ms);
+        return;
+      }
+      due += d.ms;
+    }
+    due = Math.max(due, this.lastDue); // TCP never reorders within a stream
+    this.lastDue = due;
+    this.queue.push({ chunk, due });
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.stopped || !this.dst || this.timer) return;
+    const now = Date.now();
+    while (this.queue.length > 0 && this.queue[0].due <= now) {
+      const { chunk } = this.queue.shift()!;
+      if (this.proxy.isBlocked(this.srcNode, this.dstNode)) {
+        this.gap = true; // in flight when the partition began: dropped at the receiver
+        continue;
+      }
+      if (this.dst.destroyed) continue;
+      if (chunk === null) this.dst.end();
+      else this.dst.write(chunk);
+    }
+    if (this.queue.length > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.pump();
+      }, this.queue[0].due - now);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of [this.timer, this.timeoutTimer]) if (t) clearTimeout(t);
+    this.timer = this.timeoutTimer = null;
+    this.queue.length = 0;
+  }
+}
