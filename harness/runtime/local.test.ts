@@ -1,0 +1,190 @@
+/**
+ * The local runtime with real processes (fixtures/echo-node.mjs) and the real fault proxy:
+ * setup, kill/start on the same data dir, pause/resume, partition/heal, link delay, clock
+ * offsets seen by the child's Date.now() under libfaketime, teardown that leaves no process
+ * and no listening port, and the sweep of a "crashed" run's leftovers.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { echoDb } from './fixtures/echo-db.js';
+import { findLibfaketime } from './faketime.js';
+import { createLocalRuntime, type LocalRuntime } from './local.js';
+import type { NodeEndpoint } from './runtime.js';
+import { processStart, sweepLeftovers, type RunMarker } from './sweep.js';
+
+const alive = (pid: number | null) => pid !== null && processStart(pid) !== null;
+
+/** Ports in LISTEN state on this machine (from /proc/net/tcp). */
+function listeningPorts(): Set<number> {
+  const out = new Set<number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A') out.add(parseInt(f[1].split(':')[1], 16));
+    }
+  }
+  return out;
+}
+
+async function get(url: string, timeoutMs = 1500): Promise<{ status: number; body: any }> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  return { status: r.status, body: await r.json() };
+}
+
+/** Sends n1 -> to through the proxy; retries while a reset connection is being replaced. */
+async function sendOk(from: NodeEndpoint, to: string, msg: string, withinMs = 3000): Promise<string> {
+  const end = Date.now() + withinMs;
+  for (;;) {
+    const r = await get(`${from.clientUrl}/send?to=${to}&msg=${msg}&timeout=500`).catch(() => ({ status: 0, body: null }));
+    if (r.status === 200) return r.body.reply;
+    if (Date.now() > end) throw new Error(`send ${from.name} -> ${to} failed: ${r.status}`);
+  }
+}
+
+describe('local runtime', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-local-'));
+  const markerDir = path.join(tmp, 'markers');
+  let rt: LocalRuntime;
+  let eps: NodeEndpoint[];
+  const ep = (n: string) => eps.find((e) => e.name === n)!;
+
+  beforeAll(async () => {
+    rt = createLocalRuntime({ markerDir });
+    eps = await rt.setup({ runId: `t${process.pid}`, nodes: ['n1', 'n2', 'n3'], db: echoDb({ grandchild: true }), runDir: path.join(tmp, 'run'), dbArgs: [] });
+  });
+
+  afterAll(async () => {
+    await rt?.teardown();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('starts every node in its own dir, with a marker, and routes peers through the proxy', async () => {
+    expect(eps.map((e) => e.name)).toEqual(['n1', 'n2', 'n3']);
+    for (const e of eps) expect((await get(`${e.clientUrl}/status`)).body.id).toBe(e.name);
+    const d = rt.describe('n1');
+    expect(existsSync(path.join(d.dir, 'stdout.log'))).toBe(true);
+    expect(readFileSync(path.join(d.addr.dataDir, 'pid'), 'utf8')).toBe(String(d.pid));
+    expect(Object.values(d.addr.peers).every((a) => a !== rt.describe('n2').addr.listen)).toBe(true);
+    expect(await sendOk(ep('n1'), 'n2', 'hi')).toBe('ack n2 hi');
+    expect(rt.proxyConnections()['n1->n2']).toBe(1);
+    const marker = JSON.parse(readFileSync(path.join(markerDir, `t${process.pid}.json`), 'utf8')) as RunMarker;
+    expect(marker.harnessPid).toBe(process.pid);
+    expect(marker.nodes.n1.pid).toBe(d.pid);
+  });
+
+  it('kill takes the whole process group; start reuses the data dir', async () => {
+    const before = rt.describe('n2');
+    const grandchild = Number(readFileSync(path.join(before.addr.dataDir, 'grandchild.pid'), 'utf8'));
+    expect(alive(grandchild)).toBe(true);
+    await rt.kill('n2');
+    expect(alive(before.pid)).toBe(false);
+    expect(alive(grandchild)).toBe(false);
+    await expect(get(`${ep('n2').clientUrl}/status`, 500)).rejects.toThrow();
+    await rt.kill('n2'); // idempotent
+    await rt.start('n2');
+    const status = (await get(`${ep('n2').clientUrl}/status`)).body;
+    expect(status.pid).not.toBe(before.pid);
+    expect(status.starts).toBe(2);
+    expect(await sendOk(ep('n1'), 'n2', 'back')).toBe('ack n2 back');
+  });
+
+  it('pause stops the node (no answers) and resume continues it', async () => {
+    await rt.pause('n3');
+    await expect(get(`${ep('n3').clientUrl}/status`, 400)).rejects.toThrow();
+    await rt.resume('n3');
+    expect((await get(`${ep('n3').clientUrl}/status`)).body.id).toBe('n3');
+  });
+
+  it('partition drops traffic per the grudge; heal restores it', async () => {
+    await sendOk(ep('n1'), 'n2', 'warm');
+    await rt.partition({ n2: ['n1'], n1: ['n2'] });
+    expect((await get(`${ep('n1').clientUrl}/send?to=n2&msg=x&timeout=300`)).status).toBe(504);
+    expect((await get(`${ep('n2').clientUrl}/send?to=n1&msg=y&timeout=300`)).status).toBe(504);
+    expect(await sendOk(ep('n1'), 'n3', 'z')).toBe('ack n3 z');
+    await rt.heal();
+    expect(await sendOk(ep('n1'), 'n2', 'healed')).toBe('ack n2 healed');
+  });
+
+  it('shape delays a link', async () => {
+    await rt.shape('n1', 'n3', { delayMs: 250, jitterMs: 0, lossPct: 0 });
+    const t0 = Date.now();
+    await sendOk(ep('n1'), 'n3', 'slow');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(240);
+    await rt.shape('n1', 'n3', null);
+  });
+
+  it.skipIf(!findLibfaketime())('setClockOffset moves the node’s Date.now() live', async () => {
+    const skew = async () => {
+      const t0 = Date.now();
+      const { now } = (await get(`${ep('n1').clientUrl}/status`)).body;
+      return now - (t0 + Date.now()) / 2;
+    };
+    expect(Math.abs(await skew())).toBeLessThan(300);
+    await rt.setClockOffset('n1', 5000);
+    expect(await skew()).toBeGreaterThan(4700);
+    expect(await skew()).toBeLessThan(5300);
+    await rt.setClockOffset('n1', -2500);
+    expect(await skew()).toBeLessThan(-2200);
+    await rt.setClockOffset('n1', 0);
+    expect(Math.abs(await skew())).toBeLessThan(300);
+  });
+
+  it('rejects unknown nodes and bad input', async () => {
+    await expect(rt.kill('n9')).rejects.toThrow(/unknown node n9/);
+    await expect(rt.partition({ n9: ['n1'] })).rejects.toThrow(/unknown node n9/);
+    await expect(rt.shape('n1', 'n2', { delayMs: 0, jitterMs: 0, lossPct: 200 })).rejects.toThrow(/bad link shape/);
+    await expect(rt.setClockOffset('n1', Number.NaN)).rejects.toThrow(/finite/);
+    const other = createLocalRuntime({ markerDir });
+    await expect(other.setup({ runId: 'x', nodes: ['a', 'a'], db: echoDb(), runDir: tmp, dbArgs: [] })).rejects.toThrow(/unique/);
+    await expect(createLocalRuntime({ markerDir }).setup({ runId: 'x', nodes: ['a b'], db: echoDb(), runDir: tmp, dbArgs: [] })).rejects.toThrow(/names/);
+  });
+
+  it('teardown (twice, concurrently) leaves no process and no listening port', async () => {
+    const pids = ['n1', 'n2', 'n3'].map((n) => rt.describe(n).pid!);
+    const grandchildren = ['n1', 'n2', 'n3'].map((n) => Number(readFileSync(path.join(rt.describe(n).addr.dataDir, 'grandchild.pid'), 'utf8')));
+    const ports = ['n1', 'n2', 'n3'].flatMap((n) => {
+      const a = rt.describe(n).addr;
+      return [a.listen, a.client, ...Object.values(a.peers)].map((hp) => Number(hp.split(':')[1]));
+    });
+    expect(ports.every((p) => listeningPorts().has(p))).toBe(true);
+    await Promise.all([rt.teardown(), rt.teardown()]);
+    await rt.teardown();
+    expect([...pids, ...grandchildren].filter(alive)).toEqual([]);
+    const listening = listeningPorts();
+    expect(ports.filter((p) => listening.has(p))).toEqual([]);
+    expect(existsSync(path.join(markerDir, `t${process.pid}.json`))).toBe(false);
+    await expect(rt.start('n1')).rejects.toThrow(/tearing down/);
+  });
+});
+
+describe('sweep of a crashed run', () => {
+  it('kills the nodes of a run whose harness is dead, and spares live runs', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-sweep-'));
+    const markerDir = path.join(tmp, 'markers');
+    const rt = createLocalRuntime({ markerDir });
+    try {
+      await rt.setup({ runId: 'crashed', nodes: ['a', 'b'], db: echoDb({ grandchild: true }), runDir: path.join(tmp, 'run'), dbArgs: [] });
+      const pids = ['a', 'b'].map((n) => rt.describe(n).pid!);
+      const grandchild = Number(readFileSync(path.join(rt.describe('a').addr.dataDir, 'grandchild.pid'), 'utf8'));
+      // While its harness (this process) lives, the run is left alone.
+      expect(await sweepLeftovers(markerDir)).toEqual({ runs: [], killed: [] });
+      // "Crash" the harness: its marker now names a pid that has exited.
+      const dead = spawnSync('true').pid!;
+      const file = path.join(markerDir, 'crashed.json');
+      const marker = JSON.parse(readFileSync(file, 'utf8')) as RunMarker;
+      writeFileSync(file, JSON.stringify({ ...marker, harnessPid: dead }));
+      const swept = await sweepLeftovers(markerDir);
+      expect(swept.runs).toEqual(['crashed']);
+      expect(swept.killed).toEqual(expect.arrayContaining([...pids, grandchild]));
+      expect([...pids, grandchild].filter(alive)).toEqual([]);
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      await rt.teardown();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

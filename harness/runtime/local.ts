@@ -1,0 +1,281 @@
+/**
+ * The local runtime: every node is a child process on this machine (no root, no Docker), with
+ * its own dir `<runDir>/nodes/<name>/` (data/, stdout.log, stderr.log, faketime). All traffic
+ * between nodes passes through the fault proxy (proxy.ts): node a's peer address for b is the
+ * proxy listener of link a->b. Faults: kill = SIGKILL of the node's process group, pause =
+ * SIGSTOP/SIGCONT, clock = libfaketime (faketime.ts), partition and packet = the proxy.
+ * Teardown kills everything and is safe to call twice or concurrently; a marker file lets the
+ * next run sweep the nodes of a harness that was SIGKILLed (sweep.ts).
+ */
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NodeAddresses } from '../db.js';
+import { Rng } from '../rng.js';
+import { faketimeEnv, findLibfaketime, requireLibfaketime, writeOffset } from './faketime.js';
+import { NodeProcess } from './node-process.js';
+import { allocatePorts, releasePorts } from './ports.js';
+import { FaultProxy, type ProxyOptions } from './proxy.js';
+import type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime } from './runtime.js';
+import { UsageError } from './runtime.js';
+import { defaultMarkerDir, processStart, removeMarker, RUN_ENV, sweepLeftovers, writeMarker, type RunMarker } from './sweep.js';
+
+export interface LocalRuntimeOptions {
+  /** Loopback address for every listener (default 127.0.0.1). */
+  host?: string;
+  /** How long a node may take to answer after (re)start (default 30 s). */
+  readyTimeoutMs?: number;
+  /** Seeds the proxy's delay/loss choices (default 0). */
+  seed?: number;
+  /** 'auto' (default): run nodes under libfaketime when it is installed; 'off': never. */
+  faketime?: 'auto' | 'off';
+  /** Where run markers live (default $TMPDIR/jepsen-ts/runs). */
+  markerDir?: string;
+  /** Working directory of node commands (default: the repo root). */
+  cwd?: string;
+  /** Proxy tuning (TCP retransmission model); mostly for tests. */
+  proxy?: Omit<ProxyOptions, 'host' | 'rng'>;
+}
+
+const NODE_NAME = /^[A-Za-z0-9_.-]+$/;
+
+export function createLocalRuntime(opts: LocalRuntimeOptions = {}): LocalRuntime {
+  return new LocalRuntime(opts);
+}
+
+interface LocalNode {
+  addr: NodeAddresses;
+  dir: string;
+  clockFile: string;
+  proc: NodeProcess;
+  clientUrl: string;
+}
+
+export class LocalRuntime implements Runtime {
+  readonly name = 'local' as const;
+  private readonly host: string;
+  private readonly markerDir: string;
+  private readonly libfaketime: string | null;
+  private cluster: ClusterSpec | null = null;
+  private proxy: FaultProxy | null = null;
+  private readonly nodes = new Map<NodeName, LocalNode>();
+  private ports: number[] = [];
+  private tearingDown: Promise<void> | null = null;
+
+  constructor(private readonly opts: LocalRuntimeOptions = {}) {
+    this.host = opts.host ?? '127.0.0.1';
+    if (!this.host.startsWith('127.')) throw new UsageError(`the local runtime only uses loopback addresses, got ${this.host}`);
+    this.markerDir = opts.markerDir ?? defaultMarkerDir();
+    this.libfaketime = opts.faketime === 'off' ? null : findLibfaketime();
+  }
+
+  async preflight(needs: { clock: boolean; packet: boolean }): Promise<void> {
+    if (needs.clock) {
+      if (this.opts.faketime === 'off') throw new UsageError('the clock nemesis needs libfaketime, but it was turned off for this runtime');
+      requireLibfaketime();
+    }
+    // packet faults are the proxy's job: always available.
+  }
+
+  async setup(cluster: ClusterSpec): Promise<NodeEndpoint[]> {
+    if (this.cluster) throw new Error('setup called twice on one runtime');
+    if (this.tearingDown) throw new Error('setup after teardown');
+    validateCluster(cluster);
+    this.cluster = cluster;
+    await sweepLeftovers(this.markerDir);
+    try {
+      await this.build(cluster);
+      this.writeMarker();
+      await Promise.all([...this.nodes.keys()].map((n) => this.start(n)));
+    } catch (e) {
+      await this.teardown();
+      throw e;
+    }
+    return [...this.nodes.values()].map((n) => ({ name: n.addr.name, clientUrl: n.clientUrl }));
+  }
+
+  /** Ports, proxy links, dirs and node processes (not started). */
+  private async build(cluster: ClusterSpec): Promise<void> {
+    const { host } = this;
+    this.proxy = new FaultProxy({ ...this.opts.proxy, host, rng: new Rng(this.opts.seed ?? 0) });
+    this.ports = await allocatePorts(2 * cluster.nodes.length, host);
+    const listen = new Map(cluster.nodes.map((n, i) => [n, this.ports[2 * i]]));
+    const client = new Map(cluster.nodes.map((n, i) => [n, this.ports[2 * i + 1]]));
+    const peers = new Map<NodeName, Record<NodeName, string>>(cluster.nodes.map((n) => [n, {}]));
+    for (const a of cluster.nodes) {
+      for (const b of cluster.nodes) {
+        if (a === b) continue;
+        const via = await this.proxy.addLink(a, b, { host, port: listen.get(b)! });
+        peers.get(a)![b] = `${via.host}:${via.port}`;
+      }
+    }
+    const cwd = this.opts.cwd ?? repoRoot();
+    for (const name of cluster.nodes) {
+      const dir = path.resolve(cluster.runDir, 'nodes', name);
+      const dataDir = path.join(dir, 'data');
+      mkdirSync(dataDir, { recursive: true });
+      const addr: NodeAddresses = {
+        name,
+        listen: `${host}:${listen.get(name)}`,
+        client: `${host}:${client.get(name)}`,
+        peers: peers.get(name)!,
+        dataDir,
+      };
+      const clockFile = path.join(dir, 'faketime');
+      const run = cluster.db.command(addr, cluster.dbArgs);
+      const env: Record<string, string> = { ...(process.env as Record<string, string>), ...run.env, [RUN_ENV]: cluster.runId };
+      if (this.libfaketime) {
+        writeOffset(clockFile, 0);
+        Object.assign(env, faketimeEnv(this.libfaketime, clockFile));
+      }
+      const proc = new NodeProcess(name, {
+        cmd: run.cmd,
+        args: run.args,
+        env,
+        cwd,
+        stdoutFile: path.join(dir, 'stdout.log'),
+        stderrFile: path.join(dir, 'stderr.log'),
+      });
+      this.nodes.set(name, { addr, dir, clockFile, proc, clientUrl: `http://${addr.client}` });
+    }
+  }
+
+  /** Starts a node that is down (no-op when it runs) and waits until it answers. */
+  async start(node: NodeName): Promise<void> {
+    const n = this.node(node);
+    if (n.proc.running) return;
+    if (this.tearingDown) throw new Error(`cannot start ${node}: the runtime is tearing down`);
+    n.proc.spawn();
+    this.writeMarker();
+    const db = this.cluster!.db;
+    await n.proc.waitReady((signal) => db.ready(n.clientUrl, signal), this.opts.readyTimeoutMs ?? 30_000);
+  }
+
+  async kill(node: NodeName): Promise<void> {
+    await this.node(node).proc.kill();
+    this.writeMarker();
+  }
+
+  async pause(node: NodeName): Promise<void> {
+    this.node(node).proc.pause();
+  }
+
+  async resume(node: NodeName): Promise<void> {
+    this.node(node).proc.resume();
+  }
+
+  async partition(grudge: Grudge): Promise<void> {
+    this.requireProxy().partition(grudge);
+  }
+
+  async heal(): Promise<void> {
+    this.requireProxy().heal();
+  }
+
+  async shape(from: NodeName, to: NodeName, shape: LinkShape | null): Promise<void> {
+    this.requireProxy().shape(from, to, shape);
+  }
+
+  async setClockOffset(node: NodeName, ms: number): Promise<void> {
+    const n = this.node(node);
+    if (!this.libfaketime) requireLibfaketime();
+    if (!this.libfaketime) throw new UsageError('clock offsets need libfaketime, which is off for this runtime');
+    writeOffset(n.clockFile, ms);
+  }
+
+  /** Copies the Db's log files from each data dir into the node dir, plus the decided log when the Db serves one. */
+  async collectLogs(): Promise<void> {
+    const db = this.cluster?.db;
+    if (!db) return;
+    await Promise.all(
+      [...this.nodes.values()].map(async (n) => {
+        for (const f of db.logFiles) {
+          const src = path.join(n.addr.dataDir, f);
+          if (existsSync(src)) copyFileSync(src, path.join(n.dir, path.basename(f)));
+        }
+        if (db.decidedLog && n.proc.running && !n.proc.isPaused) {
+          try {
+            const log = await withTimeout(db.decidedLog(n.clientUrl), 5000);
+            writeFileSync(path.join(n.dir, 'decided-log.json'), JSON.stringify(log));
+          } catch (e) {
+            writeFileSync(path.join(n.dir, 'decided-log.error'), `${(e as Error).message}\n`);
+          }
+        }
+      }),
+    );
+  }
+
+  /** Kills every node, closes the proxy, removes the marker. Idempotent and safe to call concurrently. */
+  teardown(): Promise<void> {
+    this.tearingDown ??= (async () => {
+      const errors: string[] = [];
+      await Promise.all(
+        [...this.nodes.values()].map((n) => n.proc.kill().catch((e: Error) => void errors.push(e.message))),
+      );
+      await this.proxy?.close();
+      releasePorts(this.ports);
+      if (this.cluster) removeMarker(this.markerDir, this.cluster.runId);
+      if (errors.length > 0) throw new Error(`teardown: ${errors.join('; ')}`);
+    })();
+    return this.tearingDown;
+  }
+
+  /** Addresses and pid of a node (for diagnostics and tests). */
+  describe(node: NodeName): { addr: NodeAddresses; pid: number | null; running: boolean; paused: boolean; dir: string } {
+    const n = this.node(node);
+    return { addr: n.addr, pid: n.proc.pid, running: n.proc.running, paused: n.proc.isPaused, dir: n.dir };
+  }
+
+  /** Open proxied connections per link (for diagnostics and tests). */
+  proxyConnections(): Record<string, number> {
+    return this.requireProxy().connectionCounts();
+  }
+
+  private node(name: NodeName): LocalNode {
+    const n = this.nodes.get(name);
+    if (!n) throw new Error(`unknown node ${name} (cluster: ${[...this.nodes.keys()].join(', ') || 'not set up'})`);
+    return n;
+  }
+
+  private requireProxy(): FaultProxy {
+    if (!this.proxy) throw new Error('runtime not set up');
+    return this.proxy;
+  }
+
+  private writeMarker(): void {
+    const c = this.cluster!;
+    if (this.tearingDown) return;
+    const marker: RunMarker = {
+      runId: c.runId,
+      harnessPid: process.pid,
+      harnessStart: processStart(process.pid)!,
+      runDir: path.resolve(c.runDir),
+      nodes: Object.fromEntries([...this.nodes].map(([name, n]) => [name, { pid: n.proc.pid, dataDir: n.addr.dataDir }])),
+    };
+    writeMarker(this.markerDir, marker);
+  }
+}
+
+function validateCluster(c: ClusterSpec): void {
+  if (!/^[A-Za-z0-9_.-]+$/.test(c.runId)) throw new UsageError(`run id must be [A-Za-z0-9_.-]+, got "${c.runId}"`);
+  if (c.nodes.length === 0) throw new UsageError('a cluster needs at least one node');
+  const bad = c.nodes.find((n) => !NODE_NAME.test(n));
+  if (bad !== undefined) throw new UsageError(`node names must be [A-Za-z0-9_.-]+, got "${bad}"`);
+  if (new Set(c.nodes).size !== c.nodes.length) throw new UsageError(`node names must be unique: ${c.nodes.join(', ')}`);
+}
+
+/** The directory holding jepsen-ts's package.json (works from harness/ and from dist/harness/). */
+function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json')) && !dir.endsWith(`${path.sep}dist`)) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<never>((_, j) => (t = setTimeout(() => j(new Error(`no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
+}
