@@ -50,6 +50,8 @@ export interface Config {
   electionTimeoutMs: number;
   /** Most client commands batched into one slot. */
   maxBatch: number;
+  /** Most slots a leader has in phase 2 at once (pipelining); the core's default when absent. */
+  maxInflight?: number;
 }
 
 /**

@@ -1,0 +1,84 @@
+/**
+ * Learning: recording a slot as chosen (persisted), applying the decided prefix to the state
+ * machine exactly once in slot order, and catch-up for a node that missed decisions.
+ */
+import { sameBallot, type Ballot } from './ballot.js';
+import { jsonEqual } from './canonical.js';
+import { assert, resolve, type Ctx } from './context.js';
+import { applyCommand } from './kv.js';
+import type { Msg, SlotValue } from './messages.js';
+import { serveReads } from './reads.js';
+import type { NodeId } from './types.js';
+
+/** Most decided entries in one learn message. */
+export const CATCHUP_CHUNK = 64;
+
+/**
+ * Records that slot `s` is chosen with `value`. `ballot` is the ballot it was chosen in, when
+ * known: if this node persisted its own accept of it, the record just names that accept.
+ */
+export function decideSlot(ctx: Ctx, s: number, value: SlotValue, ballot: Ballot | null): void {
+  const { d, v } = ctx;
+  const prior = d.decided[s];
+  if (prior !== undefined) {
+    // Agreement. Under a planted bug the simulator reports the disagreement instead.
+    if (ctx.config.bug === null) assert(jsonEqual(prior, value), `slot ${s} decided with two different values`);
+    return;
+  }
+  const acc = d.accepted[s];
+  const byRef = ballot !== null && acc !== undefined && sameBallot(acc.ballot, ballot) && ctx.config.bug !== 'volatile-acceptor';
+  d.decided[s] = value;
+  delete d.accepted[s];
+  ctx.persist(byRef ? { t: 'decide', s, b: ballot } : { t: 'decide', s, v: value });
+  if (s > v.maxSlot) v.maxSlot = s;
+  if (v.proposals[s] !== undefined) {
+    delete v.proposals[s];
+    v.inflight--;
+  }
+}
+
+/** Applies every newly contiguous decided slot and answers whoever waits for those commands. */
+export function apply(ctx: Ctx): void {
+  const { d, v } = ctx;
+  while (d.decided[v.commitIndex + 1] !== undefined) {
+    const value = d.decided[++v.commitIndex];
+    if (value === null) continue;
+    for (const e of value) {
+      let result = v.results[e.id];
+      if (result === undefined) {
+        result = applyCommand(v.kv, e.command);
+        v.results[e.id] = result;
+      }
+      delete v.queued[e.id];
+      resolve(ctx, e.id, result);
+    }
+  }
+  serveReads(ctx);
+}
+
+/** A leader says `slot` was chosen in `ballot`: if we accepted that ballot's value, we know it. */
+export function onDecide(ctx: Ctx, msg: Extract<Msg, { type: 'decide' }>): void {
+  const acc = ctx.d.accepted[msg.slot];
+  if (ctx.d.decided[msg.slot] === undefined && acc !== undefined && sameBallot(acc.ballot, msg.ballot)) {
+    decideSlot(ctx, msg.slot, acc.value, msg.ballot);
+  }
+  // Otherwise the heartbeat's commit index makes this node ask for it (catch-up).
+}
+
+export function sendCatchup(ctx: Ctx, to: NodeId): void {
+  ctx.send(to, { type: 'catchup', slot: ctx.v.commitIndex + 1 });
+}
+
+export function onCatchup(ctx: Ctx, from: NodeId, msg: Extract<Msg, { type: 'catchup' }>): void {
+  const { d, v } = ctx;
+  const entries: [number, SlotValue][] = [];
+  for (let s = Math.max(1, msg.slot); s <= v.commitIndex && entries.length < CATCHUP_CHUNK; s++) entries.push([s, d.decided[s]]);
+  if (entries.length > 0) ctx.send(from, { type: 'learn', slot: entries[0][0], entries, commit: v.commitIndex });
+}
+
+export function onLearn(ctx: Ctx, from: NodeId, msg: Extract<Msg, { type: 'learn' }>): void {
+  for (const [s, value] of msg.entries) decideSlot(ctx, s, value, null);
+  apply(ctx);
+  // Still behind the sender: ask for the next chunk at once rather than at the next heartbeat.
+  if (msg.commit > ctx.v.commitIndex && msg.entries.length > 0) sendCatchup(ctx, from);
+}

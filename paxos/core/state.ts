@@ -1,0 +1,195 @@
+/**
+ * The core's state (plain data: clones with structuredClone, serialises canonically), split
+ * into what survives a crash (`durable`, rebuilt from persisted records) and what does not.
+ * Also recovery (initState) and the read-only views drivers use (status, decidedEntries).
+ */
+import { cmpBallot, maxBallot, ZERO_BALLOT, type Ballot } from './ballot.js';
+import { canonicalJson, digestOf } from './canonical.js';
+import { applyCommand, type KvMap } from './kv.js';
+import type { CmdId, Entry, Rec, SlotValue } from './messages.js';
+import type { Command, Config, Key, NodeId, Result } from './types.js';
+
+export type Role = 'leader' | 'follower' | 'candidate';
+
+export interface Durable {
+  /** Restart counter, part of every command id so request ids may restart from 0. */
+  incarnation: number;
+  promised: Ballot;
+  /** Accepted but not (known) decided slots: slot -> last accepted ballot and value. */
+  accepted: Record<string, { ballot: Ballot; value: SlotValue }>;
+  /** Every slot known chosen (kept for catch-up and the debug log). */
+  decided: Record<string, SlotValue>;
+}
+
+/** Who is waiting for a command's answer: a local client (rid) or a forwarding node. */
+export interface Waiter {
+  node: NodeId;
+  rid: number;
+}
+
+/** A read-index confirmation round (also every heartbeat round). */
+export interface ReadRound {
+  seq: number;
+  acks: NodeId[];
+  /** Reads may be answered once this slot is applied. */
+  index: number;
+  reads: { id: CmdId; key: Key }[];
+}
+
+export interface Volatile {
+  role: Role;
+  /** The leader this node believes in, and that leader's ballot. */
+  leader: NodeId | null;
+  leaderBallot: Ballot;
+  /** The ballot this node leads or campaigns with. */
+  ballot: Ballot;
+  /** Highest round seen anywhere, so the next campaign outbids it. */
+  maxRound: number;
+  /** Highest slot known accepted or decided here. */
+  maxSlot: number;
+  /** All slots <= commitIndex are decided and applied (applied index = commit index). */
+  commitIndex: number;
+  kv: KvMap;
+  /** The state machine's dedup table: each command id's result, applied exactly once. */
+  results: Record<CmdId, Result>;
+  waiters: Record<CmdId, Waiter[]>;
+  // candidate
+  prepareFrom: number;
+  promisedBy: NodeId[];
+  reports: { accepted: [number, Ballot, SlotValue][]; decided: [number, SlotValue][] }[];
+  // leader
+  nextSlot: number;
+  proposals: Record<string, { value: SlotValue; acks: NodeId[] }>;
+  inflight: number;
+  queue: Entry[];
+  /** Ids queued or proposed by this leader and not yet applied. */
+  queued: Record<CmdId, true>;
+  hbSeq: number;
+  round: ReadRound | null;
+  readQueue: { id: CmdId; key: Key }[];
+  readReady: ReadRound[];
+  // follower catch-up pacing: commit index at the previous heartbeat
+  lastHbCommit: number;
+  // lease-skew bug only: wall-clock lease and last wall-clock contact with the leader
+  leaseUntilWall: number;
+  lastLeaderWall: number;
+}
+
+export interface State {
+  id: NodeId;
+  durable: Durable;
+  volatile: Volatile;
+}
+
+export function freshVolatile(): Volatile {
+  return {
+    role: 'follower', leader: null, leaderBallot: ZERO_BALLOT, ballot: ZERO_BALLOT, maxRound: 0, maxSlot: 0,
+    commitIndex: 0, kv: {}, results: {}, waiters: {},
+    prepareFrom: 0, promisedBy: [], reports: [],
+    nextSlot: 1, proposals: {}, inflight: 0, queue: [], queued: {}, hbSeq: 0, round: null, readQueue: [], readReady: [],
+    lastHbCommit: 0, leaseUntilWall: 0, lastLeaderWall: 0,
+  };
+}
+
+/**
+ * Recovery: rebuilds the state from the records this node persisted, in order (empty = fresh
+ * node). Volatile state restarts empty except what the decided log determines (kv, results).
+ * The returned incarnation is one past the last boot record; `start` persists it.
+ */
+export function initState(config: Config, records: readonly unknown[]): State {
+  const d: Durable = { incarnation: 1, promised: ZERO_BALLOT, accepted: {}, decided: {} };
+  const v = freshVolatile();
+  for (const raw of records) {
+    const r = raw as Rec;
+    switch (r.t) {
+      case 'boot':
+        d.incarnation = r.inc + 1;
+        break;
+      case 'promise':
+        d.promised = maxBallot(d.promised, r.b);
+        break;
+      case 'accept':
+        d.promised = maxBallot(d.promised, r.b);
+        if (d.decided[r.s] === undefined) d.accepted[r.s] = { ballot: r.b, value: r.v };
+        v.maxSlot = Math.max(v.maxSlot, r.s);
+        break;
+      case 'decide': {
+        let value: SlotValue | undefined = r.v;
+        if (value === undefined) {
+          const acc = d.accepted[r.s];
+          if (!acc || !r.b || cmpBallot(acc.ballot, r.b) !== 0) throw new Error(`WAL: decide of slot ${r.s} names an accept that is not there`);
+          value = acc.value;
+        }
+        d.decided[r.s] = value;
+        delete d.accepted[r.s];
+        v.maxSlot = Math.max(v.maxSlot, r.s);
+        break;
+      }
+      default:
+        throw new Error(`WAL: unknown record ${canonicalJson(raw)}`);
+    }
+  }
+  v.maxRound = d.promised[0];
+  const state: State = { id: config.self, durable: d, volatile: v };
+  replayDecided(state);
+  return state;
+}
+
+/** Applies the contiguous decided prefix to a fresh state machine (recovery only: no replies). */
+function replayDecided(state: State): void {
+  const { durable: d, volatile: v } = state;
+  while (d.decided[v.commitIndex + 1] !== undefined) {
+    const value = d.decided[++v.commitIndex];
+    for (const e of value ?? []) {
+      if (v.results[e.id] === undefined) v.results[e.id] = applyCommand(v.kv, e.command);
+    }
+  }
+}
+
+/** A deep copy, for drivers that branch (the model checker). */
+export function cloneState(state: State): State {
+  return structuredClone(state);
+}
+
+/** A stable serialisation, independent of property insertion order (a visited-set key). */
+export function canonicalKey(state: State): string {
+  return canonicalJson(state);
+}
+
+export interface Status {
+  id: NodeId;
+  role: Role;
+  ballot: Ballot;
+  leader: NodeId | null;
+  commitIndex: number;
+  appliedIndex: number;
+}
+
+export function status(state: State): Status {
+  const v = state.volatile;
+  return {
+    id: state.id,
+    role: v.role,
+    ballot: v.role === 'follower' ? state.durable.promised : v.ballot,
+    leader: v.leader,
+    commitIndex: v.commitIndex,
+    appliedIndex: v.commitIndex,
+  };
+}
+
+export interface DecidedEntry {
+  slot: number;
+  digest: string;
+  command: { id: CmdId; command: Command }[] | null;
+}
+
+/** Up to `limit` decided slots from `from` on, in slot order (holes skipped). */
+export function decidedEntries(state: State, from: number, limit: number): DecidedEntry[] {
+  const out: DecidedEntry[] = [];
+  const d = state.durable;
+  for (let s = Math.max(1, Math.floor(from)); s <= state.volatile.maxSlot && out.length < limit; s++) {
+    const value = d.decided[s];
+    if (value !== undefined) out.push({ slot: s, digest: digestOf(value), command: value });
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+/**
+ * The core's entry points: step (one event in, effects out), start (arm the first timers
+ * after initState). step MUTATES the state it is given and returns that same object: drivers
+ * that branch (the model checker) pass a cloneState copy.
+ */
+import { dispatchMessage } from './dispatch.js';
+import { Ctx, TIMER, type CoreEffect } from './context.js';
+import { apply } from './learner.js';
+import { campaign, heartbeatTick, pump } from './leader.js';
+import type { Msg } from './messages.js';
+import type { State } from './state.js';
+import { onClient } from './client.js';
+import type { Config, Event } from './types.js';
+
+export interface StepResult {
+  state: State;
+  effects: CoreEffect[];
+}
+
+export function step(config: Config, state: State, event: Event<Msg>): StepResult {
+  const ctx = new Ctx(config, state, event.wallMs);
+  switch (event.type) {
+    case 'client':
+      onClient(ctx, event.id, event.command);
+      break;
+    case 'message':
+      dispatchMessage(ctx, event.from, event.msg);
+      break;
+    case 'timer':
+      onTimer(ctx, event.name, event.rand);
+      break;
+    default:
+      throw new Error(`unknown event ${JSON.stringify(event)}`);
+  }
+  apply(ctx);
+  pump(ctx);
+  apply(ctx); // a single-node cluster decides in pump
+  return { state, effects: ctx.effects() };
+}
+
+function onTimer(ctx: Ctx, name: string, rand: number): void {
+  const { v, config } = ctx;
+  switch (name) {
+    case TIMER.election: {
+      if (v.role === 'leader') return;
+      if (config.bug === 'lease-skew' && v.role === 'follower' && v.leader !== null && ctx.wallMs - v.lastLeaderWall < config.electionTimeoutMs) {
+        // Planted bug: the wall clock decides whether the leader's lease has expired.
+        ctx.setTimer(TIMER.election, config.heartbeatMs);
+        return;
+      }
+      // Randomized back-off so that candidates do not duel forever.
+      ctx.setTimer(TIMER.campaign, 1 + Math.floor(rand * config.electionTimeoutMs));
+      return;
+    }
+    case TIMER.campaign:
+      campaign(ctx);
+      return;
+    case TIMER.heartbeat:
+      if (v.role === 'leader') heartbeatTick(ctx);
+      return;
+    default:
+      throw new Error(`unknown timer ${name}`);
+  }
+}
+
+/** Effects that boot a node after initState: persist its incarnation, arm the election timer. */
+export function start(config: Config, state: State): CoreEffect[] {
+  return [
+    { type: 'persist', record: { t: 'boot', inc: state.durable.incarnation } },
+    { type: 'setTimer', name: TIMER.election, ms: config.electionTimeoutMs },
+  ];
+}

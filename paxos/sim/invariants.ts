@@ -1,0 +1,63 @@
+/**
+ * The simulator's safety and convergence checks. Agreement and validity are checked on every
+ * decision as it happens (a disagreement is caught even if a node later crashes); convergence
+ * (same decided prefix, same applied state everywhere) at the end of a healed run.
+ */
+import { canonicalJson } from '../core/canonical.js';
+import type { SlotValue } from '../core/messages.js';
+import type { State } from '../core/state.js';
+import type { Command, NodeId } from '../core/types.js';
+
+export class Invariants {
+  /** slot -> canonical JSON of the first value any node decided for it, and who. */
+  private readonly chosen = new Map<number, { json: string; node: NodeId }>();
+  /** `${origin}|${requestId}` -> canonical JSON of the command submitted there. */
+  private readonly submitted = new Map<string, string>();
+  readonly violations: string[] = [];
+
+  submit(node: NodeId, rid: number, command: Command): void {
+    this.submitted.set(`${node}|${rid}`, canonicalJson(command));
+  }
+
+  /** Node `node` has just decided `slot` as `value`. */
+  decided(node: NodeId, slot: number, value: SlotValue, now: number): void {
+    const json = canonicalJson(value);
+    const prior = this.chosen.get(slot);
+    if (prior === undefined) this.chosen.set(slot, { json, node });
+    else if (prior.json !== json) {
+      this.fail(`agreement: at t=${now} slot ${slot} decided as ${json} by ${node} but as ${prior.json} by ${prior.node}`);
+    }
+    for (const e of value ?? []) {
+      const [origin, , rid] = e.id.split(':');
+      const sent = this.submitted.get(`${origin}|${rid}`);
+      if (sent !== canonicalJson(e.command)) this.fail(`validity: slot ${slot} decided command ${e.id} ${canonicalJson(e.command)} that no client submitted`);
+    }
+  }
+
+  /** All live nodes hold the same decided prefix and the same applied state machine. */
+  converged(states: { id: NodeId; state: State }[]): void {
+    if (states.length === 0) return;
+    const [first, ...rest] = states;
+    const commit = first.state.volatile.commitIndex;
+    for (const { id, state } of rest) {
+      if (state.volatile.commitIndex !== commit) {
+        this.fail(`convergence: ${first.id} applied up to slot ${commit} but ${id} up to ${state.volatile.commitIndex}`);
+        return;
+      }
+    }
+    for (let s = 1; s <= commit; s++) {
+      const json = canonicalJson(first.state.durable.decided[s]);
+      for (const { id, state } of rest) {
+        if (canonicalJson(state.durable.decided[s]) !== json) this.fail(`convergence: slot ${s} differs between ${first.id} and ${id}`);
+      }
+    }
+    const kv = canonicalJson(first.state.volatile.kv);
+    for (const { id, state } of rest) {
+      if (canonicalJson(state.volatile.kv) !== kv) this.fail(`convergence: applied state differs between ${first.id} and ${id}`);
+    }
+  }
+
+  fail(message: string): void {
+    if (this.violations.length < 20) this.violations.push(message);
+  }
+}
