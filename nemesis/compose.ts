@@ -1,0 +1,119 @@
+/**
+ * `--nemesis a,b,...` -> one Nemesis. Names: none | partition | kill | pause | clock | packet |
+ * all (= every fault). The composite's start injects a random non-empty subset of its faults
+ * (each with probability 1/2), so single faults and overlapping ones (a kill during a
+ * partition, ...) both occur; its stop undoes every fault in force, in reverse order.
+ */
+import type { LinkShape, NodeName } from '../harness/runtime/runtime.js';
+import { UsageError } from '../harness/runtime/runtime.js';
+import { clockNemesis, type ClockOptions } from './clock.js';
+import { MIN_NODES, parsePartitionShapes, PARTITION_SHAPES, type PartitionShape } from './grudges.js';
+import type { Nemesis, NemesisContext } from './nemesis.js';
+import { packetNemesis } from './packet.js';
+import { partitionNemesis } from './partition.js';
+import { KILL_TARGETS, killNemesis, PAUSE_TARGETS, pauseNemesis } from './process-faults.js';
+import type { Target } from './targets.js';
+
+export const FAULTS = ['partition', 'kill', 'pause', 'clock', 'packet'] as const;
+export type Fault = (typeof FAULTS)[number];
+export const NEMESIS_NAMES = ['none', ...FAULTS, 'all'] as const;
+
+export interface NemesisOptions {
+  /** `--partition`: a comma list of shapes, or the list itself; default every shape that fits. */
+  partition?: string | PartitionShape[];
+  /** The cluster's nodes, to validate shapes against its size (recommended). */
+  nodes?: NodeName[];
+  killTargets?: Target[];
+  pauseTargets?: Target[];
+  clock?: ClockOptions;
+  packet?: LinkShape[];
+}
+
+/** A Nemesis made of named faults, plus what the runtime must support (for Runtime.preflight). */
+export interface ComposedNemesis extends Nemesis {
+  readonly faults: Fault[];
+  readonly components: Nemesis[];
+  readonly needs: { clock: boolean; packet: boolean };
+}
+
+/** Parses and validates `--nemesis`; unknown names throw UsageError. */
+export function parseNemesisSpec(spec: string): Fault[] {
+  const names = spec.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(NEMESIS_NAMES as readonly string[]).includes(n)) {
+      throw new UsageError(`unknown nemesis "${n}": use ${NEMESIS_NAMES.join('|')} (comma lists compose)`);
+    }
+  }
+  if (names.includes('none') && names.length > 1) throw new UsageError(`nemesis "none" cannot be combined with others: ${spec}`);
+  if (names.includes('all')) return [...FAULTS];
+  return FAULTS.filter((f) => names.includes(f));
+}
+
+export function nemesisFromSpec(spec: string, opts: NemesisOptions = {}): ComposedNemesis {
+  const faults = parseNemesisSpec(spec);
+  const components = faults.map((f) => build(f, opts));
+  return composite(faults, components);
+}
+
+function build(fault: Fault, opts: NemesisOptions): Nemesis {
+  switch (fault) {
+    case 'partition':
+      return partitionNemesis(fittingShapes(opts));
+    case 'kill':
+      return killNemesis(opts.killTargets ?? KILL_TARGETS);
+    case 'pause':
+      return pauseNemesis(opts.pauseTargets ?? PAUSE_TARGETS);
+    case 'clock':
+      return clockNemesis(opts.clock);
+    case 'packet':
+      return packetNemesis(opts.packet);
+  }
+}
+
+/** Explicitly named shapes must fit the cluster; from the default list, those that do not are left out. */
+function fittingShapes(opts: NemesisOptions): PartitionShape[] {
+  const explicit = Array.isArray(opts.partition) ? opts.partition : opts.partition?.trim() ? parsePartitionShapes(opts.partition) : null;
+  const shapes = explicit ?? [...PARTITION_SHAPES];
+  const n = opts.nodes?.length;
+  if (n === undefined) return shapes;
+  const fit = shapes.filter((s) => n >= MIN_NODES[s]);
+  const misfit = shapes.filter((s) => n < MIN_NODES[s]);
+  if (explicit && misfit.length > 0) {
+    throw new UsageError(`partition shape ${misfit.map((s) => `${s} needs at least ${MIN_NODES[s]} nodes`).join(', ')}; the cluster has ${n}`);
+  }
+  if (fit.length === 0) throw new UsageError(`the partition nemesis needs at least 2 nodes; the cluster has ${n}`);
+  return fit;
+}
+
+function composite(faults: Fault[], components: Nemesis[]): ComposedNemesis {
+  const started: Nemesis[] = [];
+  return {
+    name: faults.length === 0 ? 'none' : faults.join(','),
+    faults,
+    components,
+    needs: { clock: faults.includes('clock'), packet: faults.includes('packet') },
+    async start(ctx: NemesisContext) {
+      if (components.length === 0) return;
+      let pick = components.filter(() => ctx.rng.chance(0.5));
+      if (pick.length === 0) pick = [ctx.rng.pick(components)];
+      for (const c of pick) {
+        started.push(c);
+        await c.start(ctx);
+      }
+    },
+    async stop(ctx: NemesisContext) {
+      // Every component, not only the started ones: stop is also the final heal after errors.
+      const order = [...new Set([...started].reverse().concat(components))];
+      started.length = 0;
+      const errors: string[] = [];
+      for (const c of order) {
+        try {
+          await c.stop(ctx);
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+      }
+      if (errors.length > 0) throw new Error(errors.join('; '));
+    },
+  };
+}
