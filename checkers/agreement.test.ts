@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { History, Op } from '../harness/history.js';
+import { digestOf } from '../paxos/core/canonical.js';
+import type { DecidedEntry } from './checker.js';
+import { agreementChecker, checkAgreement } from './agreement.js';
+
+const invoke = (index: number, f: string, key: string, value?: unknown): Op => ({ index, time: index, process: index, type: 'invoke', f, key, value });
+const history: History = [invoke(0, 'write', 'k1', 3), invoke(1, 'cas', 'k1', [3, 4]), invoke(2, 'read', 'k2', null)];
+const write3 = { op: 'write', key: 'k1', value: 3 };
+const cas34 = { op: 'cas', key: 'k1', from: 3, to: 4 };
+const read2 = { op: 'read', key: 'k2' };
+
+/** A decided entry as our Paxos reports it: a batch of {id, command}, or null for a no-op. */
+const entry = (slot: number, ...commands: unknown[]): DecidedEntry => {
+  const value = commands.length === 0 ? null : commands.map((command, i) => ({ id: `c${slot}.${i}`, command }));
+  return { slot, digest: digestOf(value), command: value };
+};
+
+describe('agreement checker', () => {
+  it('accepts identical logs, a lagging node, no-ops, and reports prefixes', async () => {
+    const good = [entry(1, write3), entry(2), entry(3, cas34, read2)];
+    const r = await agreementChecker().check(history, { decidedLogs: { n1: good, n2: good, n3: good.slice(0, 2) } });
+    expect(r.valid).toBe(true);
+    expect(r.nodes).toEqual({
+      n1: { entries: 3, firstSlot: 1, lastSlot: 3, prefixLength: 3 },
+      n2: { entries: 3, firstSlot: 1, lastSlot: 3, prefixLength: 3 },
+      n3: { entries: 2, firstSlot: 1, lastSlot: 2, prefixLength: 2 },
+    });
+    expect(r.commonPrefix).toBe(2);
+    expect(r.validity).toMatchObject({ checked: true, noops: 1, commands: 3, matched: 3, uninvoked: { count: 0 } });
+  });
+
+  it('rejects a slot decided two ways and names the first one with every node value', () => {
+    const r = checkAgreement(history, { decidedLogs: { n1: [entry(1, write3), entry(2, read2)], n2: [entry(1, write3), entry(2, cas34)], n3: [entry(1, write3)] } });
+    expect(r.valid).toBe(false);
+    expect(r.divergentSlots).toEqual([2]);
+    const first = r.firstDivergence as { slot: number; values: Record<string, { digest: string }> };
+    expect(first.slot).toBe(2);
+    expect(Object.keys(first.values).sort()).toEqual(['n1', 'n2']);
+    expect(first.values.n1.digest).not.toBe(first.values.n2.digest);
+  });
+
+  it('rejects a digest that hides different commands, and a node that decided one slot twice', () => {
+    const forged = { ...entry(1, cas34), digest: entry(1, write3).digest };
+    expect(checkAgreement(history, { decidedLogs: { n1: [entry(1, write3)], n2: [forged] } }).valid).toBe(false);
+    expect(checkAgreement(history, { decidedLogs: { n1: [entry(1, write3), entry(1, cas34)] } })).toMatchObject({ valid: false, divergentSlots: [1] });
+  });
+
+  it('rejects a decided command no client invoked', () => {
+    const bogus = { op: 'write', key: 'k1', value: 99 };
+    const r = checkAgreement(history, { decidedLogs: { n1: [entry(1, write3), entry(2, bogus)], n2: [entry(1, write3), entry(2, bogus)] } });
+    expect(r.valid).toBe(false);
+    expect(r.validity).toMatchObject({ uninvoked: { count: 1, first: [{ slot: 2, command: bogus }] } });
+  });
+
+  it('takes an injected command mapping; without a mapping for every op, unmatched commands are unverified', () => {
+    const adds: History = [{ index: 0, time: 0, process: 0, type: 'invoke', f: 'add', value: 7 }];
+    const setWrite = { op: 'write', key: 'set-7', value: 7 };
+    const logs = { decidedLogs: { n1: [entry(1, setWrite)] } };
+    const lenient = checkAgreement(adds, logs);
+    expect(lenient).toMatchObject({ valid: true, validity: { checked: false, unverified: 1 } });
+    const commandOf = (op: Op) => (op.f === 'add' ? [{ op: 'write', key: `set-${op.value}`, value: op.value }] : undefined);
+    expect(checkAgreement(adds, logs, { commandOf })).toMatchObject({ valid: true, validity: { checked: true, matched: 1 } });
+    expect(checkAgreement(adds, { decidedLogs: { n1: [entry(1, { ...setWrite, value: 8 })] } }, { commandOf }).valid).toBe(false);
+  });
+
+  it('is unknown without decided logs or with malformed entries', () => {
+    expect(checkAgreement(history, {}).valid).toBe('unknown');
+    expect(checkAgreement(history, { decidedLogs: { n1: [{ slot: -1, digest: 'x', command: null }] } }).valid).toBe('unknown');
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * The agreement checker: the consensus log itself, not the clients' view of it. Input is every
+ * node's decided log (ctx.decidedLogs: node -> [{slot, digest, command}], collected after the
+ * final heal). Three properties:
+ * 1. Agreement: no slot is decided two ways, across nodes or within one node's log. A value is
+ *    its digest AND its canonical JSON, so a digest that hides different commands still counts.
+ *    Reports the first diverging slot with each node's value there.
+ * 2. Validity: every decided command was invoked by a client, or the slot is a no-op (null).
+ *    Commands are matched by canonical JSON against `commandOf(invocation)` for every client
+ *    invocation in the history (whatever its outcome: a failed or crashed op may still have
+ *    been proposed). The default `commandOf` knows our Paxos KV's Command shape (paxos/core/
+ *    types.ts) for the register/kv ops: read -> {op:'read',key}, write -> {op:'write',key,value},
+ *    cas [from,to] -> {op:'cas',key,from,to}. Workloads whose ops map to other commands (set,
+ *    bank: their clients build txns at run time) pass their own `commandOf`; when some client
+ *    op has no mapping (commandOf returns undefined), unmatched commands cannot be blamed on
+ *    anyone and are reported as `unverified` rather than invalid.
+ *    `commandsOfDecided` splits a decided value into client commands; the default takes an
+ *    array (a batch), unwraps `{id, command}` entries, and treats null as a no-op.
+ * 3. Prefixes: each node's contiguous decided prefix (its applied log); a lagging node may be
+ *    shorter. Their lengths and the common prefix are reported; by (1) they agree.
+ * No decided logs at all is 'unknown'.
+ */
+import { canonicalJson } from '../paxos/core/canonical.js';
+import { isClientOp, type History, type Op } from '../harness/history.js';
+import type { CheckContext, CheckResult, Checker, DecidedEntry } from './checker.js';
+
+export interface AgreementOptions {
+  /** The commands a client op may have proposed; undefined when this op cannot be mapped. */
+  commandOf?: (op: Op) => unknown[] | undefined;
+  /** The client commands inside one decided value; null for a no-op. */
+  commandsOfDecided?: (value: unknown) => unknown[] | null;
+  /** How many uninvoked commands to list (default 10; counts are exact). */
+  maxListed?: number;
+}
+
+/** Our Paxos KV's Command for the register/kv workloads' ops. */
+export function kvCommandOf(op: Op): unknown[] | undefined {
+  if (op.key === undefined) return undefined;
+  switch (op.f) {
+    case 'read':
+      return [{ op: 'read', key: op.key }];
+    case 'write':
+      return [{ op: 'write', key: op.key, value: op.value }];
+    case 'cas': {
+      if (!Array.isArray(op.value) || op.value.length !== 2) return undefined;
+      return [{ op: 'cas', key: op.key, from: op.value[0], to: op.value[1] }];
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A batch of commands (entries `{id, command}` are unwrapped), a single command, or null. */
+export function defaultCommandsOfDecided(value: unknown): unknown[] | null {
+  if (value === null || value === undefined) return null;
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((e) => (e !== null && typeof e === 'object' && 'command' in e && 'id' in e ? (e as { command: unknown }).command : e));
+}
+
+export function agreementChecker(opts: AgreementOptions = {}): Checker {
+  return { name: 'agreement', check: (history, ctx) => checkAgreement(history, ctx, opts) };
+}
+
+interface SlotValue {
+  digest: string;
+  command: unknown;
+}
+
+export function checkAgreement(history: History, ctx: CheckContext, opts: AgreementOptions = {}): CheckResult {
+  const logs = ctx.decidedLogs;
+  if (!logs || Object.keys(logs).length === 0) return { valid: 'unknown', error: 'no decided logs were collected' };
+  const nodes = Object.keys(logs).sort();
+
+  // slot -> node -> value; identity = digest + canonical command.
+  const slots = new Map<number, Map<string, SlotValue>>();
+  const identity = (v: SlotValue) => `${v.digest}\u0000${canonicalJson(v.command)}`;
+  const divergent = new Set<number>();
+  const malformed: string[] = [];
+  for (const node of nodes) {
+    for (const entry of logs[node] as DecidedEntry[]) {
+      if (!Number.isSafeInteger(entry?.slot) || entry.slot < 0 || typeof entry.digest !== 'string') {
+        malformed.push(`${node}: ${JSON.stringify(entry)?.slice(0, 80)}`);
+        continue;
+      }
+      let bySlot = slots.get(entry.slot);
+      if (!bySlot) slots.set(entry.slot, (bySlot = new Map()));
+      const value = { digest: entry.digest, command: entry.command };
+      const previous = bySlot.get(node);
+      // The same node deciding one slot twice, differently, is divergence too (keyed apart).
+      if (previous && identity(previous) !== identity(value)) {
+        divergent.add(entry.slot);
+        bySlot.set(`${node}#2`, value);
+      } else bySlot.set(node, value);
+    }
+  }
+  if (malformed.length > 0) return { valid: 'unknown', error: `malformed decided-log entries: ${malformed.slice(0, 3).join('; ')}`, malformed: malformed.length };
+
+  const ordered = [...slots.keys()].sort((a, b) => a - b);
+  for (const slot of ordered) {
+    const ids = new Set([...slots.get(slot)!.values()].map(identity));
+    if (ids.size > 1) divergent.add(slot);
+  }
+  const divergentSlots = [...divergent].sort((a, b) => a - b);
+  const firstDivergence =
+    divergentSlots.length > 0 ? { slot: divergentSlots[0], values: Object.fromEntries(slots.get(divergentSlots[0])!) } : undefined;
+
+  const validity = checkValidity(history, slots, ordered, opts);
+  const prefixes = prefixReport(logs, nodes, ordered[0] ?? 0);
+
+  const valid = divergentSlots.length === 0 && validity.uninvoked.count === 0;
+  return {
+    valid,
+    nodes: prefixes.perNode,
+    commonPrefix: prefixes.common,
+    slots: ordered.length,
+    divergentSlots: divergentSlots.slice(0, 100),
+    divergentCount: divergentSlots.length,
+    ...(firstDivergence ? { firstDivergence } : {}),
+    validity,
+  };
+}
+
+function checkValidity(history: History, slots: Map<number, Map<string, SlotValue>>, ordered: number[], opts: AgreementOptions) {
+  const commandOf = opts.commandOf ?? kvCommandOf;
+  const split = opts.commandsOfDecided ?? defaultCommandsOfDecided;
+  const maxListed = opts.maxListed ?? 10;
+  const invoked = new Set<string>();
+  const unmappedFs = new Set<string>();
+  for (const op of history) {
+    if (!isClientOp(op) || op.type !== 'invoke') continue;
+    const commands = commandOf(op);
+    if (commands === undefined) unmappedFs.add(op.f);
+    else for (const c of commands) invoked.add(canonicalJson(c));
+  }
+  const strict = unmappedFs.size === 0;
+  let noops = 0;
+  let commands = 0;
+  let matched = 0;
+  const uninvoked: Array<{ slot: number; command: unknown }> = [];
+  let uninvokedCount = 0;
+  for (const slot of ordered) {
+    // Agreement is judged above; validity looks at every distinct value decided for the slot.
+    const distinct = new Map<string, unknown>();
+    for (const v of slots.get(slot)!.values()) distinct.set(canonicalJson(v.command), v.command);
+    for (const value of distinct.values()) {
+      const cmds = split(value);
+      if (cmds === null) {
+        noops++;
+        continue;
+      }
+      for (const c of cmds) {
+        commands++;
+        if (invoked.has(canonicalJson(c))) matched++;
+        else {
+          uninvokedCount++;
+          if (uninvoked.length < maxListed) uninvoked.push({ slot, command: c });
+        }
+      }
+    }
+  }
+  return {
+    checked: strict,
+    ...(strict ? {} : { uncheckedBecause: `no command mapping for client ops with f: ${[...unmappedFs].sort().join(', ')}` }),
+    noops,
+    commands,
+    matched,
+    // Without a mapping for every op, an unmatched command may be one of the unmapped ops': unverified.
+    uninvoked: strict ? { count: uninvokedCount, first: uninvoked } : { count: 0, first: [] },
+    unverified: strict ? 0 : uninvokedCount,
+  };
+}
+
+function prefixReport(logs: Record<string, DecidedEntry[]>, nodes: string[], start: number) {
+  const perNode: Record<string, { entries: number; firstSlot: number | null; lastSlot: number | null; prefixLength: number }> = {};
+  for (const node of nodes) {
+    const have = new Set(logs[node].map((e) => e.slot));
+    let prefix = 0;
+    while (have.has(start + prefix)) prefix++;
+    const sorted = [...have].sort((a, b) => a - b);
+    perNode[node] = { entries: have.size, firstSlot: sorted[0] ?? null, lastSlot: sorted[sorted.length - 1] ?? null, prefixLength: prefix };
+  }
+  return { perNode, common: Math.min(...nodes.map((n) => perNode[n].prefixLength)) };
+}
