@@ -51,8 +51,8 @@ export function parseNemesisSpec(spec: string): Fault[] {
 
 export function nemesisFromSpec(spec: string, opts: NemesisOptions = {}): ComposedNemesis {
   const faults = parseNemesisSpec(spec);
-  const components = faults.map((f) => build(f, opts));
-  return composite(faults, components);
+  const n = composite(faults.map((f) => build(f, opts)));
+  return { ...n, faults, needs: { clock: faults.includes('clock'), packet: faults.includes('packet') } };
 }
 
 function build(fault: Fault, opts: NemesisOptions): Nemesis {
@@ -85,13 +85,12 @@ function fittingShapes(opts: NemesisOptions): PartitionShape[] {
   return fit;
 }
 
-function composite(faults: Fault[], components: Nemesis[]): ComposedNemesis {
+/** Composes nemeses: start injects a random non-empty subset, stop undoes all (see above). */
+export function composite(components: Nemesis[]): Nemesis & { components: Nemesis[] } {
   const started: Nemesis[] = [];
   return {
-    name: faults.length === 0 ? 'none' : faults.join(','),
-    faults,
+    name: components.length === 0 ? 'none' : components.map((c) => c.name).join(','),
     components,
-    needs: { clock: faults.includes('clock'), packet: faults.includes('packet') },
     async start(ctx: NemesisContext) {
       if (components.length === 0) return;
       let pick = components.filter(() => ctx.rng.chance(0.5));

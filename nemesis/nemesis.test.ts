@@ -1,0 +1,228 @@
+/**
+ * Every nemesis against the real local runtime (3 echo-node processes behind the fault proxy):
+ * each start has its real effect and is recorded, each stop undoes it; the composite parses and
+ * validates `--nemesis`; runNemesis alternates and leaves everything healed when aborted.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Rng } from '../harness/rng.js';
+import { echoDb } from '../harness/runtime/fixtures/echo-db.js';
+import { findLibfaketime } from '../harness/runtime/faketime.js';
+import { createLocalRuntime, type LocalRuntime } from '../harness/runtime/local.js';
+import type { NodeEndpoint } from '../harness/runtime/runtime.js';
+import { UsageError } from '../harness/runtime/runtime.js';
+import { clockNemesis } from './clock.js';
+import { composite, nemesisFromSpec, parseNemesisSpec } from './compose.js';
+import type { NemesisContext } from './nemesis.js';
+import { packetNemesis } from './packet.js';
+import { partitionNemesis } from './partition.js';
+import { killNemesis, pauseNemesis } from './process-faults.js';
+import { runNemesis } from './runner.js';
+
+const nodes = ['n1', 'n2', 'n3'];
+
+async function status(ep: NodeEndpoint, timeoutMs = 800): Promise<{ id: string; now: number } | null> {
+  try {
+    const r = await fetch(`${ep.clientUrl}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+    return (await r.json()) as { id: string; now: number };
+  } catch {
+    return null;
+  }
+}
+
+async function send(from: NodeEndpoint, to: string, timeoutMs = 400): Promise<boolean> {
+  try {
+    const r = await fetch(`${from.clientUrl}/send?to=${to}&msg=m${Date.now()}&timeout=${timeoutMs}`, { signal: AbortSignal.timeout(timeoutMs + 1000) });
+    return r.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** True when every pair of nodes talks again (retrying while reset connections are replaced). */
+async function allConnected(eps: NodeEndpoint[], withinMs = 4000): Promise<boolean> {
+  const end = Date.now() + withinMs;
+  for (const a of eps) {
+    for (const b of eps) {
+      if (a === b) continue;
+      while (!(await send(a, b.name))) if (Date.now() > end) return false;
+    }
+  }
+  return true;
+}
+
+describe('nemeses on the local runtime', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-nemesis-'));
+  let rt: LocalRuntime;
+  let eps: NodeEndpoint[];
+  let records: Array<{ f: string; value: unknown }>;
+  let ctx: NemesisContext;
+  const ep = (n: string) => eps.find((e) => e.name === n)!;
+
+  beforeAll(async () => {
+    rt = createLocalRuntime({ markerDir: path.join(tmp, 'markers') });
+    eps = await rt.setup({ runId: `nem${process.pid}`, nodes, db: echoDb(), runDir: path.join(tmp, 'run'), dbArgs: [] });
+  });
+  afterAll(async () => {
+    await rt?.teardown();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    records = [];
+    ctx = {
+      runtime: rt,
+      nodes,
+      rng: new Rng(5),
+      record: (f, value) => records.push({ f, value }),
+      leader: async () => 'n2',
+    };
+  });
+
+  it('partition (leader shape) cuts the leader off; stop heals', async () => {
+    const p = partitionNemesis(['leader']);
+    await p.start(ctx);
+    expect(records).toEqual([{ f: 'start-partition', value: { n2: ['n1', 'n3'], n1: ['n2'], n3: ['n2'] } }]);
+    expect(await send(ep('n1'), 'n2')).toBe(false);
+    expect(await send(ep('n1'), 'n3')).toBe(true);
+    await p.stop(ctx);
+    await p.stop(ctx); // no-op when nothing is in force
+    expect(records.map((r) => r.f)).toEqual(['start-partition', 'stop-partition']);
+    expect(await allConnected(eps)).toBe(true);
+  });
+
+  it('kill takes nodes down and stop restarts them', async () => {
+    const k = killNemesis(['one']);
+    await k.start(ctx);
+    const [victim] = records[0].value as string[];
+    expect(records[0].f).toBe('start-kill');
+    expect(await status(ep(victim), 300)).toBeNull();
+    await k.stop(ctx);
+    expect(records[1]).toEqual({ f: 'stop-kill', value: [victim] });
+    expect((await status(ep(victim)))?.id).toBe(victim);
+  });
+
+  it('pause freezes a majority and stop resumes it', async () => {
+    const p = pauseNemesis(['majority']);
+    await p.start(ctx);
+    const frozen = records[0].value as string[];
+    expect(frozen).toHaveLength(2);
+    for (const n of frozen) expect(await status(ep(n), 300)).toBeNull();
+    await p.stop(ctx);
+    for (const n of frozen) expect((await status(ep(n)))?.id).toBe(n);
+    expect(records.map((r) => r.f)).toEqual(['start-pause', 'stop-pause']);
+  });
+
+  it.skipIf(!findLibfaketime())('clock bumps and strobes node clocks; stop resets them', async () => {
+    const skew = async (n: string) => {
+      const t0 = Date.now();
+      const s = await status(ep(n));
+      return s!.now - (t0 + Date.now()) / 2;
+    };
+    const bump = clockNemesis({ maxOffsetMs: 60_000, modes: ['bump'] });
+    await bump.start(ctx);
+    const { offsets } = records[0].value as { offsets: Record<string, number> };
+    for (const [n, off] of Object.entries(offsets)) expect(Math.abs((await skew(n)) - off)).toBeLessThan(400);
+    await bump.stop(ctx);
+    for (const n of nodes) expect(Math.abs(await skew(n))).toBeLessThan(400);
+    records.length = 0;
+    const strobe = clockNemesis({ maxOffsetMs: 30_000, modes: ['strobe'], strobePeriodMs: [40, 40] });
+    await strobe.start(ctx);
+    const s = records[0].value as { nodes: string[]; deltaMs: number };
+    const seen = new Set<string>();
+    for (let i = 0; i < 25 && seen.size < 2; i++) {
+      const k = await skew(s.nodes[0]);
+      seen.add(Math.abs(k) < 400 ? 'zero' : Math.abs(k - s.deltaMs) < 400 ? 'delta' : `other ${k}`);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    expect([...seen].sort()).toEqual(['delta', 'zero']);
+    await strobe.stop(ctx);
+    await new Promise((r) => setTimeout(r, 100)); // no flip may land after stop
+    for (const n of nodes) expect(Math.abs(await skew(n))).toBeLessThan(400);
+    expect(records.map((r) => r.f)).toEqual(['start-clock', 'stop-clock']);
+  });
+
+  it('packet delays the outgoing links of its targets; stop clears them', async () => {
+    const p = packetNemesis([{ delayMs: 300, jitterMs: 0, lossPct: 0 }]);
+    await p.start(ctx);
+    const { links } = records[0].value as { links: Array<[string, string]> };
+    const [a, b] = links[0];
+    const t0 = Date.now();
+    expect(await send(ep(a), b, 2000)).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    await p.stop(ctx);
+    expect(records[1]).toEqual({ f: 'stop-packet', value: links });
+    const t1 = Date.now();
+    expect(await send(ep(a), b, 2000)).toBe(true);
+    expect(Date.now() - t1).toBeLessThan(250);
+  });
+
+  it('runNemesis alternates start/stop until aborted, then heals everything', async () => {
+    const nemesis = nemesisFromSpec('partition,kill,pause,packet', { nodes });
+    const ac = new AbortController();
+    const run = runNemesis(nemesis, ctx, { intervalMs: 150, signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 1500));
+    ac.abort();
+    const result = await run;
+    expect(result.errors).toEqual([]);
+    expect(result.cycles).toBeGreaterThanOrEqual(2);
+    // Every start has its stop, in order, per fault kind.
+    const open = new Map<string, number>();
+    for (const { f } of records) {
+      const [phase, kind] = f.split(/-(.*)/);
+      open.set(kind, (open.get(kind) ?? 0) + (phase === 'start' ? 1 : -1));
+      expect(open.get(kind)).toBeGreaterThanOrEqual(0);
+      expect(open.get(kind)).toBeLessThanOrEqual(1);
+    }
+    expect([...open.values()].every((v) => v === 0)).toBe(true);
+    for (const n of nodes) expect(rt.describe(n)).toMatchObject({ running: true, paused: false });
+    expect(await allConnected(eps)).toBe(true);
+  });
+});
+
+describe('nemesisFromSpec', () => {
+  it('parses names and comma lists, and says what the runtime must support', () => {
+    expect(parseNemesisSpec('none')).toEqual([]);
+    expect(parseNemesisSpec('all')).toEqual(['partition', 'kill', 'pause', 'clock', 'packet']);
+    expect(parseNemesisSpec('kill, partition,kill')).toEqual(['partition', 'kill']);
+    const n = nemesisFromSpec('partition,clock', { nodes: ['a', 'b', 'c'] });
+    expect(n.name).toBe('partition,clock');
+    expect(n.needs).toEqual({ clock: true, packet: false });
+    expect(n.components.map((c) => c.name)).toEqual(['partition', 'clock']);
+    expect(nemesisFromSpec('none').name).toBe('none');
+  });
+
+  it('rejects unknown names, none in a list, and shapes the cluster cannot take', () => {
+    expect(() => nemesisFromSpec('partition,flood')).toThrow(UsageError);
+    expect(() => nemesisFromSpec('partition,flood')).toThrow(/unknown nemesis "flood"/);
+    expect(() => nemesisFromSpec('')).toThrow(/unknown nemesis ""/);
+    expect(() => nemesisFromSpec('none,kill')).toThrow(/cannot be combined/);
+    expect(() => nemesisFromSpec('partition', { partition: 'ring' })).toThrow(/unknown partition shape/);
+    expect(() => nemesisFromSpec('partition', { partition: 'bridge', nodes: ['a', 'b'] })).toThrow(/bridge needs at least 3 nodes/);
+    expect(() => nemesisFromSpec('partition', { nodes: ['a'] })).toThrow(/at least 2 nodes/);
+    expect(() => nemesisFromSpec('partition', { nodes: ['a', 'b'] })).not.toThrow();
+  });
+
+  it('composite start picks a non-empty random subset; stop undoes all of it', async () => {
+    const calls: string[] = [];
+    const fake = (name: string) => ({
+      name,
+      start: async () => void calls.push(`start-${name}`),
+      stop: async () => void calls.push(`stop-${name}`),
+    });
+    const rng = new Rng(3);
+    const sizes = new Set<number>();
+    for (let i = 0; i < 30; i++) {
+      calls.length = 0;
+      const n = composite(['a', 'b', 'c', 'd', 'e'].map(fake));
+      await n.start({ rng } as unknown as NemesisContext);
+      const started = calls.length;
+      expect(started).toBeGreaterThanOrEqual(1);
+      sizes.add(started);
+      await n.stop({ rng } as unknown as NemesisContext);
+      expect(calls.slice(started).sort()).toEqual(['stop-a', 'stop-b', 'stop-c', 'stop-d', 'stop-e']);
+    }
+    expect(sizes.size).toBeGreaterThan(2);
+  });
+});
