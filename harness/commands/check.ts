@@ -1,0 +1,197 @@
+/**
+ * `jepsen-ts check --format jsonl|edn|porcupine-etcd|porcupine-kv --model NAME FILE...`: judges
+ * histories recorded by any tool (ours, Jepsen/Knossos EDN, Porcupine's logs) for
+ * linearizability with the named model, one verdict line per file:
+ *
+ *   <file>: valid|INVALID|unknown (<n> ops, <ms> ms)[: short reason]
+ *
+ * Exit code: the worst verdict (0 valid, 1 invalid, 2 unknown); 254 for bad arguments (unknown
+ * format or model, a model that does not fit the format, a missing file) and for a malformed
+ * file, which is reported as `file:line: what is wrong` while the other files are still checked.
+ * `--json` prints every result in full (verbose linearization info included) instead.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type { CommandModule } from 'yargs';
+import type { Validity } from '../../checkers/checker.js';
+import { readEdnFile } from '../../checkers/formats/edn.js';
+import { HistoryFormatError } from '../../checkers/formats/history-validator.js';
+import { readJsonlFile } from '../../checkers/formats/jsonl.js';
+import { HistoryParseError, parseEtcdLog, parseKvLog } from '../../checkers/formats/porcupine.js';
+import { checkEvents, checkOperations, getModel, getModelSpec, historyToOperations, modelNames } from '../../checkers/linearizable/index.js';
+import type { CheckOptions, CheckOutcome } from '../../checkers/linearizable/index.js';
+import type { History } from '../history.js';
+import { EXIT, exitCodeFor, worstExit } from '../exit.js';
+import { UsageError } from '../runtime/runtime.js';
+
+export const FORMATS = ['jsonl', 'edn', 'porcupine-etcd', 'porcupine-kv'] as const;
+export type HistoryFormat = (typeof FORMATS)[number];
+
+/** Porcupine's logs parse straight into one model's events: the model is fixed by the format. */
+const FIXED_MODEL: Partial<Record<HistoryFormat, string>> = { 'porcupine-etcd': 'etcd', 'porcupine-kv': 'porcupine-kv' };
+
+export interface CheckArgs {
+  format: HistoryFormat;
+  model: string;
+  files: string[];
+  timeoutMs?: number;
+  memoryLimitMb?: number;
+  independent: boolean;
+  json: boolean;
+}
+
+interface RawArgs {
+  format?: unknown;
+  model?: unknown;
+  files?: unknown;
+  timeout?: unknown;
+  memoryLimit?: unknown;
+  independent?: unknown;
+  json?: unknown;
+}
+
+function positiveNumber(raw: unknown, flag: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : typeof raw === 'number' ? raw : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function validateCheckArgs(argv: RawArgs): CheckArgs {
+  const format = argv.format as HistoryFormat;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(argv.format)}`);
+  const fixed = FIXED_MODEL[format];
+  let model: string;
+  if (argv.model === undefined) {
+    if (!fixed) throw new UsageError(`--format ${format} needs --model NAME (one of: ${modelNames.join(', ')})`);
+    model = fixed;
+  } else {
+    if (typeof argv.model !== 'string') throw new UsageError('--model must be a model name');
+    model = argv.model;
+  }
+  getModelSpec(model); // throws a UsageError naming the known models
+  if (fixed && model !== fixed) throw new UsageError(`--format ${format} histories are checked with the ${fixed} model; --model ${model} does not fit it`);
+  if (argv.independent && format !== 'edn') throw new UsageError('--independent applies to --format edn only (jepsen.independent [key value] tuples)');
+
+  const files = (Array.isArray(argv.files) ? argv.files : [argv.files]).filter((f) => f !== undefined).map(String);
+  if (files.length === 0) throw new UsageError('name at least one history FILE to check');
+  for (const file of files) {
+    let isFile = false;
+    try {
+      isFile = statSync(file).isFile();
+    } catch (err) {
+      throw new UsageError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    if (!isFile) throw new UsageError(`${file}: not a regular file`);
+  }
+  const timeoutS = positiveNumber(argv.timeout, '--timeout');
+  return {
+    format,
+    model,
+    files,
+    timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
+    memoryLimitMb: positiveNumber(argv.memoryLimit, '--memory-limit'),
+    independent: argv.independent === true,
+    json: argv.json === true,
+  };
+}
+
+export interface FileVerdict {
+  file: string;
+  valid: Validity;
+  /** Operations given to the checker (invocations; `fail`s are dropped before). */
+  ops: number;
+  elapsedMs: number;
+  reason?: string;
+  /** How the history's completions were counted when converting our ops (jsonl, edn). */
+  counts?: { ok: number; fail: number; info: number; pending: number };
+  outcome: CheckOutcome;
+}
+
+/** The file cannot be judged: malformed, or its ops do not fit the model. Exit 254. */
+export class UncheckableFile extends Error {
+  override name = 'UncheckableFile';
+}
+
+const VALIDITY: Record<CheckOutcome['result'], Validity> = { ok: true, illegal: false, unknown: 'unknown' };
+
+async function readHistory(file: string, args: CheckArgs): Promise<History> {
+  try {
+    return args.format === 'jsonl' ? await readJsonlFile(file) : await readEdnFile(file, { independent: args.independent });
+  } catch (err) {
+    if (err instanceof HistoryFormatError) throw new UncheckableFile(`${file}:${err.line}: ${err.detail}`);
+    throw err;
+  }
+}
+
+/** Parses and checks one file. Throws UncheckableFile for a malformed file or a model misfit. */
+export async function checkFile(file: string, args: CheckArgs): Promise<FileVerdict> {
+  const opts: CheckOptions = { timeoutMs: args.timeoutMs, memoryLimitMb: args.memoryLimitMb, verbose: args.json };
+  let outcome: CheckOutcome;
+  let ops: number;
+  let counts: FileVerdict['counts'];
+  if (args.format === 'porcupine-etcd' || args.format === 'porcupine-kv') {
+    const text = readFileSync(file, 'utf8');
+    let events;
+    try {
+      events = args.format === 'porcupine-etcd' ? parseEtcdLog(text, file) : parseKvLog(text, file);
+    } catch (err) {
+      if (err instanceof HistoryParseError) throw new UncheckableFile(err.message);
+      throw err;
+    }
+    ops = events.filter((e) => e.kind === 'call').length;
+    outcome = checkEvents(getModel(args.model), events as never, opts);
+  } else {
+    const history = await readHistory(file, args);
+    const spec = getModelSpec(args.model);
+    let converted;
+    try {
+      converted = historyToOperations(history, spec);
+    } catch (err) {
+      throw new UncheckableFile(`${file}: does not fit the ${args.model} model: ${(err as Error).message}`);
+    }
+    ops = converted.ops.length;
+    counts = converted.counts;
+    outcome = checkOperations(spec.create(), converted.ops, opts);
+  }
+  const valid = VALIDITY[outcome.result];
+  return { file, valid, ops, elapsedMs: outcome.elapsedMs, ...(valid !== true && outcome.message ? { reason: outcome.message } : {}), ...(counts ? { counts } : {}), outcome };
+}
+
+export function verdictLine(v: FileVerdict): string {
+  const word = v.valid === true ? 'valid' : v.valid === false ? 'INVALID' : 'unknown';
+  return `${v.file}: ${word} (${v.ops} ops, ${Math.round(v.elapsedMs)} ms)${v.reason ? `: ${v.reason}` : ''}`;
+}
+
+export const checkCommand: CommandModule<object, RawArgs> = {
+  command: 'check <files..>',
+  describe: 'check recorded histories (ours, Jepsen EDN, Porcupine logs) for linearizability',
+  builder: (y) =>
+    y
+      .positional('files', { type: 'string', array: true, describe: 'history files' })
+      .option('format', { type: 'string', demandOption: true, describe: `history format: ${FORMATS.join(' | ')}` })
+      .option('model', { type: 'string', describe: `model: ${modelNames.join(' | ')} (porcupine-etcd -> etcd, porcupine-kv -> porcupine-kv by default)` })
+      .option('timeout', { type: 'string', describe: 'give up on a file after S seconds (verdict unknown, exit 2)' })
+      .option('memory-limit', { type: 'string', describe: 'give up when the search caches pass MB megabytes (verdict unknown)' })
+      .option('independent', { type: 'boolean', default: false, describe: 'edn: values are jepsen.independent [key value] tuples' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the full results as JSON' }) as never,
+  handler: async (argv) => {
+    const args = validateCheckArgs(argv);
+    const codes: number[] = [];
+    const results: Array<FileVerdict | { file: string; error: string }> = [];
+    for (const file of args.files) {
+      try {
+        const verdict = await checkFile(file, args);
+        codes.push(exitCodeFor(verdict.valid));
+        results.push(verdict);
+        if (!args.json) process.stdout.write(verdictLine(verdict) + '\n');
+      } catch (err) {
+        if (!(err instanceof UncheckableFile)) throw err;
+        codes.push(EXIT.usage);
+        results.push({ file, error: err.message });
+        process.stderr.write(`jepsen-ts: ${err.message}\n`);
+      }
+    }
+    if (args.json) process.stdout.write(JSON.stringify({ format: args.format, model: args.model, results }, null, 2) + '\n');
+    process.exitCode = worstExit(codes);
+  },
+};
