@@ -7,7 +7,7 @@
  * Teardown kills everything and is safe to call twice or concurrently; a marker file lets the
  * next run sweep the nodes of a harness that was SIGKILLed (sweep.ts).
  */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeAddresses } from '../db.js';
@@ -183,26 +183,20 @@ export class LocalRuntime implements Runtime {
     writeOffset(n.clockFile, ms);
   }
 
-  /** Copies the Db's log files from each data dir into the node dir, plus the decided log when the Db serves one. */
+  /**
+   * Copies the Db's log files (node log, event log, ...) from each data dir into the node dir,
+   * next to stdout.log/stderr.log. Decided logs are served over the client API and fetched by
+   * the lifecycle (Db.decidedLog), not here.
+   */
   async collectLogs(): Promise<void> {
     const db = this.cluster?.db;
     if (!db) return;
-    await Promise.all(
-      [...this.nodes.values()].map(async (n) => {
-        for (const f of db.logFiles) {
-          const src = path.join(n.addr.dataDir, f);
-          if (existsSync(src)) copyFileSync(src, path.join(n.dir, path.basename(f)));
-        }
-        if (db.decidedLog && n.proc.running && !n.proc.isPaused) {
-          try {
-            const log = await withTimeout(db.decidedLog(n.clientUrl), 5000);
-            writeFileSync(path.join(n.dir, 'decided-log.json'), JSON.stringify(log));
-          } catch (e) {
-            writeFileSync(path.join(n.dir, 'decided-log.error'), `${(e as Error).message}\n`);
-          }
-        }
-      }),
-    );
+    for (const n of this.nodes.values()) {
+      for (const f of db.logFiles) {
+        const src = path.join(n.addr.dataDir, f);
+        if (existsSync(src)) copyFileSync(src, path.join(n.dir, path.basename(f)));
+      }
+    }
   }
 
   /** Kills every node, closes the proxy, removes the marker. Idempotent and safe to call concurrently. */
@@ -273,9 +267,4 @@ function repoRoot(): string {
     if (up === dir) return process.cwd();
     dir = up;
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, j) => (t = setTimeout(() => j(new Error(`no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
 }

@@ -210,6 +210,24 @@ describe('FaultProxy', () => {
     expect(Math.max(...js) - Math.min(...js)).toBeGreaterThan(40);
   });
 
+  it('passes backpressure on: a receiver that does not read slows the sender, the proxy does not buffer it all', async () => {
+    const sockets: net.Socket[] = [];
+    const stuck = net.createServer((s) => {
+      s.pause(); // a paused (SIGSTOPped) node: the kernel buffers fill, nothing is read
+      sockets.push(s);
+    });
+    await new Promise<void>((r) => stuck.listen(0, '127.0.0.1', r));
+    const proxy = new FaultProxy();
+    const { port } = await proxy.addLink('a', 'b', { host: '127.0.0.1', port: (stuck.address() as net.AddressInfo).port });
+    cleanups.push(() => new Promise<void>((r) => stuck.close(() => r())), () => sockets.forEach((s) => s.destroy()), () => proxy.close());
+    const c = await dial(port);
+    const mb = Buffer.alloc(1 << 20, 1);
+    for (let i = 0; i < 64; i++) c.sock.write(mb);
+    await sleep(500);
+    expect(c.sock.writableLength).toBeGreaterThan(32 << 20); // most of it still waits at the sender
+    c.sock.destroy();
+  });
+
   it('rejects bad shapes and unknown nodes', async () => {
     const { proxy } = await setup();
     expect(() => proxy.shape('a', 'b', { delayMs: -1, jitterMs: 0, lossPct: 0 })).toThrow(/bad link shape/);

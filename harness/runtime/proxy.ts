@@ -262,6 +262,7 @@ class Conn {
 
 /** One direction of a connection: bytes read from srcNode's socket go to dstNode's socket. */
 class Flow {
+  private src: net.Socket | null = null;
   private dst: net.Socket | null = null;
   private readonly queue: Array<{ chunk: Buffer | null; due: number }> = [];
   private lastDue = 0;
@@ -274,6 +275,7 @@ class Flow {
   constructor(readonly conn: Conn, readonly srcNode: NodeName, readonly dstNode: NodeName) {}
 
   listen(src: net.Socket): void {
+    this.src = src;
     src.on('data', (chunk: Buffer) => this.push(chunk));
     src.on('end', () => this.push(null));
   }
@@ -324,7 +326,7 @@ class Flow {
       }
       if (this.dst.destroyed) continue;
       if (chunk === null) this.dst.end();
-      else this.dst.write(chunk);
+      else if (!this.dst.write(chunk)) this.backpressure(this.dst);
     }
     if (this.queue.length > 0) {
       this.timer = setTimeout(() => {
@@ -332,6 +334,16 @@ class Flow {
         this.pump();
       }, this.queue[0].due - now);
     }
+  }
+
+  /** The receiver is slow (or paused): stop reading from the sender until it drains, as TCP's window would. */
+  private backpressure(dst: net.Socket): void {
+    const src = this.src;
+    if (!src || src.isPaused()) return;
+    src.pause();
+    dst.once('drain', () => {
+      if (!this.stopped) src.resume();
+    });
   }
 
   stop(): void {
