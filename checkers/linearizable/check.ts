@@ -1,16 +1,96 @@
 /**
- * checkOperations / checkEvents: split the history into partitions, build one search per
- * partition, and run them interleaved until one is illegal, all are ok, or the time / memory
- * budget runs out.
+ * checkOperations / checkEvents: split the history into partitions (P-compositionality), build
+ * one resumable search per partition, and run them interleaved in this thread, a slice of steps
+ * each in turn, until one is illegal (it wins at once: a hard partition cannot hide an easy
+ * illegal one), all are ok, or the time or memory budget runs out ('unknown').
  */
-import type { CheckOptions, CheckOutcome, Event, Model, Operation } from './types.js';
+import { buildInfo } from './info.js';
+import { partitionEvents, partitionOperations, type PartitionHistory } from './partition.js';
+import { PartitionSearch, Status } from './search.js';
+import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation, PartitionResult } from './types.js';
+
+/** Model steps per slice: small enough for fairness, large enough that the clock is rarely read. */
+const SLICE_STEPS = 4096;
+export const DEFAULT_MEMORY_LIMIT_MB = 1024;
 
 export function checkOperations<S, I, O>(model: Model<S, I, O>, ops: Operation<I, O>[], opts: CheckOptions = {}): CheckOutcome {
-  void model; void ops; void opts;
-  throw new Error('checkOperations: not implemented yet');
+  validateOptions(opts);
+  const started = performance.now();
+  return search(model, partitionOperations(model, ops), opts, started);
 }
 
 export function checkEvents<S, I, O>(model: Model<S, I, O>, events: Event<I, O>[], opts: CheckOptions = {}): CheckOutcome {
-  void model; void events; void opts;
-  throw new Error('checkEvents: not implemented yet');
+  validateOptions(opts);
+  const started = performance.now();
+  return search(model, partitionEvents(model, events), opts, started);
 }
+
+function validateOptions(opts: CheckOptions): void {
+  if (opts.timeoutMs !== undefined && !(typeof opts.timeoutMs === 'number' && opts.timeoutMs > 0)) {
+    throw new RangeError(`timeoutMs must be a positive number, got ${String(opts.timeoutMs)}`);
+  }
+  if (opts.memoryLimitMb !== undefined && !(typeof opts.memoryLimitMb === 'number' && opts.memoryLimitMb > 0)) {
+    throw new RangeError(`memoryLimitMb must be a positive number, got ${String(opts.memoryLimitMb)}`);
+  }
+}
+
+function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O>[], opts: CheckOptions, started: number): CheckOutcome {
+  const verbose = opts.verbose === true;
+  const deadline = opts.timeoutMs === undefined ? Infinity : started + opts.timeoutMs;
+  const memoryLimit = (opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * 1024 * 1024;
+  const searches = histories.map((h) => new PartitionSearch(model, h, verbose));
+  let running = searches.filter((s) => s.status === Status.Running);
+  let illegal: number | undefined = searches.findIndex((s) => s.status === Status.Illegal);
+  if (illegal < 0) illegal = undefined;
+  let stopped: string | undefined;
+  let peakBytes = 0;
+  const cacheBytes = () => searches.reduce((sum, s) => sum + s.cache.bytes, 0);
+
+  while (illegal === undefined && stopped === undefined && running.length > 0) {
+    for (const s of running) {
+      if (s.run(SLICE_STEPS) === Status.Illegal) {
+        illegal = searches.indexOf(s);
+        break;
+      }
+    }
+    running = running.filter((s) => s.status === Status.Running);
+    const bytes = cacheBytes();
+    peakBytes = Math.max(peakBytes, bytes);
+    if (illegal !== undefined || running.length === 0) break;
+    if (bytes > memoryLimit) {
+      stopped = `memory ceiling reached: the search caches hold about ${mb(bytes)} MB (limit ${mb(memoryLimit)} MB); ${running.length} of ${searches.length} partitions unfinished`;
+    } else if (performance.now() > deadline) {
+      stopped = `timed out after ${opts.timeoutMs} ms; ${running.length} of ${searches.length} partitions unfinished`;
+    }
+  }
+  peakBytes = Math.max(peakBytes, cacheBytes());
+
+  const partitions: PartitionResult[] = searches.map((s, index) => {
+    const result: CheckVerdict = s.status === Status.Ok ? 'ok' : s.status === Status.Illegal ? 'illegal' : 'unknown';
+    const key = histories[index].key;
+    return {
+      index,
+      ...(key !== undefined ? { key } : {}),
+      result,
+      operations: s.n,
+      steps: s.steps,
+      cacheEntries: s.cache.size,
+      ...(verbose ? { info: buildInfo(model, histories[index], result, s.snapshot()) } : {}),
+    };
+  });
+  const result: CheckVerdict = illegal !== undefined ? 'illegal' : stopped !== undefined ? 'unknown' : 'ok';
+  let message = stopped;
+  if (illegal !== undefined) {
+    const key = histories[illegal].key;
+    message = `partition ${illegal}${key !== undefined ? ` (key ${JSON.stringify(key)})` : ''} is not linearizable`;
+  }
+  return {
+    result,
+    partitions,
+    ...(message !== undefined ? { message } : {}),
+    elapsedMs: performance.now() - started,
+    peakCacheBytes: peakBytes,
+  };
+}
+
+const mb = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);

@@ -30,6 +30,13 @@ export interface Model<S = unknown, I = unknown, O = unknown> {
   partition?(ops: Operation<I, O>[]): Operation<I, O>[][];
   /** Porcupine's form for events. Each sub-history must keep its calls and returns together. */
   partitionEvents?(events: Event<I, O>[]): Event<I, O>[][];
+  /**
+   * True when the op never changes the state, in any state where it is legal (a read, a cas
+   * that reported failure, any op whose output pins it to "no effect"). Optional, exact
+   * verdicts either way; it lets the search prune (see search.ts). Must be conservative: an op
+   * that may change the state (e.g. a crashed cas) is NOT read-only.
+   */
+  readOnly?(input: I, output: O): boolean;
   /** Human-readable operation, e.g. `cas(1, 2) -> ok`. */
   describeOperation?(input: I, output: O): string;
   /** Human-readable state. */

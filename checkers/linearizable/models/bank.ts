@@ -53,6 +53,7 @@ function createBankModel(options: ModelOptions = {}): Model<BankState, BankInput
       return [true, next];
     },
     hash: (s) => s.join(','),
+    readOnly: (input) => input.f === 'read',
     describeOperation(input, output) {
       if (input.f === 'transfer') return `transfer(${input.from} -> ${input.to}, ${input.amount})${output.unknown ? ' -> ?' : ''}`;
       return `read() -> ${output.unknown ? '?' : JSON.stringify(output.balances)}`;

@@ -53,6 +53,7 @@ export const etcdModel: Model<EtcdState, EtcdInput, EtcdOutput> = {
     }
   },
   hash: (s) => (s === null ? 'nil' : s),
+  readOnly: (input, output) => input.op === 'read' || (input.op === 'cas' && !output.unknown && !output.ok),
   describeOperation(input, output) {
     const tail = output.unknown ? ' -> ?' : '';
     switch (input.op) {

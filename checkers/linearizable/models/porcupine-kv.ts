@@ -40,6 +40,7 @@ export const porcupineKvModel: Model<string, PorcupineKvInput, PorcupineKvOutput
     }
   },
   hash: (s) => s,
+  readOnly: (input) => input.op === 'get',
   partitionKey: (input) => input.key,
   describeOperation(input, output) {
     switch (input.op) {

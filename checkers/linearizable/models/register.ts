@@ -59,6 +59,7 @@ function createRegisterModel(flavor: RegisterFlavor, options: ModelOptions = {})
       }
     },
     hash: valueKey,
+    readOnly: (input) => input.f === 'read',
     describeOperation(input, output) {
       const tail = output.unknown ? ' -> ?' : '';
       switch (input.f) {

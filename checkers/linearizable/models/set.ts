@@ -31,6 +31,7 @@ export const setModel: Model<SetState, SetInput, SetOutput> = {
     return [true, [...state, input.element].sort()];
   },
   hash: (s) => s.join('\u0000'),
+  readOnly: (input) => input.f === 'read',
   describeOperation(input, output) {
     if (input.f === 'add') return `add(${input.element})${output.unknown ? ' -> ?' : ''}`;
     return `read() -> ${output.unknown ? '?' : `#{${(output.elements ?? []).join(' ')}}`}`;
