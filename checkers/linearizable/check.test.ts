@@ -1,0 +1,177 @@
+/**
+ * The search itself: verbose output on a hand-written illegal history, crashed ops, partitions,
+ * timeout and memory ceiling -> unknown, the c50-bad early exit, input validation, and a
+ * differential test against a brute-force checker on random small histories (which also proves
+ * the read-only pruning changes no verdict).
+ */
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../harness/rng.js';
+import { checkEvents, checkOperations } from './check.js';
+import { checkPorcupineCase, loadPorcupineCases, parsePorcupineCase } from './conformance.js';
+import { getModel } from './models/index.js';
+import type { Model, Operation } from './types.js';
+
+const casRegister = getModel('cas-register');
+const W = (v: number, call: number, ret: number, clientId = 0): Operation => ({ clientId, input: { f: 'write', value: v }, output: {}, call, return: ret });
+const R = (v: number | null, call: number, ret: number, clientId = 1): Operation => ({ clientId, input: { f: 'read' }, output: { value: v }, call, return: ret });
+const CAS = (from: number, to: number, call: number, ret: number, clientId = 2, unknown = false): Operation => ({
+  clientId,
+  input: { f: 'cas', from, to },
+  output: { unknown },
+  call,
+  return: ret,
+});
+
+describe('checkOperations', () => {
+  it('accepts a linearizable history and returns the linearization with states', () => {
+    // The read of 1 overlaps the write of 2: it linearizes before it.
+    const outcome = checkOperations(casRegister, [W(1, 0, 10), W(2, 20, 40), R(1, 30, 50)], { verbose: true });
+    expect(outcome.result).toBe('ok');
+    const info = outcome.partitions![0].info!;
+    expect(info.prefix.map((s) => s.op)).toEqual([0, 2, 1]);
+    expect(info.prefix.map((s) => s.stateAfter)).toEqual(['1', '1', '2']);
+    expect(info.unplaced).toEqual([]);
+  });
+
+  it('rejects a stale read and names the op that could not be placed', () => {
+    const outcome = checkOperations(casRegister, [W(1, 0, 10), W(2, 20, 30), R(1, 40, 50)], { verbose: true });
+    expect(outcome.result).toBe('illegal');
+    const info = outcome.partitions![0].info!;
+    expect(info.result).toBe('illegal');
+    expect(info.initialState).toBe('nil');
+    expect(info.prefix).toEqual([
+      { op: 0, stateBefore: 'nil', stateAfter: '1' },
+      { op: 1, stateBefore: '1', stateAfter: '2' },
+    ]);
+    expect(info.unplaced).toEqual([{ op: 2, stateBefore: '2', modelAccepts: false }]);
+    expect(info.blocking).toBe(2);
+    expect(info.operations[2]).toMatchObject({ id: 2, clientId: 1, call: 40, return: 50, description: 'read() -> 1' });
+    expect(JSON.parse(JSON.stringify(info))).toEqual(info);
+  });
+
+  it('a crashed op (return Infinity, unknown output) may take effect late or never', () => {
+    // The crashed write(2) explains the read of 2; the crashed cas never needs to happen.
+    const crashedWrite: Operation = { clientId: 3, input: { f: 'write', value: 2 }, output: { unknown: true }, call: 5, return: Infinity };
+    expect(checkOperations(casRegister, [W(1, 0, 10), crashedWrite, R(2, 40, 50), CAS(7, 8, 1, Infinity, 2, true), R(2, 60, 70)]).result).toBe('ok');
+    // ... but not before its call.
+    const late: Operation = { ...crashedWrite, call: 60 };
+    expect(checkOperations(casRegister, [W(1, 0, 10), late, R(2, 40, 50)]).result).toBe('illegal');
+  });
+
+  it('partitions by key: one illegal key makes the history illegal, and is named', () => {
+    const kv = getModel('kv');
+    const op = (key: string, f: string, v: number | null, call: number, ret: number): Operation => ({
+      clientId: 0,
+      input: f === 'write' ? { f, key, value: v } : { f, key },
+      output: f === 'read' ? { value: v } : {},
+      call,
+      return: ret,
+    });
+    const outcome = checkOperations(kv, [op('a', 'write', 1, 0, 1), op('b', 'write', 1, 2, 3), op('a', 'read', 1, 4, 5), op('b', 'read', null, 6, 7)]);
+    expect(outcome.result).toBe('illegal');
+    expect(outcome.message).toMatch(/key "b"/);
+    expect(outcome.partitions!.find((p) => p.key === 'b')!.result).toBe('illegal');
+  });
+
+  it('validates its input with one clear error', () => {
+    expect(() => checkOperations(casRegister, [W(1, 10, 5)])).toThrow(/operation 0: returns \(5\) before its call \(10\)/);
+    expect(() => checkOperations(casRegister, [W(1, NaN, 5)])).toThrow(/operation 0: call must be a finite number/);
+    expect(() => checkOperations(casRegister, [], { timeoutMs: 0 })).toThrow(RangeError);
+    expect(() => checkOperations(casRegister, [], { memoryLimitMb: -1 })).toThrow(RangeError);
+    expect(() => checkEvents(casRegister, [{ kind: 'call', id: 1, value: { f: 'read' } }])).toThrow(/id 1 has no return/);
+    expect(() => checkEvents(casRegister, [{ kind: 'return', id: 1, value: {} }])).toThrow(/before \(or without\) its call/);
+  });
+
+  it('an empty history is linearizable', () => {
+    expect(checkOperations(casRegister, []).result).toBe('ok');
+    expect(checkEvents(casRegister, []).result).toBe('ok');
+  });
+});
+
+describe('budgets', () => {
+  const cases = loadPorcupineCases();
+  // etcd_002 is linearizable and needs about a million search steps: far more than fits in 1 ms.
+  const hard = cases.find((c) => c.file.endsWith('etcd_002.log'))!;
+  const hardEvents = parsePorcupineCase(hard);
+
+  it('a timeout gives unknown with a message, verbose too (with the prefix found so far)', () => {
+    const outcome = checkPorcupineCase(hard, hardEvents, { timeoutMs: 1, verbose: true });
+    expect(outcome.result).toBe('unknown');
+    expect(outcome.message).toMatch(/timed out after 1 ms/);
+    expect(outcome.partitions![0].result).toBe('unknown');
+    expect(outcome.partitions![0].info!.result).toBe('unknown');
+    expect(outcome.elapsedMs).toBeLessThan(5000);
+  });
+
+  it('the memory ceiling gives unknown with a message, not a crash', () => {
+    const outcome = checkPorcupineCase(hard, hardEvents, { memoryLimitMb: 0.25 });
+    expect(outcome.result).toBe('unknown');
+    expect(outcome.message).toMatch(/memory ceiling reached: .* \(limit 0\.3 MB\)/);
+    expect(outcome.peakCacheBytes).toBeGreaterThan(0.25 * 1024 * 1024);
+  });
+
+  it('kv c50-bad: key "3" is found illegal while keys that would not finish are left unknown', () => {
+    const bad = cases.find((c) => c.file.endsWith('c50-bad.txt'))!;
+    // The timeout only turns a regression (checking keys one by one) into a failed assertion.
+    const outcome = checkPorcupineCase(bad, parsePorcupineCase(bad), { timeoutMs: 30_000 });
+    expect(outcome.result).toBe('illegal');
+    const byKey = Object.fromEntries(outcome.partitions!.map((p) => [p.key, p.result]));
+    expect(byKey['3']).toBe('illegal');
+    for (const key of ['0', '5', '7', '9']) expect(byKey[key]).toBe('unknown');
+    // Interleaving is fair: nobody ran far ahead of key 3's few thousand steps.
+    const steps3 = outcome.partitions!.find((p) => p.key === '3')!.steps;
+    for (const p of outcome.partitions!) expect(p.steps).toBeLessThanOrEqual(steps3 + 20_000);
+  });
+});
+
+/** Brute force: some order of all ops respects real time and the model. */
+function bruteForce(model: Model, ops: Operation[]): boolean {
+  const n = ops.length;
+  const placed = new Array<boolean>(n).fill(false);
+  const go = (state: unknown, count: number): boolean => {
+    if (count === n) return true;
+    for (let i = 0; i < n; i++) {
+      if (placed[i]) continue;
+      // i can go next only if no unplaced op returned before i was called.
+      if (ops.some((o, j) => !placed[j] && j !== i && o.return < ops[i].call)) continue;
+      const [ok, next] = model.step(state, ops[i].input, ops[i].output);
+      if (!ok) continue;
+      placed[i] = true;
+      const found = go(next, count + 1);
+      placed[i] = false;
+      if (found) return true;
+    }
+    return false;
+  };
+  return go(model.init(), 0);
+}
+
+describe('differential: search vs brute force on random small histories', () => {
+  it('agrees on 400 random cas-register histories (with crashed ops), with and without read-only pruning', () => {
+    const rng = new Rng(20261126);
+    const { readOnly: _unused, ...rest } = casRegister;
+    const noPruning: Model = rest;
+    let illegal = 0;
+    for (let h = 0; h < 400; h++) {
+      const ops: Operation[] = [];
+      const count = rng.int(1, 7);
+      for (let i = 0; i < count; i++) {
+        const call = rng.int(0, 20);
+        const crashed = rng.chance(0.15);
+        const ret = crashed ? Infinity : call + rng.int(0, 8);
+        const roll = rng.float();
+        const v = () => rng.int(0, 2);
+        if (roll < 0.4) ops.push({ clientId: i, input: { f: 'read' }, output: crashed ? { unknown: true } : { value: rng.chance(0.2) ? null : v() }, call, return: ret });
+        else if (roll < 0.75) ops.push({ clientId: i, input: { f: 'write', value: v() }, output: { unknown: crashed }, call, return: ret });
+        else ops.push({ clientId: i, input: { f: 'cas', from: v(), to: v() }, output: { unknown: crashed }, call, return: ret });
+      }
+      const expected = bruteForce(casRegister, ops) ? 'ok' : 'illegal';
+      if (expected === 'illegal') illegal++;
+      expect(checkOperations(casRegister, ops).result, JSON.stringify(ops)).toBe(expected);
+      expect(checkOperations(noPruning, ops).result, JSON.stringify(ops)).toBe(expected);
+    }
+    // Both sides are exercised.
+    expect(illegal).toBeGreaterThan(40);
+    expect(illegal).toBeLessThan(360);
+  });
+});
