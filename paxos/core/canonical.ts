@@ -18,6 +18,7 @@ export function canonicalJson(value: unknown): string {
 
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   return canonicalJson(a) === canonicalJson(b);
 }
 

@@ -81,7 +81,7 @@ function becomeLeader(ctx: Ctx): void {
   }
   v.nextSlot = maxSlot + 1;
   apply(ctx);
-  heartbeatTick(ctx);
+  heartbeatTick(ctx, false);
 }
 
 /** Phase 2 for slot `s`: accept it ourselves (persisted), then ask every other acceptor. */
@@ -135,11 +135,11 @@ export function onLeaderHeartbeatAck(ctx: Ctx, from: NodeId, msg: Extract<Msg, {
 }
 
 /** Every heartbeatMs: a heartbeat round (or its retransmission) and accept retransmissions. */
-export function heartbeatTick(ctx: Ctx): void {
+export function heartbeatTick(ctx: Ctx, retransmit = true): void {
   const v = ctx.v;
   if (v.round === null) startRound(ctx);
   else ctx.broadcast({ type: 'heartbeat', ballot: v.ballot, commit: v.commitIndex, seq: v.round.seq });
-  for (const key of Object.keys(v.proposals)) {
+  if (retransmit) for (const key of Object.keys(v.proposals)) {
     const p = v.proposals[key];
     for (const n of ctx.config.nodes) {
       if (!p.acks.includes(n)) ctx.send(n, { type: 'accept', ballot: v.ballot, slot: Number(key), value: p.value });

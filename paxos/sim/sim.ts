@@ -99,6 +99,8 @@ class Simulation {
   /** Partition: node -> group; messages cross only within a group. Null = healed. */
   private groups: Map<NodeId, number> | null = null;
   private healed = false;
+  private lastMsg: unknown = null;
+  private lastJson = '';
 
   constructor(private readonly o: SimOptions) {
     if (!Number.isSafeInteger(o.nodes) || o.nodes < 1 || o.nodes > 9) throw new Error(`nodes must be 1..9, got ${o.nodes}`);
@@ -150,7 +152,7 @@ class Simulation {
         const node = this.byId.get(e.node)!;
         if (node.state === null || node.timers[e.name] !== e.gen) return;
         delete node.timers[e.name];
-        this.step(node, { type: 'timer', name: e.name, rand: this.rng.float(), wallMs: this.wall(node) });
+        this.step(node, { type: 'timer', name: e.name, rand: this.rng.int(0, 0x3fffffff) / 0x40000000, wallMs: this.wall(node) });
         return;
       }
       case 'client': {
@@ -271,12 +273,18 @@ class Simulation {
         }
         case 'send': {
           if (!this.connected(node.id, eff.to)) break;
+          // One draw decides drop, duplicate and both delays (the PRNG is the costly part).
+          const r = this.rng.int(0, 0x3fffffff);
           const drop = this.healed ? 0 : o.dropP;
           const dup = this.healed ? 0 : o.dupP;
-          if (this.rng.chance(drop)) break;
-          const msg = JSON.stringify(eff.msg);
-          const copies = this.rng.chance(dup) ? 2 : 1;
-          for (let i = 0; i < copies; i++) this.queue.push(this.now + this.rng.int(1, o.maxDelayMs), { kind: 'deliver', to: eff.to, from: node.id, msg });
+          if ((r & 0x3ff) < drop * 1024) break;
+          if (eff.msg !== this.lastMsg) {
+            this.lastMsg = eff.msg;
+            this.lastJson = JSON.stringify(eff.msg); // a broadcast sends one object to every peer
+          }
+          const deliver: SimEvent = { kind: 'deliver', to: eff.to, from: node.id, msg: this.lastJson };
+          this.queue.push(this.now + 1 + ((r >>> 10) & 0x3ff) % o.maxDelayMs, deliver);
+          if (((r >>> 20) & 0x3ff) < dup * 1024) this.queue.push(this.now + 1 + ((r >>> 10) & 0x3ff) % o.maxDelayMs + this.rng.int(0, o.maxDelayMs), deliver);
           break;
         }
         case 'setTimer':

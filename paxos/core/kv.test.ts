@@ -1,0 +1,62 @@
+/** The KV state machine and command validation. */
+import { describe, expect, it } from 'vitest';
+import { applyCommand, commandError, kvGet, type KvMap } from './kv.js';
+import { canonicalJson, digestOf, fnv1a64, jsonEqual } from './canonical.js';
+
+describe('kv state machine', () => {
+  it('reads absent keys as null, writes, and compares-and-sets', () => {
+    const kv: KvMap = {};
+    expect(applyCommand(kv, { op: 'read', key: 'x' })).toEqual({ type: 'ok', value: null });
+    expect(applyCommand(kv, { op: 'write', key: 'x', value: 1 })).toEqual({ type: 'ok' });
+    expect(applyCommand(kv, { op: 'cas', key: 'x', from: 2, to: 3 })).toEqual({ type: 'fail', error: 'cas-mismatch', value: 1 });
+    expect(kvGet(kv, 'x')).toBe(1);
+    expect(applyCommand(kv, { op: 'cas', key: 'x', from: 1, to: 3 })).toEqual({ type: 'ok' });
+    expect(applyCommand(kv, { op: 'read', key: 'x' })).toEqual({ type: 'ok', value: 3 });
+  });
+
+  it('applies a txn atomically: all micro-ops or, if a check fails, none', () => {
+    const kv: KvMap = {};
+    applyCommand(kv, { op: 'write', key: 'a', value: 10 });
+    const ok = applyCommand(kv, { op: 'txn', ops: [['c', 'a', 10], ['w', 'a', 5], ['w', 'b', 5], ['r', 'a', null]] });
+    expect(ok).toEqual({ type: 'ok', ops: [['c', 'a', 10], ['w', 'a', 5], ['w', 'b', 5], ['r', 'a', 5]] });
+    const aborted = applyCommand(kv, { op: 'txn', ops: [['w', 'a', 0], ['c', 'b', 99], ['r', 'b', null]] });
+    expect(aborted).toMatchObject({ type: 'fail', error: 'txn-aborted' });
+    expect(kvGet(kv, 'a')).toBe(5);
+    expect(kvGet(kv, 'b')).toBe(5);
+  });
+
+  it('treats keys like __proto__ as ordinary keys', () => {
+    const kv: KvMap = {};
+    applyCommand(kv, { op: 'write', key: '__proto__', value: 7 });
+    expect(kvGet(kv, '__proto__')).toBe(7);
+    expect(Object.getPrototypeOf(kv)).toBe(Object.prototype);
+  });
+
+  it('validates commands with one clear reason', () => {
+    expect(commandError({ op: 'read', key: 'a' })).toBeNull();
+    expect(commandError({ op: 'txn', ops: [['r', 'a', null], ['w', 'b', 1]] })).toBeNull();
+    expect(commandError({ op: 'read' })).toMatch(/key/);
+    expect(commandError({ op: 'write', key: 'a' })).toMatch(/value/);
+    expect(commandError({ op: 'cas', key: 'a', from: 1 })).toMatch(/from and to/);
+    expect(commandError({ op: 'txn', ops: [] })).toMatch(/non-empty/);
+    expect(commandError({ op: 'txn', ops: [['x', 'a', 1]]})).toMatch(/r\|w\|c/);
+    expect(commandError({ op: 'delete', key: 'a' })).toMatch(/unknown op/);
+    expect(commandError(null)).toMatch(/object/);
+  });
+});
+
+describe('canonical JSON and digests', () => {
+  it('does not depend on key insertion order', () => {
+    expect(canonicalJson({ b: 1, a: [{ y: 2, x: 1 }] })).toBe('{"a":[{"x":1,"y":2}],"b":1}');
+    expect(digestOf({ a: 1, b: 2 })).toBe(digestOf({ b: 2, a: 1 }));
+    expect(jsonEqual({ a: 1, b: [1, 2] }, { b: [1, 2], a: 1 })).toBe(true);
+    expect(jsonEqual(1, '1')).toBe(false);
+    expect(jsonEqual(null, {})).toBe(false);
+  });
+
+  it('is FNV-1a 64 (published test vectors)', () => {
+    expect(fnv1a64('')).toBe('cbf29ce484222325');
+    expect(fnv1a64('a')).toBe('af63dc4c8601ec8c');
+    expect(fnv1a64('foobar')).toBe('85944171f73967e8');
+  });
+});

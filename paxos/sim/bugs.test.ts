@@ -1,0 +1,22 @@
+/**
+ * The simulation must catch the planted protocol bugs: for no-adopt and volatile-acceptor it
+ * finds a violating seed within a bounded number of seeds and prints it with its replay.
+ */
+import { describe, expect, it } from 'vitest';
+import type { BugName } from '../core/types.js';
+import { describeFailures, sweep } from './sweep.js';
+
+const BOUND = 300;
+
+describe('planted bugs are found by the simulation', () => {
+  for (const bug of ['no-adopt', 'volatile-acceptor'] as BugName[]) {
+    for (const nodes of [3, 5]) {
+      it(`${bug}, ${nodes} nodes: a violating seed within ${BOUND} seeds`, () => {
+        const r = sweep({ nodes, bug, from: 1, count: BOUND, stopAtFirst: true });
+        expect(r.failures.length).toBe(1);
+        console.log(`${bug}: found\n${describeFailures(nodes, r.failures)}`);
+        expect(r.failures[0].violations.join('\n')).toMatch(/agreement|convergence|threw|validity/);
+      });
+    }
+  }
+});
