@@ -1,0 +1,208 @@
+/**
+ * The client API of a Paxos node: HTTP/1.1 + JSON, keep-alive. The contract is fixed (the
+ * harness's clients are written against it):
+ *
+ *   GET  /kv/:key                      200 {"value": V|null}
+ *   PUT  /kv/:key       {"value": V}   200 {"ok": true}
+ *   POST /kv/:key/cas   {"from","to"}  200 {"ok": true} | 409 {"error":"cas-mismatch","value"}
+ *   POST /txn           {"ops": [...]} 200 {"ops": [...]} | 409 {"error":"txn-aborted","ops"}
+ *   GET  /status                       {"id","role","ballot","leader","commitIndex","appliedIndex"}
+ *   GET  /debug/log?from=N&limit=M     {"entries":[{"slot","digest","command"}],"next"}
+ *
+ * Definitely not applied: 503 {"error", "leader", "definite": true} (and the 409s). Outcome
+ * unknown: 504 {"error", "unknown": true}. Malformed: 400 {"error":"bad-request","message"},
+ * and nothing reaches the core. Unknown path: 404.
+ */
+import http from 'node:http';
+import type { Command, Result, TxnOp, Value } from './core/types.js';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_KEY_LENGTH = 256;
+export const MAX_TXN_OPS = 256;
+export const MAX_LOG_PAGE = 10_000;
+
+export interface StatusView {
+  id: string;
+  role: string;
+  ballot: [number, string];
+  leader: string | null;
+  commitIndex: number;
+  appliedIndex: number;
+}
+
+export interface LogPage {
+  entries: Array<{ slot: number; digest: string; command: unknown }>;
+  next: number;
+}
+
+/** What the HTTP layer needs from the node. */
+export interface KvBackend {
+  /** Resolves with the core's answer, or an `unknown` timeout result; never rejects. */
+  submit(command: Command): Promise<Result>;
+  status(): StatusView;
+  decidedLog(from: number, limit: number): LogPage;
+}
+
+class BadRequest extends Error {}
+
+function send(res: http.ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      reject(new BadRequest(`body larger than ${MAX_BODY_BYTES} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(c);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (tooLarge) return reject(new BadRequest(`body larger than ${MAX_BODY_BYTES} bytes`));
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(new BadRequest('body is not valid JSON'));
+      }
+    });
+  });
+}
+
+function checkKey(raw: string): string {
+  let key: string;
+  try {
+    key = decodeURIComponent(raw);
+  } catch {
+    throw new BadRequest('key is not valid percent-encoding');
+  }
+  if (key.length === 0) throw new BadRequest('key is empty');
+  if (key.length > MAX_KEY_LENGTH) throw new BadRequest(`key longer than ${MAX_KEY_LENGTH} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(key)) throw new BadRequest('key contains control characters');
+  return key;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Takes a JSON value out of a parsed body (everything JSON.parse returns is a Value). */
+function field(body: unknown, name: string): Value {
+  if (!isObject(body)) throw new BadRequest('body must be a JSON object');
+  if (!(name in body)) throw new BadRequest(`body lacks "${name}"`);
+  return body[name] as Value;
+}
+
+function parseTxn(body: unknown): TxnOp[] {
+  const ops = field(body, 'ops');
+  if (!Array.isArray(ops)) throw new BadRequest('"ops" must be an array');
+  if (ops.length === 0 || ops.length > MAX_TXN_OPS) throw new BadRequest(`"ops" must hold 1 to ${MAX_TXN_OPS} ops`);
+  return ops.map((op, i) => {
+    if (!Array.isArray(op) || op.length !== 3) throw new BadRequest(`op ${i} must be [f, key, value]`);
+    const [f, key, value] = op;
+    if (f !== 'r' && f !== 'w' && f !== 'c') throw new BadRequest(`op ${i}: f must be "r", "w" or "c"`);
+    if (typeof key !== 'string') throw new BadRequest(`op ${i}: key must be a string`);
+    checkKey(encodeURIComponent(key));
+    return [f, key, f === 'r' ? null : value] as TxnOp;
+  });
+}
+
+function parseIntParam(params: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
+  const raw = params.get(name);
+  if (raw === null) return dflt;
+  if (!/^\d+$/.test(raw)) throw new BadRequest(`${name} must be a non-negative integer`);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new BadRequest(`${name} must be between ${min} and ${max}`);
+  return n;
+}
+
+/** Turns the core's answer to a command into status + body. */
+export function resultToHttp(command: Command, r: Result): [number, unknown] {
+  if (r.type === 'ok') {
+    if (command.op === 'read') return [200, { value: r.value ?? null }];
+    if (command.op === 'txn') return [200, { ops: r.ops ?? [] }];
+    return [200, { ok: true }];
+  }
+  if (r.type === 'unknown') return [504, { error: r.error, unknown: true }];
+  if (r.error === 'cas-mismatch') return [409, { error: r.error, value: r.value ?? null }];
+  if (r.error === 'txn-aborted') {
+    // The contract types carry what an aborted txn read in `value` (or `ops`, if a core adds it).
+    const ops = (r as { ops?: TxnOp[] }).ops ?? r.value ?? [];
+    return [409, { error: r.error, ops }];
+  }
+  return [503, { error: r.error, leader: r.leader ?? null, definite: true }];
+}
+
+type Route = { method: string; command?: (m: RegExpExecArray, body: unknown) => Command; read?: (url: URL) => unknown };
+
+export function createHttpServer(backend: KvBackend): http.Server {
+  const routes: Array<[RegExp, Route]> = [
+    [/^\/kv\/([^/]+)\/cas$/, { method: 'POST', command: (m, b) => ({ op: 'cas', key: checkKey(m[1]), from: field(b, 'from'), to: field(b, 'to') }) }],
+    [/^\/kv\/([^/]+)$/, { method: 'GET|PUT' }],
+    [/^\/txn$/, { method: 'POST', command: (_m, b) => ({ op: 'txn', ops: parseTxn(b) }) }],
+    [/^\/status$/, { method: 'GET', read: () => backend.status() }],
+    [
+      /^\/debug\/log$/,
+      {
+        method: 'GET',
+        read: (url) => backend.decidedLog(parseIntParam(url.searchParams, 'from', 0, 0, Number.MAX_SAFE_INTEGER), parseIntParam(url.searchParams, 'limit', 1000, 1, MAX_LOG_PAGE)),
+      },
+    ],
+  ];
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://node');
+    const method = req.method ?? 'GET';
+    const found = routes.map(([re, route]) => [re.exec(url.pathname), route] as const).find(([m]) => m);
+    if (!found) {
+      req.resume();
+      return send(res, 404, { error: 'not-found', message: `no route ${url.pathname}` });
+    }
+    const [match, route] = found as [RegExpExecArray, Route];
+    try {
+      if (!route.method.split('|').includes(method)) throw new BadRequest(`${method} not allowed on ${url.pathname} (use ${route.method.replace('|', ' or ')})`);
+      if (route.read) {
+        req.resume();
+        return send(res, 200, route.read(url));
+      }
+      let command: Command;
+      if (route.command) command = route.command(match, await readBody(req));
+      else if (method === 'GET') {
+        req.resume();
+        command = { op: 'read', key: checkKey(match[1]) };
+      } else {
+        const key = checkKey(match[1]);
+        command = { op: 'write', key, value: field(await readBody(req), 'value') };
+      }
+      const [code, body] = resultToHttp(command, await backend.submit(command));
+      send(res, code, body);
+    } catch (err) {
+      if (err instanceof BadRequest) {
+        req.resume();
+        return send(res, 400, { error: 'bad-request', message: err.message });
+      }
+      throw err;
+    }
+  }
+
+  const server = http.createServer({ keepAlive: true }, (req, res) => {
+    handle(req, res).catch((err: Error) => {
+      if (!res.headersSent) send(res, 500, { error: 'internal', message: err.message, unknown: true });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+  return server;
+}

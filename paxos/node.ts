@@ -1,0 +1,332 @@
+/**
+ * The real Paxos node: the driver that runs the pure core (paxos/core) with real I/O.
+ *
+ * Events in: client requests (HTTP), peer messages (TCP), timers (setTimeout, monotonic). Each
+ * is one `step`. Effects out, honouring the core's rule (types.ts): every persist of a step is
+ * fsynced before any send/reply of that step leaves. Group commit: persists of every step in a
+ * tick (and of every step while an fsync is running) go to the WAL in one append+fdatasync;
+ * their sends and replies are held and released afterwards, strictly in order. Timers are
+ * local and take effect at once.
+ *
+ * Every message travels in an envelope {lt, vc, m} with this node's Lamport time and vector
+ * clock; send and receive events go to DATA_DIR/events.jsonl. Important events (recovery, role
+ * and leader changes) go to stdout and DATA_DIR/node.log.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { randomInt } from 'node:crypto';
+import { Rng } from '../harness/rng.js';
+import type { BugName, Command, Config, Effect, Event, NodeId, Result } from './core/types.js';
+import { Wal } from './wal.js';
+import { Transport, type HostPort } from './transport.js';
+import { EventLog, LogicalClock, isStamp, type Stamp } from './eventlog.js';
+import { createHttpServer, type KvBackend, type LogPage, type StatusView } from './http.js';
+
+/** What the driver needs of the core (paxos/core/index.ts provides it). */
+export interface Core<S = unknown> {
+  /** Rebuilds the state from persisted records, in order (empty: a fresh node). */
+  initState(config: Config, records: readonly unknown[]): S;
+  /** The boot step (persists the incarnation, arms the first timers). */
+  start(config: Config, state: S): { state: S; effects: Effect[] };
+  step(config: Config, state: S, event: Event): { state: S; effects: Effect[] };
+  status(state: S): StatusView;
+  decidedEntries(state: S, from: number, limit: number): Array<{ slot: number; digest: string; command: unknown }>;
+}
+
+export interface NodeOptions {
+  id: NodeId;
+  listen: HostPort;
+  client: HostPort;
+  peers: Record<NodeId, HostPort>;
+  dataDir: string;
+  bug: BugName | null;
+  heartbeatMs: number;
+  electionTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxBatch: number;
+  eventLog: boolean;
+}
+
+type Output = Extract<Effect, { type: 'send' } | { type: 'reply' }>;
+
+interface Envelope {
+  lt: number;
+  vc: number[];
+  m: { type?: unknown; slot?: unknown };
+}
+
+export const WAL_FILE = 'wal.log';
+export const EVENT_FILE = 'events.jsonl';
+export const NODE_LOG_FILE = 'node.log';
+
+export class PaxosNode<S = unknown> implements KvBackend {
+  private state: S;
+  private readonly config: Config;
+  private readonly rng = new Rng(randomInt(0, 2 ** 31));
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly pendingClients = new Map<number, { resolve: (r: Result) => void; timer: NodeJS.Timeout }>();
+  private nextRequestId = 1;
+  /** Persists and outputs of steps whose WAL append has not started yet. */
+  private records: unknown[] = [];
+  private outputs: Output[] = [];
+  private flushScheduled = false;
+  private appending: Promise<void> | null = null;
+  private closing = false;
+  private readonly clock: LogicalClock;
+  private readonly events: EventLog | null;
+  private readonly logFd: number;
+  private lastView: { role: string; leader: string | null } = { role: '', leader: null };
+  private transport!: Transport;
+  private server!: http.Server;
+
+  private constructor(
+    private readonly core: Core<S>,
+    readonly opts: NodeOptions,
+    private readonly wal: Wal,
+    recovered: readonly unknown[],
+  ) {
+    const nodes = Object.keys(opts.peers);
+    this.config = {
+      self: opts.id,
+      nodes,
+      bug: opts.bug,
+      heartbeatMs: opts.heartbeatMs,
+      electionTimeoutMs: opts.electionTimeoutMs,
+      maxBatch: opts.maxBatch,
+    };
+    this.logFd = fs.openSync(path.join(opts.dataDir, NODE_LOG_FILE), 'a');
+    this.clock = new LogicalClock(opts.id, nodes);
+    this.events = opts.eventLog ? new EventLog(path.join(opts.dataDir, EVENT_FILE), this.clock) : null;
+    this.state = core.initState(this.config, recovered);
+  }
+
+  /** Recovers from the WAL, binds both ports, and starts the core. */
+  static async start<S>(core: Core<S>, opts: NodeOptions): Promise<PaxosNode<S>> {
+    const { wal, records, tornBytes } = Wal.open(path.join(opts.dataDir, WAL_FILE));
+    let node: PaxosNode<S>;
+    try {
+      node = new PaxosNode(core, opts, wal, records);
+    } catch (err) {
+      wal.close();
+      throw err;
+    }
+    const s = core.status(node.state);
+    node.log(`recovered ${records.length} WAL records${tornBytes ? ` (cut a torn tail of ${tornBytes} bytes)` : ''}; commit index ${s.commitIndex}${opts.bug ? `; PLANTED BUG ${opts.bug}` : ''}`);
+    node.events?.local('recover', s.commitIndex);
+    try {
+      await node.listen();
+    } catch (err) {
+      await node.close();
+      throw err;
+    }
+    node.run(() => core.start(node.config, node.state));
+    return node;
+  }
+
+  private async listen(): Promise<void> {
+    this.transport = new Transport({
+      self: this.opts.id,
+      listen: this.opts.listen,
+      peers: this.opts.peers,
+      onMessage: (from, env) => this.onPeerMessage(from, env),
+      log: (line) => this.log(line),
+    });
+    await this.transport.start();
+    const server = createHttpServer(this);
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.client.port, this.opts.client.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as { port: number };
+    this.log(`serving clients on http://${this.opts.client.host}:${addr.port}, peers on ${this.opts.listen.host}:${this.opts.listen.port}`);
+  }
+
+  /** The bound client port (useful with --client HOST:0). */
+  get clientPort(): number {
+    return (this.server.address() as { port: number }).port;
+  }
+
+  // ---- KvBackend (the HTTP layer) ----
+
+  submit(command: Command): Promise<Result> {
+    if (this.closing) return Promise.resolve({ type: 'fail', error: 'shutting-down', leader: null });
+    const id = this.nextRequestId++;
+    return new Promise<Result>((resolve) => {
+      const timer = setTimeout(() => {
+        // No answer in time: the command may still be decided later. Outcome unknown.
+        this.pendingClients.delete(id);
+        resolve({ type: 'unknown', error: 'timeout' });
+      }, this.opts.requestTimeoutMs);
+      this.pendingClients.set(id, { resolve, timer });
+      this.run(() => this.core.step(this.config, this.state, { type: 'client', id, command, wallMs: Date.now() }));
+    });
+  }
+
+  status(): StatusView {
+    return this.core.status(this.state);
+  }
+
+  decidedLog(from: number, limit: number): LogPage {
+    const entries = this.core.decidedEntries(this.state, from, limit);
+    const next = entries.length ? entries[entries.length - 1].slot + 1 : from;
+    return { entries, next };
+  }
+
+  // ---- the driver loop ----
+
+  private onPeerMessage(from: NodeId, raw: unknown): void {
+    const env = raw as Envelope;
+    if (!isStamp(env, this.config.nodes.length) || typeof env.m !== 'object' || env.m === null || typeof env.m.type !== 'string') {
+      this.log(`dropping malformed message from ${from}: ${JSON.stringify(raw)?.slice(0, 120)}`);
+      return;
+    }
+    if (this.closing) return;
+    this.clock.receive(env as Stamp);
+    this.events?.record('recv', env.m.type as string, from, typeof env.m.slot === 'number' ? env.m.slot : null);
+    this.run(() => this.core.step(this.config, this.state, { type: 'message', from, msg: env.m, wallMs: Date.now() }));
+  }
+
+  private onTimer(name: string): void {
+    this.timers.delete(name);
+    if (this.closing) return;
+    this.run(() => this.core.step(this.config, this.state, { type: 'timer', name, rand: this.rng.float(), wallMs: Date.now() }));
+  }
+
+  /** Runs one step and takes its effects: timers now, persists and outputs into the batch. */
+  private run(stepFn: () => { state: S; effects: Effect[] }): void {
+    let result: { state: S; effects: Effect[] };
+    try {
+      result = stepFn();
+    } catch (err) {
+      this.fatal(`core step failed: ${(err as Error).stack ?? String(err)}`);
+    }
+    this.state = result.state;
+    for (const e of result.effects) {
+      switch (e.type) {
+        case 'persist':
+          this.records.push(e.record);
+          break;
+        case 'send':
+        case 'reply':
+          this.outputs.push(e);
+          break;
+        case 'setTimer': {
+          const old = this.timers.get(e.name);
+          if (old) clearTimeout(old);
+          this.timers.set(e.name, setTimeout(() => this.onTimer(e.name), e.ms));
+          break;
+        }
+        case 'cancelTimer': {
+          const old = this.timers.get(e.name);
+          if (old) clearTimeout(old);
+          this.timers.delete(e.name);
+          break;
+        }
+      }
+    }
+    this.noteView();
+    if (!this.flushScheduled && (this.records.length || this.outputs.length)) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /**
+   * Group commit. While an append runs, new steps accumulate; when it ends, everything
+   * accumulated goes in the next append. Outputs are released only after every record
+   * stepped before them is durable, so no message or reply ever outruns its persist.
+   */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.appending) return; // the running append re-flushes when it ends
+    const records = this.records;
+    const outputs = this.outputs;
+    this.records = [];
+    this.outputs = [];
+    if (records.length === 0) {
+      this.release(outputs);
+      return;
+    }
+    this.appending = this.wal.append(records).then(
+      () => {
+        this.appending = null;
+        this.release(outputs);
+        if (this.records.length || this.outputs.length) this.flush();
+      },
+      (err: Error) => this.fatal(`WAL append to ${this.wal.file} failed: ${err.message}`),
+    );
+  }
+
+  private release(outputs: Output[]): void {
+    for (const e of outputs) {
+      if (e.type === 'send') {
+        const stamp = this.clock.send();
+        const msg = e.msg as Envelope['m'];
+        this.events?.record('send', String(msg.type), e.to, typeof msg.slot === 'number' ? msg.slot : null);
+        this.transport.send(e.to, { lt: stamp.lt, vc: stamp.vc, m: msg });
+      } else {
+        const waiting = this.pendingClients.get(e.id);
+        if (!waiting) continue; // timed out already: the late answer is dropped
+        this.pendingClients.delete(e.id);
+        clearTimeout(waiting.timer);
+        waiting.resolve(e.result);
+      }
+    }
+    this.transport.flush();
+  }
+
+  /** Logs role and leader changes (stdout, node.log, and the event log). */
+  private noteView(): void {
+    const s = this.core.status(this.state);
+    if (s.role === this.lastView.role && s.leader === this.lastView.leader) return;
+    this.log(`role ${s.role}, leader ${s.leader ?? 'unknown'}, ballot [${s.ballot.join(',')}], commit index ${s.commitIndex}`);
+    this.events?.local(s.role !== this.lastView.role ? `role-${s.role}` : 'leader-change', s.commitIndex);
+    this.lastView = { role: s.role, leader: s.leader };
+  }
+
+  log(line: string): void {
+    const text = `${new Date().toISOString()} ${this.opts.id}: ${line}\n`;
+    process.stdout.write(text);
+    try {
+      fs.writeSync(this.logFd, text);
+    } catch {
+      // the node log is best effort; stdout has the line
+    }
+  }
+
+  private fatal(message: string): never {
+    this.log(`FATAL: ${message}`);
+    this.events?.flush();
+    process.exit(1);
+  }
+
+  /** Stops taking requests, finishes a running WAL append, and closes every resource. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const [id, w] of this.pendingClients) {
+      clearTimeout(w.timer);
+      w.resolve({ type: 'unknown', error: 'shutting-down' });
+      this.pendingClients.delete(id);
+    }
+    if (this.server) {
+      const server = this.server;
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 200).unref();
+      await closed;
+    }
+    await this.appending;
+    await this.transport?.close();
+    this.events?.close();
+    this.wal.close();
+    fs.closeSync(this.logFd);
+  }
+}
