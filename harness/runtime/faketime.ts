@@ -6,7 +6,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { UsageError } from './runtime.js';
 
 export const FAKETIME_PACKAGES = 'apt-get install faketime libfaketime';
 
@@ -32,12 +31,6 @@ export function findLibfaketime(): string | null {
     }
   }
   return found;
-}
-
-export function requireLibfaketime(): string {
-  const lib = findLibfaketime();
-  if (!lib) throw new UsageError(`the clock nemesis needs libfaketime, which is not installed: ${FAKETIME_PACKAGES}`);
-  return lib;
 }
 
 /** The environment that puts a node's clock under the control of `file`. */

@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoDb } from './fixtures/echo-db.js';
 import { findLibfaketime } from './faketime.js';
 import { createLocalRuntime, type LocalRuntime } from './local.js';
-import type { NodeEndpoint } from './runtime.js';
-import { processStart, sweepLeftovers, type RunMarker } from './sweep.js';
+import type { Db } from '../db.js';
+import { UsageError, type NodeEndpoint } from './runtime.js';
+import { processesOfRun, processStart, sweepLeftovers, type RunMarker } from './sweep.js';
 
 const alive = (pid: number | null) => pid !== null && processStart(pid) !== null;
 
@@ -188,5 +189,37 @@ describe('sweep of a crashed run', () => {
       await rt.teardown();
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe('local runtime edges', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-edges-'));
+  const markerDir = path.join(tmp, 'markers');
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('preflight refuses the clock nemesis without libfaketime, naming the Debian package', async () => {
+    const rt = createLocalRuntime({ faketime: 'off', markerDir });
+    await expect(rt.preflight({ clock: true, packet: false })).rejects.toThrow(UsageError);
+    await expect(rt.preflight({ clock: true, packet: false })).rejects.toThrow(/apt-get install faketime libfaketime/);
+    await expect(rt.preflight({ clock: false, packet: true })).resolves.toBeUndefined();
+  });
+
+  it('teardown during setup (Ctrl-C) stops it and leaves no process behind', async () => {
+    const rt = createLocalRuntime({ markerDir });
+    const runId = `early${process.pid}`;
+    const setup = rt.setup({ runId, nodes: ['a', 'b', 'c'], db: echoDb({ grandchild: true }), runDir: path.join(tmp, 'early'), dbArgs: [] });
+    await new Promise((r) => setTimeout(r, 60));
+    const [result] = await Promise.allSettled([setup, rt.teardown(), rt.teardown()]);
+    if (result.status === 'rejected') expect(String(result.reason)).toMatch(/tearing down|closed|killed/);
+    expect(processesOfRun(runId)).toEqual([]);
+    expect(existsSync(path.join(markerDir, `${runId}.json`))).toBe(false);
+  });
+
+  it('a node that dies on start fails setup with its exit and stderr, and nothing is left', async () => {
+    const rt = createLocalRuntime({ markerDir, readyTimeoutMs: 10_000 });
+    const crashing: Db = { ...echoDb(), command: () => ({ cmd: process.execPath, args: ['-e', "console.error('boom: bad flag'); process.exit(3)"] }) };
+    const runId = `crash${process.pid}`;
+    await expect(rt.setup({ runId, nodes: ['a', 'b'], db: crashing, runDir: path.join(tmp, 'crash'), dbArgs: [] })).rejects.toThrow(/exited with code 3 before it was ready[^]*boom: bad flag/);
+    expect(processesOfRun(runId)).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeAddresses } from '../db.js';
 import { Rng } from '../rng.js';
-import { faketimeEnv, findLibfaketime, requireLibfaketime, writeOffset } from './faketime.js';
+import { FAKETIME_PACKAGES, faketimeEnv, findLibfaketime, writeOffset } from './faketime.js';
 import { NodeProcess } from './node-process.js';
 import { allocatePorts, releasePorts } from './ports.js';
 import { FaultProxy, type ProxyOptions } from './proxy.js';
@@ -70,9 +70,9 @@ export class LocalRuntime implements Runtime {
   }
 
   async preflight(needs: { clock: boolean; packet: boolean }): Promise<void> {
-    if (needs.clock) {
-      if (this.opts.faketime === 'off') throw new UsageError('the clock nemesis needs libfaketime, but it was turned off for this runtime');
-      requireLibfaketime();
+    if (needs.clock && !this.libfaketime) {
+      const why = this.opts.faketime === 'off' ? 'which is turned off for this runtime' : 'which is not installed';
+      throw new UsageError(`the clock nemesis needs libfaketime, ${why}: ${FAKETIME_PACKAGES}`);
     }
     // packet faults are the proxy's job: always available.
   }
@@ -178,8 +178,7 @@ export class LocalRuntime implements Runtime {
 
   async setClockOffset(node: NodeName, ms: number): Promise<void> {
     const n = this.node(node);
-    if (!this.libfaketime) requireLibfaketime();
-    if (!this.libfaketime) throw new UsageError('clock offsets need libfaketime, which is off for this runtime');
+    if (!this.libfaketime) throw new UsageError(`clock offsets need libfaketime (call preflight first): ${FAKETIME_PACKAGES}`);
     writeOffset(n.clockFile, ms);
   }
 

@@ -165,6 +165,7 @@ class Link {
 
   listen(host: string): Promise<number> {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (sock) => {
+      if (this.server === null) return void sock.resetAndDestroy(); // accepted while closing
       this.conns.add(new Conn(this, sock));
     });
     this.server = server;
