@@ -58,13 +58,12 @@ export class ClientThreads {
   }
 
   /**
-   * Runs each op once to an ok completion: op i goes to thread i mod concurrency, and is retried
-   * (as a new invocation) after fail/info until it succeeds or `signal` aborts.
-   * Returns how many ops never completed ok.
+   * Runs each thread's list of ops, each to an ok completion: an op that ends fail/info is
+   * retried (as a new invocation) until it succeeds or `signal` aborts. `perThread[t]` is the
+   * list for thread t. Returns how many ops never completed ok.
    */
-  async runUntilOk(specs: OpSpec[], signal: AbortSignal, retryDelayMs = 200): Promise<number> {
-    const perThread: OpSpec[][] = this.opts.clients.map(() => []);
-    specs.forEach((s, i) => perThread[i % this.concurrency].push(s));
+  async runUntilOk(perThread: OpSpec[][], signal: AbortSignal, retryDelayMs = 200): Promise<number> {
+    if (perThread.length > this.concurrency) throw new Error(`generator: ${perThread.length} op lists for ${this.concurrency} threads`);
     let missing = 0;
     await Promise.all(
       perThread.map(async (queue, t) => {

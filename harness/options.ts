@@ -4,8 +4,8 @@
  * started: no node, no proxy, no run directory.
  */
 import { randomInt } from 'node:crypto';
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { resolve, join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { dirname, resolve, join } from 'node:path';
 import type { Options } from 'yargs';
 import { UsageError } from './runtime/runtime.js';
 import { BUGS, type BugName } from '../paxos/core/types.js';
@@ -100,6 +100,7 @@ export function toTestConfig(argv: TestArgv): TestConfig {
     recoveryTimeMs: seconds(argv['recovery-time'], '--recovery-time', true),
     opTimeoutMs: seconds(argv['op-timeout'], '--op-timeout'),
   };
+  if (config.leaveDbRunning && config.testCount > 1) throw new UsageError('--leave-db-running only makes sense with --test-count 1');
   return config;
 }
 
@@ -107,11 +108,25 @@ export function toTestConfig(argv: TestArgv): TestConfig {
 export function ensureWritableResults(dir: string): void {
   const probe = join(dir, `.write-probe-${process.pid}`);
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirParents(dir);
     writeFileSync(probe, '');
     rmSync(probe);
   } catch (err) {
     throw new UsageError(`--results ${dir} is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node's own `{recursive: true}` spins forever under /proc
+ * (seen with Node 20), so a typo like `--results /proc/x` would hang instead of refusing.
+ */
+function mkdirParents(dir: string): void {
+  const parent = dirname(dir);
+  if (parent !== dir && !existsSync(parent)) mkdirParents(parent);
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
 }
 

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { Client, Completion } from './client.js';
+import { ClientThreads } from './generator.js';
+import { pairOps, type Op } from './history.js';
+import type { OpFields } from './historyWriter.js';
+import { Rng } from './rng.js';
+
+/** An in-process client (unit test of the process model only): outcome chosen by a script. */
+class ScriptedClient implements Client {
+  calls = 0;
+  constructor(private readonly outcome: (op: Op, call: number) => Completion, private readonly delayMs = 1) {}
+  async open(): Promise<void> {}
+  async close(): Promise<void> {}
+  async invoke(op: Op): Promise<Completion> {
+    const call = this.calls++;
+    await new Promise((r) => setTimeout(r, this.delayMs));
+    return this.outcome(op, call);
+  }
+}
+
+function recorder() {
+  const ops: Op[] = [];
+  const start = process.hrtime.bigint();
+  const record = (f: OpFields): Op => {
+    const op = { index: ops.length, time: Number(process.hrtime.bigint() - start), ...f } as Op;
+    ops.push(op);
+    return op;
+  };
+  return { ops, record };
+}
+
+const nextWrite = (rng: Rng) => ({ f: 'write', key: 'r', value: rng.int(0, 9) });
+
+describe('ClientThreads (Jepsen process model)', () => {
+  it('gives a thread a new process id after every info, and never reuses a crashed one', async () => {
+    const { ops, record } = recorder();
+    const concurrency = 3;
+    // Every third call of each client is indeterminate.
+    const clients = Array.from({ length: concurrency }, () => new ScriptedClient((_, n) => (n % 3 === 2 ? { type: 'info', error: 'timeout' } : { type: 'ok' })));
+    const threads = new ClientThreads({ clients, record, rng: new Rng(7), rate: 10_000 });
+    let budget = 30;
+    await threads.runPhase((rng) => (budget-- > 0 ? nextWrite(rng) : null), new AbortController().signal);
+
+    expect(ops.length).toBe(60); // 30 invocations + 30 completions
+    const pairs = pairOps(ops); // throws if a process ever had two ops outstanding
+    expect(pairs.every((p) => p.complete !== undefined)).toBe(true);
+    const crashed = new Set(pairs.filter((p) => p.complete!.type === 'info').map((p) => p.invoke.process));
+    const expectedInfos = clients.reduce((n, c) => n + Math.floor(c.calls / 3), 0);
+    expect(expectedInfos).toBeGreaterThan(5);
+    expect(crashed.size).toBe(expectedInfos);
+    for (const p of pairs.filter((q) => q.complete!.type === 'info')) {
+      // A crashed process never invokes again.
+      expect(ops.filter((o) => o.process === p.invoke.process && o.index > p.complete!.index)).toEqual([]);
+    }
+    // Process ids of thread t are t, t + c, t + 2c, ...
+    for (const p of pairs) expect((p.invoke.process as number) % concurrency).toBeLessThan(concurrency);
+    expect(threads.processes.every((p, t) => p === t + concurrency * Math.floor(clients[t].calls / 3))).toBe(true);
+  });
+
+  it('records the completion value and node, and keeps the invoke value for writes', async () => {
+    const { ops, record } = recorder();
+    const client = new ScriptedClient((op) => (op.f === 'read' ? { type: 'ok', value: 4, node: 'n2' } : { type: 'fail', error: 'cas-mismatch', node: 'n2' }));
+    const threads = new ClientThreads({ clients: [client], record, rng: new Rng(1), rate: 10_000 });
+    const script = [{ f: 'read', key: 'r', value: null }, { f: 'cas', key: 'r', value: [1, 2] }];
+    await threads.runPhase(() => script.shift() ?? null, new AbortController().signal);
+    expect(ops.map((o) => [o.type, o.f, o.value, o.node ?? null, o.error ?? null])).toEqual([
+      ['invoke', 'read', null, null, null],
+      ['ok', 'read', 4, 'n2', null],
+      ['invoke', 'cas', [1, 2], null, null],
+      ['fail', 'cas', [1, 2], 'n2', 'cas-mismatch'],
+    ]);
+    expect(ops.map((o) => o.index)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('limits the total rate across threads', async () => {
+    const { ops, record } = recorder();
+    const clients = Array.from({ length: 4 }, () => new ScriptedClient(() => ({ type: 'ok' }), 0));
+    const threads = new ClientThreads({ clients, record, rng: new Rng(3), rate: 50 });
+    await threads.runPhase(nextWrite, AbortSignal.timeout(400));
+    const invokes = ops.filter((o) => o.type === 'invoke').length;
+    // 50 ops/s for 0.4 s = 20 (+1 for the slot at t=0); timing noise only ever makes it fewer.
+    expect(invokes).toBeLessThanOrEqual(22);
+    expect(invokes).toBeGreaterThanOrEqual(8);
+  });
+
+  it('stops at the signal, letting the op in flight complete', async () => {
+    const { ops, record } = recorder();
+    const threads = new ClientThreads({ clients: [new ScriptedClient(() => ({ type: 'ok' }), 50)], record, rng: new Rng(3), rate: 10_000 });
+    await threads.runPhase(nextWrite, AbortSignal.timeout(120));
+    expect(ops.length % 2).toBe(0);
+    expect(pairOps(ops).every((p) => p.complete)).toBe(true);
+  });
+
+  it('draws the same ops per thread for the same seed', async () => {
+    const run = async (seed: number) => {
+      const { ops, record } = recorder();
+      const clients = Array.from({ length: 3 }, () => new ScriptedClient(() => ({ type: 'ok' }), 0));
+      const threads = new ClientThreads({ clients, record, rng: new Rng(seed), rate: 10_000 });
+      const left = [5, 5, 5];
+      await threads.runPhase((rng, t) => (left[t]-- > 0 ? nextWrite(rng) : null), new AbortController().signal);
+      return [0, 1, 2].map((p) => ops.filter((o) => o.process === p && o.type === 'invoke').map((o) => o.value));
+    };
+    expect(await run(11)).toEqual(await run(11));
+    expect(await run(11)).not.toEqual(await run(12));
+  });
+
+  it('retries final ops until ok, as new invocations, and counts the ones that never succeed', async () => {
+    const { ops, record } = recorder();
+    const flaky = new ScriptedClient((_, n) => (n < 2 ? { type: 'info', error: 'timeout' } : { type: 'ok', value: [1] }));
+    const dead = new ScriptedClient(() => ({ type: 'fail', error: 'econnrefused' }));
+    const threads = new ClientThreads({ clients: [flaky, dead], record, rng: new Rng(1), rate: 10_000 });
+    const missing = await threads.runUntilOk([[{ f: 'read', value: null }], [{ f: 'read', value: null }]], AbortSignal.timeout(300), 10);
+    expect(missing).toBe(1);
+    const flakyOps = ops.filter((o) => (o.process as number) % 2 === 0 && o.type !== 'invoke');
+    expect(flakyOps.map((o) => o.type)).toEqual(['info', 'info', 'ok']);
+    expect(new Set(flakyOps.map((o) => o.process)).size).toBe(3); // a new process after each info
+    expect(pairOps(ops).every((p) => p.complete)).toBe(true);
+  });
+});

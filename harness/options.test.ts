@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ensureWritableResults, replayCommand, testOptions, toTestConfig, type TestArgv } from './options.js';
+import { UsageError } from './runtime/runtime.js';
+
+/** yargs' defaults, as the parsed argv of a bare `jepsen-ts test`. */
+const defaults = (): TestArgv => Object.fromEntries(Object.entries(testOptions).filter(([, o]) => 'default' in o).map(([k, o]) => [k, (o as { default: unknown }).default]));
+const config = (over: TestArgv) => toTestConfig({ ...defaults(), ...over });
+const refuses = (over: TestArgv, pattern: RegExp) => {
+  expect(() => config(over)).toThrow(UsageError);
+  expect(() => config(over)).toThrow(pattern);
+};
+
+describe('toTestConfig', () => {
+  it('turns the defaults into a plain config with a random seed', () => {
+    const c = config({});
+    expect(c).toMatchObject({ workload: 'register', nemesis: [], nodes: ['n1', 'n2', 'n3', 'n4', 'n5'], concurrency: 10, timeLimitMs: 60_000, runtime: 'local', bug: null, name: 'register-none' });
+    expect(c.partition).toEqual(['one', 'majority', 'majorities-ring', 'bridge', 'leader']);
+    expect(Number.isSafeInteger(c.seed)).toBe(true);
+    expect(JSON.parse(JSON.stringify(c))).toEqual(c); // plain data
+  });
+
+  it('composes nemeses, expands all, and takes node names', () => {
+    expect(config({ nemesis: 'partition,kill,partition' }).nemesis).toEqual(['partition', 'kill']);
+    expect(config({ nemesis: 'all' }).nemesis).toEqual(['partition', 'kill', 'pause', 'clock', 'packet']);
+    expect(config({ nodes: 'a1,b2,c3' }).nodes).toEqual(['a1', 'b2', 'c3']);
+    expect(config({ nodes: '3' }).nodes).toEqual(['n1', 'n2', 'n3']);
+    expect(config({ partition: 'leader,one' }).partition).toEqual(['leader', 'one']);
+    expect(config({ bug: 'stale-read', seed: 42, 'time-limit': 2.5 })).toMatchObject({ bug: 'stale-read', seed: 42, timeLimitMs: 2500, name: 'register-none-stale-read' });
+  });
+
+  it('refuses bad input with one clear line', () => {
+    refuses({ workload: 'queue' }, /unknown workload "queue"/);
+    refuses({ nemesis: 'partition,flood' }, /unknown nemesis "flood"/);
+    refuses({ nemesis: 'none,kill' }, /none/);
+    refuses({ bug: 'nope' }, /unknown bug/);
+    refuses({ partition: 'half' }, /unknown partition/);
+    refuses({ runtime: 'k8s' }, /unknown runtime/);
+    refuses({ 'time-limit': -5 }, /--time-limit must be > 0/);
+    refuses({ 'time-limit': 0 }, /--time-limit must be > 0/);
+    refuses({ 'time-limit': Number.NaN }, /--time-limit must be a number/);
+    refuses({ concurrency: 0 }, /--concurrency must be an integer >= 1/);
+    refuses({ concurrency: 1.5 }, /--concurrency/);
+    refuses({ nodes: '0' }, /--nodes must be between 1 and 99/);
+    refuses({ nodes: 'n1,n1' }, /duplicate/);
+    refuses({ nodes: 'n1,,n2' }, /empty item/);
+    refuses({ nodes: 'N 1' }, /bad node name/);
+    refuses({ rate: 0 }, /--rate must be > 0/);
+    refuses({ seed: -1 }, /--seed/);
+    refuses({ 'test-count': 0 }, /--test-count/);
+    refuses({ name: '../x' }, /--name/);
+    refuses({ workload: ['kv', 'set'] }, /more than once/);
+    refuses({ 'leave-db-running': true, 'test-count': 2 }, /--leave-db-running/);
+  });
+
+  it('replays: the stored command line parses back into the same config', () => {
+    const c = config({ nemesis: 'partition,clock', bug: 'early-ack', seed: 9, nodes: '3', 'time-limit': 8 });
+    const argv: TestArgv = {};
+    const words = replayCommand(c).split(' ').slice(2);
+    for (let i = 0; i < words.length; i += 2) argv[words[i].slice(2)] = words[i + 1];
+    expect(toTestConfig({ ...defaults(), ...argv })).toEqual(c);
+  });
+});
+
+describe('ensureWritableResults', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jt-options-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the dir when it can, and refuses a path it cannot write', () => {
+    ensureWritableResults(join(dir, 'a', 'b'));
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, '');
+    expect(() => ensureWritableResults(join(file, 'results'))).toThrow(/not writable: ENOTDIR/);
+    expect(() => ensureWritableResults('/proc/jt-results')).toThrow(UsageError);
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * The lifecycle of one test run (DESIGN.md "The flow of one test run"):
+ *   preflight (refuse before anything starts) -> run dir + test.json -> runtime.setup ->
+ *   main (clients + nemesis for the time limit) -> heal (every fault stops) ->
+ *   recovery (reads) -> final reads -> decided logs + node logs -> teardown (ALWAYS) ->
+ *   checkers -> results.json -> exit code.
+ * A crash of the harness still tears down and exits 255; an interrupt (Ctrl-C) tears down and
+ * exits 2 with the history kept for `jepsen-ts analyze`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkAll, type CheckResult, type DecidedEntry, type Validity } from '../checkers/checker.js';
+import type { Client } from './client.js';
+import type { Db } from './db.js';
+import { EXIT, exitCodeFor } from './exit.js';
+import { ClientThreads, sleep } from './generator.js';
+import type { History } from './history.js';
+import { HistoryWriter } from './historyWriter.js';
+import type { Interrupts } from './interrupts.js';
+import type { TestConfig } from './options.js';
+import { Progress } from './progress.js';
+import { Rng } from './rng.js';
+import type { NodeEndpoint, NodeName, Runtime } from './runtime/runtime.js';
+import { createRunDir, FILES, testRecord, updateLatest, writeJson } from './store.js';
+import type { Nemesis, NemesisContext } from '../nemesis/nemesis.js';
+import { createWorkload } from '../workloads/index.js';
+import type { Workload } from '../workloads/workload.js';
+
+/** The real parts a run is made of (wired by commands/test.ts; swappable for other systems). */
+export interface RunDeps {
+  db: Db;
+  /** Throws UsageError for a runtime that cannot be used. */
+  runtime(config: TestConfig): Runtime;
+  /** The composed nemesis of the config, or null for none. Throws UsageError on a bad spec. */
+  nemesis(config: TestConfig): Nemesis | null;
+  /** Runs the fault schedule until `signal` aborts; leaves healing to the caller. */
+  runNemesis(nemesis: Nemesis, ctx: NemesisContext, opts: { intervalMs: number; signal: AbortSignal }): Promise<void>;
+}
+
+export interface RunIo {
+  out: NodeJS.WritableStream & { isTTY?: boolean };
+  interrupts: Interrupts;
+}
+
+export interface RunOutcome {
+  exit: number;
+  valid: Validity;
+  runDir: string;
+  interrupted: boolean;
+}
+
+export interface ResultsFile {
+  valid: Validity;
+  exit: number;
+  results: Record<string, CheckResult>;
+  interrupted: boolean;
+  crashed: string | null;
+  counts: Record<string, number>;
+  decidedLogErrors: Record<string, string>;
+  finalReadsMissing: number;
+  /** Set by `jepsen-ts analyze`. */
+  analyzedAt?: string;
+}
+
+const DECIDED_LOG_TIMEOUT_MS = 15_000;
+const LEADER_QUERY_TIMEOUT_MS = 1_000;
+
+export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Promise<RunOutcome> {
+  // Everything that can refuse does so before a single process starts.
+  const runtime = deps.runtime(config);
+  await runtime.preflight({ clock: config.nemesis.includes('clock'), packet: config.nemesis.includes('packet') });
+  const nemesis = deps.nemesis(config);
+  const workload = createWorkload(config.workload, { opTimeoutMs: config.opTimeoutMs });
+
+  const start = new Date();
+  const runDir = createRunDir(config.resultsDir, config.name, start);
+  mkdirSync(join(runDir, FILES.nodes), { recursive: true });
+  writeJson(join(runDir, FILES.test), testRecord(config, start));
+  updateLatest(config.resultsDir, runDir);
+
+  const progress = new Progress({ out: io.out, timeLimitMs: config.timeLimitMs });
+  const history = await HistoryWriter.create(join(runDir, FILES.history), { onOp: (op) => progress.onOp(op) });
+  const rng = new Rng(config.seed);
+  const say = (line: string) => progress.message(line);
+  say(`jepsen-ts test ${config.name}: ${config.nodes.length} nodes, ${config.workload}, nemesis ${config.nemesis.join(',') || 'none'}, seed ${config.seed}`);
+  say(`run dir: ${runDir}`);
+  progress.start();
+
+  const clients: Client[] = [];
+  let endpoints: NodeEndpoint[] = [];
+  let crashed: Error | null = null;
+  let finalReadsMissing = 0;
+  const decidedLogs: Record<string, DecidedEntry[]> = {};
+  const decidedLogErrors: Record<string, string> = {};
+  let tornDown = false;
+  const teardown = async () => {
+    if (tornDown) return;
+    tornDown = true;
+    progress.setPhase('teardown');
+    await runtime.teardown();
+  };
+
+  try {
+    progress.setPhase('setup');
+    endpoints = await runtime.setup({
+      runId: `jt-${process.pid}-${start.getTime().toString(36)}`,
+      nodes: config.nodes,
+      db: deps.db,
+      runDir,
+      dbArgs: config.bug ? ['--bug', config.bug] : [],
+    });
+    for (let t = 0; t < config.concurrency; t++) {
+      const client = workload.client();
+      await client.open(endpoints[t % endpoints.length]); // threads bind to nodes round-robin
+      clients.push(client);
+    }
+    if (workload.setup) await workload.setup(clients[0], AbortSignal.any([io.interrupts.signal, AbortSignal.timeout(30_000)]));
+
+    const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate });
+    const ctx = nemesisContext(runtime, config.nodes, rng.fork(), history, deps.db, endpoints);
+    await mainPhase(config, deps, workload, threads, nemesis, ctx, io, progress);
+    if (!io.interrupts.interrupted) {
+      progress.setPhase('recovery');
+      await threads.runPhase((r) => workload.recoveryOp(r), AbortSignal.any([io.interrupts.signal, AbortSignal.timeout(config.recoveryTimeMs)]));
+      const finals = workload.finalOps();
+      if (finals.length) {
+        progress.setPhase('final reads');
+        // One pass of the final reads on each node: thread i is bound to node i.
+        const perThread = clients.map((_, t) => (t < endpoints.length ? finals : []));
+        const deadline = Math.max(10_000, 3 * config.opTimeoutMs);
+        finalReadsMissing = await threads.runUntilOk(perThread, AbortSignal.any([io.interrupts.signal, AbortSignal.timeout(deadline)]));
+        if (finalReadsMissing) say(`warning: ${finalReadsMissing} final read(s) never succeeded`);
+      }
+    }
+    progress.setPhase('collect');
+    await collectDecidedLogs(deps.db, endpoints, runDir, decidedLogs, decidedLogErrors);
+    await runtime.collectLogs();
+  } catch (err) {
+    crashed = err as Error;
+    say(`harness crashed: ${crashed.stack ?? String(crashed)}`);
+  } finally {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    if (!config.leaveDbRunning || crashed) await teardown().catch((err) => say(`teardown failed: ${(err as Error).message}`));
+    await history.close().catch((err) => {
+      crashed ??= err as Error;
+      say(`history: ${(err as Error).message}`);
+    });
+  }
+
+  try {
+    const interrupted = io.interrupts.interrupted;
+    let valid: Validity = 'unknown';
+    let results: Record<string, CheckResult> = {};
+    if (!crashed && !interrupted) {
+      progress.setPhase('checking');
+      ({ valid, results } = await checkAll(workload.checkers(), history.ops, { runDir, decidedLogs }));
+    }
+    const exit = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
+    const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, finalReadsMissing };
+    writeJson(join(runDir, FILES.results), file);
+    progress.stop();
+    printVerdict(io.out, file, runDir);
+    if (interrupted) io.out.write(`interrupted: re-check what was recorded with: jepsen-ts analyze ${runDir}\n`);
+    if (config.leaveDbRunning && !tornDown) {
+      io.out.write(`nodes left running: ${endpoints.map((e) => `${e.name} ${e.clientUrl}`).join(', ')}\npress Ctrl-C to stop them\n`);
+      await new Promise<void>((resolve) => (io.interrupts.signal.aborted ? resolve() : io.interrupts.signal.addEventListener('abort', () => resolve(), { once: true })));
+    }
+    return { exit, valid, runDir, interrupted };
+  } finally {
+    progress.stop();
+    await teardown().catch((err) => io.out.write(`teardown failed: ${(err as Error).message}\n`));
+  }
+}
+
+/** Clients and the nemesis together for the time limit; then every fault is healed. */
+async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, threads: ClientThreads, nemesis: Nemesis | null, ctx: NemesisContext, io: RunIo, progress: Progress): Promise<void> {
+  progress.setPhase('main');
+  const mainSignal = AbortSignal.any([io.interrupts.signal, AbortSignal.timeout(config.timeLimitMs)]);
+  const stopFaults = new AbortController();
+  const faults = nemesis
+    ? deps.runNemesis(nemesis, ctx, { intervalMs: config.nemesisIntervalMs, signal: stopFaults.signal }).catch((err: Error) => err)
+    : Promise.resolve(undefined);
+  try {
+    await threads.runPhase((r) => workload.nextOp(r), mainSignal);
+  } finally {
+    stopFaults.abort();
+    const faultError = await faults;
+    if (nemesis) {
+      progress.setPhase('heal');
+      await nemesis.stop(ctx);
+    }
+    if (faultError instanceof Error) throw new Error(`nemesis failed: ${faultError.message}`, { cause: faultError });
+  }
+}
+
+function nemesisContext(runtime: Runtime, nodes: NodeName[], rng: Rng, history: HistoryWriter, db: Db, endpoints: NodeEndpoint[]): NemesisContext {
+  return {
+    runtime,
+    nodes,
+    rng,
+    record: (f, value) => void history.append({ process: 'nemesis', type: 'info', f, value: value ?? null }),
+    leader: () => askLeader(db, endpoints),
+  };
+}
+
+/** The leader most nodes name (ties: the first named); null when no node knows. */
+async function askLeader(db: Db, endpoints: NodeEndpoint[]): Promise<NodeName | null> {
+  if (!db.leader) return null;
+  const ask = db.leader.bind(db);
+  const answers = await Promise.all(
+    endpoints.map((e) => Promise.race([ask(e.clientUrl).catch(() => null), sleep(LEADER_QUERY_TIMEOUT_MS).then(() => null)])),
+  );
+  const votes = new Map<NodeName, number>();
+  for (const a of answers) if (a) votes.set(a, (votes.get(a) ?? 0) + 1);
+  let best: NodeName | null = null;
+  for (const [name, n] of votes) if (best === null || n > (votes.get(best) ?? 0)) best = name;
+  return best;
+}
+
+async function collectDecidedLogs(db: Db, endpoints: NodeEndpoint[], runDir: string, into: Record<string, DecidedEntry[]>, errors: Record<string, string>): Promise<void> {
+  if (!db.decidedLog) return;
+  const fetchLog = db.decidedLog.bind(db);
+  await Promise.all(
+    endpoints.map(async (e) => {
+      try {
+        const log = await Promise.race([
+          fetchLog(e.clientUrl),
+          sleep(DECIDED_LOG_TIMEOUT_MS).then(() => {
+            throw new Error(`no answer within ${DECIDED_LOG_TIMEOUT_MS} ms`);
+          }),
+        ]);
+        into[e.name] = log;
+        mkdirSync(join(runDir, FILES.nodes, e.name), { recursive: true });
+        writeJson(join(runDir, FILES.nodes, e.name, FILES.decidedLog), log);
+      } catch (err) {
+        errors[e.name] = (err as Error).message;
+      }
+    }),
+  );
+}
+
+export function countOps(history: History): Record<string, number> {
+  const counts: Record<string, number> = { ok: 0, fail: 0, info: 0, nemesis: 0 };
+  for (const op of history) {
+    if (op.process === 'nemesis') counts.nemesis++;
+    else if (op.type !== 'invoke') counts[op.type]++;
+  }
+  return counts;
+}
+
+/** The last lines of a run: one per checker, then the verdict and where everything is. */
+export function printVerdict(out: NodeJS.WritableStream, file: ResultsFile, runDir: string): void {
+  for (const [name, r] of Object.entries(file.results)) out.write(`  ${name}: ${String(r.valid)}${r.error ? ` (${String(r.error).split('\n')[0]})` : ''}\n`);
+  const word = file.crashed ? 'CRASHED' : file.interrupted ? 'INTERRUPTED' : file.valid === true ? 'VALID' : file.valid === false ? 'INVALID' : 'UNKNOWN';
+  const failing = Object.entries(file.results).filter(([, r]) => r.valid === false).map(([n]) => n);
+  const c = file.counts;
+  out.write(`verdict: ${word}${failing.length ? ` (${failing.join(', ')})` : ''}  ok ${c.ok} fail ${c.fail} info ${c.info}  exit ${file.exit}\n`);
+  out.write(`results: ${runDir}\n`);
+}
