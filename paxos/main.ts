@@ -12,9 +12,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { BUGS, type BugName } from './core/types.js';
+import * as core from './core/index.js';
+import { BUGS, configError, type BugName } from './core/index.js';
 import { parseHostPort, type HostPort } from './transport.js';
-import { PaxosNode, type Core, type NodeOptions } from './node.js';
+import { PaxosNode, type NodeOptions } from './node.js';
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILED = 1;
@@ -83,6 +84,7 @@ function cli(argv: string[]) {
     .option('request-timeout-ms', { type: 'number', default: 1000, describe: 'a client request with no answer by then gets 504 (outcome unknown)' })
     .option('max-batch', { type: 'number', default: 512, describe: 'most client commands batched into one slot' })
     .option('help', { type: 'boolean', alias: 'h', describe: 'show this help and exit' })
+    .option('max-inflight', { type: 'number', describe: `most slots in phase 2 at once (pipelining; default ${core.DEFAULT_MAX_INFLIGHT})` })
     .option('event-log', { type: 'boolean', default: true, describe: 'write DATA_DIR/events.jsonl (send/recv events with vector clocks); --no-event-log turns it off' })
     .strict()
     .help(false)
@@ -120,7 +122,7 @@ export function parseArgs(argv: string[]): NodeOptions {
   if (Object.keys(peers).length < 1) fail('--peers must name at least one node');
   const bug = args.bug === undefined ? null : single('bug', args.bug);
   if (bug !== null && !BUGS.includes(bug as BugName)) fail(`--bug ${bug} is unknown; choose one of ${BUGS.join(', ')}`);
-  return {
+  const opts: NodeOptions = {
     id,
     listen,
     client,
@@ -131,8 +133,12 @@ export function parseArgs(argv: string[]): NodeOptions {
     electionTimeoutMs: positiveInt('election-timeout-ms', args['election-timeout-ms']),
     requestTimeoutMs: positiveInt('request-timeout-ms', args['request-timeout-ms']),
     maxBatch: positiveInt('max-batch', args['max-batch']),
+    ...(args['max-inflight'] !== undefined ? { maxInflight: positiveInt('max-inflight', args['max-inflight']) } : {}),
     eventLog: args['event-log'],
   };
+  const bad = configError(PaxosNode.configOf(opts));
+  if (bad) fail(bad.replace('electionTimeoutMs', '--election-timeout-ms').replace('heartbeatMs', '--heartbeat-ms'));
+  return opts;
 }
 
 async function main(): Promise<void> {
@@ -150,9 +156,6 @@ async function main(): Promise<void> {
   }
   let node: PaxosNode;
   try {
-    // TEMPORARY until paxos/core/index.ts lands: a non-literal specifier keeps tsc green.
-    const corePath = './core/index.js';
-    const core = (await import(corePath)) as Core;
     node = await PaxosNode.start(core, opts);
   } catch (err) {
     process.stderr.write(`paxos-node ${opts.id}: cannot start: ${(err as Error).message}\n`);

@@ -27,9 +27,10 @@ import { createHttpServer, type KvBackend, type LogPage, type StatusView } from 
 export interface Core<S = unknown> {
   /** Rebuilds the state from persisted records, in order (empty: a fresh node). */
   initState(config: Config, records: readonly unknown[]): S;
-  /** The boot step (persists the incarnation, arms the first timers). */
-  start(config: Config, state: S): { state: S; effects: Effect[] };
-  step(config: Config, state: S, event: Event): { state: S; effects: Effect[] };
+  /** The boot effects (persist the incarnation, arm the first timers). */
+  start(config: Config, state: S): Effect[];
+  /** One event in; may mutate `state` and return it. */
+  step(config: Config, state: S, event: Event<any>): { state: S; effects: Effect[] };
   status(state: S): StatusView;
   decidedEntries(state: S, from: number, limit: number): Array<{ slot: number; digest: string; command: unknown }>;
 }
@@ -45,6 +46,8 @@ export interface NodeOptions {
   electionTimeoutMs: number;
   requestTimeoutMs: number;
   maxBatch: number;
+  /** Slots in phase 2 at once; undefined = the core's default. */
+  maxInflight?: number;
   eventLog: boolean;
 }
 
@@ -86,19 +89,25 @@ export class PaxosNode<S = unknown> implements KvBackend {
     private readonly wal: Wal,
     recovered: readonly unknown[],
   ) {
-    const nodes = Object.keys(opts.peers);
-    this.config = {
-      self: opts.id,
-      nodes,
-      bug: opts.bug,
-      heartbeatMs: opts.heartbeatMs,
-      electionTimeoutMs: opts.electionTimeoutMs,
-      maxBatch: opts.maxBatch,
-    };
+    this.config = PaxosNode.configOf(opts);
+    const nodes = this.config.nodes;
     this.logFd = fs.openSync(path.join(opts.dataDir, NODE_LOG_FILE), 'a');
     this.clock = new LogicalClock(opts.id, nodes);
     this.events = opts.eventLog ? new EventLog(path.join(opts.dataDir, EVENT_FILE), this.clock) : null;
     this.state = core.initState(this.config, recovered);
+  }
+
+  /** The core's view of this node's configuration. */
+  static configOf(opts: NodeOptions): Config {
+    return {
+      self: opts.id,
+      nodes: Object.keys(opts.peers),
+      bug: opts.bug,
+      heartbeatMs: opts.heartbeatMs,
+      electionTimeoutMs: opts.electionTimeoutMs,
+      maxBatch: opts.maxBatch,
+      ...(opts.maxInflight !== undefined ? { maxInflight: opts.maxInflight } : {}),
+    };
   }
 
   /** Recovers from the WAL, binds both ports, and starts the core. */
@@ -120,7 +129,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
       await node.close();
       throw err;
     }
-    node.run(() => core.start(node.config, node.state));
+    node.run(() => ({ state: node.state, effects: core.start(node.config, node.state) }));
     return node;
   }
 
