@@ -126,7 +126,7 @@ async function readHistory(file: string, args: CheckArgs): Promise<History> {
 /** Parses and checks one file. Throws UncheckableFile for a malformed file or a model misfit. */
 export async function checkFile(file: string, args: CheckArgs): Promise<FileVerdict> {
   const opts: CheckOptions = { timeoutMs: args.timeoutMs, memoryLimitMb: args.memoryLimitMb, verbose: args.json };
-  let outcome: CheckOutcome;
+  let run: (o: CheckOptions) => CheckOutcome;
   let ops: number;
   let counts: FileVerdict['counts'];
   if (args.format === 'porcupine-etcd' || args.format === 'porcupine-kv') {
@@ -139,11 +139,12 @@ export async function checkFile(file: string, args: CheckArgs): Promise<FileVerd
       throw err;
     }
     ops = events.filter((e) => e.kind === 'call').length;
-    outcome = checkEvents(getModel(args.model), events as never, opts);
+    const model = getModel(args.model);
+    run = (o) => checkEvents(model, events as never, o);
   } else {
     const history = await readHistory(file, args);
     const spec = getModelSpec(args.model);
-    let converted;
+    let converted: ReturnType<typeof historyToOperations>;
     try {
       converted = historyToOperations(history, spec);
     } catch (err) {
@@ -151,11 +152,38 @@ export async function checkFile(file: string, args: CheckArgs): Promise<FileVerd
     }
     ops = converted.ops.length;
     counts = converted.counts;
-    outcome = checkOperations(spec.create(), converted.ops, opts);
+    const model = spec.create();
+    run = (o) => checkOperations(model, converted.ops, o);
   }
+  const outcome = run(opts);
   const valid = VALIDITY[outcome.result];
-  return { file, valid, ops, elapsedMs: outcome.elapsedMs, ...(valid !== true && outcome.message ? { reason: outcome.message } : {}), ...(counts ? { counts } : {}), outcome };
+  let reason = outcome.message;
+  if (valid === false) reason = illegalReason(opts.verbose ? outcome : explain(run, opts, outcome)) ?? reason;
+  return { file, valid, ops, elapsedMs: outcome.elapsedMs, ...(valid !== true && reason ? { reason } : {}), ...(counts ? { counts } : {}), outcome };
 }
+
+/**
+ * The plain search stops at the first illegal partition without recording why; a verbose rerun
+ * finds the operation the linearization cannot get past. Given about twice the time the plain
+ * search took (within the user's timeout); without it the reason is just the partition.
+ */
+function explain(run: (o: CheckOptions) => CheckOutcome, opts: CheckOptions, first: CheckOutcome): CheckOutcome {
+  const budget = Math.max(1000, 2 * first.elapsedMs);
+  const timeoutMs = opts.timeoutMs === undefined ? budget : Math.min(budget, opts.timeoutMs);
+  return run({ ...opts, verbose: true, timeoutMs });
+}
+
+/** "partition 0 is not linearizable: no linearization gets past read() -> 2 (...)". */
+export function illegalReason(outcome: CheckOutcome): string | undefined {
+  const info = outcome.partitions?.find((p) => p.result === 'illegal')?.info;
+  if (outcome.result !== 'illegal' || !info || info.blocking === undefined) return undefined;
+  const blocking = info.operations.find((op) => op.id === info.blocking);
+  if (!blocking) return undefined;
+  const state = info.prefix.length > 0 ? info.prefix[info.prefix.length - 1].stateAfter : info.initialState;
+  return `${outcome.message}: no linearization gets past ${clip(blocking.description)} (longest linearizable prefix: ${info.prefix.length} ops, ending in state ${clip(state)})`;
+}
+
+const clip = (s: string, max = 80) => (s.length > max ? `${s.slice(0, max - 3)}...` : s);
 
 export function verdictLine(v: FileVerdict): string {
   const word = v.valid === true ? 'valid' : v.valid === false ? 'INVALID' : 'unknown';

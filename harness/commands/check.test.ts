@@ -1,0 +1,125 @@
+/**
+ * `jepsen-ts check` end to end: the real CLI (compiled dist/, run `npx tsc` first) on Porcupine's
+ * files, Knossos/Jepsen EDN and our JSONL, asserting exit codes and the lines printed.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../runtime/runtime.js';
+import { validateCheckArgs } from './check.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = `${root}bin/jepsen-ts.js`;
+const porcupine = `${root}../shared/data/porcupine/test_data`;
+const etcd = (n: string) => `${porcupine}/jepsen/etcd_${n}.log`;
+const kv = (name: string) => `${porcupine}/kv/${name}.txt`;
+const fixture = (name: string) => `${root}checkers/formats/fixtures/${name}`;
+
+async function check(...args: string[]) {
+  const r = await execa('node', [bin, 'check', ...args], { reject: false, cwd: root, timeout: 60_000 });
+  return { code: r.exitCode, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(`${root}dist/harness/commands/check.js`)) throw new Error('dist/ is not built: run `npx tsc -p tsconfig.json` first');
+  if (!existsSync(porcupine)) throw new Error(`Porcupine test data missing at ${porcupine}`);
+});
+
+describe('jepsen-ts check', () => {
+  it('porcupine-etcd: one line per file, exit code of the worst verdict, the reason for an invalid one', async () => {
+    const r = await check('--format', 'porcupine-etcd', etcd('005'), etcd('038'), etcd('000'));
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n')).toEqual([
+      expect.stringMatching(/etcd_005\.log: valid \(79 ops, \d+ ms\)$/),
+      expect.stringMatching(/etcd_038\.log: valid \(87 ops, \d+ ms\)$/),
+      expect.stringMatching(/etcd_000\.log: INVALID \(85 ops, \d+ ms\): partition 0 is not linearizable: no linearization gets past read\(\) -> 2 \(longest linearizable prefix: 43 ops, ending in state 0\)$/),
+    ]);
+  });
+
+  it('porcupine-kv: c01 ok and bad; the same files read as EDN with the porcupine-kv model agree', async () => {
+    for (const format of ['porcupine-kv', 'edn']) {
+      const r = await check('--format', format, '--model', 'porcupine-kv', kv('c01-ok'), kv('c01-bad'));
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/c01-ok\.txt: valid \(58 ops, \d+ ms\)\n.*c01-bad\.txt: INVALID \(38 ops, \d+ ms\): partition \d+ \(key "\d"\) is not linearizable/);
+    }
+  });
+
+  it('edn: Knossos and Jepsen histories, valid and invalid, with independent tuples', async () => {
+    const r = await check('--format', 'edn', '--model', 'cas-register', fixture('cas-register-ok.edn'), fixture('cas-register-bad.edn'), fixture('knossos-rethink-fail-minimal.edn'), fixture('knossos-immediate-failure.edn'));
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n').map((l) => l.replace(/^.*\/|\(.*$/g, ''))).toEqual([
+      'cas-register-ok.edn: valid ',
+      'cas-register-bad.edn: INVALID ',
+      'knossos-rethink-fail-minimal.edn: INVALID ',
+      'knossos-immediate-failure.edn: INVALID ',
+    ]);
+    const tuples = await check('--format', 'edn', '--model', 'kv', '--independent', fixture('independent-ok.edn'), fixture('independent-bad.edn'));
+    expect(tuples.code).toBe(1);
+    expect(tuples.out).toMatch(/independent-ok\.edn: valid \(4 ops/);
+    expect(tuples.out).toMatch(/independent-bad\.edn: INVALID \(4 ops, \d+ ms\): partition 1 \(key "2"\) is not linearizable: no linearization gets past read\("2"\) -> 5/);
+  });
+
+  it('jsonl: a valid history exits 0; a malformed file exits 254 naming file:line while the others are judged', async () => {
+    const ok = await check('--format', 'jsonl', '--model', 'cas-register', fixture('register-ok.jsonl'));
+    expect(ok).toMatchObject({ code: 0, err: '' });
+    expect(ok.out).toMatch(/register-ok\.jsonl: valid \(4 ops, \d+ ms\)$/);
+    const r = await check('--format', 'jsonl', '--model', 'cas-register', fixture('register-bad.jsonl'), fixture('malformed-pairing.jsonl'));
+    expect(r.code).toBe(254);
+    expect(r.out).toMatch(/register-bad\.jsonl: INVALID \(3 ops, \d+ ms\)/);
+    expect(r.err).toMatch(/^jepsen-ts: .*malformed-pairing\.jsonl:3: ok read of process 1 has no open invocation\n?$/);
+  });
+
+  it('malformed EDN, and a file in another format than --format, exit 254 naming file:line', async () => {
+    const edn = await check('--format', 'edn', '--model', 'cas-register', fixture('malformed-unclosed.edn'));
+    expect(edn.code).toBe(254);
+    expect(edn.err).toMatch(/malformed-unclosed\.edn:3: column 52: '}' does not close '\['/);
+    const wrongFormat = await check('--format', 'porcupine-etcd', kv('c01-ok'));
+    expect(wrongFormat.code).toBe(254);
+    expect(wrongFormat.err).toMatch(/c01-ok\.txt:1: not a Jepsen etcd log line/);
+  });
+
+  it('a model that does not fit the ops exits 254', async () => {
+    const r = await check('--format', 'edn', '--model', 'porcupine-kv', fixture('cas-register-ok.edn'));
+    expect(r.code).toBe(254);
+    expect(r.err).toMatch(/cas-register-ok\.edn: does not fit the porcupine-kv model: /);
+  });
+
+  it.each([
+    [{ format: 'xml', model: 'etcd', files: ['f'] }, /--format must be one of jsonl, edn, porcupine-etcd, porcupine-kv/],
+    [{ format: 'jsonl', files: [fixture('register-ok.jsonl')] }, /--format jsonl needs --model NAME/],
+    [{ format: 'porcupine-kv', model: 'kv', files: [fixture('register-ok.jsonl')] }, /checked with the porcupine-kv model; --model kv does not fit it/],
+    [{ format: 'jsonl', model: 'kv', independent: true, files: [fixture('register-ok.jsonl')] }, /--independent applies to --format edn only/],
+    [{ format: 'jsonl', model: 'kv', timeout: '-3', files: [fixture('register-ok.jsonl')] }, /--timeout must be a positive number/],
+    [{ format: 'jsonl', model: 'kv', memoryLimit: 'lots', files: [fixture('register-ok.jsonl')] }, /--memory-limit must be a positive number/],
+    [{ format: 'jsonl', model: 'kv', files: [`${root}no-such-file.jsonl`] }, /no-such-file\.jsonl: cannot read it \(ENOENT\)/],
+    [{ format: 'jsonl', model: 'kv', files: [root] }, /not a regular file/],
+    [{ format: 'jsonl', model: 'kv', files: [] }, /name at least one history FILE/],
+  ])('refuses bad arguments %j with a UsageError', (argv, message) => {
+    expect(() => validateCheckArgs(argv)).toThrow(UsageError);
+    expect(() => validateCheckArgs(argv)).toThrow(message);
+  });
+
+  it('accepts good arguments, with the format default model and the timeout in ms', () => {
+    expect(validateCheckArgs({ format: 'porcupine-etcd', files: [etcd('000')], timeout: '2.5' })).toMatchObject({ model: 'etcd', timeoutMs: 2500, independent: false });
+  });
+
+  it('bad arguments on the real CLI exit 254 with one line and nothing on stdout', async () => {
+    const r = await check('--format', 'jsonl', '--model', 'nope', fixture('register-ok.jsonl'));
+    expect(r.code).toBe(254);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^jepsen-ts: unknown model "nope" \(known: register, cas-register, kv/);
+    expect(r.out).toBe('');
+  });
+
+  it('a timeout gives unknown and exit 2; --json prints full results', async () => {
+    const slow = await check('--format', 'porcupine-kv', '--timeout', '0.001', kv('c50-ok'));
+    expect(slow.code).toBe(2);
+    expect(slow.out).toMatch(/c50-ok\.txt: unknown \(1712 ops, \d+ ms\): timed out/);
+    const json = await check('--format', 'porcupine-etcd', '--json', etcd('000'));
+    expect(json.code).toBe(1);
+    const parsed = JSON.parse(json.out);
+    expect(parsed).toMatchObject({ format: 'porcupine-etcd', model: 'etcd', results: [{ valid: false, ops: 85, outcome: { result: 'illegal' } }] });
+    expect(parsed.results[0].outcome.partitions[0].info.prefix.length).toBeGreaterThan(0);
+  });
+});
