@@ -15,7 +15,9 @@ interface ServeArgs {
   results: unknown;
 }
 
-export function validateServeArgs(argv: ServeArgs): { port: number; host: string; resultsDir: string } {
+/** Defaults are applied here, not by yargs, so that a flag given without a value is an error. */
+export function validateServeArgs(given: ServeArgs): { port: number; host: string; resultsDir: string } {
+  const argv = { port: given.port ?? '8080', host: given.host ?? '127.0.0.1', results: given.results ?? 'results' };
   const port = Number(argv.port);
   if (typeof argv.port === 'boolean' || argv.port === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be an integer 0..65535 (0 picks a free port), got ${JSON.stringify(argv.port)}`);
@@ -31,9 +33,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
   describe: 'serve the results store: an index of all runs, their reports and files',
   builder: (y) => y
-    .option('port', { type: 'string', default: '8080', describe: 'TCP port (0 picks a free one)' })
-    .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind (loopback unless told otherwise)' })
-    .option('results', { type: 'string', default: 'results', describe: 'directory of the results store' }) as never,
+    .option('port', { type: 'string', describe: 'TCP port (0 picks a free one) [default: 8080]' })
+    .option('host', { type: 'string', describe: 'address to bind (loopback unless told otherwise) [default: 127.0.0.1]' })
+    .option('results', { type: 'string', describe: 'directory of the results store [default: results]' }) as never,
   handler: async (argv) => {
     const opts = validateServeArgs(argv);
     let running;
