@@ -90,6 +90,7 @@ describe('local runtime', () => {
     const status = (await get(`${ep('n2').clientUrl}/status`)).body;
     expect(status.pid).not.toBe(before.pid);
     expect(status.starts).toBe(2);
+    expect(readFileSync(path.join(before.dir, 'stderr.log'), 'utf8')).toMatch(/n2: SIGKILL to process group[^]*n2: started, pid/);
     await rt.collectLogs();
     expect(readFileSync(path.join(rt.describe('n2').dir, 'starts'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(await sendOk(ep('n1'), 'n2', 'back')).toBe('ack n2 back');

@@ -4,7 +4,7 @@
  * node dir, and readiness judged by the Db while watching for an early exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
 import { groupMembers } from './sweep.js';
 
 export interface SpawnSpec {
@@ -54,6 +54,7 @@ export class NodeProcess {
       closeSync(err);
     }
     this.child = child;
+    this.note(`started, pid ${child.pid}`);
     this.exitInfo = null;
     this.paused = false;
     this.exited = new Promise<void>((resolve) => {
@@ -98,6 +99,7 @@ export class NodeProcess {
     if (pid === null || !this.running) return;
     this.groupSignal('SIGKILL');
     await this.exited;
+    this.note(`SIGKILL to process group ${pid}`);
     this.paused = false;
     await waitGroupGone(pid, 5000);
   }
@@ -106,12 +108,23 @@ export class NodeProcess {
     if (!this.running) return;
     this.groupSignal('SIGSTOP');
     this.paused = true;
+    this.note('SIGSTOP (paused)');
   }
 
   resume(): void {
     if (!this.running) return;
     this.groupSignal('SIGCONT');
     this.paused = false;
+    this.note('SIGCONT (resumed)');
+  }
+
+  /** A line in the node's stderr log, so a reader sees where the harness acted on the process. */
+  private note(what: string): void {
+    try {
+      appendFileSync(this.spec.stderrFile, `=== jepsen-ts ${new Date().toISOString()} ${this.name}: ${what}\n`);
+    } catch {
+      // the log is a convenience; a full disk must not fail a fault
+    }
   }
 
   private groupSignal(sig: NodeJS.Signals): void {
@@ -124,7 +137,8 @@ export class NodeProcess {
 
   private stderrTail(): string {
     try {
-      const text = readFileSync(this.spec.stderrFile, 'utf8').trim().split('\n').slice(-5).join('\n  ');
+      const lines = readFileSync(this.spec.stderrFile, 'utf8').trim().split('\n');
+      const text = lines.filter((l) => !l.startsWith('=== jepsen-ts ')).slice(-5).join('\n  ');
       return text ? `; stderr (${this.spec.stderrFile}):\n  ${text}` : '';
     } catch {
       return '';
