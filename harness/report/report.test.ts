@@ -1,0 +1,192 @@
+/**
+ * The report without a browser: escaping, defensive loading (missing / malformed files become
+ * notes), the derived views (pairing, nemesis windows, sampling, message matching and layout,
+ * ShiViz export) and the failure finders. Cost: ~2 s (fixture runs of a few thousand ops).
+ */
+import { describe, expect, it, beforeAll } from 'vitest';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { esc, jsonForScript } from './escape.js';
+import { loadRun, parseHistory } from './load.js';
+import { nemesisWindows, pairOps } from './ops.js';
+import { MAX_LATENCY_POINTS, sampleForPlot, latencyQuantiles } from './latency.js';
+import { chooseWindow, happenedBefore, layoutRows, matchMessages, shivizLog, SHIVIZ_REGEX } from './spacetime.js';
+import { findLinearizationInfos, linearizationView } from './linearview.js';
+import { findDivergence } from './agreementview.js';
+import { ESCAPE_PROBE, writeFixtureRun } from './fixture.js';
+import { buildReport, writeReport } from './index.js';
+import type { Op } from '../history.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'jepsen-report-'));
+const op = (index: number, time: number, process: Op['process'], type: Op['type'], f: string, value?: unknown): Op => ({ index, time, process, type, f, value });
+
+describe('escaping', () => {
+  it('turns markup into text', () => {
+    expect(esc(ESCAPE_PROBE)).toBe('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(esc('a"b\'c&')).toBe('a&quot;b&#39;c&amp;');
+  });
+  it('keeps JSON for script blocks from closing the block', () => {
+    const text = jsonForScript({ v: '</script><script>alert(1)</script>' });
+    expect(text).not.toContain('</script>');
+    expect(JSON.parse(text)).toEqual({ v: '</script><script>alert(1)</script>' });
+  });
+});
+
+describe('a report of an invalid fixture run', () => {
+  let dir: string;
+  let html: string;
+  beforeAll(async () => {
+    dir = writeFixtureRun(join(tmp(), 'run'), { ops: 3000, invalid: true });
+    html = readFileSync(await writeReport(dir), 'utf8');
+  });
+  it('never contains an unescaped value from the history or logs', () => {
+    expect(html).not.toContain(ESCAPE_PROBE);
+    expect(html).toContain(esc(ESCAPE_PROBE));
+    // Only the report's own script block exists.
+    expect(html.match(/<script/g)).toHaveLength(1);
+  });
+  it('shows every checker verdict, the seed, commit and replay command', () => {
+    for (const name of ['linearizable', 'agreement', 'stats']) expect(html).toContain(`<td>${name}</td>`);
+    expect(html).toContain('0123456789abcdef0123456789abcdef01234567');
+    expect(html).toContain('jepsen-ts test --workload register --nemesis partition');
+    expect(html).toContain('--bug stale-read');
+  });
+  it('draws the counterexample with a jump link to the op that could not be placed', () => {
+    expect(html).toContain('href="#first-error"');
+    expect(html).toMatch(/id="first-error" class="lin-op failed"/);
+  });
+  it('finds the diverging slot from the decided logs when the checker does not name the values', () => {
+    expect(html).toContain('First diverging slot: <b class="slot">7</b> (from the decided logs)');
+  });
+  it('writes the ShiViz export next to the report and links it', () => {
+    expect(existsSync(join(dir, 'shiviz.log'))).toBe(true);
+    expect(html).toContain('href="shiviz.log" download');
+  });
+  it('links every node log', () => {
+    for (const n of ['n1', 'n2', 'n3']) expect(html).toContain(`href="nodes/${n}/node.log"`);
+  });
+});
+
+describe('missing and malformed inputs', () => {
+  it('an empty directory yields a report of notes, not a crash', async () => {
+    const dir = tmp();
+    const html = readFileSync(await writeReport(dir), 'utf8');
+    expect(html).toContain('Not available: history.jsonl: file not found');
+    expect(html).toContain('Not available: results.json: file not found');
+    expect(html).toContain('Not available: test.json: file not found');
+    expect(html).toContain('Not available: nodes/: file not found');
+  });
+  it('malformed lines are counted and skipped; a malformed results.json is named', async () => {
+    const dir = writeFixtureRun(join(tmp(), 'run'), { ops: 200, invalid: false });
+    writeFileSync(join(dir, 'history.jsonl'), readFileSync(join(dir, 'history.jsonl'), 'utf8') + '{"index": 9999, "tim');
+    writeFileSync(join(dir, 'results.json'), '{"valid": tru');
+    writeFileSync(join(dir, 'nodes', 'n2', 'events.jsonl'), 'not json\n');
+    const data = await loadRun(dir);
+    expect(data.history.ok && data.history.value.badLines).toBe(1);
+    const { html } = await buildReport(data);
+    expect(html).toContain('history.jsonl has 1 malformed line(s)');
+    expect(html).toMatch(/Not available: results.json: malformed JSON/);
+    expect(html).toContain('1 malformed event-log line(s) were skipped');
+  });
+  it('a checker result that is not an object is reported as unknown', async () => {
+    const dir = writeFixtureRun(join(tmp(), 'run'), { ops: 50, invalid: false });
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ valid: true, results: { weird: 42 } }));
+    const data = await loadRun(dir);
+    expect(data.results.ok && data.results.value.results.weird.valid).toBe('unknown');
+  });
+  it('parseHistory rejects ops missing required fields', () => {
+    const h = parseHistory('{"index":0,"time":1,"process":0,"type":"invoke","f":"read"}\n{"index":1,"time":2,"process":0,"type":"maybe","f":"read"}\n[]\n');
+    expect(h.ops).toHaveLength(1);
+    expect(h.badLines).toBe(2);
+    expect(h.firstBadLine).toBe(2);
+  });
+});
+
+describe('derived views', () => {
+  it('pairs invocations with completions and leaves crashed ones open', () => {
+    const { pairs, unmatched } = pairOps([op(0, 0, 0, 'invoke', 'read'), op(1, 5, 1, 'invoke', 'write', 1), op(2, 9, 0, 'ok', 'read', 1), op(3, 10, 2, 'ok', 'read')]);
+    expect(pairs.map((p) => [p.process, p.type, p.latency])).toEqual([[0, 'ok', 9], [1, 'info', undefined]]);
+    expect(unmatched).toBe(1);
+  });
+  it('turns start/stop nemesis ops into windows and others into marks', () => {
+    const { windows, marks } = nemesisWindows([op(0, 10, 'nemesis', 'info', 'start-partition', { n1: ['n2'] }), op(1, 20, 'nemesis', 'info', 'kill', 'n3'), op(2, 30, 'nemesis', 'info', 'stop-partition'), op(3, 40, 'nemesis', 'info', 'start-clock'), op(4, 50, 0, 'invoke', 'read')]);
+    expect(windows).toEqual([
+      { name: 'partition', start: 10, end: 30, open: false, value: { n1: ['n2'] } },
+      { name: 'clock', start: 40, end: 50, open: true, value: undefined },
+    ]);
+    expect(marks).toEqual([{ time: 20, f: 'kill', value: 'n3' }]);
+  });
+  it('samples big runs but keeps every failure, and quantiles use all ops', () => {
+    const ops: Op[] = [];
+    for (let i = 0; i < 20_000; i++) ops.push(op(2 * i, i * 100, 0, 'invoke', 'read'), op(2 * i + 1, i * 100 + 50, 0, i % 100 === 0 ? 'fail' : 'ok', 'read'));
+    const { pairs } = pairOps(ops);
+    const { shown, sampled } = sampleForPlot(pairs);
+    expect(sampled).toBe(true);
+    expect(shown.length).toBeLessThanOrEqual(MAX_LATENCY_POINTS);
+    expect(shown.filter((p) => p.type === 'fail')).toHaveLength(200);
+    expect(latencyQuantiles(pairs, ['read'])[0].count).toBe(19_800);
+  });
+});
+
+describe('happens-before', () => {
+  it('matches every receive to a send that happened before it and lays it out below', async () => {
+    const dir = writeFixtureRun(join(tmp(), 'run'), { ops: 20, invalid: false, events: 80 });
+    const data = await loadRun(dir);
+    if (!data.events.ok) throw new Error(data.events.why);
+    const events = data.events.value.events;
+    const matched = matchMessages(events);
+    const receives = events.filter((e) => e.kind === 'recv');
+    expect(matched.size).toBe(receives.length);
+    const rows = layoutRows(events, matched);
+    for (const [recv, send] of matched) {
+      expect(send.peer).toBe(recv.node);
+      expect(happenedBefore(send, recv)).toBe(true);
+      expect(rows.get(recv)!).toBeGreaterThan(rows.get(send)!);
+    }
+    const window = chooseWindow(events, { slot: 3 });
+    expect(window.events.every((e) => e.slot === 3)).toBe(true);
+  });
+  it('exports ShiViz input: the regex line, an empty delimiter line, then host+clock / event pairs', async () => {
+    const dir = writeFixtureRun(join(tmp(), 'run'), { ops: 20, invalid: false, events: 30 });
+    const data = await loadRun(dir);
+    if (!data.events.ok) throw new Error(data.events.why);
+    const lines = shivizLog(data.events.value.events).trimEnd().split('\n');
+    expect(lines[0]).toBe(SHIVIZ_REGEX);
+    expect(lines[1]).toBe('');
+    const body = lines.slice(2);
+    expect(body.length).toBe(2 * data.events.value.events.length);
+    const re = new RegExp(SHIVIZ_REGEX);
+    const first = re.exec(`${body[0]}\n${body[1]}`);
+    expect(first?.groups?.host).toMatch(/^n\d$/);
+    expect(JSON.parse(first!.groups!.clock)[first!.groups!.host]).toBe(1);
+  });
+});
+
+describe('failure finders', () => {
+  it('find a LinearizationInfo wherever the checker nests it, and skip ok partitions', () => {
+    const info = { result: 'illegal', initialState: '0', operations: [{ id: 0, clientId: 1, callIndex: 0, returnIndex: 1, description: 'read -> 1' }], prefix: [], unplaced: [{ op: 0, stateBefore: '0', modelAccepts: false }] };
+    expect(findLinearizationInfos({ valid: false, partitions: [{ info }] })).toHaveLength(1);
+    expect(findLinearizationInfos({ valid: false, partitions: [{ info: { ...info, operations: 'nope' } }] })).toHaveLength(0);
+    const html = linearizationView(info, 0, 'first-error');
+    expect(html).toContain('id="first-error"');
+    expect(html).toContain('the model rejects it');
+  });
+  it('find a divergence given as a node map or a list', () => {
+    expect(findDivergence({ valid: false, first: { slot: 3, values: { n1: 'a', n2: 'b' } } })).toMatchObject({ slot: 3, values: { n1: 'a', n2: 'b' } });
+    expect(findDivergence({ valid: false, slot: 4, nodes: [{ node: 'n1', value: 1 }, { node: 'n2', value: 2 }] })).toMatchObject({ slot: 4, values: { n1: 1, n2: 2 } });
+    expect(findDivergence({ valid: false, slot: 4 })).toBeUndefined();
+  });
+});
+
+describe('a valid run', () => {
+  it('has no failure sections and says the run is valid', async () => {
+    const dir = writeFixtureRun(join(tmp(), 'run'), { ops: 500, invalid: false });
+    mkdirSync(join(dir, 'nodes', 'n4'));
+    const html = readFileSync(await writeReport(dir), 'utf8');
+    expect(html).toContain('<span class="badge valid big">valid</span>');
+    expect(html).not.toContain('id="linearizability"');
+    expect(html).not.toContain('id="agreement"');
+    expect(html).toContain('the last'); // happens-before window without a failure
+  });
+});
