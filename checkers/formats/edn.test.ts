@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HistoryFormatError } from './history-validator.js';
-import { parseEdn, readEdnFile } from './edn.js';
+import { formatEdnOp, parseEdn, readEdnFile } from './edn.js';
+import { parseJsonl } from './jsonl.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
@@ -82,5 +84,22 @@ describe('edn reader', () => {
   it('does not mistake brackets inside strings or comments for delimiters', () => {
     const ops = parseEdn('; a [ comment\n{:process 0, :type :invoke, :f :add, :value "x]}"}\n{:process 0, :type :ok, :f :add, :value \\a} ; ]');
     expect(ops.map((o) => o.value)).toEqual(['x]}', 'a']);
+  });
+});
+
+describe('edn writer', () => {
+  it('writes Jepsen op maps that read back as the same ops', () => {
+    const ours = parseJsonl(readFileSync(fixture('register-ok.jsonl'), 'utf8'));
+    const tricky = [
+      { index: 0, time: 1, process: 0, type: 'invoke' as const, f: 'txn', key: 'k 1', value: [['r', 'x', null], { a: { 'b c': '"q" :f 1' } }] },
+      { index: 1, time: 2, process: 0, type: 'ok' as const, f: 'txn', key: 'k 1', value: true, node: 'n1', error: 'line\nbreak' },
+      { index: 2, time: 3, process: 'nemesis' as const, type: 'info' as const, f: 'odd f/name 1', value: -2.5 },
+    ];
+    for (const history of [ours, tricky]) {
+      const text = history.map(formatEdnOp).join('\n');
+      expect(parseEdn(text)).toEqual(history);
+    }
+    expect(formatEdnOp(ours[1])).toBe('{:index 1 :time 1500 :type :invoke :process 1 :f :read}');
+    expect(formatEdnOp(tricky[2])).toBe('{:index 2 :time 3 :type :info :process :nemesis :f "odd f/name 1" :value -2.5}');
   });
 });

@@ -16,11 +16,14 @@
  *   tuples `:value [k v]` become key = String(k), value = v.
  * - a non-string `:error` (e.g. `[:timed-out nil]`) is kept as its JSON text.
  * Every op then goes through HistoryValidator, so pairing errors name their line as well.
+ * The other way, `formatEdnOp` writes one of our ops as a Jepsen op map, so EDN-reading tools
+ * (Knossos, Elle) can judge our histories; parseEdn reads it back to the same Op.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 // edn-data's streaming parser; the package index only re-exports the one-shot parseEDNString.
 import { EDNListParser } from 'edn-data/dist/parse.js';
+import { toEDNString } from 'edn-data';
 import type { History, Op } from '../../harness/history.js';
 import { HistoryFormatError, HistoryValidator, show } from './history-validator.js';
 
@@ -188,4 +191,31 @@ export async function readEdnFile(path: string, opts: EdnOptions = {}): Promise<
     input.destroy();
   }
   return reader.finish();
+}
+
+/** A keyword when the text is a plain EDN keyword name, else a string (both read back as text). */
+const KEYWORD = /^[A-Za-z*+!_?<>=-][A-Za-z0-9*+!_?<>=.-]*$/;
+const kw = (name: string): unknown => (KEYWORD.test(name) ? { key: name } : name);
+
+/** JSON data -> edn-data's generator model: arrays are vectors, objects maps with string keys. */
+function toEdnValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(toEdnValue);
+  if (v !== null && typeof v === 'object') return new Map(Object.entries(v).map(([k, x]) => [k, toEdnValue(x)]));
+  return v;
+}
+
+/** One op as a Jepsen op map on one line: `{:index 0 :time 5 :type :invoke :process 3 :f :cas ...}`. */
+export function formatEdnOp(op: Op): string {
+  const m = new Map<unknown, unknown>([
+    [{ key: 'index' }, op.index],
+    [{ key: 'time' }, op.time],
+    [{ key: 'type' }, { key: op.type }],
+    [{ key: 'process' }, op.process === 'nemesis' ? { key: 'nemesis' } : op.process],
+    [{ key: 'f' }, kw(op.f)],
+  ]);
+  if (op.key !== undefined) m.set({ key: 'key' }, op.key);
+  if (op.value !== undefined) m.set({ key: 'value' }, toEdnValue(op.value));
+  if (op.node !== undefined) m.set({ key: 'node' }, op.node);
+  if (op.error !== undefined) m.set({ key: 'error' }, op.error);
+  return toEDNString(m as never);
 }
