@@ -21,6 +21,8 @@ export interface FixtureOptions {
   concurrency?: number;
   /** Events per node in events.jsonl. */
   events?: number;
+  /** ISO time stored in test.json. */
+  startedAt?: string;
 }
 
 const MS = 1e6;
@@ -125,7 +127,7 @@ export function writeFixtureRun(runDir: string, options: FixtureOptions): string
   const name = options.invalid ? 'register-partition-stale-read' : 'register-partition';
   const command = `jepsen-ts test --workload register --nemesis partition --nodes ${nodes.join(',')} --concurrency ${concurrency} --seed ${options.seed ?? 42}${options.invalid ? ' --bug stale-read' : ''}`;
   writeFileSync(join(runDir, 'test.json'), JSON.stringify({
-    name, seed: options.seed ?? 42, startedAt: '2026-11-26T12:00:00.000Z', command, argv: command.split(' ').slice(1),
+    name, seed: options.seed ?? 42, startedAt: options.startedAt ?? '2026-11-26T12:00:00.000Z', command, argv: command.split(' ').slice(1),
     git: { commit: '0123456789abcdef0123456789abcdef01234567', dirty: false }, versions: { node: 'v20', jepsenTs: '0.1.0' },
     config: { name, workload: 'register', nemesis: ['partition'], nodes, concurrency, timeLimitMs: 10_000, seed: options.seed ?? 42, bug: options.invalid ? 'stale-read' : null },
   }, null, 2));

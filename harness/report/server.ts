@@ -61,6 +61,14 @@ async function lastOpTimeS(path: string): Promise<number | undefined> {
   }
 }
 
+/** Milliseconds of an ISO time, extended (test.json) or basic (a run dir's name, maybe with a -N suffix). */
+export function parseStart(text: string): number {
+  const extended = Date.parse(text);
+  if (Number.isFinite(extended)) return extended;
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\.\d+)?Z/.exec(text);
+  return m ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}Z`) : 0;
+}
+
 /** Every run dir (<test>/<start>/ holding test.json or history.jsonl), newest first. */
 export async function listRuns(resultsDir: string): Promise<RunSummary[]> {
   const runs: RunSummary[] = [];
@@ -97,7 +105,7 @@ export async function listRuns(resultsDir: string): Promise<RunSummary[]> {
       });
     }
   }
-  return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.path.localeCompare(a.path));
+  return runs.sort((a, b) => parseStart(b.startedAt) - parseStart(a.startedAt) || b.path.localeCompare(a.path));
 }
 
 const VERDICTS: Record<string, (v: Validity | undefined) => boolean> = {
