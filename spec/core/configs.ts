@@ -1,0 +1,102 @@
+/**
+ * Named model-checking configurations of the real paxos/core (`npm run mc -- --config NAME`),
+ * and the Spec each one builds. The `ci-*` ones are sized to finish within CI's budget; bigger
+ * ones are for local runs. A bug config is expected to be FOUND (a violation), the others to
+ * explore their whole bounded space with none.
+ */
+import { BUGS, canonicalJson, type BugName } from '../../paxos/core/index.js';
+import type { Spec } from '../mc/checker.js';
+import { coreInvariants, coreSometimes, describeHistory, refinement } from './properties.js';
+import { describeMsg, initialWorld, worldActions, worldKey, type World, type WorldConfig } from './world.js';
+
+const NODES = ['n1', 'n2', 'n3'];
+
+const write = (value: number, nodes: string[]) => ({ command: { op: 'write' as const, key: 'x', value }, nodes });
+const read = (nodes: string[]) => ({ command: { op: 'read' as const, key: 'x' }, nodes });
+
+export interface NamedConfig {
+  description: string;
+  world: WorldConfig;
+  /** What a run of this config should give: 'safe' = whole space, no violation; else the bug to find. */
+  expect: 'safe' | BugName;
+  /** CI's state budget (the run must complete within it when expect = 'safe'). */
+  maxStates: number;
+}
+
+const base = (over: Partial<WorldConfig>): WorldConfig => ({
+  nodes: NODES, bug: null, clients: [], maxBallots: 2, maxCrashes: 0, maxHeartbeats: 0, candidates: ['n1', 'n2'], rands: [0.5], ...over,
+});
+
+/** A write at the first leader, then a read at the second: what every bug here must break. */
+const writeThenRead = (over: Partial<WorldConfig>): WorldConfig =>
+  base({ clients: [[write(1, ['n1'])], [read(['n2'])]], ...over });
+
+export const CONFIGS: Record<string, NamedConfig> = {
+  'ci-write-read': {
+    description: '3 nodes, 2 ballots (n1 then n2 may campaign), a write at n1 and a read at n2, lossy/duplicating/reordering network',
+    world: writeThenRead({}),
+    expect: 'safe',
+    maxStates: 400_000,
+  },
+  'ci-crash': {
+    description: '3 nodes, 2 ballots, one write at n1, at most 1 crash+restart of any node',
+    world: base({ clients: [[write(1, ['n1'])]], maxCrashes: 1 }),
+    expect: 'safe',
+    maxStates: 400_000,
+  },
+  'ci-no-adopt': {
+    description: 'ci-write-read with the no-adopt bug (a new leader ignores phase 1 reports)',
+    world: writeThenRead({ bug: 'no-adopt' }),
+    expect: 'no-adopt',
+    maxStates: 400_000,
+  },
+  'ci-volatile-acceptor': {
+    description: 'one write at n1, 1 crash, with the volatile-acceptor bug (promises and accepts not persisted)',
+    world: base({ clients: [[write(1, ['n1'])]], maxCrashes: 1, bug: 'volatile-acceptor' }),
+    expect: 'volatile-acceptor',
+    maxStates: 400_000,
+  },
+  'ci-early-ack': {
+    description: 'ci-write-read with the early-ack bug (writes acknowledged before a quorum accepts them)',
+    world: writeThenRead({ bug: 'early-ack' }),
+    expect: 'early-ack',
+    maxStates: 400_000,
+  },
+  'two-clients-any-node': {
+    description: '3 nodes, 2 ballots, any node may campaign; client A writes 1 then 2, client B reads, each at any node (large)',
+    world: base({ clients: [[write(1, NODES), write(2, NODES)], [read(NODES)]], candidates: NODES }),
+    expect: 'safe',
+    maxStates: 50_000_000,
+  },
+  'crash-heartbeat': {
+    description: '3 nodes, 2 ballots, write at n1 + read at n2, 1 crash, 1 heartbeat (catch-up, retransmission) (large)',
+    world: writeThenRead({ maxCrashes: 1, maxHeartbeats: 1 }),
+    expect: 'safe',
+    maxStates: 50_000_000,
+  },
+};
+
+export function configError(name: string): string | null {
+  if (CONFIGS[name] !== undefined) return null;
+  return `unknown config ${JSON.stringify(name)} (known: ${Object.keys(CONFIGS).join(', ')})`;
+}
+
+export function worldSpec(name: string, cfg: WorldConfig): Spec<World> {
+  if (cfg.bug !== null && !BUGS.includes(cfg.bug)) throw new Error(`unknown bug ${cfg.bug}`);
+  return {
+    name: `paxos/core ${name}`,
+    init: () => [initialWorld(cfg)],
+    actions: worldActions(cfg),
+    key: worldKey,
+    invariants: coreInvariants(cfg),
+    stepProperties: [refinement(cfg)],
+    sometimes: coreSometimes(),
+    show: (w) => ({
+      ...Object.fromEntries(w.nodes.map((n) => [n.id, `${n.volatile.role} promised=${canonicalJson(n.durable.promised)} accepted=${canonicalJson(n.durable.accepted)} decided=${canonicalJson(n.durable.decided)} commit=${n.volatile.commitIndex}`])),
+      timers: w.timers.map((t, i) => `${cfg.nodes[i]}:${t.join('+')}`).join(' '),
+      network: `${w.net.length} packets, newest kinds: ${w.net.slice(-3).map((p) => describeMsg(p.msg).split(' ')[0]).join(',')}`,
+      history: describeHistory(cfg, w),
+      votes: w.votes,
+    }),
+  };
+}
