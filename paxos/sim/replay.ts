@@ -3,17 +3,32 @@
  * 2 bad arguments). Also sweeps a seed range with --seeds N (from --seed on).
  *
  *   node dist/paxos/sim/replay.js --seed 123 --nodes 5 [--bug no-adopt] [--seeds 100] [--verbose]
+ *     [--clock-skew MS] [--linearizable]
+ *
+ * --linearizable runs without txns and also judges the clients' results with the
+ * linearizability oracle (the Porcupine port).
  */
 import { BUGS, type BugName } from '../core/types.js';
-import { replayCommand, simulate } from './sim.js';
+import { checkSimOps } from './linearizability.js';
+import { LINEARIZABLE_SIM, replayCommand, simulate } from './sim.js';
 
 function usage(message: string): never {
-  process.stderr.write(`replay: ${message}\nusage: replay --seed N [--nodes 3|5] [--bug ${BUGS.join('|')}] [--seeds COUNT] [--verbose]\n`);
+  process.stderr.write(`replay: ${message}\nusage: replay --seed N [--nodes 3|5] [--bug ${BUGS.join('|')}] [--seeds COUNT] [--clock-skew MS] [--linearizable] [--verbose]\n`);
   process.exit(2);
 }
 
-function parse(argv: string[]): { seed: number; nodes: number; bug: BugName | null; seeds: number; verbose: boolean } {
-  const out = { seed: NaN, nodes: 3, bug: null as BugName | null, seeds: 1, verbose: false };
+interface Args {
+  seed: number;
+  nodes: number;
+  bug: BugName | null;
+  seeds: number;
+  verbose: boolean;
+  clockSkewMs: number;
+  linearizable: boolean;
+}
+
+function parse(argv: string[]): Args {
+  const out: Args = { seed: NaN, nodes: 3, bug: null, seeds: 1, verbose: false, clockSkewMs: 0, linearizable: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -33,11 +48,14 @@ function parse(argv: string[]): { seed: number; nodes: number; bug: BugName | nu
       if (!BUGS.includes(b as BugName)) usage(`unknown bug ${b}`);
       out.bug = b as BugName;
     } else if (flag === '--verbose') out.verbose = true;
+    else if (flag === '--linearizable') out.linearizable = true;
+    else if (flag === '--clock-skew') out.clockSkewMs = int(value());
     else usage(`unknown argument ${flag}`);
   }
   if (Number.isNaN(out.seed)) usage('--seed is required');
   if (out.nodes < 1 || out.nodes > 9) usage('--nodes must be between 1 and 9');
   if (out.seeds < 1) usage('--seeds must be at least 1');
+  if (out.clockSkewMs < 0) usage('--clock-skew must be >= 0');
   return out;
 }
 
@@ -45,13 +63,20 @@ const args = parse(process.argv.slice(2));
 let failed = 0;
 const t0 = Date.now();
 for (let seed = args.seed; seed < args.seed + args.seeds; seed++) {
-  const r = simulate({ seed, nodes: args.nodes, bug: args.bug });
-  const ok = r.violations.length === 0;
+  const options = { seed, nodes: args.nodes, bug: args.bug, clockSkewMs: args.clockSkewMs, ...(args.linearizable ? LINEARIZABLE_SIM : {}) };
+  const r = simulate(options);
+  const violations = [...r.violations];
+  if (args.linearizable) {
+    const verdict = checkSimOps(r.ops);
+    if (verdict.result === 'illegal') violations.push(`linearizability: ${verdict.message ?? 'illegal'}`);
+    else if (verdict.result === 'unknown') process.stdout.write(`seed ${seed}: linearizability unknown (${verdict.message})\n`);
+  }
+  const ok = violations.length === 0;
   if (!ok) failed++;
   if (!ok || args.verbose || args.seeds === 1) {
     process.stdout.write(`seed ${seed} nodes ${args.nodes} bug ${args.bug ?? 'none'}: ${ok ? 'ok' : 'VIOLATION'}; ${r.steps} steps, ${r.slots} slots, ${r.ops.length} ops, ${r.okAfterHeal} ok after heal\n`);
-    for (const v of r.violations) process.stdout.write(`  ${v}\n`);
-    if (!ok) process.stdout.write(`  replay: ${replayCommand(r.options)}\n`);
+    for (const v of violations) process.stdout.write(`  ${v}\n`);
+    if (!ok) process.stdout.write(`  replay: ${replayCommand({ ...options, seed }, args.linearizable)}\n`);
   }
 }
 if (args.seeds > 1) process.stdout.write(`${args.seeds - failed}/${args.seeds} seeds ok in ${Date.now() - t0} ms\n`);

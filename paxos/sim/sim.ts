@@ -30,11 +30,15 @@ export interface SimOptions {
   partitions: boolean;
   /** Wall-clock skew per node (the lease-skew bug reads it), up to this many ms either way. */
   clockSkewMs: number;
+  /** Also submit multi-key txns (the linearizability oracle cannot judge them). */
+  txns: boolean;
+  /** Share of client commands that are reads. */
+  readShare: number;
 }
 
 export const DEFAULT_SIM: Omit<SimOptions, 'seed' | 'nodes' | 'bug'> = {
   faultMs: 1500, quietMs: 1500, dropP: 0.05, dupP: 0.03, maxDelayMs: 15, clientEveryMs: 12,
-  crashes: true, partitions: true, clockSkewMs: 0,
+  crashes: true, partitions: true, clockSkewMs: 0, txns: true, readShare: 0.35,
 };
 
 /** One client operation as the simulated clients saw it (for liveness and history checks). */
@@ -187,20 +191,27 @@ class Simulation {
       }
       case 'partition': {
         if (this.healed) return;
-        this.queue.push(this.now + this.rng.int(50, 400), { kind: 'partition' });
         if (this.groups !== null && this.rng.chance(0.5)) this.groups = null;
         else {
           this.groups = new Map();
-          const shuffled = this.rng.shuffle(this.nodes.map((n) => n.id));
+          // Often isolate a leader in a minority: the case leases and stale leaders are about.
+          const leader = this.nodes.find((n) => n.state?.volatile.role === 'leader');
+          const ids = this.rng.shuffle(this.nodes.map((n) => n.id));
+          const shuffled = leader !== undefined && this.rng.chance(0.5) ? [leader.id, ...ids.filter((id) => id !== leader.id)] : ids;
           const cut = this.rng.int(1, shuffled.length - 1);
           shuffled.forEach((id, i) => this.groups!.set(id, i < cut ? 0 : 1));
         }
+        // Long enough, sometimes, for the majority side to elect a leader and commit behind it.
+        this.queue.push(this.now + this.rng.int(50, this.rng.chance(0.3) ? 900 : 400), { kind: 'partition' });
         return;
       }
       case 'skew': {
         if (this.healed) return;
-        this.queue.push(this.now + this.rng.int(50, 400), { kind: 'skew' });
-        this.rng.pick(this.nodes).skewMs = this.rng.int(-o.clockSkewMs, o.clockSkewMs);
+        this.queue.push(this.now + this.rng.int(20, 200), { kind: 'skew' });
+        // Half the time the leader's clock: a lease is only as good as its holder's clock.
+        const leaders = this.nodes.filter((n) => n.state?.volatile.role === 'leader');
+        const target = leaders.length > 0 && this.rng.chance(0.5) ? this.rng.pick(leaders) : this.rng.pick(this.nodes);
+        target.skewMs = this.rng.int(-o.clockSkewMs, o.clockSkewMs);
         return;
       }
       case 'heal': {
@@ -217,10 +228,11 @@ class Simulation {
 
   private randomCommand(): Command {
     const key = this.rng.pick(KEYS);
-    const r = this.rng.float();
-    if (r < 0.35) return { op: 'read', key };
-    if (r < 0.75) return { op: 'write', key, value: this.nextValue++ };
-    if (r < 0.9) return { op: 'cas', key, from: this.rng.int(0, Math.max(0, this.nextValue - 1)), to: this.nextValue++ };
+    const r = this.rng.int(0, 999) / 1000;
+    const reads = this.o.readShare;
+    if (r < reads) return { op: 'read', key };
+    if (r < reads + (1 - reads) * 0.6 || (!this.o.txns && r < reads + (1 - reads) * 0.8)) return { op: 'write', key, value: this.nextValue++ };
+    if (r < reads + (1 - reads) * 0.8 || !this.o.txns) return { op: 'cas', key, from: this.rng.int(0, Math.max(0, this.nextValue - 1)), to: this.nextValue++ };
     const k2 = this.rng.pick(KEYS);
     return { op: 'txn', ops: [['r', key, null], ['w', k2, this.nextValue++]] };
   }
@@ -310,7 +322,14 @@ class Simulation {
   }
 }
 
-/** The one-line command that replays a run exactly. */
-export function replayCommand(o: Pick<SimOptions, 'seed' | 'nodes' | 'bug'>): string {
-  return `npx tsc -p tsconfig.json && node dist/paxos/sim/replay.js --seed ${o.seed} --nodes ${o.nodes}${o.bug ? ` --bug ${o.bug}` : ''}`;
+/** The one-line command that replays a run exactly (`linearizable`: also run the oracle). */
+export function replayCommand(o: Partial<SimOptions> & Pick<SimOptions, 'seed' | 'nodes'>, linearizable = false): string {
+  const flags = [`--seed ${o.seed}`, `--nodes ${o.nodes}`];
+  if (o.bug) flags.push(`--bug ${o.bug}`);
+  if (o.clockSkewMs) flags.push(`--clock-skew ${o.clockSkewMs}`);
+  if (linearizable) flags.push('--linearizable');
+  return `npx tsc -p tsconfig.json && node dist/paxos/sim/replay.js ${flags.join(' ')}`;
 }
+
+/** The options the linearizability oracle needs: no txns, half reads. */
+export const LINEARIZABLE_SIM: Partial<SimOptions> = { txns: false, readShare: 0.5 };
