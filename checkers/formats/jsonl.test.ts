@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Op } from '../../harness/history.js';
+import { HistoryWriter } from '../../harness/historyWriter.js';
 import { HistoryFormatError, formatOp, parseJsonl, readJsonlFile } from './jsonl.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
@@ -64,6 +65,31 @@ describe('jsonl reader', () => {
     expect(err.line).toBe(lineNo);
     expect(err.message).toMatch(new RegExp(`^line ${lineNo}: `));
     expect(err.message).toMatch(message);
+  });
+
+  it('drops a torn last line (no final newline, not JSON) and reports it; otherwise a bad last line is an error', async () => {
+    const torn: number[] = [];
+    const text = `${line(inv(0, 0))}\n${line(done(1, 0))}\n{"index":2,"ti`;
+    expect(parseJsonl(text, { onTornTail: (n) => torn.push(n) })).toHaveLength(2);
+    expect(torn).toEqual([3]);
+    expect(() => parseJsonl(text)).toThrow(/^line 3: not valid JSON/);
+    writeFileSync(join(dir, 'torn.jsonl'), text);
+    expect(await readJsonlFile(join(dir, 'torn.jsonl'), { onTornTail: (n) => torn.push(n) })).toHaveLength(2);
+    expect(torn).toEqual([3, 3]);
+    writeFileSync(join(dir, 'complete.jsonl'), text + '\n');
+    await expect(readJsonlFile(join(dir, 'complete.jsonl'))).rejects.toThrow(/^line 3: not valid JSON/);
+    // A torn tail is only ever the last line: a bad line before it is still an error.
+    expect(() => parseJsonl(`{"index":0,\n${line(inv(0, 0))}`, { onTornTail: () => {} })).toThrow(/^line 1: not valid JSON/);
+  });
+
+  it("reads back what the harness's HistoryWriter writes", async () => {
+    const path = join(dir, 'written.jsonl');
+    const writer = await HistoryWriter.create(path, { flushMs: 5 });
+    writer.append({ process: 0, type: 'invoke', f: 'cas', key: 'k2', value: [1, 4] });
+    writer.append({ process: 'nemesis', type: 'info', f: 'start-partition', value: { n1: ['n3', 'n4'] } });
+    writer.append({ process: 0, type: 'ok', f: 'cas', key: 'k2', value: [1, 4], node: 'n2' });
+    await writer.close();
+    expect(await readJsonlFile(path)).toEqual(writer.ops);
   });
 
   it('names the line of a malformed file read from disk', async () => {

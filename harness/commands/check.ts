@@ -116,7 +116,9 @@ const VALIDITY: Record<CheckOutcome['result'], Validity> = { ok: true, illegal: 
 
 async function readHistory(file: string, args: CheckArgs): Promise<History> {
   try {
-    return args.format === 'jsonl' ? await readJsonlFile(file) : await readEdnFile(file, { independent: args.independent });
+    if (args.format === 'edn') return await readEdnFile(file, { independent: args.independent });
+    const onTornTail = (line: number) => process.stderr.write(`jepsen-ts: ${file}:${line}: warning: torn last line dropped (the run crashed mid-write?)\n`);
+    return await readJsonlFile(file, { onTornTail });
   } catch (err) {
     if (err instanceof HistoryFormatError) throw new UncheckableFile(`${file}:${err.line}: ${err.detail}`);
     throw err;
