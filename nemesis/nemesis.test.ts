@@ -229,4 +229,26 @@ describe('nemesisFromSpec', () => {
     }
     expect(sizes.size).toBeGreaterThan(2);
   });
+
+  it('runNemesis records a failing start as nemesis-error, keeps going, and always stops at the end', async () => {
+    const records: Array<{ f: string; value: unknown }> = [];
+    let starts = 0;
+    let stops = 0;
+    const flaky = {
+      name: 'flaky',
+      start: async () => {
+        if (++starts === 1) throw new Error('no route to node');
+      },
+      stop: async () => void stops++,
+    };
+    const ctx = { record: (f: string, value: unknown) => records.push({ f, value }) } as unknown as NemesisContext;
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 130);
+    const result = await runNemesis(flaky, ctx, { intervalMs: 20, signal: ac.signal });
+    expect(result.errors[0]).toBe('start flaky: no route to node');
+    expect(records[0]).toEqual({ f: 'nemesis-error', value: { nemesis: 'flaky', phase: 'start', error: 'no route to node' } });
+    expect(starts).toBeGreaterThanOrEqual(2);
+    expect(stops).toBeGreaterThanOrEqual(starts); // one per cycle, plus the final heal
+    await expect(runNemesis(flaky, ctx, { intervalMs: 0, signal: ac.signal })).rejects.toThrow(/interval must be > 0/);
+  });
 });
