@@ -1,7 +1,8 @@
 /**
  * The local runtime with the real Paxos node (dist/paxos/main.js): a leader is elected through
  * the fault proxy, isolating it makes the majority elect another, heal reunites them, and a
- * killed node restarts on its data dir. Skipped until the node is built.
+ * killed node restarts on its data dir. Skipped until the node is built. (The Db is spelled out
+ * here so this test depends only on the node's flags; paxos/db.ts is the one users get.)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -15,10 +16,12 @@ const main = path.resolve('dist/paxos/main.js');
 
 const paxos: Db = {
   name: 'paxos',
-  command: (n, extra) => ({
-    cmd: process.execPath,
-    args: [main, '--id', n.name, '--listen', n.listen, '--client', n.client, '--peers', [`${n.name}=${n.listen}`, ...Object.entries(n.peers).map(([p, a]) => `${p}=${a}`)].join(','), '--data-dir', n.dataDir, ...extra],
-  }),
+  // The node wants every node, itself included, in one order all nodes agree on.
+  command: (n, extra) => {
+    const all: Record<string, string> = { ...n.peers, [n.name]: n.listen };
+    const peers = Object.keys(all).sort().map((p) => `${p}=${all[p]}`).join(',');
+    return { cmd: process.execPath, args: [main, '--id', n.name, '--listen', n.listen, '--client', n.client, '--peers', peers, '--data-dir', n.dataDir, ...extra] };
+  },
   async ready(url, signal) {
     for (;;) {
       try {
