@@ -157,6 +157,8 @@ describe('local runtime', () => {
       return [a.listen, a.client, ...Object.values(a.peers)].map((hp) => Number(hp.split(':')[1]));
     });
     expect(ports.every((p) => listeningPorts().has(p))).toBe(true);
+    await rt.pause('n3'); // a stopped process must die too
+    await rt.partition({ n1: ['n2'] }); // and stalled connections must not keep anything open
     await Promise.all([rt.teardown(), rt.teardown()]);
     await rt.teardown();
     expect([...pids, ...grandchildren].filter(alive)).toEqual([]);
