@@ -63,6 +63,7 @@ describe('nemeses on the local runtime', () => {
 
   beforeAll(async () => {
     rt = createLocalRuntime({ markerDir: path.join(tmp, 'markers') });
+    if (findLibfaketime()) await rt.preflight({ clock: true, packet: true });
     eps = await rt.setup({ runId: `nem${process.pid}`, nodes, db: echoDb(), runDir: path.join(tmp, 'run'), dbArgs: [] });
   });
   afterAll(async () => {

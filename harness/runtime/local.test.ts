@@ -55,6 +55,7 @@ describe('local runtime', () => {
 
   beforeAll(async () => {
     rt = createLocalRuntime({ markerDir });
+    if (findLibfaketime()) await rt.preflight({ clock: true, packet: true });
     eps = await rt.setup({ runId: `t${process.pid}`, nodes: ['n1', 'n2', 'n3'], db: echoDb({ grandchild: true }), runDir: path.join(tmp, 'run'), dbArgs: [] });
   });
 
@@ -207,6 +208,19 @@ describe('local runtime edges', () => {
     await expect(rt.preflight({ clock: true, packet: false })).rejects.toThrow(UsageError);
     await expect(rt.preflight({ clock: true, packet: false })).rejects.toThrow(/apt-get install faketime libfaketime/);
     await expect(rt.preflight({ clock: false, packet: true })).resolves.toBeUndefined();
+  });
+
+  it('runs nodes under libfaketime only when the clock nemesis asked for it', async () => {
+    const rt = createLocalRuntime({ markerDir });
+    try {
+      await rt.setup({ runId: `noclock${process.pid}`, nodes: ['a'], db: echoDb(), runDir: path.join(tmp, 'noclock'), dbArgs: [] });
+      const environ = readFileSync(`/proc/${rt.describe('a').pid}/environ`, 'utf8');
+      expect(environ).not.toContain('LD_PRELOAD=');
+      await expect(rt.setClockOffset('a', 100)).rejects.toThrow(/preflight\(\{clock: true\}\) before setup/);
+      await expect(rt.preflight({ clock: true, packet: false })).rejects.toThrow(findLibfaketime() ? /before setup/ : /apt-get/);
+    } finally {
+      await rt.teardown();
+    }
   });
 
   it('teardown during setup (Ctrl-C) stops it and leaves no process behind', async () => {

@@ -27,8 +27,11 @@ export interface LocalRuntimeOptions {
   readyTimeoutMs?: number;
   /** Seeds the proxy's delay/loss choices (default 0). */
   seed?: number;
-  /** 'auto' (default): run nodes under libfaketime when it is installed; 'off': never. */
-  faketime?: 'auto' | 'off';
+  /**
+   * When nodes run under libfaketime (it costs a file read per clock call): 'auto' (default)
+   * when preflight was asked for the clock nemesis, 'always' when it is installed, 'off' never.
+   */
+  faketime?: 'auto' | 'always' | 'off';
   /** Where run markers live (default $TMPDIR/jepsen-ts/runs). */
   markerDir?: string;
   /** Working directory of node commands (default: the repo root). */
@@ -56,6 +59,8 @@ export class LocalRuntime implements Runtime {
   private readonly host: string;
   private readonly markerDir: string;
   private readonly libfaketime: string | null;
+  /** Whether nodes are (to be) started under libfaketime. */
+  private clocks: boolean;
   private cluster: ClusterSpec | null = null;
   private proxy: FaultProxy | null = null;
   private readonly nodes = new Map<NodeName, LocalNode>();
@@ -67,12 +72,17 @@ export class LocalRuntime implements Runtime {
     if (!this.host.startsWith('127.')) throw new UsageError(`the local runtime only uses loopback addresses, got ${this.host}`);
     this.markerDir = opts.markerDir ?? defaultMarkerDir();
     this.libfaketime = opts.faketime === 'off' ? null : findLibfaketime();
+    this.clocks = opts.faketime === 'always' && this.libfaketime !== null;
   }
 
   async preflight(needs: { clock: boolean; packet: boolean }): Promise<void> {
     if (needs.clock && !this.libfaketime) {
       const why = this.opts.faketime === 'off' ? 'which is turned off for this runtime' : 'which is not installed';
       throw new UsageError(`the clock nemesis needs libfaketime, ${why}: ${FAKETIME_PACKAGES}`);
+    }
+    if (needs.clock) {
+      if (this.cluster) throw new Error('preflight({clock: true}) must come before setup');
+      this.clocks = true;
     }
     // packet faults are the proxy's job: always available.
   }
@@ -124,7 +134,7 @@ export class LocalRuntime implements Runtime {
       const clockFile = path.join(dir, 'faketime');
       const run = cluster.db.command(addr, cluster.dbArgs);
       const env: Record<string, string> = { ...(process.env as Record<string, string>), ...run.env, [RUN_ENV]: cluster.runId };
-      if (this.libfaketime) {
+      if (this.clocks && this.libfaketime) {
         writeOffset(clockFile, 0);
         Object.assign(env, faketimeEnv(this.libfaketime, clockFile));
       }
@@ -178,7 +188,7 @@ export class LocalRuntime implements Runtime {
 
   async setClockOffset(node: NodeName, ms: number): Promise<void> {
     const n = this.node(node);
-    if (!this.libfaketime) throw new UsageError(`clock offsets need libfaketime (call preflight first): ${FAKETIME_PACKAGES}`);
+    if (!this.clocks) throw new UsageError('clock offsets need the nodes under libfaketime: call preflight({clock: true}) before setup');
     writeOffset(n.clockFile, ms);
   }
 
