@@ -1,6 +1,8 @@
 /**
  * The simulation must catch the planted protocol bugs: for no-adopt and volatile-acceptor it
- * finds a violating seed within a bounded number of seeds and prints it with its replay.
+ * finds a violating seed within a bounded number of seeds and prints it with its replay;
+ * early-ack shows up as an acknowledged write missing from the decided log. (stale-read and
+ * lease-skew need the linearizability oracle: linearizability.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import type { BugName } from '../core/types.js';
@@ -19,4 +21,11 @@ describe('planted bugs are found by the simulation', () => {
       });
     }
   }
+
+  it(`early-ack, 3 nodes: an acknowledged write lost within ${BOUND} seeds`, () => {
+    const r = sweep({ nodes: 3, bug: 'early-ack', from: 1, count: BOUND, stopAtFirst: true });
+    expect(r.failures.length).toBe(1);
+    console.log(`early-ack: found\n${describeFailures(3, r.failures)}`);
+    expect(r.failures[0].violations.join('\n')).toMatch(/durability/);
+  });
 });

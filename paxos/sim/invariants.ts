@@ -6,7 +6,7 @@
 import { canonicalJson, jsonEqual } from '../core/canonical.js';
 import type { SlotValue } from '../core/messages.js';
 import type { State } from '../core/state.js';
-import type { Command, NodeId } from '../core/types.js';
+import type { Command, NodeId, Result } from '../core/types.js';
 
 export class Invariants {
   /** slot -> canonical JSON of the first value any node decided for it, and who. */
@@ -59,6 +59,29 @@ export class Invariants {
     const kv = canonicalJson(first.state.volatile.kv);
     for (const { id, state } of rest) {
       if (canonicalJson(state.volatile.kv) !== kv) this.fail(`convergence: applied state differs between ${first.id} and ${id}`);
+    }
+  }
+
+  /**
+   * Clients were told the truth: every acknowledged update is in the decided log (none lost),
+   * and nothing answered `not-leader` (definitely not applied) was ever decided.
+   */
+  outcomes(ops: { node: NodeId; rid: number; command: Command; result: Result | null }[], state: State): void {
+    const decided = new Set<string>();
+    for (let s = 1; s <= state.volatile.commitIndex; s++) {
+      for (const e of state.durable.decided[s] ?? []) {
+        const [origin, , rid] = e.id.split(':');
+        decided.add(`${origin}|${rid}`);
+      }
+    }
+    for (const op of ops) {
+      const key = `${op.node}|${op.rid}`;
+      if (op.result?.type === 'ok' && op.command.op !== 'read' && !decided.has(key)) {
+        this.fail(`durability: ${op.command.op} ${op.node}:${op.rid} ${JSON.stringify(op.command)} was acknowledged but is not in the decided log`);
+      }
+      if (op.result?.type === 'fail' && op.result.error === 'not-leader' && decided.has(key)) {
+        this.fail(`honesty: ${op.node}:${op.rid} was answered not-leader (not applied) but was decided`);
+      }
     }
   }
 

@@ -135,6 +135,7 @@ class Simulation {
     this.now = end;
     const live = this.nodes.filter((n) => n.state !== null).map((n) => ({ id: n.id, state: n.state! }));
     if (this.inv.violations.length === 0) this.inv.converged(live);
+    if (this.inv.violations.length === 0 && live.length > 0) this.inv.outcomes(this.ops, live[0].state);
     const okAfterHeal = this.ops.filter((op) => op.invokeAt >= o.faultMs && op.result?.type === 'ok').length;
     if (this.inv.violations.length === 0 && okAfterHeal === 0) this.inv.fail('liveness: no client command completed after the heal');
     return {
