@@ -1,0 +1,101 @@
+/**
+ * The harness's built-in Db: how to run, probe and read one node of our Multi-Paxos KV store
+ * (see harness/db.ts for the contract, paxos/main.ts for the flags).
+ */
+import { fileURLToPath } from 'node:url';
+import type { Db, NodeAddresses } from '../harness/db.js';
+import type { NodeName } from '../harness/runtime/runtime.js';
+import { EVENT_FILE, NODE_LOG_FILE } from './node.js';
+
+/**
+ * The compiled entry point: next to this file in dist/paxos/, or, when this module runs from
+ * source (vitest), the compiled copy in dist/ (run tsc first).
+ */
+export const MAIN_JS = import.meta.url.endsWith('.ts')
+  ? fileURLToPath(new URL('../dist/paxos/main.js', import.meta.url))
+  : fileURLToPath(new URL('./main.js', import.meta.url));
+
+const LOG_PAGE = 1000;
+
+/** Every node in one order that all nodes agree on (the core uses the index as a tie-breaker). */
+export function peersFlag(node: NodeAddresses): string {
+  const peers: Record<NodeName, string> = { ...node.peers };
+  if (!(node.name in peers)) peers[node.name] = node.listen;
+  const names = Object.keys(peers).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  return names.map((n) => `${n}=${peers[n]}`).join(',');
+}
+
+async function getJson(url: string, signal?: AbortSignal): Promise<unknown> {
+  const res = await fetch(url, { signal: signal ?? AbortSignal.timeout(5000) });
+  const body = await res.text();
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${body.slice(0, 200)}`);
+  return JSON.parse(body);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason ?? new Error('aborted'));
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export const paxosDb: Db = {
+  name: 'paxos',
+
+  command(node: NodeAddresses, extraArgs: string[]) {
+    return {
+      cmd: process.execPath,
+      args: [
+        MAIN_JS,
+        '--id', node.name,
+        '--listen', node.listen,
+        '--client', node.client,
+        '--peers', peersFlag(node),
+        '--data-dir', node.dataDir,
+        ...extraArgs,
+      ],
+    };
+  },
+
+  async ready(clientUrl: string, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      signal.throwIfAborted();
+      try {
+        await getJson(`${clientUrl}/status`, AbortSignal.any([signal, AbortSignal.timeout(1000)]));
+        return;
+      } catch {
+        // not up yet
+      }
+      await sleep(50, signal);
+    }
+  },
+
+  async leader(clientUrl: string): Promise<NodeName | null> {
+    const s = (await getJson(`${clientUrl}/status`)) as { leader?: unknown };
+    return typeof s.leader === 'string' ? s.leader : null;
+  },
+
+  logFiles: [NODE_LOG_FILE, EVENT_FILE],
+
+  async decidedLog(clientUrl: string) {
+    const out: Array<{ slot: number; digest: string; command: unknown }> = [];
+    let from = 0;
+    for (;;) {
+      const page = (await getJson(`${clientUrl}/debug/log?from=${from}&limit=${LOG_PAGE}`)) as {
+        entries: Array<{ slot: number; digest: string; command: unknown }>;
+        next: number;
+      };
+      if (!Array.isArray(page.entries) || !Number.isSafeInteger(page.next)) throw new Error(`${clientUrl}/debug/log: malformed page`);
+      out.push(...page.entries);
+      if (page.entries.length === 0 || page.next <= from) return out;
+      from = page.next;
+    }
+  },
+};
