@@ -2,8 +2,9 @@
  * The agreement checker: the consensus log itself, not the clients' view of it. Input is every
  * node's decided log (ctx.decidedLogs: node -> [{slot, digest, command}], collected after the
  * final heal). Three properties:
- * 1. Agreement: no slot is decided two ways, across nodes or within one node's log. A value is
- *    its digest AND its canonical JSON, so a digest that hides different commands still counts.
+ * 1. Agreement: no slot is decided two ways, across nodes or within one node's log. Two values
+ *    are the same when their digests AND their commands (as JSON, key order ignored) are equal,
+ *    so a digest that hides different commands still counts as a divergence.
  *    Reports the first diverging slot with each node's value there.
  * 2. Validity: every decided command was invoked by a client, or the slot is a no-op (null).
  *    Commands are matched by canonical JSON against `commandOf(invocation)` for every client
@@ -66,15 +67,32 @@ interface SlotValue {
   command: unknown;
 }
 
+/** Structural equality of JSON data, key order ignored (what canonical JSON equality means). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    return a.length === bs.length && a.every((x, i) => sameJson(x, bs[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const aKeys = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bKeys = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  return aKeys.length === bKeys.length && aKeys.every((k) => k in bo && sameJson(ao[k], bo[k]));
+}
+
+const sameValue = (a: SlotValue, b: SlotValue) => a.digest === b.digest && sameJson(a.command, b.command);
+
 export function checkAgreement(history: History, ctx: CheckContext, opts: AgreementOptions = {}): CheckResult {
   const logs = ctx.decidedLogs;
   if (!logs || Object.keys(logs).length === 0) return { valid: 'unknown', error: 'no decided logs were collected' };
   const nodes = Object.keys(logs).sort();
 
-  // slot -> node -> value; identity = digest + canonical command.
+  // slot -> node -> value. A node that reports one slot twice, differently, gets a second
+  // column `<node>#2`, so the slot shows up as divergent like any other disagreement.
   const slots = new Map<number, Map<string, SlotValue>>();
-  const identity = (v: SlotValue) => `${v.digest}\u0000${canonicalJson(v.command)}`;
-  const divergent = new Set<number>();
   const malformed: string[] = [];
   for (const node of nodes) {
     for (const entry of logs[node] as DecidedEntry[]) {
@@ -86,25 +104,26 @@ export function checkAgreement(history: History, ctx: CheckContext, opts: Agreem
       if (!bySlot) slots.set(entry.slot, (bySlot = new Map()));
       const value = { digest: entry.digest, command: entry.command };
       const previous = bySlot.get(node);
-      // The same node deciding one slot twice, differently, is divergence too (keyed apart).
-      if (previous && identity(previous) !== identity(value)) {
-        divergent.add(entry.slot);
-        bySlot.set(`${node}#2`, value);
-      } else bySlot.set(node, value);
+      if (previous && !sameValue(previous, value)) bySlot.set(`${node}#2`, value);
+      else bySlot.set(node, value);
     }
   }
   if (malformed.length > 0) return { valid: 'unknown', error: `malformed decided-log entries: ${malformed.slice(0, 3).join('; ')}`, malformed: malformed.length };
 
+  // Per slot, the distinct values decided (usually one); more than one is a divergence.
   const ordered = [...slots.keys()].sort((a, b) => a - b);
+  const distinct = new Map<number, SlotValue[]>();
+  const divergentSlots: number[] = [];
   for (const slot of ordered) {
-    const ids = new Set([...slots.get(slot)!.values()].map(identity));
-    if (ids.size > 1) divergent.add(slot);
+    const values: SlotValue[] = [];
+    for (const v of slots.get(slot)!.values()) if (!values.some((d) => sameValue(d, v))) values.push(v);
+    distinct.set(slot, values);
+    if (values.length > 1) divergentSlots.push(slot);
   }
-  const divergentSlots = [...divergent].sort((a, b) => a - b);
   const firstDivergence =
     divergentSlots.length > 0 ? { slot: divergentSlots[0], values: Object.fromEntries(slots.get(divergentSlots[0])!) } : undefined;
 
-  const validity = checkValidity(history, slots, ordered, opts);
+  const validity = checkValidity(history, distinct, ordered, opts);
   const prefixes = prefixReport(logs, nodes, ordered[0] ?? 0);
 
   const valid = divergentSlots.length === 0 && validity.uninvoked.count === 0;
@@ -120,7 +139,7 @@ export function checkAgreement(history: History, ctx: CheckContext, opts: Agreem
   };
 }
 
-function checkValidity(history: History, slots: Map<number, Map<string, SlotValue>>, ordered: number[], opts: AgreementOptions) {
+function checkValidity(history: History, distinct: Map<number, SlotValue[]>, ordered: number[], opts: AgreementOptions) {
   const commandOf = opts.commandOf ?? kvCommandOf;
   const split = opts.commandsOfDecided ?? defaultCommandsOfDecided;
   const maxListed = opts.maxListed ?? 10;
@@ -140,9 +159,7 @@ function checkValidity(history: History, slots: Map<number, Map<string, SlotValu
   let uninvokedCount = 0;
   for (const slot of ordered) {
     // Agreement is judged above; validity looks at every distinct value decided for the slot.
-    const distinct = new Map<string, unknown>();
-    for (const v of slots.get(slot)!.values()) distinct.set(canonicalJson(v.command), v.command);
-    for (const value of distinct.values()) {
+    for (const { command: value } of distinct.get(slot)!) {
       const cmds = split(value);
       if (cmds === null) {
         noops++;
