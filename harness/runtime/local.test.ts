@@ -180,7 +180,7 @@ describe('sweep of a crashed run', () => {
       const pids = ['a', 'b'].map((n) => rt.describe(n).pid!);
       const grandchild = Number(readFileSync(path.join(rt.describe('a').addr.dataDir, 'grandchild.pid'), 'utf8'));
       // While its harness (this process) lives, the run is left alone.
-      expect(await sweepLeftovers(markerDir)).toEqual({ runs: [], killed: [] });
+      expect(await sweepLeftovers(markerDir)).toEqual({ runs: [], killed: [], errors: [] });
       // "Crash" the harness: its marker now names a pid that has exited.
       const dead = spawnSync('true').pid!;
       const file = path.join(markerDir, 'crashed.json');

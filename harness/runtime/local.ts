@@ -98,7 +98,7 @@ export class LocalRuntime implements Runtime {
       this.writeMarker();
       await Promise.all([...this.nodes.keys()].map((n) => this.start(n)));
     } catch (e) {
-      await this.teardown();
+      await this.teardown().catch(() => {}); // the setup error is the one worth reporting
       throw e;
     }
     return [...this.nodes.values()].map((n) => ({ name: n.addr.name, clientUrl: n.clientUrl }));

@@ -108,15 +108,16 @@ async function killAndWait(pids: number[], timeoutMs: number): Promise<void> {
 
 /**
  * Kills the node processes of every marked run whose harness is dead and deletes its marker.
- * Returns the run ids swept and the pids killed. Unreadable markers are reported and removed.
+ * Returns the run ids swept, the pids killed, and what could not be swept (not fatal).
  */
-export async function sweepLeftovers(dir = defaultMarkerDir()): Promise<{ runs: string[]; killed: number[] }> {
+export async function sweepLeftovers(dir = defaultMarkerDir()): Promise<{ runs: string[]; killed: number[]; errors: string[] }> {
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   } catch {
-    return { runs: [], killed: [] };
+    return { runs: [], killed: [], errors: [] };
   }
+  const errors: string[] = [];
   const runs: string[] = [];
   const killed: number[] = [];
   for (const f of files) {
@@ -125,15 +126,20 @@ export async function sweepLeftovers(dir = defaultMarkerDir()): Promise<{ runs: 
     try {
       marker = JSON.parse(readFileSync(file, 'utf8')) as RunMarker;
     } catch {
-      continue; // being written by a live run (writes are atomic, so rather: not ours to judge)
+      continue; // corrupt (markers are written atomically): it names nothing we could verify
     }
     if (typeof marker.runId !== 'string' || harnessAlive(marker)) continue;
-    const dataDirs = Object.values(marker.nodes ?? {}).map((n) => n.dataDir);
-    const pids = processesOfRun(marker.runId, dataDirs);
-    await killAndWait(pids, 5000);
-    rmSync(file, { force: true });
-    runs.push(marker.runId);
-    killed.push(...pids);
+    try {
+      const dataDirs = Object.values(marker.nodes ?? {}).map((n) => n.dataDir);
+      const pids = processesOfRun(marker.runId, dataDirs);
+      await killAndWait(pids, 5000);
+      rmSync(file, { force: true });
+      runs.push(marker.runId);
+      killed.push(...pids);
+    } catch (e) {
+      // Someone else's leftovers (another user, a stuck process) must not stop this run.
+      errors.push(`${f}: ${(e as Error).message}`);
+    }
   }
-  return { runs, killed };
+  return { runs, killed, errors };
 }
