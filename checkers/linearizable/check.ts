@@ -44,7 +44,7 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
   if (illegal < 0) illegal = undefined;
   let stopped: string | undefined;
   let peakBytes = 0;
-  const cacheBytes = () => searches.reduce((sum, s) => sum + s.cache.bytes, 0);
+  const cacheBytes = () => searches.reduce((sum, s) => sum + s.cache.bytes, 0) + (model.retainedBytes?.() ?? 0);
 
   while (illegal === undefined && stopped === undefined && running.length > 0) {
     for (const s of running) {

@@ -7,7 +7,7 @@ import type { Op } from '../../harness/history.js';
 import { UsageError } from '../../harness/runtime/runtime.js';
 import { etcdModel, type EtcdOutput } from './models/etcd.js';
 import { getModel, getModelSpec, modelNames } from './models/index.js';
-import { porcupineKvModel } from './models/porcupine-kv.js';
+import { createPorcupineKvModel } from './models/porcupine-kv.js';
 import type { Model } from './types.js';
 
 const out = (o: Partial<EtcdOutput>): EtcdOutput => ({ ok: false, exists: false, value: 0, unknown: false, ...o });
@@ -50,10 +50,16 @@ describe('porcupine-kv model', () => {
   it('put, append, get; partitions by key', () => {
     const put = { op: 'put' as const, key: 'k', value: 'a' };
     const app = { op: 'append' as const, key: 'k', value: 'b' };
-    const get = (v: string) => [{ op: 'get' as const, key: 'k', value: '' }, { value: v }] as [typeof put, { value: string }];
-    expect(run(porcupineKvModel, [get(''), [put, { value: '' }], [app, { value: '' }], get('ab')])).toEqual({ ok: true, state: 'ab' });
-    expect(run(porcupineKvModel, [[put, { value: '' }], get('')])).toEqual({ ok: false, at: 1 });
-    expect(porcupineKvModel.partitionKey!(put)).toBe('k');
+    const get = (v: string): [any, any] => [{ op: 'get', key: 'k', value: '' }, { value: v }];
+    const m = createPorcupineKvModel();
+    const end = run<number, any, any>(m, [get(''), [put, { value: '' }], [app, { value: '' }], get('ab'), [{ ...app, value: '' }, { value: '' }], get('ab'), [app, { value: '' }], get('abb')]);
+    expect(end.ok && m.describeState!(end.state)).toBe('"abb"');
+    expect(run<number, any, any>(m, [[put, { value: '' }], get('')])).toEqual({ ok: false, at: 1 });
+    expect(m.partitionKey!(put)).toBe('k');
+    // Equal strings reached by different paths are the same state (exact interning).
+    const viaPut = run<number, any, any>(m, [[{ ...put, value: 'ab' }, { value: '' }]]);
+    const viaAppends = run<number, any, any>(m, [[put, { value: '' }], [app, { value: '' }]]);
+    expect(viaPut.ok && viaAppends.ok && viaPut.state === viaAppends.state).toBe(true);
   });
 });
 

@@ -46,6 +46,8 @@ export interface Model<S = unknown, I = unknown, O = unknown> {
    * from the state's hash (string length) or a small constant.
    */
   sizeOf?(state: S): number;
+  /** Bytes the model instance itself retains during a check (e.g. an intern table of states). */
+  retainedBytes?(): number;
 }
 
 /**

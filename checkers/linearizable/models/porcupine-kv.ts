@@ -1,6 +1,6 @@
 /**
  * Porcupine's kv model (its `kv` test histories): string values, get / put / append, partitioned
- * by key, so the per-partition state is one string (initially "").
+ * by key, so the per-partition state is one string (initially ""), kept as an interned id.
  *
  * Our history adapter: f = get | put | append with `key`; put/append's value is the string
  * written; get's ok value is the string read. A crashed get accepts anything; a crashed put or
@@ -8,6 +8,7 @@
  */
 import type { Model } from '../types.js';
 import type { ModelSpec } from './spec.js';
+import { StringTable } from './string-table.js';
 import { describeValue, historyError } from './util.js';
 
 export interface PorcupineKvInput {
@@ -24,43 +25,57 @@ export interface PorcupineKvOutput {
   unknown?: boolean;
 }
 
-const REJECT = [false, ''] as const;
+/**
+ * The state (the key's string) is an id in a StringTable owned by this model instance: create
+ * one model per check, since the table lives as long as the model.
+ */
+export function createPorcupineKvModel(): Model<number, PorcupineKvInput, PorcupineKvOutput> {
+  const table = new StringTable();
+  const REJECT = [false, StringTable.EMPTY] as const;
+  /** A get's output -> the id of the string it read. */
+  const readIds = new Map<PorcupineKvOutput, number>();
+  return {
+    name: 'porcupine-kv',
+    init: () => StringTable.EMPTY,
+    step(state, input, output) {
+      switch (input.op) {
+        case 'get': {
+          if (output.unknown) return [true, state];
+          // Compare ids, not strings (an appended state is an unflattened rope); lengths first.
+          if (table.lengthOf(state) !== output.value.length) return REJECT;
+          let id = readIds.get(output);
+          if (id === undefined) readIds.set(output, (id = table.idOf(output.value)));
+          return id === state ? [true, state] : REJECT;
+        }
+        case 'put':
+          return [true, table.idOf(input.value)];
+        case 'append':
+          return [true, table.append(state, input.value)];
+      }
+    },
+    hash: (s) => s,
+    readOnly: (input) => input.op === 'get',
+    partitionKey: (input) => input.key,
+    describeOperation(input, output) {
+      switch (input.op) {
+        case 'get':
+          return `get(${JSON.stringify(input.key)}) -> ${output.unknown ? '?' : JSON.stringify(output.value)}`;
+        case 'put':
+          return `put(${JSON.stringify(input.key)}, ${JSON.stringify(input.value)})`;
+        case 'append':
+          return `append(${JSON.stringify(input.key)}, ${JSON.stringify(input.value)})`;
+      }
+    },
+    describeState: (s) => JSON.stringify(table.str(s)),
+    retainedBytes: () => table.bytes,
+  };
+}
 
-export const porcupineKvModel: Model<string, PorcupineKvInput, PorcupineKvOutput> = {
-  name: 'porcupine-kv',
-  init: () => '',
-  step(state, input, output) {
-    switch (input.op) {
-      case 'get':
-        return output.unknown || output.value === state ? [true, state] : REJECT;
-      case 'put':
-        return [true, input.value];
-      case 'append':
-        return [true, state + input.value];
-    }
-  },
-  hash: (s) => s,
-  readOnly: (input) => input.op === 'get',
-  partitionKey: (input) => input.key,
-  describeOperation(input, output) {
-    switch (input.op) {
-      case 'get':
-        return `get(${JSON.stringify(input.key)}) -> ${output.unknown ? '?' : JSON.stringify(output.value)}`;
-      case 'put':
-        return `put(${JSON.stringify(input.key)}, ${JSON.stringify(input.value)})`;
-      case 'append':
-        return `append(${JSON.stringify(input.key)}, ${JSON.stringify(input.value)})`;
-    }
-  },
-  describeState: (s) => JSON.stringify(s),
-  sizeOf: (s) => 32 + 2 * s.length,
-};
-
-export const porcupineKvSpec: ModelSpec<string, PorcupineKvInput, PorcupineKvOutput> = {
+export const porcupineKvSpec: ModelSpec<number, PorcupineKvInput, PorcupineKvOutput> = {
   name: 'porcupine-kv',
   description:
     "Porcupine's kv model: string values per key, initially \"\", partitioned by key. Ops: f=get (ok value: the string read), f=put and f=append (value: a string); every op has a string `key`.",
-  create: () => porcupineKvModel,
+  create: createPorcupineKvModel,
   fromHistory(invoke, completion) {
     if (typeof invoke.key !== 'string') throw historyError(invoke, `needs a string key, got ${describeValue(invoke.key)}`);
     const key = invoke.key;

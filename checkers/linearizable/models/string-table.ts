@@ -1,0 +1,179 @@
+/**
+ * Interned strings for models whose state is a string built by appends (Porcupine's kv model).
+ * A state is a small integer id, so the search cache hashes and compares it in O(1), and the
+ * table holds no per-state JS objects (typed arrays only: nothing for the garbage collector to
+ * trace, no string flattening in the search loop):
+ * - an id is (parent id, suffix id): its string is the parent's plus the suffix; id 0 is "";
+ * - ids are exact (equal strings always get the same id): each id carries its length and a
+ *   64-bit polynomial hash (two 32-bit lanes), extended by an append in O(|suffix|) once per
+ *   distinct (id, suffix) transition; a new string is compared by content only with ids of equal
+ *   length and hash (rebuilding the strings: practically only for truly equal ones);
+ * - transitions (id, suffix) -> id are memoised in an open-addressing table.
+ * One table per model instance (per check): it lives as long as the model.
+ */
+const B1 = 0x01000193;
+const B2 = 0x5bd1e995;
+const NONE = -1;
+
+/** A growable Int32Array column. */
+class Column {
+  data: Int32Array;
+  constructor(capacity: number) {
+    this.data = new Int32Array(capacity);
+  }
+  ensure(size: number): void {
+    if (size <= this.data.length) return;
+    const bigger = new Int32Array(Math.max(size, this.data.length * 2));
+    bigger.set(this.data);
+    this.data = bigger;
+  }
+}
+
+export class StringTable {
+  static readonly EMPTY = 0;
+
+  private size = 1;
+  private readonly parent = new Column(1024);
+  private readonly suffix = new Column(1024);
+  private readonly length = new Column(1024);
+  private readonly h1 = new Column(1024);
+  private readonly h2 = new Column(1024);
+  /** Ids chained by hash: head of each bucket (by h1), next id in the same bucket. */
+  private buckets = new Int32Array(2048).fill(NONE);
+  private readonly chain = new Column(1024);
+  /** Transitions: open addressing, [from id, suffix id, to id] per slot; from = NONE: empty. */
+  private moves = new Int32Array(3 * 2048).fill(NONE);
+  private moveCount = 0;
+
+  private readonly suffixes: string[] = [];
+  private readonly suffixIds = new Map<string, number>();
+  /** Per suffix: its hash lanes and B^length in each lane. */
+  private sh1: number[] = [];
+  private sh2: number[] = [];
+  private sp1: number[] = [];
+  private sp2: number[] = [];
+
+  constructor() {
+    this.parent.data[0] = NONE;
+    this.suffix.data[0] = NONE;
+    this.buckets[0] = 0;
+    this.chain.data[0] = NONE;
+  }
+
+  lengthOf(id: number): number {
+    return this.length.data[id];
+  }
+
+  /** The string itself (rebuilt: for descriptions and rare comparisons, not the search loop). */
+  str(id: number): string {
+    const parts: string[] = [];
+    for (let at = id; at > 0; at = this.parent.data[at]) parts.push(this.suffixes[this.suffix.data[at]]);
+    return parts.reverse().join('');
+  }
+
+  /** The id of a string given whole (a put's value, a get's result). */
+  idOf(s: string): number {
+    return this.append(StringTable.EMPTY, s);
+  }
+
+  append(id: number, text: string): number {
+    if (text.length === 0) return id;
+    const sfx = this.suffixId(text);
+    const moves = this.moves;
+    const mask = moves.length / 3 - 1;
+    let slot = Math.imul(id ^ Math.imul(sfx, 0x9e3779b1), 0x85ebca6b) & mask;
+    for (;;) {
+      const from = moves[3 * slot];
+      if (from === NONE) break;
+      if (from === id && moves[3 * slot + 1] === sfx) return moves[3 * slot + 2];
+      slot = (slot + 1) & mask;
+    }
+    const h1 = (Math.imul(this.h1.data[id], this.sp1[sfx]) + this.sh1[sfx]) | 0;
+    const h2 = (Math.imul(this.h2.data[id], this.sp2[sfx]) + this.sh2[sfx]) | 0;
+    const next = this.intern(id, sfx, this.length.data[id] + text.length, h1, h2);
+    moves[3 * slot] = id;
+    moves[3 * slot + 1] = sfx;
+    moves[3 * slot + 2] = next;
+    if (++this.moveCount * 2 > mask + 1) this.growMoves();
+    return next;
+  }
+
+  /** Approximate bytes held: the typed arrays at capacity, the suffix strings. */
+  get bytes(): number {
+    const columns = [this.parent, this.suffix, this.length, this.h1, this.h2, this.chain].reduce((n, c) => n + c.data.byteLength, 0);
+    const suffixChars = this.suffixes.reduce((n, s) => n + s.length, 0);
+    return columns + this.buckets.byteLength + this.moves.byteLength + 2 * suffixChars + 120 * this.suffixes.length;
+  }
+
+  private suffixId(text: string): number {
+    let id = this.suffixIds.get(text);
+    if (id !== undefined) return id;
+    let h1 = 0;
+    let h2 = 0;
+    let p1 = 1;
+    let p2 = 1;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i) + 1;
+      h1 = (Math.imul(h1, B1) + c) | 0;
+      h2 = (Math.imul(h2, B2) + c) | 0;
+      p1 = Math.imul(p1, B1);
+      p2 = Math.imul(p2, B2);
+    }
+    id = this.suffixes.length;
+    this.suffixes.push(text);
+    this.suffixIds.set(text, id);
+    this.sh1.push(h1);
+    this.sh2.push(h2);
+    this.sp1.push(p1);
+    this.sp2.push(p2);
+    return id;
+  }
+
+  /** The id of parent + suffix, given its length and hash: an existing equal string, or new. */
+  private intern(parent: number, sfx: number, length: number, h1: number, h2: number): number {
+    const bucketMask = this.buckets.length - 1;
+    const bucket = (h1 ^ (h1 >>> 15)) & bucketMask;
+    let candidate: string | undefined;
+    for (let at = this.buckets[bucket]; at !== NONE; at = this.chain.data[at]) {
+      if (this.h1.data[at] !== h1 || this.h2.data[at] !== h2 || this.length.data[at] !== length) continue;
+      if (this.parent.data[at] === parent && this.suffix.data[at] === sfx) return at;
+      candidate ??= this.str(parent) + this.suffixes[sfx];
+      if (this.str(at) === candidate) return at;
+    }
+    const id = this.size++;
+    for (const c of [this.parent, this.suffix, this.length, this.h1, this.h2, this.chain]) c.ensure(this.size);
+    this.parent.data[id] = parent;
+    this.suffix.data[id] = sfx;
+    this.length.data[id] = length;
+    this.h1.data[id] = h1;
+    this.h2.data[id] = h2;
+    this.chain.data[id] = this.buckets[bucket];
+    this.buckets[bucket] = id;
+    if (this.size > this.buckets.length) this.growBuckets();
+    return id;
+  }
+
+  private growBuckets(): void {
+    this.buckets = new Int32Array(this.buckets.length * 2).fill(NONE);
+    const mask = this.buckets.length - 1;
+    for (let id = 0; id < this.size; id++) {
+      const h1 = this.h1.data[id];
+      const bucket = (h1 ^ (h1 >>> 15)) & mask;
+      this.chain.data[id] = this.buckets[bucket];
+      this.buckets[bucket] = id;
+    }
+  }
+
+  private growMoves(): void {
+    const old = this.moves;
+    this.moves = new Int32Array(old.length * 2).fill(NONE);
+    const mask = this.moves.length / 3 - 1;
+    for (let s = 0; s < old.length; s += 3) {
+      const from = old[s];
+      if (from === NONE) continue;
+      let slot = Math.imul(from ^ Math.imul(old[s + 1], 0x9e3779b1), 0x85ebca6b) & mask;
+      while (this.moves[3 * slot] !== NONE) slot = (slot + 1) & mask;
+      this.moves.set(old.subarray(s, s + 3), 3 * slot);
+    }
+  }
+}
