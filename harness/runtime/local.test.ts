@@ -158,11 +158,13 @@ describe('local runtime', () => {
       return [a.listen, a.client, ...Object.values(a.peers)].map((hp) => Number(hp.split(':')[1]));
     });
     expect(ports.every((p) => listeningPorts().has(p))).toBe(true);
+    expect(rt.resources().ports.sort()).toEqual(ports.sort());
+    expect(rt.resources().pids).toHaveLength(4); // three starts and one restart
     await rt.pause('n3'); // a stopped process must die too
     await rt.partition({ n1: ['n2'] }); // and stalled connections must not keep anything open
     await Promise.all([rt.teardown(), rt.teardown()]);
     await rt.teardown();
-    expect([...pids, ...grandchildren].filter(alive)).toEqual([]);
+    expect([...pids, ...grandchildren, ...rt.resources().pids].filter(alive)).toEqual([]);
     const listening = listeningPorts();
     expect(ports.filter((p) => listening.has(p))).toEqual([]);
     expect(existsSync(path.join(markerDir, `t${process.pid}.json`))).toBe(false);

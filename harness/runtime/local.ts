@@ -65,6 +65,9 @@ export class LocalRuntime implements Runtime {
   private proxy: FaultProxy | null = null;
   private readonly nodes = new Map<NodeName, LocalNode>();
   private ports: number[] = [];
+  private proxyPorts: number[] = [];
+  /** Every pid this runtime ever spawned (restarts included). */
+  private readonly spawned: number[] = [];
   private tearingDown: Promise<void> | null = null;
 
   constructor(private readonly opts: LocalRuntimeOptions = {}) {
@@ -117,6 +120,7 @@ export class LocalRuntime implements Runtime {
         if (a === b) continue;
         const via = await this.proxy.addLink(a, b, { host, port: listen.get(b)! });
         peers.get(a)![b] = `${via.host}:${via.port}`;
+        this.proxyPorts.push(via.port);
       }
     }
     const cwd = this.opts.cwd ?? repoRoot();
@@ -155,7 +159,7 @@ export class LocalRuntime implements Runtime {
     const n = this.node(node);
     if (n.proc.running) return;
     if (this.tearingDown) throw new Error(`cannot start ${node}: the runtime is tearing down`);
-    n.proc.spawn();
+    this.spawned.push(n.proc.spawn());
     this.writeMarker();
     const db = this.cluster!.db;
     await n.proc.waitReady((signal) => db.ready(n.clientUrl, signal), this.opts.readyTimeoutMs ?? 30_000);
@@ -227,6 +231,14 @@ export class LocalRuntime implements Runtime {
   describe(node: NodeName): { addr: NodeAddresses; pid: number | null; running: boolean; paused: boolean; dir: string } {
     const n = this.node(node);
     return { addr: n.addr, pid: n.proc.pid, running: n.proc.running, paused: n.proc.isPaused, dir: n.dir };
+  }
+
+  /**
+   * Every process this runtime spawned and every port it listened on or handed to a node, also
+   * after teardown: what a test checks to prove nothing was left behind.
+   */
+  resources(): { pids: number[]; ports: number[] } {
+    return { pids: [...this.spawned], ports: [...this.ports, ...this.proxyPorts] };
   }
 
   /** Open proxied connections per link (for diagnostics and tests). */
