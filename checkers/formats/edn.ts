@@ -33,7 +33,8 @@ export interface EdnOptions {
 }
 
 const OPENERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
-const CLOSERS = new Set([')', ']', '}']);
+const OUTSIDE_STRING = /[()[\]{}";]/g;
+const IN_STRING = /["\\]/g;
 
 /**
  * Tracks open delimiters across lines so a mismatch is reported where it happens. It knows just
@@ -45,23 +46,29 @@ class DelimiterCheck {
   private inString: { line: number; col: number } | null = null;
 
   scan(text: string, line: number): void {
-    for (let i = 0; i < text.length; i++) {
+    // Jump from one interesting character to the next (regex search beats a JS loop per char).
+    let i = 0;
+    while (i < text.length) {
+      const pattern = this.inString ? IN_STRING : OUTSIDE_STRING;
+      pattern.lastIndex = i;
+      const m = pattern.exec(text);
+      if (!m) return;
+      i = m.index;
       const c = text[i];
       if (this.inString) {
         if (c === '\\') i++;
-        else if (c === '"') this.inString = null;
-        continue;
-      }
-      if (c === ';') return;
-      if (c === '"') this.inString = { line, col: i + 1 };
+        else this.inString = null;
+      } else if (c === ';') return;
+      else if (c === '"') this.inString = { line, col: i + 1 };
       else if (c in OPENERS) this.open.push({ char: c, line, col: i + 1 });
-      else if (CLOSERS.has(c)) {
+      else {
         const top = this.open.pop();
         if (!top) throw new HistoryFormatError(line, `column ${i + 1}: unexpected '${c}' (nothing is open)`);
         if (OPENERS[top.char] !== c) {
           throw new HistoryFormatError(line, `column ${i + 1}: '${c}' does not close '${top.char}' opened at line ${top.line} column ${top.col}`);
         }
       }
+      i++;
     }
   }
 
