@@ -24,7 +24,7 @@ export interface NamedConfig {
 }
 
 const base = (over: Partial<WorldConfig>): WorldConfig => ({
-  nodes: NODES, bug: null, clients: [], maxBallots: 2, maxCrashes: 0, maxHeartbeats: 0, candidates: ['n1', 'n2'], rands: [0.5], ...over,
+  nodes: NODES, bug: null, clients: [], maxBallots: 2, maxCrashes: 0, maxHeartbeats: 0, campaignOrder: ['n1', 'n2'], rands: [0.5], ...over,
 });
 
 /** A write at the first leader, then a read at the second: what every bug here must break. */
@@ -32,44 +32,56 @@ const writeThenRead = (over: Partial<WorldConfig>): WorldConfig =>
   base({ clients: [[write(1, ['n1'])], [read(['n2'])]], ...over });
 
 export const CONFIGS: Record<string, NamedConfig> = {
+  'ci-two-writes': {
+    description: '3 nodes, 2 ballots (n1 leads, then n2), a write at n1 and a write at n2, lossy/duplicating/reordering network',
+    world: base({ clients: [[write(1, ['n1'])], [write(2, ['n2'])]] }),
+    expect: 'safe',
+    maxStates: 2_000_000,
+  },
   'ci-write-read': {
-    description: '3 nodes, 2 ballots (n1 then n2 may campaign), a write at n1 and a read at n2, lossy/duplicating/reordering network',
+    description: '3 nodes, 2 ballots (n1 leads, then n2), a write at n1 and a read at n2',
     world: writeThenRead({}),
     expect: 'safe',
-    maxStates: 400_000,
+    maxStates: 2_000_000,
   },
   'ci-crash': {
-    description: '3 nodes, 2 ballots, one write at n1, at most 1 crash+restart of any node',
+    description: '3 nodes, 2 ballots (n1 leads, then n2), one write at n1, at most 1 crash+restart of any node',
     world: base({ clients: [[write(1, ['n1'])]], maxCrashes: 1 }),
     expect: 'safe',
-    maxStates: 400_000,
+    maxStates: 2_000_000,
   },
   'ci-no-adopt': {
-    description: 'ci-write-read with the no-adopt bug (a new leader ignores phase 1 reports)',
-    world: writeThenRead({ bug: 'no-adopt' }),
+    description: 'ci-two-writes with the no-adopt bug (a new leader ignores phase 1 reports)',
+    world: base({ clients: [[write(1, ['n1'])], [write(2, ['n2'])]], bug: 'no-adopt' }),
     expect: 'no-adopt',
-    maxStates: 400_000,
+    maxStates: 2_000_000,
   },
   'ci-volatile-acceptor': {
     description: 'one write at n1, 1 crash, with the volatile-acceptor bug (promises and accepts not persisted)',
     world: base({ clients: [[write(1, ['n1'])]], maxCrashes: 1, bug: 'volatile-acceptor' }),
     expect: 'volatile-acceptor',
-    maxStates: 400_000,
+    maxStates: 2_000_000,
   },
   'ci-early-ack': {
     description: 'ci-write-read with the early-ack bug (writes acknowledged before a quorum accepts them)',
     world: writeThenRead({ bug: 'early-ack' }),
     expect: 'early-ack',
-    maxStates: 400_000,
+    maxStates: 2_000_000,
+  },
+  'any-leader': {
+    description: '3 nodes, 2 ballots, any node may campaign in any order; a write at n1, a read at n2 (larger)',
+    world: writeThenRead({ campaignOrder: undefined }),
+    expect: 'safe',
+    maxStates: 50_000_000,
   },
   'two-clients-any-node': {
     description: '3 nodes, 2 ballots, any node may campaign; client A writes 1 then 2, client B reads, each at any node (large)',
-    world: base({ clients: [[write(1, NODES), write(2, NODES)], [read(NODES)]], candidates: NODES }),
+    world: base({ clients: [[write(1, NODES), write(2, NODES)], [read(NODES)]], campaignOrder: undefined }),
     expect: 'safe',
     maxStates: 50_000_000,
   },
   'crash-heartbeat': {
-    description: '3 nodes, 2 ballots, write at n1 + read at n2, 1 crash, 1 heartbeat (catch-up, retransmission) (large)',
+    description: '3 nodes, 2 ballots (n1, then n2), write at n1 + read at n2, 1 crash, 1 heartbeat timer (catch-up, retransmission) (large)',
     world: writeThenRead({ maxCrashes: 1, maxHeartbeats: 1 }),
     expect: 'safe',
     maxStates: 50_000_000,

@@ -4,6 +4,7 @@
  *  - Agreement: no slot is decided with two different values, at any two nodes;
  *  - Validity: every decided command is one a client invoked, at the node it names;
  *  - DecidedWasChosen: whatever a node decides was chosen (a quorum voted it in one ballot);
+ *  - AckedWasChosen: a write or cas answered ok is in a chosen slot (an ack means durable);
  *  - Linearizable: the clients' history, judged by checkers/linearizable (the kv model);
  *  - RefinesVoting (step property): for every slot, each step maps to a step of Lamport's
  *    Voting (IncreaseMaxBal or VoteFor, with all its enabling conditions) or a stutter, under
@@ -69,6 +70,35 @@ function decidedWasChosen(cfg: WorldConfig, w: World): true | string {
   return true;
 }
 
+/** Every command id in a chosen slot value (values are keyed by their canonical JSON). */
+function chosenIds(cfg: WorldConfig, w: World): Set<string> {
+  const c: voting.VotingConsts = { acceptors: cfg.nodes.length, quorums: voting.majorities(cfg.nodes.length) };
+  const ids = new Set<string>();
+  const slots = new Set(w.votes.flatMap((v) => Object.keys(v)));
+  for (const slot of slots) {
+    for (const value of voting.chosen(c, votingState(cfg, w, slot))) {
+      for (const e of (JSON.parse(value) as { id: string }[] | null) ?? []) ids.add(e.id);
+    }
+  }
+  return ids;
+}
+
+function ackedWasChosen(cfg: WorldConfig, w: World): true | string {
+  const ops = flatOps(cfg);
+  let ids: Set<string> | null = null;
+  for (const h of w.history) {
+    if (h.t !== 'complete' || h.result.type !== 'ok' || ops[h.op].op.command.op === 'read') continue;
+    const invoke = w.history.find((x) => x.t === 'invoke' && x.op === h.op) as Extract<World['history'][number], { t: 'invoke' }>;
+    ids ??= chosenIds(cfg, w);
+    const prefix = `${invoke.node}:`;
+    const suffix = `:${ridOf(h.op)}`;
+    if (![...ids].some((id) => id.startsWith(prefix) && id.endsWith(suffix))) {
+      return `op #${h.op} ${canonicalJson(ops[h.op].op.command)} was answered ok but is in no chosen slot`;
+    }
+  }
+  return true;
+}
+
 type KvIn = { f: 'read'; key: string } | { f: 'write'; key: string; value: unknown } | { f: 'cas'; key: string; from: unknown; to: unknown };
 type KvOut = { value?: unknown; unknown?: boolean };
 
@@ -100,6 +130,7 @@ export function coreInvariants(cfg: WorldConfig): Invariant<World>[] {
     { name: 'Agreement', holds: (w) => agreement(w) },
     { name: 'Validity', holds: (w) => validity(cfg, w) },
     { name: 'DecidedWasChosen', holds: (w) => decidedWasChosen(cfg, w) },
+    { name: 'AckedWasChosen', holds: (w) => ackedWasChosen(cfg, w) },
     {
       name: 'Linearizable',
       holds: (w) => {

@@ -14,10 +14,10 @@
  * Ghost (history) variable `votes`: every (ballot, value) each acceptor accepted per slot, the
  * refinement mapping to Lamport's Voting (see properties.ts).
  */
-import { canonicalKey, cmpBallot, canonicalJson, initState, start, step, TIMER, type Ballot, type Config, type CoreEffect, type Msg, type Rec, type State } from '../../paxos/core/index.js';
+import { cmpBallot, canonicalJson, initState, start, step, TIMER, type Ballot, type Config, type CoreEffect, type Msg, type Rec, type State } from '../../paxos/core/index.js';
 import type { Command, Event, NodeId, Result } from '../../paxos/core/types.js';
 import type { Action, Step } from '../mc/checker.js';
-import { memoKey, setAdd } from '../mc/canonical.js';
+import { canonicalKey, memoKey, setAdd } from '../mc/canonical.js';
 
 export interface ClientOp {
   command: Command;
@@ -37,6 +37,8 @@ export interface WorldConfig {
   maxHeartbeats: number;
   /** Only these nodes' campaign timers may fire (default: all). */
   candidates?: NodeId[];
+  /** If given, the k-th campaign must be by campaignOrder[k] (scripts who leads, not when). */
+  campaignOrder?: NodeId[];
   /** The `rand` values a timer event may carry. */
   rands: number[];
   maxBatch?: number;
@@ -194,6 +196,8 @@ function recordVotes(cfg: WorldConfig, votes: World['votes'], n: number, before:
 export function worldActions(cfg: WorldConfig): Action<World>[] {
   const ops = flatOps(cfg);
   const candidates = cfg.candidates ?? cfg.nodes;
+  const mayCampaign = (w: World, node: NodeId): boolean =>
+    w.campaigns < cfg.maxBallots && candidates.includes(node) && (cfg.campaignOrder === undefined || cfg.campaignOrder[w.campaigns] === node);
   return [
     {
       name: 'Deliver',
@@ -214,7 +218,7 @@ export function worldActions(cfg: WorldConfig): Action<World>[] {
           for (const name of w.timers[n]) {
             // An election timer only arms the campaign timer: firing it where no campaign may
             // follow would add states that differ in nothing observable.
-            if ((name === TIMER.campaign || name === TIMER.election) && (w.campaigns >= cfg.maxBallots || !candidates.includes(cfg.nodes[n]))) continue;
+            if ((name === TIMER.campaign || name === TIMER.election) && !mayCampaign(w, cfg.nodes[n])) continue;
             if (name === TIMER.heartbeat && w.heartbeats >= cfg.maxHeartbeats) continue;
             const fired: World = {
               ...w,

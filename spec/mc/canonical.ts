@@ -11,15 +11,30 @@ export function canonicalKey(value: unknown): string {
     if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`canonicalKey: non-finite number ${value}`);
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return '[' + value.map(canonicalKey).join(',') + ']';
-  const obj = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const k of Object.keys(obj).sort()) {
-    if (obj[k] === undefined) continue;
-    parts.push(JSON.stringify(k) + ':' + canonicalKey(obj[k]));
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalKey(value[i]);
+    return out + ']';
   }
-  return '{' + parts.join(',') + '}';
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  // Objects built from a canonical string (JSON.parse) already have sorted keys: check first.
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1] < keys[i];
+  if (!sorted) keys.sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    out += (first ? '' : ',') + (SIMPLE_KEY.test(k) ? '"' + k + '"' : JSON.stringify(k)) + ':' + canonicalKey(v);
+    first = false;
+  }
+  return out + '}';
 }
+
+/** Keys that JSON.stringify would print unchanged between quotes. */
+const SIMPLE_KEY = /^[\w:.-]*$/;
 
 const memo = new WeakMap<object, string>();
 
