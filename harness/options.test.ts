@@ -17,7 +17,7 @@ describe('toTestConfig', () => {
   it('turns the defaults into a plain config with a random seed', () => {
     const c = config({});
     expect(c).toMatchObject({ workload: 'register', nemesis: [], nodes: ['n1', 'n2', 'n3', 'n4', 'n5'], concurrency: 10, timeLimitMs: 60_000, runtime: 'local', bug: null, name: 'register-none' });
-    expect(c.partition).toEqual(['one', 'majority', 'majorities-ring', 'bridge', 'leader']);
+    expect(c.partition).toBeNull();
     expect(Number.isSafeInteger(c.seed)).toBe(true);
     expect(JSON.parse(JSON.stringify(c))).toEqual(c); // plain data
   });
@@ -35,8 +35,9 @@ describe('toTestConfig', () => {
     refuses({ workload: 'queue' }, /unknown workload "queue"/);
     refuses({ nemesis: 'partition,flood' }, /unknown nemesis "flood"/);
     refuses({ nemesis: 'none,kill' }, /none/);
+    refuses({ nemesis: 'kill,,pause' }, /empty item/);
     refuses({ bug: 'nope' }, /unknown bug/);
-    refuses({ partition: 'half' }, /unknown partition/);
+    refuses({ partition: 'half' }, /unknown partition shape "half"/);
     refuses({ runtime: 'k8s' }, /unknown runtime/);
     refuses({ 'time-limit': -5 }, /--time-limit must be > 0/);
     refuses({ 'time-limit': 0 }, /--time-limit must be > 0/);

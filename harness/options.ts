@@ -9,15 +9,10 @@ import { dirname, resolve, join } from 'node:path';
 import type { Options } from 'yargs';
 import { UsageError } from './runtime/runtime.js';
 import { BUGS, type BugName } from '../paxos/core/types.js';
+import { NEMESIS_NAMES, parseNemesisSpec, PARTITION_SHAPES, parsePartitionShapes, type Fault, type PartitionShape } from '../nemesis/index.js';
 
 export const WORKLOADS = ['register', 'kv', 'set', 'bank'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
-
-export const NEMESES = ['partition', 'kill', 'pause', 'clock', 'packet'] as const;
-export type NemesisName = (typeof NEMESES)[number];
-
-export const PARTITIONS = ['one', 'majority', 'majorities-ring', 'bridge', 'leader'] as const;
-export type PartitionShape = (typeof PARTITIONS)[number];
 
 export const RUNTIMES = ['local', 'docker'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
@@ -27,10 +22,10 @@ export interface TestConfig {
   name: string;
   workload: WorkloadName;
   /** Fault kinds, composed; empty = no nemesis. */
-  nemesis: NemesisName[];
+  nemesis: Fault[];
   nemesisIntervalMs: number;
-  /** Partition shapes the partition nemesis picks among. */
-  partition: PartitionShape[];
+  /** Partition shapes the partition nemesis picks among; null = every shape the cluster fits. */
+  partition: PartitionShape[] | null;
   nodes: string[];
   concurrency: number;
   timeLimitMs: number;
@@ -51,9 +46,9 @@ export interface TestConfig {
 /** yargs definitions shared by `test` and `test-all` (which widens a few to comma lists). */
 export const testOptions = {
   workload: { type: 'string', default: 'register', describe: `workload: ${WORKLOADS.join('|')}` },
-  nemesis: { type: 'string', default: 'none', describe: `faults, comma list: none|${NEMESES.join('|')}|all` },
+  nemesis: { type: 'string', default: 'none', describe: `faults, comma list: ${NEMESIS_NAMES.join('|')}` },
   'nemesis-interval': { type: 'number', default: 5, describe: 'seconds between fault start and stop (and between faults)' },
-  partition: { type: 'string', describe: `partition shapes, comma list: ${PARTITIONS.join('|')} (default: random among all)` },
+  partition: { type: 'string', describe: `partition shapes, comma list: ${PARTITION_SHAPES.join('|')} (default: random among all)` },
   nodes: { type: 'string', default: '5', describe: 'node count, or comma-separated node names' },
   concurrency: { type: 'number', default: 10, describe: 'client threads (each has one outstanding op)' },
   'time-limit': { type: 'number', default: 60, describe: 'seconds of the main phase (clients + nemesis)' },
@@ -74,8 +69,8 @@ export type TestArgv = Record<string, unknown>;
 
 export function toTestConfig(argv: TestArgv): TestConfig {
   const workload = oneOf('--workload', str(argv.workload, '--workload'), WORKLOADS);
-  const nemesis = nemesisList(str(argv.nemesis, '--nemesis'));
-  const partition = argv.partition === undefined ? [...PARTITIONS] : list(str(argv.partition, '--partition'), '--partition').map((p) => oneOf('--partition', p, PARTITIONS));
+  const nemesis = parseNemesisSpec(list(str(argv.nemesis, '--nemesis'), '--nemesis').join(','));
+  const partition = argv.partition === undefined ? null : parsePartitionShapes(list(str(argv.partition, '--partition'), '--partition').join(','));
   const runtime = oneOf('--runtime', str(argv.runtime, '--runtime'), RUNTIMES);
   const bug = argv.bug === undefined ? null : oneOf('--bug', str(argv.bug, '--bug'), BUGS);
   const seed = argv.seed === undefined ? randomInt(0, 2 ** 31) : int(argv.seed, '--seed', 0);
@@ -137,7 +132,6 @@ export function replayCommand(c: TestConfig): string {
     `--workload ${c.workload}`,
     `--nemesis ${c.nemesis.length ? c.nemesis.join(',') : 'none'}`,
     `--nemesis-interval ${c.nemesisIntervalMs / 1000}`,
-    `--partition ${c.partition.join(',')}`,
     `--nodes ${c.nodes.join(',')}`,
     `--concurrency ${c.concurrency}`,
     `--time-limit ${c.timeLimitMs / 1000}`,
@@ -149,23 +143,9 @@ export function replayCommand(c: TestConfig): string {
     `--name ${c.name}`,
     `--results ${c.resultsDir}`,
   ];
+  if (c.partition) parts.push(`--partition ${c.partition.join(',')}`);
   if (c.bug) parts.push(`--bug ${c.bug}`);
   return parts.join(' ');
-}
-
-function nemesisList(spec: string): NemesisName[] {
-  const names = list(spec, '--nemesis');
-  if (names.includes('none')) {
-    if (names.length > 1) throw new UsageError(`--nemesis: 'none' cannot be combined with other faults`);
-    return [];
-  }
-  if (names.includes('all')) return [...NEMESES];
-  const out: NemesisName[] = [];
-  for (const n of names) {
-    const name = oneOf('--nemesis', n, NEMESES);
-    if (!out.includes(name)) out.push(name);
-  }
-  return out;
 }
 
 function nodeNames(raw: unknown): string[] {

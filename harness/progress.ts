@@ -13,7 +13,8 @@ export interface ProgressOptions {
 }
 
 export class Progress {
-  private readonly startMs = performance.now();
+  /** The main phase's start: elapsed / limit measures the main phase. */
+  private startMs = performance.now();
   private readonly counts = { ok: 0, fail: 0, info: 0 };
   private readonly faults = new Set<string>();
   private phase = 'setup';
@@ -32,6 +33,7 @@ export class Progress {
   }
 
   setPhase(phase: string): void {
+    if (phase === 'main') this.startMs = performance.now();
     this.phase = phase;
     if (!this.tty) this.message(`phase: ${phase}`);
   }

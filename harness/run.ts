@@ -33,8 +33,8 @@ export interface RunDeps {
   runtime(config: TestConfig): Runtime;
   /** The composed nemesis of the config, or null for none. Throws UsageError on a bad spec. */
   nemesis(config: TestConfig): Nemesis | null;
-  /** Runs the fault schedule until `signal` aborts; leaves healing to the caller. */
-  runNemesis(nemesis: Nemesis, ctx: NemesisContext, opts: { intervalMs: number; signal: AbortSignal }): Promise<void>;
+  /** Runs the fault schedule until `signal` aborts; failed starts/stops are returned, not thrown. */
+  runNemesis(nemesis: Nemesis, ctx: NemesisContext, opts: { intervalMs: number; signal: AbortSignal }): Promise<{ cycles: number; errors: string[] }>;
 }
 
 export interface RunIo {
@@ -57,6 +57,9 @@ export interface ResultsFile {
   crashed: string | null;
   counts: Record<string, number>;
   decidedLogErrors: Record<string, string>;
+  /** Fault starts/stops that failed (also in the history as nemesis-error ops). */
+  nemesisErrors: string[];
+  nemesisCycles: number;
   finalReadsMissing: number;
   /** Set by `jepsen-ts analyze`. */
   analyzedAt?: string;
@@ -90,6 +93,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   let endpoints: NodeEndpoint[] = [];
   let crashed: Error | null = null;
   let finalReadsMissing = 0;
+  let faults = { cycles: 0, errors: [] as string[] };
   const decidedLogs: Record<string, DecidedEntry[]> = {};
   const decidedLogErrors: Record<string, string> = {};
   let tornDown = false;
@@ -118,7 +122,8 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
 
     const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate });
     const ctx = nemesisContext(runtime, config.nodes, rng.fork(), history, deps.db, endpoints);
-    await mainPhase(config, deps, workload, threads, nemesis, ctx, io, progress);
+    faults = await mainPhase(config, deps, workload, threads, nemesis, ctx, io, progress);
+    for (const e of faults.errors) say(`nemesis error: ${e}`);
     if (!io.interrupts.interrupted) {
       progress.setPhase('recovery');
       await threads.runPhase((r) => workload.recoveryOp(r), AbortSignal.any([io.interrupts.signal, AbortSignal.timeout(config.recoveryTimeMs)]));
@@ -156,7 +161,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       ({ valid, results } = await checkAll(workload.checkers(), history.ops, { runDir, decidedLogs }));
     }
     const exit = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
-    const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, finalReadsMissing };
+    const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, nemesisErrors: faults.errors, nemesisCycles: faults.cycles, finalReadsMissing };
     writeJson(join(runDir, FILES.results), file);
     progress.stop();
     printVerdict(io.out, file, runDir);
@@ -173,24 +178,22 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
 }
 
 /** Clients and the nemesis together for the time limit; then every fault is healed. */
-async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, threads: ClientThreads, nemesis: Nemesis | null, ctx: NemesisContext, io: RunIo, progress: Progress): Promise<void> {
+async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, threads: ClientThreads, nemesis: Nemesis | null, ctx: NemesisContext, io: RunIo, progress: Progress): Promise<{ cycles: number; errors: string[] }> {
   progress.setPhase('main');
   const mainSignal = AbortSignal.any([io.interrupts.signal, AbortSignal.timeout(config.timeLimitMs)]);
   const stopFaults = new AbortController();
-  const faults = nemesis
-    ? deps.runNemesis(nemesis, ctx, { intervalMs: config.nemesisIntervalMs, signal: stopFaults.signal }).catch((err: Error) => err)
-    : Promise.resolve(undefined);
+  const faults = nemesis ? deps.runNemesis(nemesis, ctx, { intervalMs: config.nemesisIntervalMs, signal: stopFaults.signal }) : Promise.resolve({ cycles: 0, errors: [] });
   try {
     await threads.runPhase((r) => workload.nextOp(r), mainSignal);
   } finally {
     stopFaults.abort();
-    const faultError = await faults;
-    if (nemesis) {
-      progress.setPhase('heal');
-      await nemesis.stop(ctx);
-    }
-    if (faultError instanceof Error) throw new Error(`nemesis failed: ${faultError.message}`, { cause: faultError });
+    progress.setPhase('heal');
   }
+  const result = await faults;
+  // runNemesis stops once more at its end; a stop is a no-op when nothing is in force, and this
+  // one is the heal the recovery phase relies on, so a failure here is a harness failure.
+  if (nemesis) await nemesis.stop(ctx);
+  return result;
 }
 
 function nemesisContext(runtime: Runtime, nodes: NodeName[], rng: Rng, history: HistoryWriter, db: Db, endpoints: NodeEndpoint[]): NemesisContext {

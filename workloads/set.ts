@@ -15,7 +15,8 @@ import type { Op } from '../harness/history.js';
 import { HttpClient, notOk, type NodeHttp } from './http.js';
 import type { Workload, WorkloadOptions } from './workload.js';
 
-const keyOf = (n: number) => `set-${n}`;
+export const setKeyOf = (n: number) => `set-${n}`;
+const keyOf = setKeyOf;
 
 export class SetClient extends HttpClient {
   /** `attempted()` = how many elements were handed out so far (shared by all threads). */

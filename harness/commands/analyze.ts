@@ -1,0 +1,53 @@
+/**
+ * `jepsen-ts analyze RUN_DIR`: re-checks a stored run from its files alone (test.json,
+ * history.jsonl, nodes/<n>/decided-log.json) with the checkers of its workload, rewrites
+ * results.json, and exits with the verdict's code. Works on interrupted or crashed runs too:
+ * whatever made it to history.jsonl is judged.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { checkAll } from '../../checkers/checker.js';
+import { createWorkload } from '../../workloads/index.js';
+import { exitCodeFor } from '../exit.js';
+import { readHistory } from '../historyWriter.js';
+import { countOps, printVerdict, type ResultsFile } from '../run.js';
+import { FILES, readDecidedLogs, readJson, resolveRunDir, type TestRecord, writeJson } from '../store.js';
+
+export async function analyzeRun(path: string): Promise<{ exit: number; file: ResultsFile; runDir: string }> {
+  const runDir = resolveRunDir(path);
+  const record = readJson<TestRecord>(join(runDir, FILES.test));
+  const workload = createWorkload(record.config.workload, { opTimeoutMs: record.config.opTimeoutMs });
+  const history = readHistory(join(runDir, FILES.history));
+  const decidedLogs = readDecidedLogs(runDir);
+  const { valid, results } = await checkAll(workload.checkers(), history, { runDir, decidedLogs });
+  const before: Partial<ResultsFile> = existsSync(join(runDir, FILES.results)) ? readJson<ResultsFile>(join(runDir, FILES.results)) : {};
+  const exit = exitCodeFor(valid);
+  const file: ResultsFile = {
+    decidedLogErrors: {},
+    nemesisErrors: [],
+    nemesisCycles: 0,
+    finalReadsMissing: 0,
+    ...before,
+    interrupted: before.interrupted ?? false,
+    crashed: before.crashed ?? null,
+    valid,
+    exit,
+    results,
+    counts: countOps(history),
+    analyzedAt: new Date().toISOString(),
+  };
+  writeJson(join(runDir, FILES.results), file);
+  return { exit, file, runDir };
+}
+
+export const analyzeCommand: CommandModule<object, { run: string }> = {
+  command: 'analyze <run>',
+  describe: 're-check a stored run (its history and decided logs) and rewrite its results.json',
+  builder: (yargs) => yargs.positional('run', { type: 'string', demandOption: true, describe: 'run directory, e.g. results/latest' }),
+  async handler(argv) {
+    const { exit, file, runDir } = await analyzeRun(argv.run);
+    printVerdict(process.stdout, { ...file, crashed: null, interrupted: false }, runDir);
+    process.exitCode = exit;
+  },
+};

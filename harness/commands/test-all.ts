@@ -1,0 +1,74 @@
+/**
+ * `jepsen-ts test-all --workload a,b --nemesis x,y+z --seeds 1,2`: runs the cross product of
+ * workloads x nemeses x seeds one after another (each a full `test` run with the other options
+ * shared), prints a summary table, and exits with the worst exit code. In --nemesis, commas
+ * separate the runs and `+` composes faults within one run (x,y+z = two nemesis settings).
+ * Every combination is validated before the first run starts.
+ */
+import type { CommandModule } from 'yargs';
+import { worstExit } from '../exit.js';
+import { ensureWritableResults, testOptions, toTestConfig, type TestConfig } from '../options.js';
+import { UsageError } from '../runtime/runtime.js';
+import { exitNow, runSeries } from './test.js';
+
+const { 'test-count': _testCount, seed: _seed, name: _name, 'leave-db-running': _leave, ...shared } = testOptions;
+
+export const testAllOptions = {
+  ...shared,
+  workload: { type: 'string', default: 'register,kv,set,bank', describe: 'workloads, comma list' },
+  nemesis: { type: 'string', default: 'none,partition,kill,pause,clock,packet', describe: 'nemesis settings, comma list; + composes (partition+kill)' },
+  seeds: { type: 'string', describe: 'seeds, comma list (default: one random seed)' },
+  'time-limit': { ...shared['time-limit'], default: 30 },
+} as const;
+
+function items(raw: unknown, flag: string): string[] {
+  if (typeof raw !== 'string' && typeof raw !== 'number') throw new UsageError(`${flag} needs a value`);
+  const out = String(raw).split(',').map((s) => s.trim());
+  if (out.some((s) => s === '')) throw new UsageError(`${flag}: empty item in ${JSON.stringify(raw)}`);
+  return out;
+}
+
+/** Every combination as a validated TestConfig (UsageError on the first bad one). */
+export function crossProduct(argv: Record<string, unknown>): TestConfig[] {
+  const workloads = items(argv.workload, '--workload');
+  const nemeses = items(argv.nemesis, '--nemesis').map((n) => n.split('+').join(','));
+  const seeds = argv.seeds === undefined ? [undefined] : items(argv.seeds, '--seeds');
+  const configs: TestConfig[] = [];
+  let random: number | undefined;
+  for (const workload of workloads) {
+    for (const nemesis of nemeses) {
+      for (const seed of seeds) {
+        const c = toTestConfig({ ...argv, workload, nemesis, seed: seed ?? random, name: undefined, 'test-count': 1 });
+        random ??= seed === undefined ? c.seed : undefined; // one random seed shared by all runs
+        configs.push(c);
+      }
+    }
+  }
+  return configs;
+}
+
+export const testAllCommand: CommandModule<object, Record<string, unknown>> = {
+  command: 'test-all',
+  describe: 'run the cross product of workloads x nemeses x seeds; exit code = the worst run',
+  builder: (yargs) => yargs.options(testAllOptions),
+  async handler(argv) {
+    const configs = crossProduct(argv);
+    ensureWritableResults(configs[0].resultsDir);
+    const outcomes = await runSeries(configs);
+    const rows = outcomes.map((o, i) => [configs[i].workload, configs[i].nemesis.join('+') || 'none', String(configs[i].seed), verdictWord(o.exit), String(o.exit), o.runDir]);
+    const header = ['workload', 'nemesis', 'seed', 'verdict', 'exit', 'run dir'];
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+    const line = (r: string[]) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ');
+    const out = process.stdout;
+    out.write(`\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
+    for (const r of rows) out.write(`${line(r)}\n`);
+    if (outcomes.length < configs.length) out.write(`(${configs.length - outcomes.length} run(s) not started: interrupted)\n`);
+    const exit = worstExit(outcomes.map((o) => o.exit));
+    out.write(`test-all: ${outcomes.length} run(s), worst exit ${exit}\n`);
+    exitNow(outcomes.length < configs.length ? worstExit([exit, 2]) : exit);
+  },
+};
+
+function verdictWord(exit: number): string {
+  return ({ 0: 'valid', 1: 'INVALID', 2: 'unknown', 255: 'CRASHED' } as Record<number, string>)[exit] ?? `exit ${exit}`;
+}
