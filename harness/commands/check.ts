@@ -203,7 +203,10 @@ export const checkCommand: CommandModule<object, RawArgs> = {
       .option('timeout', { type: 'string', describe: 'give up on a file after S seconds (verdict unknown, exit 2)' })
       .option('memory-limit', { type: 'string', describe: 'give up when the search caches pass MB megabytes (verdict unknown)' })
       .option('independent', { type: 'boolean', default: false, describe: 'edn: values are jepsen.independent [key value] tuples' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the full results as JSON' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print the full results as JSON' })
+      .example('$0 check --format jsonl --model kv results/latest/history.jsonl', 'a run of ours')
+      .example('$0 check --format edn --model cas-register history.edn', 'a Jepsen / Knossos history')
+      .example('$0 check --format porcupine-etcd --timeout 60 etcd_*.log', "Porcupine's etcd logs") as never,
   handler: async (argv) => {
     const args = validateCheckArgs(argv);
     const codes: number[] = [];
