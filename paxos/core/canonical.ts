@@ -19,7 +19,8 @@ export function canonicalJson(value: unknown): string {
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  return canonicalJson(a) === canonicalJson(b);
+  // Equal plain JSON implies equal values; only a difference needs the canonical (sorted) form.
+  return JSON.stringify(a) === JSON.stringify(b) || canonicalJson(a) === canonicalJson(b);
 }
 
 const FNV_OFFSET = 0xcbf29ce484222325n;

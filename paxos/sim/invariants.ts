@@ -56,9 +56,8 @@ export class Invariants {
         if (!jsonEqual(state.durable.decided[s], value)) this.fail(`convergence: slot ${s} differs between ${first.id} and ${id}`);
       }
     }
-    const kv = canonicalJson(first.state.volatile.kv);
     for (const { id, state } of rest) {
-      if (canonicalJson(state.volatile.kv) !== kv) this.fail(`convergence: applied state differs between ${first.id} and ${id}`);
+      if (!jsonEqual(state.volatile.kv, first.state.volatile.kv)) this.fail(`convergence: applied state differs between ${first.id} and ${id}`);
     }
   }
 

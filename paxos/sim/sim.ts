@@ -62,7 +62,7 @@ export interface SimResult {
 }
 
 type SimEvent =
-  | { kind: 'deliver'; to: NodeId; from: NodeId; msg: string }
+  | { kind: 'deliver'; to: NodeId; from: NodeId; msg: Msg | null }
   | { kind: 'timer'; node: NodeId; name: string; gen: number }
   | { kind: 'client' }
   | { kind: 'crash' }
@@ -75,7 +75,7 @@ interface SimNode {
   id: NodeId;
   config: Config;
   state: State | null;
-  records: Rec[];
+  records: string[];
   timers: Record<string, number>;
   pending: Map<number, SimOp>;
   skewMs: number;
@@ -104,7 +104,7 @@ class Simulation {
   private groups: Map<NodeId, number> | null = null;
   private healed = false;
   private lastMsg: unknown = null;
-  private lastJson = '';
+  private lastCopy: Msg | null = null;
 
   constructor(private readonly o: SimOptions) {
     if (!Number.isSafeInteger(o.nodes) || o.nodes < 1 || o.nodes > 9) throw new Error(`nodes must be 1..9, got ${o.nodes}`);
@@ -150,7 +150,7 @@ class Simulation {
       case 'deliver': {
         const node = this.byId.get(e.to)!;
         if (node.state === null || !this.connected(e.from, e.to)) return;
-        this.step(node, { type: 'message', from: e.from, msg: JSON.parse(e.msg) as Msg, wallMs: this.wall(node) });
+        this.step(node, { type: 'message', from: e.from, msg: e.msg!, wallMs: this.wall(node) });
         return;
       }
       case 'timer': {
@@ -248,7 +248,7 @@ class Simulation {
 
   private boot(node: SimNode): void {
     try {
-      node.state = initState(node.config, node.records.map((r) => JSON.parse(JSON.stringify(r)) as Rec));
+      node.state = initState(node.config, node.records.map((r) => JSON.parse(r) as Rec));
       this.effects(node, start(node.config, node.state));
     } catch (err) {
       this.inv.fail(`${node.id} failed to recover at t=${this.now}: ${(err as Error).message}`);
@@ -279,7 +279,7 @@ class Simulation {
     for (const eff of effects) {
       switch (eff.type) {
         case 'persist': {
-          node.records.push(JSON.parse(JSON.stringify(eff.record)) as Rec);
+          node.records.push(JSON.stringify(eff.record)); // as a WAL holds it: bytes
           const rec = eff.record;
           if (rec.t === 'decide') this.inv.decided(node.id, rec.s, node.state!.durable.decided[rec.s], this.now);
           break;
@@ -292,10 +292,12 @@ class Simulation {
           const dup = this.healed ? 0 : o.dupP;
           if ((r & 0x3ff) < drop * 1024) break;
           if (eff.msg !== this.lastMsg) {
+            // A copy through JSON, as on a real wire; a broadcast's one object is copied once
+            // and its receivers share the copy (the core never mutates a message).
             this.lastMsg = eff.msg;
-            this.lastJson = JSON.stringify(eff.msg); // a broadcast sends one object to every peer
+            this.lastCopy = JSON.parse(JSON.stringify(eff.msg)) as Msg;
           }
-          const deliver: SimEvent = { kind: 'deliver', to: eff.to, from: node.id, msg: this.lastJson };
+          const deliver: SimEvent = { kind: 'deliver', to: eff.to, from: node.id, msg: this.lastCopy };
           this.queue.push(this.now + 1 + ((r >>> 10) & 0x3ff) % o.maxDelayMs, deliver);
           if (((r >>> 20) & 0x3ff) < dup * 1024) this.queue.push(this.now + 1 + ((r >>> 10) & 0x3ff) % o.maxDelayMs + this.rng.int(0, o.maxDelayMs), deliver);
           break;
