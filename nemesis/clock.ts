@@ -3,7 +3,8 @@
  * libfaketime locally). Two modes, picked at random per start:
  * - bump: each target's clock jumps to a random offset in [-maxOffsetMs, +maxOffsetMs];
  * - strobe: the targets' clocks flip between +delta and 0 every periodMs until stop.
- * Stop resets every skewed clock to 0. Records start-clock ({mode, offsets} or {mode, nodes,
+ * A node restarted while skewed keeps its skew (the offset lives in its node dir, as a real
+ * machine's clock outlives a process). Stop resets every skewed clock to 0. Records start-clock ({mode, offsets} or {mode, nodes,
  * deltaMs, periodMs}) and stop-clock (the nodes reset).
  */
 import type { NodeName } from '../harness/runtime/runtime.js';

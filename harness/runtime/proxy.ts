@@ -24,6 +24,7 @@
  *   would give up). lossPct 100 therefore stalls the link and eventually resets it.
  */
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Rng } from '../rng.js';
 import type { Grudge, LinkShape, NodeName } from './runtime.js';
 
@@ -299,7 +300,7 @@ class Flow {
       return;
     }
     const shape = this.proxy.shapeOf(this.srcNode, this.dstNode);
-    let due = Date.now();
+    let due = performance.now(); // monotonic: a wall-clock step must not reorder or stall delivery
     if (shape) {
       const d = this.proxy.delayFor(shape);
       if (d.timeout) {
@@ -318,7 +319,7 @@ class Flow {
 
   private pump(): void {
     if (this.stopped || !this.dst || this.timer) return;
-    const now = Date.now();
+    const now = performance.now();
     while (this.queue.length > 0 && this.queue[0].due <= now) {
       const { chunk } = this.queue.shift()!;
       if (this.proxy.isBlocked(this.srcNode, this.dstNode)) {
