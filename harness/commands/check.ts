@@ -5,6 +5,10 @@
  *
  *   <file>: valid|INVALID|unknown (<n> ops, <ms> ms)[: short reason]
  *
+ * <n> counts the operations given to the search (a definitely failed op is dropped first), <ms>
+ * is the search time. The reason of an invalid verdict names the operation no linearization gets
+ * past; of an unknown one, the timeout or memory ceiling that stopped the search.
+ *
  * Exit code: the worst verdict (0 valid, 1 invalid, 2 unknown); 254 for bad arguments (unknown
  * format or model, a model that does not fit the format, a missing file) and for a malformed
  * file, which is reported as `file:line: what is wrong` while the other files are still checked.
