@@ -72,7 +72,8 @@ function build(fault: Fault, opts: NemesisOptions): Nemesis {
 
 /** Explicitly named shapes must fit the cluster; from the default list, those that do not are left out. */
 function fittingShapes(opts: NemesisOptions): PartitionShape[] {
-  const explicit = Array.isArray(opts.partition) ? opts.partition : opts.partition?.trim() ? parsePartitionShapes(opts.partition) : null;
+  const spec = Array.isArray(opts.partition) ? opts.partition.join(',') : opts.partition;
+  const explicit = spec?.trim() ? parsePartitionShapes(spec) : null;
   const shapes = explicit ?? [...PARTITION_SHAPES];
   const n = opts.nodes?.length;
   if (n === undefined) return shapes;

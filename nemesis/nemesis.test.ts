@@ -207,6 +207,8 @@ describe('nemesisFromSpec', () => {
     expect(() => nemesisFromSpec('partition', { partition: 'bridge', nodes: ['a', 'b'] })).toThrow(/bridge needs at least 3 nodes/);
     expect(() => nemesisFromSpec('partition', { nodes: ['a'] })).toThrow(/at least 2 nodes/);
     expect(() => nemesisFromSpec('partition', { nodes: ['a', 'b'] })).not.toThrow();
+    expect(() => nemesisFromSpec('partition', { partition: ['one', 'nope' as never] })).toThrow(/unknown partition shape "nope"/);
+    expect(() => nemesisFromSpec('partition', { partition: [], nodes: ['a', 'b', 'c'] })).not.toThrow();
   });
 
   it('composite start picks a non-empty random subset; stop undoes all of it', async () => {
