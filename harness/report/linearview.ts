@@ -25,9 +25,9 @@ export interface LinInfo {
 
 /** Events shown around the failure point in a big partition. */
 export const MAX_LIN_EVENTS = 360;
-const UNIT = 24; // px per event position
+const UNIT = 32; // px per event position
 const ROW = 30;
-const LEFT = 96;
+const LEFT = 12;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -77,7 +77,9 @@ export function linearizationView(info: LinInfo, n: number, anchor: string): str
 
   const parts: string[] = [];
   parts.push(`<div class="lin" style="width:${width}px;height:${height}px">`);
-  clients.forEach((c, i) => parts.push(`<div class="lin-client" style="top:${i * ROW}px">client ${esc(c)}</div><div class="lin-lane" style="top:${i * ROW + ROW / 2}px;width:${width - LEFT}px;left:${LEFT}px"></div>`));
+  clients.forEach((c, i) => parts.push(`<div class="lin-lane" style="top:${i * ROW + ROW / 2}px;width:${width - LEFT}px;left:${LEFT}px"></div>`));
+  // Client names sit outside the horizontally scrolled area, so they stay in view.
+  const labels = `<div class="lin-labels" style="height:${height}px">${clients.map((c, i) => `<div class="lin-client" style="top:${i * ROW}px">client ${esc(c)}</div>`).join('')}</div>`;
   // Linearization points: in prefix order, each inside its op's interval, never before the previous.
   const points: Array<{ x: number; y: number; op: number }> = [];
   let prev = -Infinity;
@@ -120,5 +122,5 @@ export function linearizationView(info: LinInfo, n: number, anchor: string): str
     + (info.blocking !== undefined && byId.has(info.blocking) ? `<p>Blocking operation (its return cannot be passed): <b>${esc(byId.get(info.blocking)!.description)}</b></p>` : '');
   const legendHtml = '<div class="legend"><span class="item"><i class="sw lin-sw linearized"></i>in the longest prefix</span><span class="item"><i class="sw lin-sw failed"></i>could not be placed</span><span class="item"><i class="sw lin-sw unplaced"></i>other candidates</span><span class="item"><i class="sw lin-sw pending"></i>not reached</span><span class="item"><svg class="swl" width="22" height="10"><line x1="1" x2="21" y1="5" y2="5" stroke="#1f2937"/><circle cx="11" cy="5" r="3" fill="#1f2937"/></svg>linearization points, in order</span></div>';
   const note = visible.length < info.operations.length ? `<p class="note">Showing ${visible.length} of ${info.operations.length} operations of this partition (events ${lo}..${hi}, around the failure).</p>` : '';
-  return `${head}${legendHtml}${note}<div class="lin-wrap">${parts.join('')}</div><div class="lin-detail" aria-live="polite">Hover or focus an operation to see the model state before and after it.</div>`;
+  return `${head}${legendHtml}${note}<div class="lin-outer">${labels}<div class="lin-wrap">${parts.join('')}</div></div><div class="lin-detail" aria-live="polite">Hover or focus an operation to see the model state before and after it.</div>`;
 }

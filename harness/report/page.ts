@@ -70,9 +70,11 @@ svg text{font:11px system-ui,sans-serif;fill:#374151}
 .tl .op.error{outline:2px solid var(--fail);z-index:1}
 .tl-nem{position:absolute;left:0;right:0;border-top:1px dashed var(--fail);font-size:10px;color:var(--fail);padding-left:4px}
 .tl-nem .idx,.tl .idx{color:var(--muted)}
-.lin-wrap{overflow:auto;border:1px solid var(--line);border-radius:6px;padding:10px 0}
+.lin-outer{display:flex;border:1px solid var(--line);border-radius:6px;padding:10px 0}
+.lin-labels{position:relative;flex:0 0 88px;border-right:1px solid var(--line)}
+.lin-wrap{overflow:auto;flex:1 1 auto}
 .lin{position:relative}
-.lin-client{position:absolute;left:8px;width:84px;height:30px;line-height:30px;font-size:12px;color:var(--muted)}
+.lin-client{position:absolute;left:8px;width:78px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis;height:30px;line-height:30px;font-size:12px;color:var(--muted)}
 .lin-lane{position:absolute;border-top:1px solid #eef0f3}
 .lin-op{position:absolute;height:20px;line-height:18px;font-size:11px;padding:0 4px;border-radius:4px;border:1px solid;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;cursor:default;z-index:1}
 .lin-op.linearized{background:#d8f1e1;border-color:#7cc49a}
@@ -112,6 +114,14 @@ const SCRIPT = `
   }
   document.querySelectorAll('.lin-op').forEach(function(el){
     el.addEventListener('mouseenter',function(){show(el)});el.addEventListener('focus',function(){show(el)});
+  });
+  // Big views open scrolled to their first error, not to their start.
+  function reveal(wrap,el){
+    var w=wrap.getBoundingClientRect(),r=el.getBoundingClientRect();
+    wrap.scrollTop+=r.top-w.top-wrap.clientHeight/3;wrap.scrollLeft+=r.left-w.left-wrap.clientWidth/3;
+  }
+  document.querySelectorAll('.tl-wrap,.lin-wrap').forEach(function(wrap){
+    var el=wrap.querySelector('.error,.failed');if(el)reveal(wrap,el);
   });
   document.querySelectorAll('a.jump').forEach(function(a){
     a.addEventListener('click',function(ev){
