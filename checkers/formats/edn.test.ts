@@ -45,6 +45,8 @@ describe('edn reader', () => {
     expect(split[4]).toMatchObject({ f: 'read', key: '1', value: null });
     expect(split[7]).toMatchObject({ f: 'read', key: '2', value: 7 });
     expect(errorOf('{:process 0, :type :invoke, :f :write, :value 5}', true).message).toMatch(/line 1: independent: :value must be a \[key value\] tuple/);
+    const nemesis = parseEdn('{:process :nemesis, :type :info, :f :start, :value "Cut off {:n1 #{:n2}}"}', { independent: true });
+    expect(nemesis[0]).toEqual({ index: 0, time: 0, process: 'nemesis', type: 'info', f: 'start', value: 'Cut off {:n1 #{:n2}}' });
   });
 
   it('reads Porcupine kv lines (:key), tagged records, sets and multi-line maps', () => {

@@ -12,8 +12,8 @@
  * - `:process` must be an integer or `:nemesis`; `:type` one of invoke/ok/fail/info; `:f` present.
  * - `:index` in the file is ignored: ops are re-indexed densely in file order. `:time` is kept
  *   when every op has one; when no op has one, time = index (file order is real-time order).
- * - `:key` (Porcupine's kv files) becomes Op.key; with `independent: true`, jepsen.independent
- *   tuples `:value [k v]` become key = String(k), value = v.
+ * - `:key` (Porcupine's kv files) becomes Op.key; with `independent: true`, the jepsen.independent
+ *   tuples `:value [k v]` of client ops become key = k (a string, or its JSON), value = v.
  * - a non-string `:error` (e.g. `[:timed-out nil]`) is kept as its JSON text.
  * Every op then goes through HistoryValidator, so pairing errors name their line as well.
  * The other way, `formatEdnOp` writes one of our ops as a Jepsen op map, so EDN-reading tools
@@ -108,7 +108,8 @@ function toOp(form: unknown, index: number, line: number, opts: EdnOptions): Rec
   if (m.time === undefined) op.time = undefined;
   let value = m.value;
   if (m.key !== undefined && m.key !== null) op.key = String(m.key);
-  if (opts.independent && value !== null && value !== undefined) {
+  // Nemesis ops carry their own values (grudges, messages), never tuples.
+  if (opts.independent && m.process !== 'nemesis' && value !== null && value !== undefined) {
     if (!Array.isArray(value) || value.length !== 2) throw new HistoryFormatError(line, `independent: :value must be a [key value] tuple, got ${show(value)}`);
     op.key = typeof value[0] === 'string' ? value[0] : JSON.stringify(value[0]);
     value = value[1];
