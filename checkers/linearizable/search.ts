@@ -68,6 +68,16 @@ export class PartitionSearch<S, I, O> {
    * histories.
    */
   private readonly readOnly: Uint8Array;
+  /**
+   * Ops whose return comes after every call (crashed ops, return = Infinity): no return entry
+   * ever forces them, so they can always wait. The candidates of a configuration are tried in
+   * two passes, these last (a search order heuristic, the set of candidates is unchanged): on a
+   * linearizable history the search places the ops that have deadlines first and reaches a
+   * complete linearization with far less backtracking over where crashed ops go.
+   */
+  private readonly deferred: Uint8Array;
+  /** 0: trying the ordinary candidates; 1: the deferred ones. */
+  private pass = 0;
   private readonly zob: Int32Array;
   private readonly bits: Uint32Array;
   private bitsHash = 0;
@@ -109,6 +119,14 @@ export class PartitionSearch<S, I, O> {
     this.outputs = history.ops.map((o) => o.output);
     this.readOnly = new Uint8Array(n);
     if (model.readOnly) for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.inputs[i], this.outputs[i]) ? 1 : 0;
+    this.deferred = new Uint8Array(n);
+    let lastCall = -1;
+    history.order.forEach((e, k) => {
+      if (!(e & 1)) lastCall = k;
+    });
+    history.order.forEach((e, k) => {
+      if (e & 1 && k > lastCall) this.deferred[e >> 1] = 1;
+    });
     this.zob = zobrist(n);
     this.bits = new Uint32Array(Math.max(1, Math.ceil(n / 32)));
     this.stackNode = new Int32Array(n);
@@ -122,16 +140,20 @@ export class PartitionSearch<S, I, O> {
   /** Runs at most `budget` model steps; returns the status afterwards. */
   run(budget: number): Status {
     if (this.status !== Status.Running) return this.status;
-    const { next, prev, opOf, returnOf, inputs, outputs, readOnly, zob, bits, stackNode, stackState, cache, model } = this;
-    let { entry, state, depth, bitsHash } = this;
+    const { next, prev, opOf, returnOf, inputs, outputs, readOnly, deferred, zob, bits, stackNode, stackState, cache, model } = this;
+    let { entry, state, depth, bitsHash, pass } = this;
     let steps = 0;
     let status: Status = Status.Running;
     outer: while (next[HEAD] !== NONE) {
       const ret = returnOf[entry];
       if (ret !== NONE) {
+        const op = opOf[entry];
+        if (deferred[op] !== pass) {
+          entry = next[entry];
+          continue;
+        }
         if (steps === budget) break;
         steps++;
-        const op = opOf[entry];
         const r = model.step(state, inputs[op], outputs[op]);
         if (!r[0]) {
           entry = next[entry];
@@ -153,6 +175,7 @@ export class PartitionSearch<S, I, O> {
           next[prev[ret]] = next[ret];
           if (next[ret] !== NONE) prev[next[ret]] = prev[ret];
           entry = next[HEAD];
+          pass = 0;
           continue;
         }
         bits[word] &= ~bit;
@@ -162,6 +185,11 @@ export class PartitionSearch<S, I, O> {
         }
         // A read-only op that is legal here but whose successor configuration already failed:
         // this configuration fails too (see readOnly above). Backtrack.
+      } else if (pass === 0) {
+        // End of the first pass over the candidates: now the deferred ones.
+        pass = 1;
+        entry = next[HEAD];
+        continue;
       } else if (this.verbose) {
         this.recordDeepest(depth, entry);
       }
@@ -184,6 +212,8 @@ export class PartitionSearch<S, I, O> {
         if (next[back] !== NONE) prev[next[back]] = back;
         next[prev[entry]] = entry;
         prev[next[entry]] = entry;
+        // Resume the pass this op was tried in, after it.
+        pass = deferred[op];
         if (!readOnly[op]) break;
       }
       entry = next[entry];
@@ -193,6 +223,7 @@ export class PartitionSearch<S, I, O> {
     this.state = state;
     this.depth = depth;
     this.bitsHash = bitsHash;
+    this.pass = pass;
     this.steps += steps;
     if (status !== Status.Running) this.finish(status);
     return status;
