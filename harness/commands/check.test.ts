@@ -48,13 +48,17 @@ describe('jepsen-ts check', () => {
   });
 
   it('edn: Knossos and Jepsen histories, valid and invalid, with independent tuples', async () => {
-    const r = await check('--format', 'edn', '--model', 'cas-register', fixture('cas-register-ok.edn'), fixture('cas-register-bad.edn'), fixture('knossos-rethink-fail-minimal.edn'), fixture('knossos-immediate-failure.edn'));
+    const files = ['cas-register-ok', 'knossos-cas-register-bug', 'knossos-memstress3-33', 'cas-register-bad', 'knossos-rethink-fail-minimal', 'knossos-immediate-failure', 'knossos-bad-analysis'];
+    const r = await check('--format', 'edn', '--model', 'cas-register', ...files.map((f) => fixture(`${f}.edn`)));
     expect(r.code).toBe(1);
     expect(r.out.split('\n').map((l) => l.replace(/^.*\/|\(.*$/g, ''))).toEqual([
       'cas-register-ok.edn: valid ',
+      'knossos-cas-register-bug.edn: valid ',
+      'knossos-memstress3-33.edn: valid ',
       'cas-register-bad.edn: INVALID ',
       'knossos-rethink-fail-minimal.edn: INVALID ',
       'knossos-immediate-failure.edn: INVALID ',
+      'knossos-bad-analysis.edn: INVALID ',
     ]);
     const tuples = await check('--format', 'edn', '--model', 'kv', '--independent', fixture('independent-ok.edn'), fixture('independent-bad.edn'));
     expect(tuples.code).toBe(1);
