@@ -31,11 +31,13 @@ export class LocalCluster {
   private constructor(
     readonly root: string,
     private readonly extraArgs: string[],
+    private readonly nodeFlags: string[],
   ) {}
 
-  static async create(size: number, extraArgs: string[] = [], root?: string): Promise<LocalCluster> {
-    const dir = root ?? fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-cluster-'));
-    const c = new LocalCluster(dir, extraArgs);
+  /** `extraArgs` go to every node; `nodeFlags` to the node runtime (e.g. --cpu-prof). */
+  static async create(size: number, extraArgs: string[] = [], nodeFlags: string[] = []): Promise<LocalCluster> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-cluster-'));
+    const c = new LocalCluster(dir, extraArgs, nodeFlags);
     for (let i = 1; i <= size; i++) {
       const listen = `127.0.0.1:${await freePort()}`;
       const client = `127.0.0.1:${await freePort()}`;
@@ -58,7 +60,7 @@ export class LocalCluster {
     const peers = Object.fromEntries(this.nodes.map((x) => [x.name, x.listen]));
     const { cmd, args } = paxosDb.command({ name, listen: n.listen, client: n.client, peers, dataDir: n.dataDir }, this.extraArgs);
     const out = fs.openSync(path.join(n.dataDir, 'stdout.log'), 'a');
-    const proc = spawn(cmd, args, { stdio: ['ignore', out, out] });
+    const proc = spawn(cmd, [...this.nodeFlags, ...args], { stdio: ['ignore', out, out] });
     fs.closeSync(out);
     n.proc = proc;
     const logFile = path.join(n.dataDir, 'stdout.log');
@@ -94,8 +96,8 @@ export class LocalCluster {
   }
 
   /** Kills every process (always safe to call, also after failures) and removes the data dirs. */
-  async destroy(keepFiles = false): Promise<void> {
-    await Promise.all(this.nodes.map((n) => this.stop(n.name)));
+  async destroy(keepFiles = false, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await Promise.all(this.nodes.map((n) => this.stop(n.name, signal)));
     if (!keepFiles) fs.rmSync(this.root, { recursive: true, force: true });
   }
 

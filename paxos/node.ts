@@ -49,6 +49,8 @@ export interface NodeOptions {
   /** Slots in phase 2 at once; undefined = the core's default. */
   maxInflight?: number;
   eventLog: boolean;
+  /** Append+fsync on the event loop thread instead of the thread pool. */
+  walInline?: boolean;
 }
 
 type Output = Extract<Effect, { type: 'send' } | { type: 'reply' }>;
@@ -258,6 +260,15 @@ export class PaxosNode<S = unknown> implements KvBackend {
     this.records = [];
     this.outputs = [];
     if (records.length === 0) {
+      this.release(outputs);
+      return;
+    }
+    if (this.opts.walInline) {
+      try {
+        this.wal.appendSync(records);
+      } catch (err) {
+        this.fatal(`WAL append to ${this.wal.file} failed: ${(err as Error).message}`);
+      }
       this.release(outputs);
       return;
     }

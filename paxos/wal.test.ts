@@ -36,17 +36,21 @@ describe('Wal', () => {
     expect(first.records).toEqual(recs);
     expect(first.tornBytes).toBe(0);
     await first.wal.append([{ more: true }]);
+    first.wal.appendSync([{ inline: 1 }, { inline: 2 }]);
+    first.wal.appendSync([]);
     first.wal.close();
-    expect(Wal.open(file).records).toEqual([...recs, { more: true }]);
+    expect(Wal.open(file).records).toEqual([...recs, { more: true }, { inline: 1 }, { inline: 2 }]);
   });
 
-  it('writes one batch larger than IOV_MAX buffers', async () => {
+  it('writes one batch larger than IOV_MAX buffers, both ways', async () => {
     const file = path.join(dir, 'wal');
     const recs = recordsOf(3000);
     await writeLog(file, [recs]);
-    const { wal, records } = Wal.open(file);
-    wal.close();
-    expect(records).toEqual(recs);
+    const opened = Wal.open(file);
+    expect(opened.records).toEqual(recs);
+    opened.wal.appendSync(recs);
+    opened.wal.close();
+    expect(Wal.open(file).records).toEqual([...recs, ...recs]);
   });
 
   it('skips a torn last record cut at every byte offset, and truncates the file', async () => {
@@ -109,7 +113,7 @@ describe('Wal', () => {
     }
   });
 
-  it('makes every append durable with fdatasync (strace counts the syscalls of a real process)', () => {
+  it('makes every append (thread pool or inline) durable with fdatasync (strace counts the syscalls of a real process)', () => {
     const probe = spawnSync('strace', ['-V'], { encoding: 'utf8' });
     expect(probe.error, 'strace is needed for this test (.ci/run installs it)').toBeUndefined();
     const file = path.join(dir, 'wal');
@@ -119,11 +123,12 @@ describe('Wal', () => {
       import { Wal } from ${JSON.stringify(walModule)};
       const { wal } = Wal.open(${JSON.stringify(file)});
       for (let i = 0; i < 25; i++) await wal.append([{ i }, { j: i }]);
+      for (let i = 0; i < 5; i++) wal.appendSync([{ k: i }]);
       wal.close();`;
     execFileSync('strace', ['-f', '-qq', '-e', 'trace=fdatasync,fsync', '-o', trace, process.execPath, '--input-type=module', '-e', script]);
     const lines = fs.readFileSync(trace, 'utf8').split('\n');
     const syncs = lines.filter((l) => /\bfdatasync\(\d+\)\s+= 0/.test(l)).length;
-    expect(syncs).toBe(25);
-    expect(Wal.open(file).records).toHaveLength(50);
+    expect(syncs).toBe(30);
+    expect(Wal.open(file).records).toHaveLength(55);
   });
 });
