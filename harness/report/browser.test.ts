@@ -1,19 +1,24 @@
 /**
  * The report and the serve index in a real headless Chromium (Debian's `chromium`, driven by
- * playwright-core): no console errors, plots with data points, the counterexample showing the
- * failing operation, the escape probe inert (no dialog) yet visible as text, the serve index
- * linking to a report, traversal refused. Screenshots are kept under each run dir (and the
- * index's under the results dir) in $JEPSEN_TS_ARTIFACTS or <tmp>/jepsen-ts-report-artifacts.
- * Cost: ~10-15 s (Chromium start + three page loads).
+ * playwright-core), on two real runs of the harness (a valid one and a `--bug stale-read` one,
+ * spawned through bin/jepsen-ts.js: run tsc first) and a fixture run whose history, logs and
+ * counterexample carry `<script>alert(1)</script>`: no console errors, plots with data points,
+ * the counterexample showing the failing operation, the escape probe inert (no dialog) yet
+ * visible as text, the serve index linking to a report, traversal refused. Screenshots are kept
+ * under each run dir (and the index's under the results dir) in $JEPSEN_TS_ARTIFACTS or
+ * <tmp>/jepsen-ts-report-artifacts. Cost: ~60 s (two real runs of ~20 s, Chromium, 4 pages).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ESCAPE_PROBE, writeFixtureRun } from './fixture.js';
 import { writeReport } from './index.js';
+import { findLinearizationInfos } from './linearview.js';
 import { startServer, type RunningServer } from './server.js';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -46,41 +51,60 @@ async function watchedPage(context: BrowserContext): Promise<{ page: Page; error
   return { page, errors, dialogs };
 }
 
+const CLI = join(import.meta.dirname, '..', '..', 'bin', 'jepsen-ts.js');
+
+/** Runs `jepsen-ts test ...` for real and returns its run dir (the only one under results/<name>/). */
+async function realRun(results: string, name: string, args: string[], expectedExit: number): Promise<string> {
+  const outcome = await promisify(execFile)(process.execPath, [CLI, 'test', '--name', name, '--results', results, ...args], { timeout: 150_000 })
+    .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e: { code: number; stdout: string; stderr: string }) => e);
+  if (outcome.code !== expectedExit) throw new Error(`jepsen-ts test ${args.join(' ')} exited ${outcome.code}, expected ${expectedExit}\n${outcome.stdout}\n${outcome.stderr}`);
+  const dirs = readdirSync(join(results, name));
+  expect(dirs).toHaveLength(1);
+  const runDir = join(results, name, dirs[0]);
+  // The CLI's own report command, end to end.
+  const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'report', runDir]);
+  expect(stdout.trim()).toBe(join(runDir, 'report.html'));
+  return runDir;
+}
+
 describe('report and serve in Chromium', () => {
   const artifacts = process.env.JEPSEN_TS_ARTIFACTS ?? join(tmpdir(), 'jepsen-ts-report-artifacts');
   const results = join(artifacts, 'results');
-  const validRun = join(results, 'register-partition', '20261126T100000.000Z');
-  const invalidRun = join(results, 'register-partition-stale-read', '20261126T110000.000Z');
+  const probeRun = join(results, 'escape-probe', '20261126T100000.000Z');
+  let validRun: string;
+  let invalidRun: string;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let server: RunningServer;
 
   beforeAll(async () => {
     rmSync(results, { recursive: true, force: true });
     mkdirSync(results, { recursive: true });
-    writeFixtureRun(validRun, { ops: 3000, invalid: false, startedAt: '2026-11-26T10:00:00.000Z' });
-    writeFixtureRun(invalidRun, { ops: 3000, invalid: true, startedAt: '2026-11-26T11:00:00.000Z' });
-    await writeReport(validRun);
-    await writeReport(invalidRun);
+    invalidRun = await realRun(results, 'stale-read', ['--bug', 'stale-read', '--nemesis', 'partition', '--time-limit', '10', '--nodes', '3', '--recovery-time', '2', '--seed', '7'], 1);
+    validRun = await realRun(results, 'healthy', ['--nemesis', 'partition', '--nemesis-interval', '2', '--time-limit', '5', '--nodes', '3', '--recovery-time', '1', '--seed', '3'], 0);
+    writeFixtureRun(probeRun, { ops: 3000, invalid: true, startedAt: '2026-11-26T10:00:00.000Z' });
+    await writeReport(probeRun);
     browser = await launchChromium();
     server = await startServer({ resultsDir: results, host: '127.0.0.1', port: 0 });
-  });
+  }, 300_000);
   afterAll(async () => {
     await server?.close();
     await browser?.close();
   });
 
   async function checkCommon(page: Page): Promise<void> {
-    expect(await page.locator('svg.latency use.pt').count()).toBeGreaterThan(100);
-    expect(await page.locator('svg.throughput circle.pt').count()).toBeGreaterThan(5);
+    expect(await page.locator('svg.latency use.pt').count()).toBeGreaterThan(20);
+    expect(await page.locator('svg.throughput circle.pt').count()).toBeGreaterThan(2);
     expect(await page.locator('svg.throughput path.series').count()).toBeGreaterThan(0);
     expect(await page.locator('.nemesis-label', { hasText: 'partition' }).count()).toBeGreaterThan(0);
     expect(await page.locator('table.quantiles tr').count()).toBeGreaterThan(2);
-    expect(await page.locator('.tl .op').count()).toBeGreaterThan(100);
+    expect(await page.locator('.tl .op').count()).toBeGreaterThan(20);
     expect(await page.locator('svg.spacetime .ev').count()).toBeGreaterThan(5);
     expect(await page.locator('svg.spacetime line.msg').count()).toBeGreaterThan(2);
+    expect(await page.locator('a[href="nodes/n1/node.log"]').count()).toBe(1);
+    expect(await page.locator('p.na').count()).toBe(0);
   }
 
-  it('the report of a valid run', async () => {
+  it('the report of a real valid run', async () => {
     const { page, errors, dialogs } = await watchedPage(browser.context);
     await page.goto(pathToFileURL(join(validRun, 'report.html')).href, { waitUntil: 'load' });
     await checkCommon(page);
@@ -92,26 +116,40 @@ describe('report and serve in Chromium', () => {
     await page.close();
   });
 
-  it('the report of an invalid run: counterexample, divergence, inert escape probe', async () => {
+  it('the report of a real --bug stale-read run shows the operation that could not be linearized', async () => {
+    const stored = JSON.parse(readFileSync(join(invalidRun, 'results.json'), 'utf8')) as { results: Record<string, unknown> };
+    const [info] = findLinearizationInfos(stored.results.linearizable);
+    const failedOp = info.operations.find((o) => o.id === info.unplaced[0].op)!;
     const { page, errors, dialogs } = await watchedPage(browser.context);
     await page.goto(pathToFileURL(join(invalidRun, 'report.html')).href, { waitUntil: 'load' });
     await checkCommon(page);
     await expect(page.locator('header .badge').textContent()).resolves.toBe('INVALID');
     const failed = page.locator('#first-error');
-    await expect(failed.textContent()).resolves.toContain('read() -> ok 99');
+    await expect(failed.getAttribute('data-desc')).resolves.toBe(failedOp.description);
     await page.locator('a.jump').first().click();
     await expect(failed.isVisible()).resolves.toBe(true);
     const detail = await page.locator('.lin-section .lin-detail').first().textContent();
-    expect(detail).toContain('could not be placed');
-    expect(detail).toContain('state before: 11');
-    expect(await page.locator('.lin-op.linearized').count()).toBe(11);
-    expect(await page.locator('svg.lin-points circle').count()).toBe(11);
+    expect(detail).toContain(failedOp.description);
+    expect(detail).toContain(`state before: ${info.unplaced[0].stateBefore}`);
+    expect(await page.locator('svg.lin-points circle').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(invalidRun, 'screenshot-report.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
+
+  it('a history, logs and counterexample holding <script>alert(1)</script>: inert, visible as text', async () => {
+    const { page, errors, dialogs } = await watchedPage(browser.context);
+    await page.goto(pathToFileURL(join(probeRun, 'report.html')).href, { waitUntil: 'load' });
+    await expect(page.locator('#first-error').textContent()).resolves.toContain('read() -> ok 99');
     await expect(page.locator('#agreement b.slot').textContent()).resolves.toBe('7');
-    // The probe is text on the page, and no script from the history ran.
     const text = await page.locator('body').innerText();
     expect(text).toContain(ESCAPE_PROBE);
     expect(await page.locator('script').count()).toBe(1);
-    await page.screenshot({ path: join(invalidRun, 'screenshot-report.png'), fullPage: true });
+    await page.mouse.move(0, 0);
+    await page.locator('#first-error').hover();
+    await expect(page.locator('.lin-section .lin-detail').first().textContent()).resolves.toContain(ESCAPE_PROBE);
+    await page.screenshot({ path: join(probeRun, 'screenshot-report.png'), fullPage: true });
     expect(errors).toEqual([]);
     expect(dialogs).toEqual([]);
     await page.close();
@@ -120,18 +158,20 @@ describe('report and serve in Chromium', () => {
   it('the serve index lists the runs and links to their reports; traversal is refused', async () => {
     const { page, errors } = await watchedPage(browser.context);
     await page.goto(server.url, { waitUntil: 'load' });
-    expect(await page.locator('tr.run').count()).toBe(2);
-    await expect(page.locator('tr.run').first().locator('a.report').textContent()).resolves.toBe('register-partition-stale-read');
+    expect(await page.locator('tr.run').count()).toBe(3);
+    expect(await page.locator('tr.run.invalid').count()).toBe(2);
+    expect(await page.locator('tr.run.valid').count()).toBe(1);
     await page.screenshot({ path: join(results, 'screenshot-index.png'), fullPage: true });
-    await page.locator('tr.run.invalid a.report').click();
+    await page.getByRole('link', { name: 'stale-read', exact: true }).click();
     await page.waitForURL(/report\.html$/);
     await expect(page.locator('header .badge').textContent()).resolves.toBe('INVALID');
     await expect(page.locator('#first-error').count()).resolves.toBe(1);
     // A report served over HTTP links its files relative to itself.
     await page.locator('a[href="nodes/n1/node.log"]').click();
-    await expect(page.locator('body').innerText()).resolves.toContain(`n1 ${ESCAPE_PROBE} in a log line`);
+    await expect(page.locator('body').innerText()).resolves.toMatch(/\S/);
+    expect(page.url()).toMatch(/\/stale-read\/[^/]+\/nodes\/n1\/node\.log$/);
     // The browser folds `..` itself (so the server sees /etc/passwd under the root: 404); raw `..` is server.test.ts's.
-    const refused = await page.goto(`${server.url}register-partition/%2e%2e/%2e%2e/%2e%2e/etc/passwd`);
+    const refused = await page.goto(`${server.url}stale-read/%2e%2e/%2e%2e/%2e%2e/etc/passwd`);
     expect([403, 404]).toContain(refused?.status());
     expect(await refused?.text()).not.toContain('root:');
     expect(errors.filter((e) => !/40[34]/.test(e))).toEqual([]);
