@@ -110,9 +110,12 @@ class Simulation {
     if (!Number.isSafeInteger(o.nodes) || o.nodes < 1 || o.nodes > 9) throw new Error(`nodes must be 1..9, got ${o.nodes}`);
     this.rng = new Rng(o.seed);
     const ids = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
+    // Batching and pipelining vary per seed: 1 and 1 is plain Multi-Paxos, larger ones batch.
+    const maxBatch = this.rng.int(1, 8);
+    const maxInflight = this.rng.int(1, 6);
     this.nodes = ids.map((id) => ({
       id,
-      config: { self: id, nodes: ids, bug: o.bug, heartbeatMs: 50, electionTimeoutMs: 200, maxBatch: 4, maxInflight: 4 },
+      config: { self: id, nodes: ids, bug: o.bug, heartbeatMs: 50, electionTimeoutMs: 200, maxBatch, maxInflight },
       state: null, records: [], timers: {}, pending: new Map(), skewMs: 0,
     }));
     for (const n of this.nodes) this.byId.set(n.id, n);
