@@ -15,7 +15,7 @@ describe('linearizability of simulated clients', () => {
       let ok = 0;
       for (let seed = from; seed < from + count; seed++) {
         const r = simulate({ seed, nodes, ...LIN });
-        const verdict = checkSimOps(r.ops);
+        const verdict = checkSimOps(r.ops, 500); // a rare hard history gives up as unknown
         if (verdict.result === 'ok') ok++;
         if (verdict.result === 'illegal' || r.violations.length > 0) bad.push(`seed ${seed}: ${verdict.message ?? r.violations[0]}`);
       }
