@@ -133,6 +133,30 @@ describe('a 3-node cluster', () => {
   });
 });
 
+describe('without a quorum', () => {
+  let cluster: LocalCluster | undefined;
+  afterEach(async () => {
+    await cluster?.destroy();
+    cluster = undefined;
+  });
+
+  it('says 503 not-leader (definite) with no leader known, 504 unknown when a proposal cannot finish', async () => {
+    cluster = await LocalCluster.create(3, ['--request-timeout-ms', '400']);
+    const c = cluster;
+    await c.start('n1');
+    // Alone, n1 never learns a leader: nothing is proposed, the failure is definite.
+    expect(await call(c.node('n1').url, 'PUT', '/kv/q', { value: 1 })).toEqual({ status: 503, body: { error: 'not-leader', leader: null, definite: true } });
+    await c.start('n2');
+    const leader = await c.waitForLeader();
+    const other = leader === 'n1' ? 'n2' : 'n1';
+    await c.stop(other);
+    // The leader proposes, but no quorum accepts: after the request timeout the outcome is unknown.
+    const t0 = Date.now();
+    expect(await call(c.node(leader).url, 'PUT', '/kv/q', { value: 2 })).toEqual({ status: 504, body: { error: 'timeout', unknown: true } });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
+  }, 30_000);
+});
+
 describe('kill -9 of the leader under load', () => {
   let cluster: LocalCluster | undefined;
   afterEach(async () => {
