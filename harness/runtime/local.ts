@@ -178,6 +178,7 @@ export class LocalRuntime implements Runtime {
     this.node(node).proc.resume();
   }
 
+  /** Replaces the grudge in force (Jepsen's semantics: a new partition is not added to the old one). */
   async partition(grudge: Grudge): Promise<void> {
     this.requireProxy().partition(grudge);
   }
