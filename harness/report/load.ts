@@ -186,6 +186,9 @@ async function loadEvents(runDir: string, nodes: Section<NodeFiles[]>): Promise<
   const files = nodes.value.flatMap((n) => n.files).filter((f) => /event/i.test(f.path) && f.path.endsWith('.jsonl'));
   if (files.length === 0) return { ok: false, why: 'no node event log (nodes/<n>/*event*.jsonl) in this run' };
   const events: NodeEvent[] = [];
+  // A node's log may be collected twice (nodes/<n>/events.jsonl and its copy under data/): an
+  // event is identified by its node and its own vector-clock entry, which never repeats.
+  const seen = new Set<string>();
   let badLines = 0;
   for (const file of files) {
     if (file.bytes > MAX_EVENT_LOG_BYTES) return { ok: false, why: `${file.path} is ${file.bytes} bytes: too large to draw` };
@@ -199,10 +202,15 @@ async function loadEvents(runDir: string, nodes: Section<NodeFiles[]>): Promise<
       } catch {
         event = undefined;
       }
-      if (event) {
-        events.push(event);
-        seq++;
-      } else badLines++;
+      if (!event) {
+        badLines++;
+        continue;
+      }
+      const id = `${event.node}\u0000${event.vc[event.node] ?? `lamport ${event.lamport}`}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      events.push(event);
+      seq++;
     }
   }
   if (events.length === 0) return { ok: false, why: `node event logs hold no valid event (${badLines} malformed lines)` };

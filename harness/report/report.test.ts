@@ -147,6 +147,16 @@ describe('happens-before', () => {
     const window = chooseWindow(events, { slot: 3 });
     expect(window.events.every((e) => e.slot === 3)).toBe(true);
   });
+  it('reads a node event log collected twice (nodes/<n>/ and its data/ copy) once', async () => {
+    const dir = writeFixtureRun(join(tmp(), 'run'), { ops: 20, invalid: false, events: 30 });
+    const once = await loadRun(dir);
+    mkdirSync(join(dir, 'nodes', 'n1', 'data'));
+    writeFileSync(join(dir, 'nodes', 'n1', 'data', 'events.jsonl'), readFileSync(join(dir, 'nodes', 'n1', 'events.jsonl')));
+    const twice = await loadRun(dir);
+    if (!once.events.ok || !twice.events.ok) throw new Error('event logs not loaded');
+    expect(twice.events.value.files).toContain('nodes/n1/data/events.jsonl');
+    expect(twice.events.value.events).toHaveLength(once.events.value.events.length);
+  });
   it('exports ShiViz input: the regex line, an empty delimiter line, then host+clock / event pairs', async () => {
     const dir = writeFixtureRun(join(tmp(), 'run'), { ops: 20, invalid: false, events: 30 });
     const data = await loadRun(dir);
