@@ -54,7 +54,7 @@ async function allConnected(eps: NodeEndpoint[], withinMs = 4000): Promise<boole
 }
 
 describe('nemeses on the local runtime', () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-nemesis-'));
+  let tmp = ''; // made in beforeAll, so a filtered run leaves no directory behind
   let rt: LocalRuntime;
   let eps: NodeEndpoint[];
   let records: Array<{ f: string; value: unknown }>;
@@ -62,13 +62,14 @@ describe('nemeses on the local runtime', () => {
   const ep = (n: string) => eps.find((e) => e.name === n)!;
 
   beforeAll(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-nemesis-'));
     rt = createLocalRuntime({ markerDir: path.join(tmp, 'markers') });
     if (findLibfaketime()) await rt.preflight({ clock: true, packet: true });
     eps = await rt.setup({ runId: `nem${process.pid}`, nodes, db: echoDb(), runDir: path.join(tmp, 'run'), dbArgs: [] });
   });
   afterAll(async () => {
     await rt?.teardown();
-    rmSync(tmp, { recursive: true, force: true });
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
   beforeEach(() => {
     records = [];

@@ -47,13 +47,16 @@ async function sendOk(from: NodeEndpoint, to: string, msg: string, withinMs = 30
 }
 
 describe('local runtime', () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-local-'));
-  const markerDir = path.join(tmp, 'markers');
+  // Made in beforeAll, so a run that filters these tests out leaves no directory behind.
+  let tmp = '';
+  let markerDir = '';
   let rt: LocalRuntime;
   let eps: NodeEndpoint[];
   const ep = (n: string) => eps.find((e) => e.name === n)!;
 
   beforeAll(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-local-'));
+    markerDir = path.join(tmp, 'markers');
     rt = createLocalRuntime({ markerDir });
     if (findLibfaketime()) await rt.preflight({ clock: true, packet: true });
     eps = await rt.setup({ runId: `t${process.pid}`, nodes: ['n1', 'n2', 'n3'], db: echoDb({ grandchild: true }), runDir: path.join(tmp, 'run'), dbArgs: [] });
@@ -61,7 +64,7 @@ describe('local runtime', () => {
 
   afterAll(async () => {
     await rt?.teardown();
-    rmSync(tmp, { recursive: true, force: true });
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   it('starts every node in its own dir, with a marker, and routes peers through the proxy', async () => {
@@ -201,9 +204,15 @@ describe('sweep of a crashed run', () => {
 });
 
 describe('local runtime edges', () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-edges-'));
-  const markerDir = path.join(tmp, 'markers');
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  let tmp = '';
+  let markerDir = '';
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-edges-'));
+    markerDir = path.join(tmp, 'markers');
+  });
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
 
   it('preflight refuses the clock nemesis without libfaketime, naming the Debian package', async () => {
     const rt = createLocalRuntime({ faketime: 'off', markerDir });
