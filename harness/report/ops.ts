@@ -61,7 +61,7 @@ export function pairOps(ops: Op[]): { pairs: OpPair[]; unmatched: number } {
 
 /**
  * Fault windows from nemesis ops: `start-X` opens a window named X, the next `stop-X` closes
- * it. Other nemesis ops (kill, pause, ...) are instantaneous marks. When the nemesis records
+ * it (Jepsen's bare `start` / `stop`: a window named "nemesis"). Other nemesis ops (kill, pause, ...) are instantaneous marks. When the nemesis records
  * both an invoke and a completion per fault, only the completions count.
  */
 export function nemesisWindows(ops: Op[]): { windows: NemesisWindow[]; marks: NemesisMark[] } {
@@ -73,8 +73,9 @@ export function nemesisWindows(ops: Op[]): { windows: NemesisWindow[]; marks: Ne
   const marks: NemesisMark[] = [];
   const open = new Map<string, NemesisWindow>();
   for (const op of events) {
-    const start = /^start-(.+)$/.exec(op.f);
-    const stop = /^stop-(.+)$/.exec(op.f);
+    // Jepsen's generic `start` / `stop` (one fault kind) count as a window named "nemesis".
+    const start = /^start-(.+)$/.exec(op.f) ?? (op.f === 'start' ? [op.f, 'nemesis'] : null);
+    const stop = /^stop-(.+)$/.exec(op.f) ?? (op.f === 'stop' ? [op.f, 'nemesis'] : null);
     if (start) {
       if (open.has(start[1])) continue; // already open: a repeated start extends nothing
       const window: NemesisWindow = { name: start[1], start: op.time, end: endOfHistory, open: true, value: op.value };

@@ -116,6 +116,8 @@ describe('derived views', () => {
       { name: 'clock', start: 40, end: 50, open: true, value: undefined },
     ]);
     expect(marks).toEqual([{ time: 20, f: 'kill', value: 'n3' }]);
+    const jepsen = nemesisWindows([op(0, 1, 'nemesis', 'info', 'start'), op(1, 2, 'nemesis', 'info', 'stop')]);
+    expect(jepsen.windows).toEqual([{ name: 'nemesis', start: 1, end: 2, open: false, value: undefined }]);
   });
   it('samples big runs but keeps every failure, and quantiles use all ops', () => {
     const ops: Op[] = [];
