@@ -61,8 +61,9 @@ export function pairOps(ops: Op[]): { pairs: OpPair[]; unmatched: number } {
 
 /**
  * Fault windows from nemesis ops: `start-X` opens a window named X, the next `stop-X` closes
- * it (Jepsen's bare `start` / `stop`: a window named "nemesis"). Other nemesis ops (kill, pause, ...) are instantaneous marks. When the nemesis records
- * both an invoke and a completion per fault, only the completions count.
+ * it (Jepsen's bare `start` / `stop`: a window named "nemesis"). Other nemesis ops (kill,
+ * pause, ...) are instantaneous marks. When the nemesis records both an invoke and a completion
+ * per fault, only the completions count.
  */
 export function nemesisWindows(ops: Op[]): { windows: NemesisWindow[]; marks: NemesisMark[] } {
   const nemesis = ops.filter((op) => op.process === 'nemesis');
