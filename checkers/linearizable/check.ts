@@ -10,7 +10,7 @@ import { PartitionSearch, Status } from './search.js';
 import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation, PartitionResult } from './types.js';
 
 /** Model steps per slice: small enough for fairness, large enough that the clock is rarely read. */
-const SLICE_STEPS = 4096;
+const SLICE_STEPS = 1024;
 export const DEFAULT_MEMORY_LIMIT_MB = 1024;
 
 export function checkOperations<S, I, O>(model: Model<S, I, O>, ops: Operation<I, O>[], opts: CheckOptions = {}): CheckOutcome {
