@@ -57,16 +57,17 @@ async function leaderAmong(eps: NodeEndpoint[], withinMs = 10_000): Promise<stri
 }
 
 describe.skipIf(!existsSync(main))('local runtime with the real Paxos node', () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-paxos-'));
+  let tmp = ''; // made in beforeAll, so a skipped or filtered run leaves no directory behind
   let rt: LocalRuntime;
   let eps: NodeEndpoint[];
   beforeAll(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-paxos-'));
     rt = createLocalRuntime({ markerDir: path.join(tmp, 'markers') });
     eps = await rt.setup({ runId: `px${process.pid}`, nodes: ['n1', 'n2', 'n3'], db: paxos, runDir: path.join(tmp, 'run'), dbArgs: [] });
   });
   afterAll(async () => {
     await rt?.teardown();
-    rmSync(tmp, { recursive: true, force: true });
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   it('elects, re-elects around an isolated leader, heals, survives a kill', async () => {
