@@ -56,6 +56,8 @@ export interface SimResult {
   violations: string[];
   ops: SimOp[];
   steps: number;
+  /** What the faults amounted to (to show a run was not trivially calm). */
+  faults: { crashes: number; partitions: number; dropped: number; duplicated: number; ballots: number };
   /** Decided slots at the end (highest commit index). */
   slots: number;
   okAfterHeal: number;
@@ -97,6 +99,9 @@ class Simulation {
   private readonly ops: SimOp[] = [];
   private now = 0;
   private steps = 0;
+  private readonly faults = { crashes: 0, partitions: 0, dropped: 0, duplicated: 0, ballots: 0 };
+  /** Distinct ballots that became leader (an election count). */
+  private readonly leaderBallots = new Set<string>();
   private timerGen = 0;
   private nextRid = 1;
   private nextValue = 1;
@@ -143,6 +148,7 @@ class Simulation {
     if (this.inv.violations.length === 0 && okAfterHeal === 0) this.inv.fail('liveness: no client command completed after the heal');
     return {
       options: o, violations: this.inv.violations, ops: this.ops, steps: this.steps,
+      faults: { ...this.faults, ballots: this.leaderBallots.size },
       slots: Math.max(0, ...live.map((n) => n.state.volatile.commitIndex)), okAfterHeal,
     };
   }
@@ -183,8 +189,11 @@ class Simulation {
         const up = this.nodes.filter((n) => n.state !== null);
         // Keep a majority up most of the time; sometimes take down more (availability drops, safety must not).
         if (up.length <= Math.floor(o.nodes / 2) + (this.rng.chance(0.2) ? 0 : 1)) return;
-        const node = this.rng.pick(up);
+        // Often the leader: its crash is what exercises phase 1, adoption and recovery.
+        const leaders = up.filter((n) => n.state!.volatile.role === 'leader');
+        const node = leaders.length > 0 && this.rng.chance(0.4) ? this.rng.pick(leaders) : this.rng.pick(up);
         this.crash(node);
+        this.faults.crashes++;
         this.queue.push(this.now + this.rng.int(20, 500), { kind: 'restart', node: node.id });
         return;
       }
@@ -198,6 +207,7 @@ class Simulation {
         if (this.groups !== null && this.rng.chance(0.5)) this.groups = null;
         else {
           this.groups = new Map();
+          this.faults.partitions++;
           // Often isolate a leader in a minority: the case leases and stale leaders are about.
           const leader = this.nodes.find((n) => n.state?.volatile.role === 'leader');
           const ids = this.rng.shuffle(this.nodes.map((n) => n.id));
@@ -274,6 +284,8 @@ class Simulation {
       this.inv.fail(`${node.id} threw at t=${this.now} on ${canonicalJson(event)}: ${(err as Error).message}`);
       return;
     }
+    const v = node.state!.volatile;
+    if (v.role === 'leader') this.leaderBallots.add(`${v.ballot[0]}/${v.ballot[1]}`);
     this.effects(node, effects);
   }
 
@@ -293,7 +305,10 @@ class Simulation {
           const r = this.rng.int(0, 0x3fffffff);
           const drop = this.healed ? 0 : o.dropP;
           const dup = this.healed ? 0 : o.dupP;
-          if ((r & 0x3ff) < drop * 1024) break;
+          if ((r & 0x3ff) < drop * 1024) {
+            this.faults.dropped++;
+            break;
+          }
           if (eff.msg !== this.lastMsg) {
             // A copy through JSON, as on a real wire; a broadcast's one object is copied once
             // and its receivers share the copy (the core never mutates a message).
@@ -302,7 +317,7 @@ class Simulation {
           }
           const deliver: SimEvent = { kind: 'deliver', to: eff.to, from: node.id, msg: this.lastCopy };
           this.queue.push(this.now + 1 + ((r >>> 10) & 0x3ff) % o.maxDelayMs, deliver);
-          if (((r >>> 20) & 0x3ff) < dup * 1024) this.queue.push(this.now + 1 + ((r >>> 10) & 0x3ff) % o.maxDelayMs + this.rng.int(0, o.maxDelayMs), deliver);
+          if (((r >>> 20) & 0x3ff) < dup * 1024 && ++this.faults.duplicated) this.queue.push(this.now + 1 + ((r >>> 10) & 0x3ff) % o.maxDelayMs + this.rng.int(0, o.maxDelayMs), deliver);
           break;
         }
         case 'setTimer':

@@ -17,7 +17,11 @@ describe(`simulation, ${NODES} nodes`, () => {
       const r = sweep({ nodes: NODES, from, count: CHUNK });
       if (r.failures.length > 0) console.error(describeFailures(NODES, r.failures));
       expect(r.failures.map((f) => f.seed)).toEqual([]);
-      expect(r.okOps).toBeGreaterThan(CHUNK * 20); // the runs did real work, not just elections
+      // The runs did real work under real faults: commands, crashes, partitions, re-elections.
+      expect(r.okOps).toBeGreaterThan(CHUNK * 20);
+      expect(r.crashes).toBeGreaterThan(CHUNK);
+      expect(r.partitions).toBeGreaterThan(CHUNK);
+      expect(r.elections).toBeGreaterThan(CHUNK * 2);
     });
   }
 });
