@@ -9,6 +9,10 @@
  * is the search time. The reason of an invalid verdict names the operation no linearization gets
  * past; of an unknown one, the timeout or memory ceiling that stopped the search.
  *
+ * `--checker set|bank|stats` (jsonl or edn only) judges a workload invariant instead, with the
+ * same checkers a test run uses (checkers/set.ts, bank.ts with `--total N`, stats.ts): e.g. a
+ * Jepsen set or bank history. <n> is then the number of client invocations.
+ *
  * Exit code: the worst verdict (0 valid, 1 invalid, 2 unknown); 254 for bad arguments (unknown
  * format or model, a model that does not fit the format, a missing file) and for a malformed
  * file, which is reported as `file:line: what is wrong` while the other files are still checked.
@@ -16,14 +20,17 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import type { Validity } from '../../checkers/checker.js';
+import { checkBank, type BadRead } from '../../checkers/bank.js';
+import type { CheckResult, Validity } from '../../checkers/checker.js';
 import { readEdnFile } from '../../checkers/formats/edn.js';
 import { HistoryFormatError } from '../../checkers/formats/history-validator.js';
 import { readJsonlFile } from '../../checkers/formats/jsonl.js';
 import { HistoryParseError, parseEtcdLog, parseKvLog } from '../../checkers/formats/porcupine.js';
 import { checkEvents, checkOperations, getModel, getModelSpec, historyToOperations, modelNames } from '../../checkers/linearizable/index.js';
 import type { CheckOptions, CheckOutcome } from '../../checkers/linearizable/index.js';
-import type { History } from '../history.js';
+import { checkSet } from '../../checkers/set.js';
+import { checkStats } from '../../checkers/stats.js';
+import { isClientOp, type History } from '../history.js';
 import { EXIT, exitCodeFor, worstExit } from '../exit.js';
 import { UsageError } from '../runtime/runtime.js';
 
@@ -33,9 +40,17 @@ export type HistoryFormat = (typeof FORMATS)[number];
 /** Porcupine's logs parse straight into one model's events: the model is fixed by the format. */
 const FIXED_MODEL: Partial<Record<HistoryFormat, string>> = { 'porcupine-etcd': 'etcd', 'porcupine-kv': 'porcupine-kv' };
 
+/** linearizable needs a model; the others judge workload invariants of histories of ops. */
+export const CHECKERS = ['linearizable', 'set', 'bank', 'stats'] as const;
+export type CheckerName = (typeof CHECKERS)[number];
+
 export interface CheckArgs {
   format: HistoryFormat;
-  model: string;
+  checker: CheckerName;
+  /** Only for the linearizable checker. */
+  model?: string;
+  /** Only for the bank checker: the constant sum of all balances. */
+  total?: number;
   files: string[];
   timeoutMs?: number;
   memoryLimitMb?: number;
@@ -45,7 +60,9 @@ export interface CheckArgs {
 
 interface RawArgs {
   format?: unknown;
+  checker?: unknown;
   model?: unknown;
+  total?: unknown;
   files?: unknown;
   timeout?: unknown;
   memoryLimit?: unknown;
@@ -53,27 +70,39 @@ interface RawArgs {
   json?: unknown;
 }
 
-function positiveNumber(raw: unknown, flag: string): number | undefined {
+function numberArg(raw: unknown, flag: string, positive: boolean): number | undefined {
   if (raw === undefined) return undefined;
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : typeof raw === 'number' ? raw : NaN;
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(n) || (positive && n <= 0)) throw new UsageError(`${flag} must be a ${positive ? 'positive ' : ''}number, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 export function validateCheckArgs(argv: RawArgs): CheckArgs {
   const format = argv.format as HistoryFormat;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(argv.format)}`);
+  const checker = (argv.checker ?? 'linearizable') as CheckerName;
+  if (!CHECKERS.includes(checker)) throw new UsageError(`--checker must be one of ${CHECKERS.join(', ')}, got ${JSON.stringify(argv.checker)}`);
   const fixed = FIXED_MODEL[format];
-  let model: string;
-  if (argv.model === undefined) {
-    if (!fixed) throw new UsageError(`--format ${format} needs --model NAME (one of: ${modelNames.join(', ')})`);
-    model = fixed;
+  let model: string | undefined;
+  let total: number | undefined;
+  if (checker === 'linearizable') {
+    if (argv.model === undefined) {
+      if (!fixed) throw new UsageError(`--format ${format} needs --model NAME (one of: ${modelNames.join(', ')})`);
+      model = fixed;
+    } else {
+      if (typeof argv.model !== 'string') throw new UsageError('--model must be a model name');
+      model = argv.model;
+    }
+    getModelSpec(model); // throws a UsageError naming the known models
+    if (fixed && model !== fixed) throw new UsageError(`--format ${format} histories are checked with the ${fixed} model; --model ${model} does not fit it`);
   } else {
-    if (typeof argv.model !== 'string') throw new UsageError('--model must be a model name');
-    model = argv.model;
+    if (fixed) throw new UsageError(`--checker ${checker} judges histories of ops (--format jsonl or edn); ${format} logs are for linearizability only`);
+    if (argv.model !== undefined) throw new UsageError(`--model applies to --checker linearizable only, not ${checker}`);
   }
-  getModelSpec(model); // throws a UsageError naming the known models
-  if (fixed && model !== fixed) throw new UsageError(`--format ${format} histories are checked with the ${fixed} model; --model ${model} does not fit it`);
+  if (checker === 'bank') {
+    total = numberArg(argv.total, '--total', false);
+    if (total === undefined) throw new UsageError('--checker bank needs --total N: the constant sum of all balances');
+  } else if (argv.total !== undefined) throw new UsageError('--total applies to --checker bank only');
   if (argv.independent && format !== 'edn') throw new UsageError('--independent applies to --format edn only (jepsen.independent [key value] tuples)');
 
   const files = (Array.isArray(argv.files) ? argv.files : [argv.files]).filter((f) => f !== undefined).map(String);
@@ -87,13 +116,15 @@ export function validateCheckArgs(argv: RawArgs): CheckArgs {
     }
     if (!isFile) throw new UsageError(`${file}: not a regular file`);
   }
-  const timeoutS = positiveNumber(argv.timeout, '--timeout');
+  const timeoutS = numberArg(argv.timeout, '--timeout', true);
   return {
     format,
-    model,
+    checker,
+    ...(model !== undefined ? { model } : {}),
+    ...(total !== undefined ? { total } : {}),
     files,
     timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
-    memoryLimitMb: positiveNumber(argv.memoryLimit, '--memory-limit'),
+    memoryLimitMb: numberArg(argv.memoryLimit, '--memory-limit', true),
     independent: argv.independent === true,
     json: argv.json === true,
   };
@@ -101,14 +132,19 @@ export function validateCheckArgs(argv: RawArgs): CheckArgs {
 
 export interface FileVerdict {
   file: string;
+  checker: CheckerName;
   valid: Validity;
-  /** Operations given to the checker (invocations; `fail`s are dropped before). */
+  /** Operations judged: for linearizable, those given to the search (`fail`s are dropped
+   *  first); for the invariant checkers, every client invocation. */
   ops: number;
   elapsedMs: number;
   reason?: string;
   /** How the history's completions were counted when converting our ops (jsonl, edn). */
   counts?: { ok: number; fail: number; info: number; pending: number };
-  outcome: CheckOutcome;
+  /** The linearizability search's outcome. */
+  outcome?: CheckOutcome;
+  /** An invariant checker's result. */
+  result?: CheckResult;
 }
 
 /** The file cannot be judged: malformed, or its ops do not fit the model. Exit 254. */
@@ -131,6 +167,7 @@ async function readHistory(file: string, args: CheckArgs): Promise<History> {
 
 /** Parses and checks one file. Throws UncheckableFile for a malformed file or a model misfit. */
 export async function checkFile(file: string, args: CheckArgs): Promise<FileVerdict> {
+  if (args.checker !== 'linearizable') return checkInvariant(file, args);
   const opts: CheckOptions = { timeoutMs: args.timeoutMs, memoryLimitMb: args.memoryLimitMb, verbose: args.json };
   let run: (o: CheckOptions) => CheckOutcome;
   let ops: number;
@@ -145,11 +182,11 @@ export async function checkFile(file: string, args: CheckArgs): Promise<FileVerd
       throw err;
     }
     ops = events.filter((e) => e.kind === 'call').length;
-    const model = getModel(args.model);
+    const model = getModel(args.model!);
     run = (o) => checkEvents(model, events as never, o);
   } else {
     const history = await readHistory(file, args);
-    const spec = getModelSpec(args.model);
+    const spec = getModelSpec(args.model!);
     let converted: ReturnType<typeof historyToOperations>;
     try {
       converted = historyToOperations(history, spec);
@@ -165,7 +202,39 @@ export async function checkFile(file: string, args: CheckArgs): Promise<FileVerd
   const valid = VALIDITY[outcome.result];
   let reason = outcome.message;
   if (valid === false) reason = illegalReason(opts.verbose ? outcome : explain(run, opts, outcome)) ?? reason;
-  return { file, valid, ops, elapsedMs: outcome.elapsedMs, ...(valid !== true && reason ? { reason } : {}), ...(counts ? { counts } : {}), outcome };
+  return { file, checker: 'linearizable', valid, ops, elapsedMs: outcome.elapsedMs, ...(valid !== true && reason ? { reason } : {}), ...(counts ? { counts } : {}), outcome };
+}
+
+/** set / bank / stats on a history of ops. */
+async function checkInvariant(file: string, args: CheckArgs): Promise<FileVerdict> {
+  const history = await readHistory(file, args);
+  const started = performance.now();
+  const result = args.checker === 'set' ? checkSet(history) : args.checker === 'bank' ? checkBank(history, { total: args.total! }) : checkStats(history);
+  const elapsedMs = performance.now() - started;
+  const ops = history.filter((op) => isClientOp(op) && op.type === 'invoke').length;
+  const reason = invariantReason(args.checker, result);
+  return { file, checker: args.checker, valid: result.valid, ops, elapsedMs, ...(reason ? { reason } : {}), result };
+}
+
+const listed = (xs: unknown, max = 5) => {
+  const list = Array.isArray(xs) ? xs : [];
+  return list.slice(0, max).map((x) => JSON.stringify(x)).join(' ') + (list.length > max ? ' ...' : '');
+};
+
+/** One line on why an invariant checker did not accept the history. */
+export function invariantReason(checker: CheckerName, r: CheckResult): string | undefined {
+  if (r.valid === true) return undefined;
+  if (r.valid === 'unknown') return String(r.error ?? 'the checker could not decide');
+  if (checker === 'set') {
+    const c = r.counts as { lost: number; unexpected: number; attempted: number };
+    return `${c.lost} lost [${listed(r.lost)}], ${c.unexpected} unexpected [${listed(r.unexpected)}] of ${c.attempted} attempted adds`;
+  }
+  if (checker === 'bank') {
+    const first = (r.firstBadReads as BadRead[])[0];
+    return `${r.badReads} of ${r.reads} reads are wrong; the first (index ${first.index}): ${first.kinds.join(', ')}, total ${first.total}`;
+  }
+  if (checker === 'stats') return `never succeeded: ${(r.neverSucceeded as string[]).join(', ')}`;
+  return undefined;
 }
 
 /**
@@ -203,6 +272,8 @@ export const checkCommand: CommandModule<object, RawArgs> = {
     y
       .positional('files', { type: 'string', array: true, describe: 'history files' })
       .option('format', { type: 'string', demandOption: true, describe: `history format: ${FORMATS.join(' | ')}` })
+      .option('checker', { type: 'string', default: 'linearizable', describe: `what to judge: ${CHECKERS.join(' | ')} (set, bank, stats: jsonl or edn histories of ops)` })
+      .option('total', { type: 'string', describe: 'bank: the constant sum of all balances' })
       .option('model', { type: 'string', describe: `model: ${modelNames.join(' | ')} (porcupine-etcd -> etcd, porcupine-kv -> porcupine-kv by default)` })
       .option('timeout', { type: 'string', describe: 'give up on a file after S seconds (verdict unknown, exit 2)' })
       .option('memory-limit', { type: 'string', describe: 'give up when the search caches pass MB megabytes (verdict unknown)' })
@@ -210,7 +281,8 @@ export const checkCommand: CommandModule<object, RawArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the full results as JSON' })
       .example('$0 check --format jsonl --model kv results/latest/history.jsonl', 'a run of ours')
       .example('$0 check --format edn --model cas-register history.edn', 'a Jepsen / Knossos history')
-      .example('$0 check --format porcupine-etcd --timeout 60 etcd_*.log', "Porcupine's etcd logs") as never,
+      .example('$0 check --format porcupine-etcd --timeout 60 etcd_*.log', "Porcupine's etcd logs")
+      .example('$0 check --format edn --checker bank --total 100 history.edn', 'a Jepsen bank history') as never,
   handler: async (argv) => {
     const args = validateCheckArgs(argv);
     const codes: number[] = [];
@@ -228,7 +300,7 @@ export const checkCommand: CommandModule<object, RawArgs> = {
         process.stderr.write(`jepsen-ts: ${err.message}\n`);
       }
     }
-    if (args.json) process.stdout.write(JSON.stringify({ format: args.format, model: args.model, results }, null, 2) + '\n');
+    if (args.json) process.stdout.write(JSON.stringify({ format: args.format, checker: args.checker, ...(args.model ? { model: args.model } : {}), results }, null, 2) + '\n');
     process.exitCode = worstExit(codes);
   },
 };
