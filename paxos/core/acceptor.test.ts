@@ -71,6 +71,12 @@ describe('acceptor', () => {
     expect(persists(deliver(n, 'n1', { type: 'decide', ballot: [3, 'n1'], slot: 1 }))).toEqual([{ t: 'decide', s: 1, v: null }]);
   });
 
+  it('ignores messages from outside the cluster', () => {
+    const n = node('n2');
+    expect(deliver(n, 'mallory', { type: 'prepare', ballot: [9, 'mallory'], slot: 1 })).toEqual([]);
+    expect(n.state.durable.promised).toEqual([0, '']);
+  });
+
   it('answers a heartbeat with an ack for its seq and asks to catch up when stuck behind', () => {
     const n = node('n2');
     const first = deliver(n, 'n1', { type: 'heartbeat', ballot: [1, 'n1'], commit: 5, seq: 9 });

@@ -114,6 +114,15 @@ describe('linearizable reads (read index)', () => {
     expect(replies(client(correct, 1, { op: 'read', key: 'a' }))[0].result.type).toBe('fail');
   });
 
+  it('lease-skew (planted bug): a follower times the leader out by its wall clock', () => {
+    const n = node('n2', undefined, 'lease-skew');
+    deliver(n, 'n1', { type: 'heartbeat', ballot: [1, 'n1'], commit: 0, seq: 1 }, 1000);
+    // Monotonic time says the timer fired, but the wall clock says the lease holds: wait.
+    expect(fire(n, 'election', 0.5, 1100)).toEqual([{ type: 'setTimer', name: 'election', ms: 50 }]);
+    // A wall clock jumped forward: the follower believes the lease expired and backs off to campaign.
+    expect(fire(n, 'election', 0.5, 5000)).toContainEqual({ type: 'setTimer', name: 'campaign', ms: 101 });
+  });
+
   it('lease-skew (planted bug): the leader answers locally while its wall clock says the lease holds', () => {
     const n = node('n1', undefined, 'lease-skew');
     fire(n, 'campaign', 0.5, 1000);

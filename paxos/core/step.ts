@@ -24,6 +24,8 @@ export function step(config: Config, state: State, event: Event<Msg>): StepResul
       onClient(ctx, event.id, event.command);
       break;
     case 'message':
+      // Only cluster members talk to the core (a stray sender is ignored: no effects).
+      if (event.from === config.self || !config.nodes.includes(event.from)) return { state, effects: [] };
       dispatchMessage(ctx, event.from, event.msg);
       break;
     case 'timer':
