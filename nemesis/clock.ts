@@ -72,6 +72,7 @@ export function clockNemesis(opts: ClockOptions = {}): Nemesis {
           s.inFlight = s.inFlight.then(flip).catch(() => {});
         }, periodMs),
       };
+      s.timer.unref(); // a harness that crashes before stop must still be able to exit
       strobe = s;
       ctx.record('start-clock', { mode: 'strobe', nodes, deltaMs, periodMs });
     },
