@@ -7,7 +7,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Op } from '../history.js';
-import { loadRun, type RunData } from './load.js';
+import { loadRun, MAX_EVENT_LOG_BYTES, type RunData } from './load.js';
 import { functionsOf, nemesisWindows, pairOps } from './ops.js';
 import { latencyPlot, latencyQuantiles, quantileTable, throughputPlot } from './latency.js';
 import { timeline } from './timeline.js';
@@ -125,6 +125,7 @@ export async function buildReport(data: RunData): Promise<{ html: string; shiviz
     const window = chooseWindow(events, { slot: failures.divergence?.slot, time: failingOp ? eventTimeOf(data, failingOp.time) : undefined });
     spacetime = `<p><a href="${SHIVIZ_FILE}" download>Download all ${events.length.toLocaleString('en-US')} events in ShiViz format</a> <span class="muted">(paste or upload it into ShiViz; its first line is the parser regex)</span></p>`
       + (data.events.value.badLines > 0 ? `<p class="na">${data.events.value.badLines} malformed event-log line(s) were skipped.</p>` : '')
+      + (data.events.value.truncated.length > 0 ? `<p class="note">Big event logs: only the last ${MAX_EVENT_LOG_BYTES / 1024 / 1024} MiB of ${esc(data.events.value.truncated.join(', '))} were read (here and in the ShiViz export).</p>` : '')
       + guarded(() => spacetimeDiagram(window, events.length));
   } else spacetime = notAvailable(data.events.why);
   sections.push({ id: 'spacetime', title: 'Happens-before', html: spacetime });

@@ -97,16 +97,21 @@ const show40 = (p: OpPair) => {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 };
 
+/** Longer runs average throughput over wider buckets, so the plot keeps a bounded size. */
+export const MAX_THROUGHPUT_BUCKETS = 300;
+
 /** Completions per second, one line per (f, outcome): colour per f, dash per outcome. */
 export function throughputPlot(input: PerfInput): string {
   const seconds = Math.max(1, Math.ceil(input.end / NS_PER_S));
+  const width = Math.ceil(seconds / MAX_THROUGHPUT_BUCKETS); // seconds per bucket
+  const buckets = Math.ceil(seconds / width);
   const series = new Map<string, { f: string; type: OpPair['type']; counts: number[] }>();
   for (const p of input.pairs) {
     if (!p.complete) continue;
     const key = `${p.f}\u0000${p.type}`;
     let s = series.get(key);
-    if (!s) series.set(key, (s = { f: p.f, type: p.type, counts: new Array(seconds).fill(0) }));
-    s.counts[Math.min(seconds - 1, Math.floor(p.complete.time / NS_PER_S))]++;
+    if (!s) series.set(key, (s = { f: p.f, type: p.type, counts: new Array(buckets).fill(0) }));
+    s.counts[Math.min(buckets - 1, Math.floor(p.complete.time / NS_PER_S / width))] += 1 / width;
   }
   if (series.size === 0) return '<p class="na">No completed client operation: no throughput.</p>';
   const height = 260;
@@ -118,12 +123,13 @@ export function throughputPlot(input: PerfInput): string {
   const parts = [svgOpen(WIDTH, height, 'plot throughput', 'completed operations per second')];
   parts.push(yAxis(y, MARGIN.left, 'ops / s', 5, WIDTH - MARGIN.right));
   parts.push(nemesisLayer((ns) => x(ns / NS_PER_S), MARGIN.top, height - MARGIN.bottom, input.windows, input.marks, faults));
-  const path = line<number>().x((_, i) => x(i + 0.5)).y((c) => y(c));
+  const path = line<number>().x((_, i) => x((i + 0.5) * width)).y((c) => y(c));
   for (const s of series.values()) {
     const colour = PALETTE[input.fs.indexOf(s.f) % PALETTE.length];
-    parts.push(`<path class="series" d="${path(s.counts)}" fill="none" stroke="${colour}" stroke-width="1.8" ${dash[s.type] ? `stroke-dasharray="${dash[s.type]}"` : ''}><title>${esc(`${s.f} ${s.type}: ${s.counts.reduce((a, b) => a + b, 0)} ops`)}</title></path>`);
+    parts.push(`<path class="series" d="${path(s.counts)}" fill="none" stroke="${colour}" stroke-width="1.8" ${dash[s.type] ? `stroke-dasharray="${dash[s.type]}"` : ''}><title>${esc(`${s.f} ${s.type}: ${Math.round(s.counts.reduce((a, b) => a + b, 0) * width)} ops`)}</title></path>`);
     s.counts.forEach((c, i) => {
-      if (c > 0) parts.push(`<circle class="pt" cx="${x(i + 0.5).toFixed(1)}" cy="${y(c).toFixed(1)}" r="1.8" fill="${colour}"><title>${esc(`${s.f} ${s.type} second ${i}: ${c} ops`)}</title></circle>`);
+      const when = width === 1 ? `second ${i}` : `seconds ${i * width}..${(i + 1) * width}`;
+      if (c > 0) parts.push(`<circle class="pt" cx="${x((i + 0.5) * width).toFixed(1)}" cy="${y(c).toFixed(1)}" r="1.8" fill="${colour}"><title>${esc(`${s.f} ${s.type} ${when}: ${fmt(c)} ops/s`)}</title></circle>`);
     });
   }
   parts.push(xAxis(x, height - MARGIN.bottom, 'time since start (s)'));
@@ -134,7 +140,8 @@ export function throughputPlot(input: PerfInput): string {
     { label: 'fail', swatch: swatch('#555', 'dash') },
     { label: 'info', swatch: swatch('#555', 'dot') },
   ];
-  return legend(items) + parts.join('');
+  const note = width > 1 ? `<p class="note">Each point averages ${width} s (a long run is drawn in at most ${MAX_THROUGHPUT_BUCKETS} buckets).</p>` : '';
+  return legend(items) + parts.join('') + note;
 }
 
 export interface QuantileRow { f: string; count: number; q: Record<string, number>; max: number }

@@ -3,7 +3,7 @@
  * is a `Section` that is either the parsed data or the reason it is not available, so a
  * missing or malformed file becomes a visible note in the page and never a crash.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Op, OpType } from '../history.js';
 import type { CheckResult, Validity } from '../../checkers/checker.js';
@@ -48,12 +48,13 @@ export interface RunData {
   history: Section<LoadedHistory>;
   results: Section<LoadedResults>;
   nodes: Section<NodeFiles[]>;
-  events: Section<{ events: NodeEvent[]; badLines: number; files: string[] }>;
+  /** `truncated`: logs too big to read whole, of which only the tail was read. */
+  events: Section<{ events: NodeEvent[]; badLines: number; files: string[]; truncated: string[] }>;
 }
 
 const OP_TYPES = new Set<OpType>(['invoke', 'ok', 'fail', 'info']);
-/** Event logs bigger than this are not parsed (the diagram only needs a window anyway). */
-const MAX_EVENT_LOG_BYTES = 64 * 1024 * 1024;
+/** Of a bigger event log only the last this many bytes are read (the diagram needs a window only). */
+export const MAX_EVENT_LOG_BYTES = 32 * 1024 * 1024;
 
 const errText = (err: unknown): string => {
   const e = err as NodeJS.ErrnoException;
@@ -180,6 +181,20 @@ export function parseEvent(value: unknown, seq: number): NodeEvent | undefined {
   };
 }
 
+/** The last `bytes` of a file, from its first whole line on. */
+async function readTail(path: string, bytes: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const buffer = Buffer.alloc(Math.min(bytes, size));
+    await handle.read(buffer, 0, buffer.length, size - buffer.length);
+    const text = buffer.toString('utf8');
+    return text.slice(text.indexOf('\n') + 1);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** An event log is any *.jsonl under nodes/<n>/ whose name mentions "event". */
 async function loadEvents(runDir: string, nodes: Section<NodeFiles[]>): Promise<RunData['events']> {
   if (!nodes.ok) return { ok: false, why: nodes.why };
@@ -189,10 +204,14 @@ async function loadEvents(runDir: string, nodes: Section<NodeFiles[]>): Promise<
   // A node's log may be collected twice (nodes/<n>/events.jsonl and its copy under data/): an
   // event is identified by its node and its own vector-clock entry, which never repeats.
   const seen = new Set<string>();
+  const truncated: string[] = [];
   let badLines = 0;
   for (const file of files) {
-    if (file.bytes > MAX_EVENT_LOG_BYTES) return { ok: false, why: `${file.path} is ${file.bytes} bytes: too large to draw` };
-    const text = await readFile(join(runDir, file.path), 'utf8');
+    let text: string;
+    if (file.bytes > MAX_EVENT_LOG_BYTES) {
+      text = await readTail(join(runDir, file.path), MAX_EVENT_LOG_BYTES);
+      truncated.push(file.path);
+    } else text = await readFile(join(runDir, file.path), 'utf8');
     let seq = 0;
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
@@ -214,7 +233,7 @@ async function loadEvents(runDir: string, nodes: Section<NodeFiles[]>): Promise<
     }
   }
   if (events.length === 0) return { ok: false, why: `node event logs hold no valid event (${badLines} malformed lines)` };
-  return { ok: true, value: { events, badLines, files: files.map((f) => f.path) } };
+  return { ok: true, value: { events, badLines, files: files.map((f) => f.path), truncated } };
 }
 
 export async function loadRun(runDir: string): Promise<RunData> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { esc, jsonForScript } from './escape.js';
 import { loadRun, parseHistory } from './load.js';
 import { nemesisWindows, pairOps } from './ops.js';
-import { MAX_LATENCY_POINTS, sampleForPlot, latencyQuantiles } from './latency.js';
+import { MAX_LATENCY_POINTS, MAX_THROUGHPUT_BUCKETS, sampleForPlot, latencyQuantiles, throughputPlot } from './latency.js';
 import { chooseWindow, happenedBefore, layoutRows, matchMessages, shivizLog, SHIVIZ_REGEX } from './spacetime.js';
 import { findLinearizationInfos, linearizationView } from './linearview.js';
 import { findDivergence } from './agreementview.js';
@@ -128,6 +128,20 @@ describe('derived views', () => {
     expect(shown.length).toBeLessThanOrEqual(MAX_LATENCY_POINTS);
     expect(shown.filter((p) => p.type === 'fail')).toHaveLength(200);
     expect(latencyQuantiles(pairs, ['read'])[0].count).toBe(19_800);
+  });
+});
+
+describe('throughput of a long run', () => {
+  it('is averaged into at most MAX_THROUGHPUT_BUCKETS points per series, and says so', () => {
+    const ops: Op[] = [];
+    for (let i = 0; i < 2000; i++) ops.push(op(2 * i, i * 5e8, 0, 'invoke', 'read'), op(2 * i + 1, i * 5e8 + 1e6, 0, 'ok', 'read'));
+    const { pairs } = pairOps(ops);
+    const html = throughputPlot({ pairs, fs: ['read'], windows: [], marks: [], end: ops[ops.length - 1].time });
+    const points = html.match(/<circle class="pt"/g) ?? [];
+    expect(points.length).toBeGreaterThan(100);
+    expect(points.length).toBeLessThanOrEqual(MAX_THROUGHPUT_BUCKETS);
+    expect(html).toContain('Each point averages 4 s');
+    expect(html).toContain('read ok seconds 0..4: 2 ops/s');
   });
 });
 
