@@ -36,7 +36,8 @@ export class SearchCache<S> {
   constructor(model: Model<S, any, any>, ops: number) {
     this.words = Math.max(1, Math.ceil(ops / 32));
     this.stride = HEADER + this.words;
-    this.capacity = 1024;
+    // Start small for small partitions: a history with many keys makes many caches.
+    this.capacity = Math.min(1024, Math.max(16, 2 ** Math.ceil(Math.log2(8 * Math.max(1, ops)))));
     this.mask = this.capacity - 1;
     this.table = new Int32Array(this.capacity * this.stride);
     this.keyOf = model.hash ? model.hash.bind(model) : equalityInterner(model);

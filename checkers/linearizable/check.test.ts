@@ -82,6 +82,20 @@ describe('checkOperations', () => {
     expect(() => checkEvents(casRegister, [{ kind: 'return', id: 1, value: {} }])).toThrow(/before \(or without\) its call/);
   });
 
+  it('many small partitions stay small: 2,000 keys', () => {
+    const kv = getModel('kv');
+    const ops: Operation[] = [];
+    for (let k = 0; k < 2000; k++) {
+      const key = `k${k}`;
+      ops.push({ clientId: 0, input: { f: 'write', key, value: k }, output: {}, call: 4 * k, return: 4 * k + 1 });
+      ops.push({ clientId: 1, input: { f: 'read', key }, output: { value: k }, call: 4 * k + 2, return: 4 * k + 3 });
+    }
+    const outcome = checkOperations(kv, ops);
+    expect(outcome.result).toBe('ok');
+    expect(outcome.partitions).toHaveLength(2000);
+    expect(outcome.peakCacheBytes).toBeLessThan(4 * 1024 * 1024);
+  });
+
   it('an empty history is linearizable', () => {
     expect(checkOperations(casRegister, []).result).toBe('ok');
     expect(checkEvents(casRegister, []).result).toBe('ok');

@@ -39,31 +39,36 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
   const deadline = opts.timeoutMs === undefined ? Infinity : started + opts.timeoutMs;
   const memoryLimit = (opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * 1024 * 1024;
   const searches = histories.map((h) => new PartitionSearch(model, h, verbose));
+  if (histories.length === 0) return { result: 'ok', partitions: [], elapsedMs: performance.now() - started, peakCacheBytes: 0 };
   let running = searches.filter((s) => s.status === Status.Running);
-  let illegal: number | undefined = searches.findIndex((s) => s.status === Status.Illegal);
-  if (illegal < 0) illegal = undefined;
-  let stopped: string | undefined;
-  let peakBytes = 0;
-  const cacheBytes = () => searches.reduce((sum, s) => sum + s.cache.bytes, 0) + (model.retainedBytes?.() ?? 0);
+  let illegal: number | undefined;
+  let stopped: 'memory' | 'time' | undefined;
+  // Cache bytes are tracked incrementally so that the ceiling is checked after every slice.
+  let cacheBytes = searches.reduce((sum, s) => sum + s.cache.bytes, 0);
+  const totalBytes = () => cacheBytes + (model.retainedBytes?.() ?? 0);
+  let peakBytes = totalBytes();
 
-  while (illegal === undefined && stopped === undefined && running.length > 0) {
+  search: while (running.length > 0) {
     for (const s of running) {
-      if (s.run(SLICE_STEPS) === Status.Illegal) {
+      const before = s.cache.bytes;
+      const status = s.run(SLICE_STEPS);
+      cacheBytes += s.cache.bytes - before;
+      const bytes = totalBytes();
+      if (bytes > peakBytes) peakBytes = bytes;
+      if (status === Status.Illegal) {
         illegal = searches.indexOf(s);
-        break;
+        break search;
       }
+      if (bytes > memoryLimit) stopped = 'memory';
+      else if (performance.now() > deadline) stopped = 'time';
+      if (stopped !== undefined) break search;
     }
     running = running.filter((s) => s.status === Status.Running);
-    const bytes = cacheBytes();
-    peakBytes = Math.max(peakBytes, bytes);
-    if (illegal !== undefined || running.length === 0) break;
-    if (bytes > memoryLimit) {
-      stopped = `memory ceiling reached: the search caches hold about ${mb(bytes)} MB (limit ${mb(memoryLimit)} MB); ${running.length} of ${searches.length} partitions unfinished`;
-    } else if (performance.now() > deadline) {
-      stopped = `timed out after ${opts.timeoutMs} ms; ${running.length} of ${searches.length} partitions unfinished`;
-    }
   }
-  peakBytes = Math.max(peakBytes, cacheBytes());
+  const unfinished = searches.filter((s) => s.status === Status.Running).length;
+  // Out of budget just as the last partition finished: the verdict is complete.
+  if (unfinished === 0) stopped = undefined;
+  const progress = `${unfinished} of ${searches.length} partitions unfinished`;
 
   const partitions: PartitionResult[] = searches.map((s, index) => {
     const result: CheckVerdict = s.status === Status.Ok ? 'ok' : s.status === Status.Illegal ? 'illegal' : 'unknown';
@@ -79,7 +84,9 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
     };
   });
   const result: CheckVerdict = illegal !== undefined ? 'illegal' : stopped !== undefined ? 'unknown' : 'ok';
-  let message = stopped;
+  let message: string | undefined;
+  if (stopped === 'memory') message = `memory ceiling reached: the search caches hold about ${mb(peakBytes)} MB (limit ${mb(memoryLimit)} MB); ${progress}`;
+  if (stopped === 'time') message = `timed out after ${opts.timeoutMs} ms; ${progress}`;
   if (illegal !== undefined) {
     const key = histories[illegal].key;
     message = `partition ${illegal}${key !== undefined ? ` (key ${JSON.stringify(key)})` : ''} is not linearizable`;

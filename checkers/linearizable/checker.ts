@@ -46,11 +46,16 @@ export function linearizable(opts: LinearizableOptions): Checker {
         return { valid: 'unknown', model: spec.name, error: `the history does not fit the ${spec.name} model: ${(err as Error).message}` };
       }
       const model = spec.create(opts.modelOptions);
-      const outcome = checkOperations(model, converted.ops, {
-        timeoutMs: opts.timeoutMs ?? ctx.timeoutMs,
-        memoryLimitMb: opts.memoryLimitMb,
-        verbose: true,
-      });
+      let outcome;
+      try {
+        outcome = checkOperations(model, converted.ops, {
+          timeoutMs: opts.timeoutMs ?? ctx.timeoutMs,
+          memoryLimitMb: opts.memoryLimitMb,
+          verbose: true,
+        });
+      } catch (err) {
+        return { valid: 'unknown', model: spec.name, counts: converted.counts, error: `linearizability check failed: ${(err as Error).message}` };
+      }
       const partitions = outcome.partitions ?? [];
       const illegal = partitions.filter((p) => p.result === 'illegal');
       return {
