@@ -148,6 +148,9 @@ describe('local runtime', () => {
     await expect(rt.partition({ n9: ['n1'] })).rejects.toThrow(/unknown node n9/);
     await expect(rt.shape('n1', 'n2', { delayMs: 0, jitterMs: 0, lossPct: 200 })).rejects.toThrow(/bad link shape/);
     await expect(rt.setClockOffset('n1', Number.NaN)).rejects.toThrow(/finite/);
+    expect(() => createLocalRuntime({ host: '10.0.0.1' })).toThrow(/loopback/);
+    expect(() => createLocalRuntime({ readyTimeoutMs: 0 })).toThrow(/readyTimeoutMs/);
+    expect(() => createLocalRuntime({ seed: 1.5 })).toThrow(/seed/);
     const other = createLocalRuntime({ markerDir });
     await expect(other.setup({ runId: 'x', nodes: ['a', 'a'], db: echoDb(), runDir: tmp, dbArgs: [] })).rejects.toThrow(/unique/);
     await expect(createLocalRuntime({ markerDir }).setup({ runId: 'x', nodes: ['a b'], db: echoDb(), runDir: tmp, dbArgs: [] })).rejects.toThrow(/names/);

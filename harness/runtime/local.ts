@@ -73,6 +73,11 @@ export class LocalRuntime implements Runtime {
   constructor(private readonly opts: LocalRuntimeOptions = {}) {
     this.host = opts.host ?? '127.0.0.1';
     if (!this.host.startsWith('127.')) throw new UsageError(`the local runtime only uses loopback addresses, got ${this.host}`);
+    if (opts.readyTimeoutMs !== undefined && !(Number.isFinite(opts.readyTimeoutMs) && opts.readyTimeoutMs > 0)) {
+      throw new RangeError(`readyTimeoutMs must be > 0, got ${opts.readyTimeoutMs}`);
+    }
+    if (opts.seed !== undefined && !Number.isSafeInteger(opts.seed)) throw new RangeError(`seed must be an integer, got ${opts.seed}`);
+    if (opts.faketime !== undefined && !['auto', 'always', 'off'].includes(opts.faketime)) throw new RangeError(`faketime must be auto|always|off, got ${String(opts.faketime)}`);
     this.markerDir = opts.markerDir ?? defaultMarkerDir();
     this.libfaketime = opts.faketime === 'off' ? null : findLibfaketime();
     this.clocks = opts.faketime === 'always' && this.libfaketime !== null;
