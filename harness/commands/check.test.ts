@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../runtime/runtime.js';
-import { checkFile, validateCheckArgs } from './check.js';
+import { checkFile, UncheckableFile, validateCheckArgs } from './check.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = `${root}bin/jepsen-ts.js`;
@@ -17,6 +17,9 @@ const porcupine = `${root}../shared/data/porcupine/test_data`;
 const etcd = (n: string) => `${porcupine}/jepsen/etcd_${n}.log`;
 const kv = (name: string) => `${porcupine}/kv/${name}.txt`;
 const fixture = (name: string) => `${root}checkers/formats/fixtures/${name}`;
+
+/** In process: one file through the same validation and checking as the CLI. */
+const judge = (argv: Record<string, unknown>, file: string) => checkFile(file, validateCheckArgs({ ...argv, files: [file] }));
 
 async function check(...args: string[]) {
   const r = await execa('node', [bin, 'check', ...args], { reject: false, cwd: root, timeout: 60_000 });
@@ -41,11 +44,11 @@ describe('jepsen-ts check', () => {
   });
 
   it('porcupine-kv: c01 ok and bad; the same files read as EDN with the porcupine-kv model agree', async () => {
-    for (const format of ['porcupine-kv', 'edn']) {
-      const r = await check('--format', format, '--model', 'porcupine-kv', kv('c01-ok'), kv('c01-bad'));
-      expect(r.code).toBe(1);
-      expect(r.out).toMatch(/c01-ok\.txt: valid \(58 ops, \d+ ms\)\n.*c01-bad\.txt: INVALID \(38 ops, \d+ ms\): partition \d+ \(key "\d"\) is not linearizable/);
-    }
+    const r = await check('--format', 'porcupine-kv', kv('c01-ok'), kv('c01-bad'));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/c01-ok\.txt: valid \(58 ops, \d+ ms\)\n.*c01-bad\.txt: INVALID \(38 ops, \d+ ms\): partition \d+ \(key "\d"\) is not linearizable/);
+    expect(await judge({ format: 'edn', model: 'porcupine-kv' }, kv('c01-ok'))).toMatchObject({ valid: true, ops: 58 });
+    expect(await judge({ format: 'edn', model: 'porcupine-kv' }, kv('c01-bad'))).toMatchObject({ valid: false, ops: 38 });
   });
 
   it('edn: Knossos and Jepsen histories, valid and invalid, with independent tuples', async () => {
@@ -61,10 +64,12 @@ describe('jepsen-ts check', () => {
       'knossos-immediate-failure.edn: INVALID ',
       'knossos-bad-analysis.edn: INVALID ',
     ]);
-    const tuples = await check('--format', 'edn', '--model', 'kv', '--independent', fixture('independent-ok.edn'), fixture('independent-bad.edn'));
-    expect(tuples.code).toBe(1);
-    expect(tuples.out).toMatch(/independent-ok\.edn: valid \(4 ops/);
-    expect(tuples.out).toMatch(/independent-bad\.edn: INVALID \(4 ops, \d+ ms\): partition 1 \(key "2"\) is not linearizable: no linearization gets past read\("2"\) -> 5/);
+    const tuples = { format: 'edn', model: 'kv', independent: true };
+    expect(await judge(tuples, fixture('independent-ok.edn'))).toMatchObject({ valid: true, ops: 4 });
+    expect(await judge(tuples, fixture('independent-bad.edn'))).toMatchObject({
+      valid: false,
+      reason: expect.stringMatching(/^partition 1 \(key "2"\) is not linearizable: no linearization gets past read\("2"\) -> 5/),
+    });
   });
 
   it('jsonl: a valid history exits 0; a malformed file exits 254 naming file:line while the others are judged', async () => {
@@ -82,19 +87,14 @@ describe('jepsen-ts check', () => {
     expect(r.err).toMatch(/^jepsen-ts: .*malformed-pairing\.jsonl:3: ok read of process 1 has no open invocation\n?$/);
   });
 
-  it('malformed EDN, and a file in another format than --format, exit 254 naming file:line', async () => {
-    const edn = await check('--format', 'edn', '--model', 'cas-register', fixture('malformed-unclosed.edn'));
-    expect(edn.code).toBe(254);
-    expect(edn.err).toMatch(/malformed-unclosed\.edn:3: column 52: '}' does not close '\['/);
-    const wrongFormat = await check('--format', 'porcupine-etcd', kv('c01-ok'));
-    expect(wrongFormat.code).toBe(254);
-    expect(wrongFormat.err).toMatch(/c01-ok\.txt:1: not a Jepsen etcd log line/);
-  });
-
-  it('a model that does not fit the ops exits 254', async () => {
-    const r = await check('--format', 'edn', '--model', 'porcupine-kv', fixture('cas-register-ok.edn'));
-    expect(r.code).toBe(254);
-    expect(r.err).toMatch(/cas-register-ok\.edn: does not fit the porcupine-kv model: /);
+  it('malformed EDN, a file in another format than --format, and a model misfit cannot be judged', async () => {
+    await expect(judge({ format: 'edn', model: 'cas-register' }, fixture('malformed-unclosed.edn'))).rejects.toThrow(
+      new UncheckableFile(`${fixture('malformed-unclosed.edn')}:3: column 52: '}' does not close '[' opened at line 3 column 48`),
+    );
+    await expect(judge({ format: 'porcupine-etcd' }, kv('c01-ok'))).rejects.toThrow(/c01-ok\.txt:1: not a Jepsen etcd log line/);
+    await expect(judge({ format: 'edn', model: 'porcupine-kv' }, fixture('cas-register-ok.edn'))).rejects.toThrow(
+      /cas-register-ok\.edn: does not fit the porcupine-kv model: history op 0 .*needs a string key/,
+    );
   });
 
   it.each([
@@ -142,17 +142,12 @@ describe('jepsen-ts check', () => {
   });
 
   it('bad arguments on the real CLI exit 254 with one line and nothing on stdout', async () => {
-    const r = await check('--format', 'jsonl', '--model', 'nope', fixture('register-ok.jsonl'));
+    // Also proves --checker and --total reach the validation (both are read from argv).
+    const r = await check('--format', 'edn', '--checker', 'bank', '--total', 'lots', fixture('bank.edn'));
     expect(r.code).toBe(254);
     expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/^jepsen-ts: unknown model "nope" \(known: register, cas-register, kv/);
+    expect(r.err).toMatch(/^jepsen-ts: --total must be a number, got "lots"/);
     expect(r.out).toBe('');
-  });
-
-  it('--checker set on the real CLI: exit 1 and the lost elements', async () => {
-    const r = await check('--format', 'edn', '--checker', 'set', fixture('set-lost.edn'));
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/set-lost\.edn: INVALID \(6 ops, \d+ ms\): 2 lost \[1 4\], 1 unexpected \[3\] of 5 attempted adds$/);
   });
 
   it('a timeout gives unknown and exit 2; --json prints full results', async () => {
