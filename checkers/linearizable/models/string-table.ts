@@ -141,7 +141,7 @@ export class StringTable {
       if (this.str(at) === candidate) return at;
     }
     const id = this.size++;
-    for (const c of [this.parent, this.suffix, this.length, this.h1, this.h2, this.chain]) c.ensure(this.size);
+    if (this.size > this.parent.data.length) for (const c of [this.parent, this.suffix, this.length, this.h1, this.h2, this.chain]) c.ensure(this.size);
     this.parent.data[id] = parent;
     this.suffix.data[id] = sfx;
     this.length.data[id] = length;
@@ -173,7 +173,9 @@ export class StringTable {
       if (from === NONE) continue;
       let slot = Math.imul(from ^ Math.imul(old[s + 1], 0x9e3779b1), 0x85ebca6b) & mask;
       while (this.moves[3 * slot] !== NONE) slot = (slot + 1) & mask;
-      this.moves.set(old.subarray(s, s + 3), 3 * slot);
+      this.moves[3 * slot] = from;
+      this.moves[3 * slot + 1] = old[s + 1];
+      this.moves[3 * slot + 2] = old[s + 2];
     }
   }
 }
