@@ -4,6 +4,7 @@
  * each in turn, until one is illegal (it wins at once: a hard partition cannot hide an easy
  * illegal one), all are ok, or the time or memory budget runs out ('unknown').
  */
+import { getHeapStatistics } from 'node:v8';
 import { buildInfo } from './info.js';
 import { partitionEvents, partitionOperations, type PartitionHistory } from './partition.js';
 import { PartitionSearch, Status } from './search.js';
@@ -11,7 +12,8 @@ import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation,
 
 /** Model steps per slice: small enough for fairness, large enough that the clock is rarely read. */
 const SLICE_STEPS = 1024;
-export const DEFAULT_MEMORY_LIMIT_MB = 1024;
+/** 1 GiB, or half of V8's heap limit when that is smaller (states may live on the JS heap). */
+export const DEFAULT_MEMORY_LIMIT_MB = Math.min(1024, Math.floor(getHeapStatistics().heap_size_limit / (2 * 1024 * 1024)));
 
 export function checkOperations<S, I, O>(model: Model<S, I, O>, ops: Operation<I, O>[], opts: CheckOptions = {}): CheckOutcome {
   validateOptions(opts);

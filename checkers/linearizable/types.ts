@@ -80,7 +80,10 @@ export interface CheckOptions {
   timeoutMs?: number;
   /** Also compute `LinearizationInfo` per partition (costs some time; obeys the timeout too). */
   verbose?: boolean;
-  /** Give up with 'unknown' when the search caches are estimated to exceed this. Default 1024. */
+  /**
+   * Give up with 'unknown' when the search caches are estimated to exceed this. Default 1024
+   * (or half of V8's heap limit when that is smaller).
+   */
   memoryLimitMb?: number;
 }
 
