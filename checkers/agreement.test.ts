@@ -67,5 +67,6 @@ describe('agreement checker', () => {
   it('is unknown without decided logs or with malformed entries', () => {
     expect(checkAgreement(history, {}).valid).toBe('unknown');
     expect(checkAgreement(history, { decidedLogs: { n1: [{ slot: -1, digest: 'x', command: null }] } }).valid).toBe('unknown');
+    expect(checkAgreement(history, { decidedLogs: { n1: null as never } })).toMatchObject({ valid: 'unknown', error: 'malformed decided logs: n1: the decided log is not a list' });
   });
 });

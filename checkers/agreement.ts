@@ -95,6 +95,10 @@ export function checkAgreement(history: History, ctx: CheckContext, opts: Agreem
   const slots = new Map<number, Map<string, SlotValue>>();
   const malformed: string[] = [];
   for (const node of nodes) {
+    if (!Array.isArray(logs[node])) {
+      malformed.push(`${node}: the decided log is not a list`);
+      continue;
+    }
     for (const entry of logs[node] as DecidedEntry[]) {
       if (!Number.isSafeInteger(entry?.slot) || entry.slot < 0 || typeof entry.digest !== 'string') {
         malformed.push(`${node}: ${JSON.stringify(entry)?.slice(0, 80)}`);
@@ -108,7 +112,7 @@ export function checkAgreement(history: History, ctx: CheckContext, opts: Agreem
       else bySlot.set(node, value);
     }
   }
-  if (malformed.length > 0) return { valid: 'unknown', error: `malformed decided-log entries: ${malformed.slice(0, 3).join('; ')}`, malformed: malformed.length };
+  if (malformed.length > 0) return { valid: 'unknown', error: `malformed decided logs: ${malformed.slice(0, 3).join('; ')}`, malformed: malformed.length };
 
   // Per slot, the distinct values decided (usually one); more than one is a divergence.
   const ordered = [...slots.keys()].sort((a, b) => a - b);
