@@ -1,39 +1,16 @@
 /**
  * The local runtime with the real Paxos node (dist/paxos/main.js): a leader is elected through
  * the fault proxy, isolating it makes the majority elect another, heal reunites them, and a
- * killed node restarts on its data dir. Skipped until the node is built. (The Db is spelled out
- * here so this test depends only on the node's flags; paxos/db.ts is the one users get.)
+ * killed node restarts on its data dir (with paxos/db.ts, the Db users get). Skipped until the
+ * node is built.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../db.js';
+import { MAIN_JS, paxosDb } from '../../paxos/db.js';
 import { createLocalRuntime, type LocalRuntime } from './local.js';
 import type { NodeEndpoint } from './runtime.js';
-
-const main = path.resolve('dist/paxos/main.js');
-
-const paxos: Db = {
-  name: 'paxos',
-  // The node wants every node, itself included, in one order all nodes agree on.
-  command: (n, extra) => {
-    const all: Record<string, string> = { ...n.peers, [n.name]: n.listen };
-    const peers = Object.keys(all).sort().map((p) => `${p}=${all[p]}`).join(',');
-    return { cmd: process.execPath, args: [main, '--id', n.name, '--listen', n.listen, '--client', n.client, '--peers', peers, '--data-dir', n.dataDir, ...extra] };
-  },
-  async ready(url, signal) {
-    for (;;) {
-      try {
-        if ((await fetch(`${url}/status`, { signal })).ok) return;
-      } catch (e) {
-        if (signal.aborted) throw e;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  },
-  logFiles: [],
-};
 
 type Status = { id: string; role: string; leader: string | null; commitIndex: number };
 async function status(ep: NodeEndpoint): Promise<Status | null> {
@@ -56,14 +33,14 @@ async function leaderAmong(eps: NodeEndpoint[], withinMs = 10_000): Promise<stri
   }
 }
 
-describe.skipIf(!existsSync(main))('local runtime with the real Paxos node', () => {
+describe.skipIf(!existsSync(MAIN_JS))('local runtime with the real Paxos node', () => {
   let tmp = ''; // made in beforeAll, so a skipped or filtered run leaves no directory behind
   let rt: LocalRuntime;
   let eps: NodeEndpoint[];
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'jepsen-ts-paxos-'));
     rt = createLocalRuntime({ markerDir: path.join(tmp, 'markers') });
-    eps = await rt.setup({ runId: `px${process.pid}`, nodes: ['n1', 'n2', 'n3'], db: paxos, runDir: path.join(tmp, 'run'), dbArgs: [] });
+    eps = await rt.setup({ runId: `px${process.pid}`, nodes: ['n1', 'n2', 'n3'], db: paxosDb, runDir: path.join(tmp, 'run'), dbArgs: [] });
   });
   afterAll(async () => {
     await rt?.teardown();
@@ -82,5 +59,7 @@ describe.skipIf(!existsSync(main))('local runtime with the real Paxos node', () 
     await leaderAmong(eps.filter((e) => e.name !== second));
     await rt.start(second);
     await leaderAmong(eps);
+    await rt.collectLogs();
+    for (const f of paxosDb.logFiles) expect(existsSync(path.join(rt.describe(second).dir, f))).toBe(true);
   });
 });
