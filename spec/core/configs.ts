@@ -24,7 +24,7 @@ export interface NamedConfig {
 }
 
 const base = (over: Partial<WorldConfig>): WorldConfig => ({
-  nodes: NODES, bug: null, clients: [], maxBallots: 2, maxCrashes: 0, maxHeartbeats: 0, campaignOrder: ['n1', 'n2'], rands: [0.5], ...over,
+  nodes: NODES, bug: null, clients: [], maxBallots: 2, maxCrashes: 0, maxHeartbeats: 0, campaignOrder: ['n1', 'n2'], rands: [0.5], maxDeliveries: 6, ...over,
 });
 
 /** A write at the first leader, then a read at the second: what every bug here must break. */
@@ -33,20 +33,20 @@ const writeThenRead = (over: Partial<WorldConfig>): WorldConfig =>
 
 export const CONFIGS: Record<string, NamedConfig> = {
   'ci-two-writes': {
-    description: '3 nodes, 2 ballots (n1 leads, then n2), a write at n1 and a write at n2, lossy/duplicating/reordering network',
+    description: '3 nodes, 2 ballots (n1 leads, then n2), a write at n1 and a write at n2, lossy/duplicating/reordering network, <= 6 deliveries',
     world: base({ clients: [[write(1, ['n1'])], [write(2, ['n2'])]] }),
     expect: 'safe',
     maxStates: 2_000_000,
   },
   'ci-write-read': {
-    description: '3 nodes, 2 ballots (n1 leads, then n2), a write at n1 and a read at n2',
+    description: '3 nodes, 2 ballots (n1 leads, then n2), a write at n1 and a read at n2, <= 6 deliveries',
     world: writeThenRead({}),
     expect: 'safe',
     maxStates: 2_000_000,
   },
   'ci-crash': {
-    description: '3 nodes, 2 ballots (n1 leads, then n2), one write at n1, at most 1 crash+restart of any node',
-    world: base({ clients: [[write(1, ['n1'])]], maxCrashes: 1 }),
+    description: '3 nodes, 2 ballots (n1 leads, then n2), one write at n1, at most 1 crash+restart of any node, <= 5 deliveries',
+    world: base({ clients: [[write(1, ['n1'])]], maxCrashes: 1, maxDeliveries: 5 }),
     expect: 'safe',
     maxStates: 2_000_000,
   },
@@ -58,7 +58,7 @@ export const CONFIGS: Record<string, NamedConfig> = {
   },
   'ci-volatile-acceptor': {
     description: 'one write at n1, 1 crash, with the volatile-acceptor bug (promises and accepts not persisted)',
-    world: base({ clients: [[write(1, ['n1'])]], maxCrashes: 1, bug: 'volatile-acceptor' }),
+    world: base({ clients: [[write(1, ['n1'])]], maxCrashes: 1, maxDeliveries: 5, bug: 'volatile-acceptor' }),
     expect: 'volatile-acceptor',
     maxStates: 2_000_000,
   },
@@ -68,21 +68,27 @@ export const CONFIGS: Record<string, NamedConfig> = {
     expect: 'early-ack',
     maxStates: 2_000_000,
   },
+  'two-writes-deep': {
+    description: 'ci-two-writes with <= 9 deliveries: both writes can complete under the second leader (large)',
+    world: base({ clients: [[write(1, ['n1'])], [write(2, ['n2'])]], maxDeliveries: 9 }),
+    expect: 'safe',
+    maxStates: 50_000_000,
+  },
   'any-leader': {
-    description: '3 nodes, 2 ballots, any node may campaign in any order; a write at n1, a read at n2 (larger)',
-    world: writeThenRead({ campaignOrder: undefined }),
+    description: '3 nodes, 2 ballots, any node may campaign in any order; a write at n1, a read at n2, <= 7 deliveries (larger)',
+    world: writeThenRead({ campaignOrder: undefined, maxDeliveries: 7 }),
     expect: 'safe',
     maxStates: 50_000_000,
   },
   'two-clients-any-node': {
-    description: '3 nodes, 2 ballots, any node may campaign; client A writes 1 then 2, client B reads, each at any node (large)',
-    world: base({ clients: [[write(1, NODES), write(2, NODES)], [read(NODES)]], campaignOrder: undefined }),
+    description: '3 nodes, 2 ballots, any node may campaign; client A writes 1 then 2, client B reads, each at any node, <= 8 deliveries (large)',
+    world: base({ clients: [[write(1, NODES), write(2, NODES)], [read(NODES)]], campaignOrder: undefined, maxDeliveries: 8 }),
     expect: 'safe',
     maxStates: 50_000_000,
   },
   'crash-heartbeat': {
-    description: '3 nodes, 2 ballots (n1, then n2), write at n1 + read at n2, 1 crash, 1 heartbeat timer (catch-up, retransmission) (large)',
-    world: writeThenRead({ maxCrashes: 1, maxHeartbeats: 1 }),
+    description: '3 nodes, 2 ballots (n1, then n2), write at n1 + read at n2, 1 crash, 1 heartbeat timer (catch-up, retransmission), <= 8 deliveries (large)',
+    world: writeThenRead({ maxCrashes: 1, maxHeartbeats: 1, maxDeliveries: 8 }),
     expect: 'safe',
     maxStates: 50_000_000,
   },

@@ -35,6 +35,12 @@ export interface WorldConfig {
   maxCrashes: number;
   /** Most heartbeat-timer firings (leader rounds, retransmissions, catch-up). */
   maxHeartbeats: number;
+  /**
+   * Most message deliveries in a run (default: unbounded). Without it the reachable space of
+   * even two ops is too large to exhaust in CI; with it, "whole bounded space" means every
+   * behaviour with at most this many deliveries.
+   */
+  maxDeliveries?: number;
   /** Only these nodes' campaign timers may fire (default: all). */
   candidates?: NodeId[];
   /** If given, the k-th campaign must be by campaignOrder[k] (scripts who leads, not when). */
@@ -66,6 +72,7 @@ export interface World {
   campaigns: number;
   crashes: number;
   heartbeats: number;
+  deliveries: number;
   /** votes[node][slot]: sorted "ballotNumber|valueKey" strings; the Voting history variable. */
   votes: ReadonlyArray<Readonly<Record<string, readonly string[]>>>;
   /** Set when the core threw (an InvariantError is a core bug the properties report). */
@@ -94,7 +101,7 @@ export function ballotNumber(cfg: WorldConfig, b: Ballot): number {
 export function initialWorld(cfg: WorldConfig): World {
   let w: World = {
     nodes: [], wal: [], timers: [], net: [], clients: cfg.clients.map(() => ({ next: 0, waiting: false })), history: [],
-    campaigns: 0, crashes: 0, heartbeats: 0, votes: cfg.nodes.map(() => ({})), error: null,
+    campaigns: 0, crashes: 0, heartbeats: 0, deliveries: 0, votes: cfg.nodes.map(() => ({})), error: null,
   };
   for (const id of cfg.nodes) {
     const state = initState(coreConfig(cfg, id), []);
@@ -202,11 +209,12 @@ export function worldActions(cfg: WorldConfig): Action<World>[] {
     {
       name: 'Deliver',
       *successors(w) {
-        if (w.error) return;
+        if (w.error || w.deliveries >= (cfg.maxDeliveries ?? Infinity)) return;
+        const counted: World = { ...w, deliveries: w.deliveries + 1 };
         for (const p of w.net) {
           const n = cfg.nodes.indexOf(p.to);
           const event: Event<Msg> = { type: 'message', from: p.from, msg: structuredClone(p.msg), wallMs: WALL_MS };
-          yield { label: `Deliver ${p.from}->${p.to} ${describeMsg(p.msg)}`, state: stepNode(cfg, w, n, event) };
+          yield { label: `Deliver ${p.from}->${p.to} ${describeMsg(p.msg)}`, state: stepNode(cfg, counted, n, event) };
         }
       },
     },
@@ -292,7 +300,7 @@ export function describeMsg(m: Msg): string {
 
 /** The canonical key of a world (node states and packets are keyed canonically). */
 export function worldKey(w: World): string {
-  return `${w.nodes.map(nodeKey).join('|')}#${memoKey(w.wal)}#${memoKey(w.timers)}#${w.net.map(memoKey).join(',')}#${memoKey(w.clients)}#${memoKey(w.history)}#${w.campaigns},${w.crashes},${w.heartbeats}#${memoKey(w.votes)}#${w.error ?? ''}`;
+  return `${w.nodes.map(nodeKey).join('|')}#${memoKey(w.wal)}#${memoKey(w.timers)}#${w.net.map(memoKey).join(',')}#${memoKey(w.clients)}#${memoKey(w.history)}#${w.campaigns},${w.crashes},${w.heartbeats},${w.deliveries}#${memoKey(w.votes)}#${w.error ?? ''}`;
 }
 
 function deepFreeze<T>(x: T): T {

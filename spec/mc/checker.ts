@@ -129,6 +129,32 @@ const INIT_LABEL = 'Init';
  * the constraint or at maxDepth are not expanded and so contribute nothing to `generated`.
  */
 export function check<S>(spec: Spec<S>, options: CheckOptions = {}): CheckResult<S> {
+  const search = explore(spec, options);
+  for (;;) {
+    const r = search.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * `check`, giving the event loop a turn about every 50 ms: for long runs inside a process that
+ * must stay responsive (a test runner's worker answers its parent's RPCs).
+ */
+export async function checkAsync<S>(spec: Spec<S>, options: CheckOptions = {}): Promise<CheckResult<S>> {
+  const search = explore(spec, options);
+  let last = performance.now();
+  for (;;) {
+    const r = search.next();
+    if (r.done) return r.value;
+    if (performance.now() - last > 50) {
+      await new Promise((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+  }
+}
+
+/** The search itself; it yields every 256 generated states so that callers may pause it. */
+function* explore<S>(spec: Spec<S>, options: CheckOptions): Generator<void, CheckResult<S>> {
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
   const progressEvery = options.progressEvery ?? 50_000;
@@ -229,6 +255,7 @@ export function check<S>(spec: Spec<S>, options: CheckOptions = {}): CheckResult
       for (const action of spec.actions) {
         for (const step of action.successors(from)) {
           generated++;
+          if ((generated & 255) === 0) yield;
           for (const prop of spec.stepProperties ?? []) {
             if (violated.has(prop.name)) continue;
             const verdict = prop.holds(from, step);
