@@ -56,6 +56,10 @@ describe('a report of an invalid fixture run', () => {
     expect(html).toContain('href="#first-error"');
     expect(html).toMatch(/id="first-error" class="lin-op failed"/);
   });
+  it('outlines the failing op in the timeline and the history table', () => {
+    expect(html).toMatch(/class="op \w+ error" id="tl-\d+"/);
+    expect(html).toMatch(/<tr class="\w+ error" id="op-\d+">/);
+  });
   it('finds the diverging slot from the decided logs when the checker does not name the values', () => {
     expect(html).toContain('First diverging slot: <b class="slot">7</b> (from the decided logs)');
   });

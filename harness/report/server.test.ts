@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
-import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -66,6 +66,13 @@ describe('serve', () => {
     expect(byName.body).toContain('half-written');
     const none = await get(server, '/?verdict=valid&name=stale');
     expect(none.body).toContain('No run matches');
+  });
+  it('notices a run whose verdict changed (e.g. re-analyzed) on the next request', async () => {
+    const file = join(root, 'half-written', '20261126T120000.000Z', 'results.json');
+    writeFileSync(file, JSON.stringify({ valid: false, results: {} }));
+    expect((await get(server, '/?verdict=invalid')).body).toContain('half-written');
+    rmSync(file);
+    expect((await get(server, '/?verdict=invalid')).body).not.toContain('half-written');
   });
   it('serves run files with safe content types, and directory listings', async () => {
     const history = await get(server, '/register-partition/20261126T100000.000Z/history.jsonl');

@@ -69,6 +69,17 @@ export function parseStart(text: string): number {
   return m ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}Z`) : 0;
 }
 
+/**
+ * Summaries by run dir, reused while none of the files they come from changed (results.json of
+ * a big run can be megabytes: the index must not re-parse every run on every request).
+ */
+const summaryCache = new Map<string, { signature: string; summary: RunSummary }>();
+
+async function runSignature(dir: string): Promise<string> {
+  const parts = await Promise.all(['test.json', 'results.json', 'history.jsonl', 'report.html'].map((f) => stat(join(dir, f)).then((s) => `${s.size}:${s.mtimeMs}`, () => '-')));
+  return parts.join('|');
+}
+
 /** Every run dir (<test>/<start>/ holding test.json or history.jsonl), newest first. */
 export async function listRuns(resultsDir: string): Promise<RunSummary[]> {
   const runs: RunSummary[] = [];
@@ -89,11 +100,17 @@ export async function listRuns(resultsDir: string): Promise<RunSummary[]> {
       const dir = join(resultsDir, test, start);
       const files = new Set(await readdir(dir).catch(() => [] as string[]));
       if (!files.has('test.json') && !files.has('history.jsonl')) continue;
+      const signature = await runSignature(dir);
+      const cached = summaryCache.get(dir);
+      if (cached && cached.signature === signature) {
+        runs.push(cached.summary);
+        continue;
+      }
       const t = (await jsonOrUndefined(join(dir, 'test.json'))) ?? {};
       const config = isObj(t.config) ? t.config : t;
       const results = await jsonOrUndefined(join(dir, 'results.json'));
       const nemesis = config.nemesis;
-      runs.push({
+      const summary: RunSummary = {
         path: `${test}/${start}`,
         name: typeof t.name === 'string' ? t.name : test,
         startedAt: typeof t.startedAt === 'string' ? t.startedAt : start,
@@ -102,7 +119,9 @@ export async function listRuns(resultsDir: string): Promise<RunSummary[]> {
         valid: results && [true, false, 'unknown'].includes(results.valid as never) ? (results.valid as Validity) : undefined,
         durationS: files.has('history.jsonl') ? await lastOpTimeS(join(dir, 'history.jsonl')) : undefined,
         hasReport: files.has('report.html'),
-      });
+      };
+      summaryCache.set(dir, { signature, summary });
+      runs.push(summary);
     }
   }
   return runs.sort((a, b) => parseStart(b.startedAt) - parseStart(a.startedAt) || b.path.localeCompare(a.path));
