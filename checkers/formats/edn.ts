@@ -105,7 +105,6 @@ function toOp(form: unknown, index: number, line: number, opts: EdnOptions): Rec
   if (!isPlainMap(form)) throw new HistoryFormatError(line, `expected an op map like {:process 0, :type :invoke, :f :read}, got ${show(form)}`);
   const m = toJson(form, line) as Record<string, unknown>;
   const op: Record<string, unknown> = { index, time: m.time, process: m.process, type: m.type, f: m.f };
-  if (m.time === undefined) op.time = undefined;
   let value = m.value;
   if (m.key !== undefined && m.key !== null) op.key = String(m.key);
   // Nemesis ops carry their own values (grudges, messages), never tuples.
