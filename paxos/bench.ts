@@ -1,10 +1,14 @@
 /**
  * `npm run bench:paxos`: throughput and latency of a real 3-node cluster on loopback (fsync
  * on, event log on), through keep-alive HTTP clients (undici Pool). Writes and linearizable
- * reads at each concurrency for --seconds each; prints ops/s, p50 and p99.
+ * reads at each concurrency for --seconds each; prints ops/s, p50 and p99, and what explains
+ * them: the disk's fsync latency, commands per decided slot, and the leader's fsyncs per second.
  *
  *   npm run bench:paxos -- --seconds 3 --concurrency 1,16,64 --target leader
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Pool } from 'undici';
@@ -12,6 +16,9 @@ import { LocalCluster } from './cluster.js';
 
 interface Row {
   kind: 'write' | 'read';
+  /** Decided slots per second and WAL appends (fsyncs) per second at the leader. */
+  slots: number;
+  appends: number;
   concurrency: number;
   ops: number;
   errors: number;
@@ -25,7 +32,36 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-async function runPhase(pools: Pool[], kind: 'write' | 'read', concurrency: number, seconds: number, keys: number): Promise<Row> {
+interface Probe {
+  commitIndex: number;
+  walAppends: number;
+}
+
+async function probe(url: string): Promise<Probe> {
+  const status = (await (await fetch(`${url}/status`)).json()) as { commitIndex: number };
+  const stats = (await (await fetch(`${url}/debug/stats`)).json()) as { walAppends: number };
+  return { commitIndex: status.commitIndex, walAppends: stats.walAppends };
+}
+
+/** fdatasync latency of this disk right now (other load on the machine moves it a lot). */
+function fsyncProbe(dir: string): { p50: number; p99: number } {
+  const file = path.join(dir, 'fsync-probe');
+  const fd = fs.openSync(file, 'w');
+  const t: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const t0 = performance.now();
+    fs.writeSync(fd, Buffer.alloc(256, i));
+    fs.fdatasyncSync(fd);
+    t.push(performance.now() - t0);
+  }
+  fs.closeSync(fd);
+  fs.unlinkSync(file);
+  t.sort((a, b) => a - b);
+  return { p50: t[50], p99: t[99] };
+}
+
+async function runPhase(pools: Pool[], leaderUrl: string, kind: 'write' | 'read', concurrency: number, seconds: number, keys: number): Promise<Row> {
+  const before = await probe(leaderUrl);
   const latencies: number[] = [];
   let errors = 0;
   let stop = false;
@@ -55,8 +91,13 @@ async function runPhase(pools: Pool[], kind: 'write' | 'read', concurrency: numb
   stop = true;
   await Promise.all(workers);
   const elapsed = (performance.now() - started) / 1000;
+  const after = await probe(leaderUrl);
   const sorted = Float64Array.from(latencies).sort();
-  return { kind, concurrency, ops: latencies.length, errors, seconds: elapsed, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+  return {
+    kind,
+    slots: (after.commitIndex - before.commitIndex) / elapsed,
+    appends: (after.walAppends - before.walAppends) / elapsed,
+    concurrency, ops: latencies.length, errors, seconds: elapsed, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
 }
 
 function printRow(r: Row): void {
@@ -67,6 +108,8 @@ function printRow(r: Row): void {
     r.p50.toFixed(2).padStart(8),
     r.p99.toFixed(2).padStart(8),
     String(r.errors).padStart(7),
+    (r.slots > 0 ? (r.ops / r.seconds / r.slots).toFixed(1) : '-').padStart(10),
+    r.appends.toFixed(0).padStart(13),
   ];
   console.log(cells.join('  '));
 }
@@ -106,13 +149,16 @@ async function main(): Promise<void> {
     const targets = args.target === 'leader' ? [cluster.node(leader)] : cluster.nodes;
     const pools = targets.map((n) => new Pool(n.url, { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 }));
     console.log(`${args.nodes} nodes on loopback (fsync on), leader ${leader}, clients -> ${args.target}, ${args.seconds} s per phase`);
-    console.log('op      concurrency     ops/s  p50(ms)  p99(ms)  errors');
+    const disk = fsyncProbe(cluster.root);
+    console.log(`fdatasync on this disk now: p50 ${disk.p50.toFixed(2)} ms, p99 ${disk.p99.toFixed(2)} ms; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} CPUs`);
+    console.log('op      concurrency     ops/s  p50(ms)  p99(ms)  errors  cmds/slot  leader fsync/s');
     // Warm up: JIT, connections, a populated key space.
-    await runPhase(pools, 'write', 16, Math.min(2, args.seconds), args.keys);
+    const leaderUrl = cluster.node(leader).url;
+    await runPhase(pools, leaderUrl, 'write', 16, Math.min(2, args.seconds), args.keys);
     const rows: Row[] = [];
     for (const kind of ['write', 'read'] as const) {
       for (const c of levels) {
-        const row = await runPhase(pools, kind, c, args.seconds, args.keys);
+        const row = await runPhase(pools, leaderUrl, kind, c, args.seconds, args.keys);
         rows.push(row);
         printRow(row);
       }

@@ -8,6 +8,7 @@
  *   POST /txn           {"ops": [...]} 200 {"ops": [...]} | 409 {"error":"txn-aborted","ops"}
  *   GET  /status                       {"id","role","ballot","leader","commitIndex","appliedIndex"}
  *   GET  /debug/log?from=N&limit=M     {"entries":[{"slot","digest","command"}],"next"}
+ *   GET  /debug/stats                  counters (steps, WAL appends/records/bytes, messages)
  *
  * Definitely not applied: 503 {"error", "leader", "definite": true} (and the 409s). Outcome
  * unknown: 504 {"error", "unknown": true}. Malformed: 400 {"error":"bad-request","message"},
@@ -41,6 +42,8 @@ export interface KvBackend {
   submit(command: Command): Promise<Result>;
   status(): StatusView;
   decidedLog(from: number, limit: number): LogPage;
+  /** Counters for diagnosis and the benchmark (GET /debug/stats). */
+  stats(): Record<string, number>;
 }
 
 class BadRequest extends Error {}
@@ -152,6 +155,7 @@ export function createHttpServer(backend: KvBackend): http.Server {
     [/^\/kv\/([^/]+)$/, { method: 'GET|PUT' }],
     [/^\/txn$/, { method: 'POST', command: (_m, b) => ({ op: 'txn', ops: parseTxn(b) }) }],
     [/^\/status$/, { method: 'GET', read: () => backend.status() }],
+    [/^\/debug\/stats$/, { method: 'GET', read: () => backend.stats() }],
     [
       /^\/debug\/log$/,
       {

@@ -84,6 +84,7 @@ function cli(argv: string[]) {
     .option('request-timeout-ms', { type: 'number', default: 1000, describe: 'a client request with no answer by then gets 504 (outcome unknown)' })
     .option('max-batch', { type: 'number', default: 512, describe: 'most client commands batched into one slot' })
     .option('wal-inline', { type: 'boolean', default: false, describe: 'append+fsync the WAL on the event-loop thread instead of the thread pool (fewer thread hand-offs, but the node stalls for each fsync: only for disks with sub-millisecond fsync)' })
+    .option('wal-sync', { choices: ['dsync', 'fdatasync'] as const, default: 'dsync' as const, describe: 'how a WAL append becomes durable: an O_DSYNC writev (one system call), or writev then fdatasync' })
     .option('help', { type: 'boolean', alias: 'h', describe: 'show this help and exit' })
     .option('max-inflight', { type: 'number', describe: `most slots in phase 2 at once (pipelining; default ${core.DEFAULT_MAX_INFLIGHT})` })
     .option('event-log', { type: 'boolean', default: true, describe: 'write DATA_DIR/events.jsonl (send/recv events with vector clocks); --no-event-log turns it off' })
@@ -137,6 +138,7 @@ export function parseArgs(argv: string[]): NodeOptions {
     ...(args['max-inflight'] !== undefined ? { maxInflight: positiveInt('max-inflight', args['max-inflight']) } : {}),
     eventLog: args['event-log'],
     walInline: args['wal-inline'],
+    walSync: single('wal-sync', args['wal-sync']) as 'dsync' | 'fdatasync',
   };
   const bad = configError(PaxosNode.configOf(opts));
   if (bad) fail(bad.replace('electionTimeoutMs', '--election-timeout-ms').replace('heartbeatMs', '--heartbeat-ms'));

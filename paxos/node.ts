@@ -18,7 +18,7 @@ import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { Rng } from '../harness/rng.js';
 import type { BugName, Command, Config, Effect, Event, NodeId, Result } from './core/types.js';
-import { Wal } from './wal.js';
+import { Wal, type WalSync } from './wal.js';
 import { Transport, type HostPort } from './transport.js';
 import { EventLog, LogicalClock, isStamp, type Stamp } from './eventlog.js';
 import { createHttpServer, type KvBackend, type LogPage, type StatusView } from './http.js';
@@ -51,6 +51,8 @@ export interface NodeOptions {
   eventLog: boolean;
   /** Append+fsync on the event loop thread instead of the thread pool. */
   walInline?: boolean;
+  /** How appends become durable (default O_DSYNC). */
+  walSync?: WalSync;
 }
 
 type Output = Extract<Effect, { type: 'send' } | { type: 'reply' }>;
@@ -77,6 +79,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
   private outputs: Output[] = [];
   private flushScheduled = false;
   private appending: Promise<void> | null = null;
+  private readonly counters = { steps: 0, clientRequests: 0, clientTimeouts: 0, walAppends: 0, walRecords: 0, walAppendMs: 0 };
   private closing = false;
   private readonly clock: LogicalClock;
   private readonly events: EventLog | null;
@@ -114,7 +117,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
 
   /** Recovers from the WAL, binds both ports, and starts the core. */
   static async start<S>(core: Core<S>, opts: NodeOptions): Promise<PaxosNode<S>> {
-    const { wal, records, tornBytes } = Wal.open(path.join(opts.dataDir, WAL_FILE));
+    const { wal, records, tornBytes } = Wal.open(path.join(opts.dataDir, WAL_FILE), opts.walSync ?? 'dsync');
     let node: PaxosNode<S>;
     try {
       node = new PaxosNode(core, opts, wal, records);
@@ -167,15 +170,28 @@ export class PaxosNode<S = unknown> implements KvBackend {
   submit(command: Command): Promise<Result> {
     if (this.closing) return Promise.resolve({ type: 'fail', error: 'shutting-down', leader: null });
     const id = this.nextRequestId++;
+    this.counters.clientRequests++;
     return new Promise<Result>((resolve) => {
       const timer = setTimeout(() => {
         // No answer in time: the command may still be decided later. Outcome unknown.
         this.pendingClients.delete(id);
+        this.counters.clientTimeouts++;
         resolve({ type: 'unknown', error: 'timeout' });
       }, this.opts.requestTimeoutMs);
       this.pendingClients.set(id, { resolve, timer });
       this.run(() => this.core.step(this.config, this.state, { type: 'client', id, command, wallMs: Date.now() }));
     });
+  }
+
+  stats(): Record<string, number> {
+    return {
+      ...this.counters,
+      walBytes: this.wal.size,
+      eventLoopUtilization: performance.eventLoopUtilization().utilization,
+      messagesSent: this.transport.stats.sent,
+      messagesReceived: this.transport.stats.received,
+      messagesDropped: this.transport.stats.dropped,
+    };
   }
 
   status(): StatusView {
@@ -211,6 +227,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
   /** Runs one step and takes its effects: timers now, persists and outputs into the batch. */
   private run(stepFn: () => { state: S; effects: Effect[] }): void {
     let result: { state: S; effects: Effect[] };
+    this.counters.steps++;
     try {
       result = stepFn();
     } catch (err) {
@@ -263,17 +280,23 @@ export class PaxosNode<S = unknown> implements KvBackend {
       this.release(outputs);
       return;
     }
+    this.counters.walAppends++;
+    this.counters.walRecords += records.length;
     if (this.opts.walInline) {
+      const t0 = performance.now();
       try {
         this.wal.appendSync(records);
+        this.counters.walAppendMs += performance.now() - t0;
       } catch (err) {
         this.fatal(`WAL append to ${this.wal.file} failed: ${(err as Error).message}`);
       }
       this.release(outputs);
       return;
     }
+    const t0 = performance.now();
     this.appending = this.wal.append(records).then(
       () => {
+        this.counters.walAppendMs += performance.now() - t0;
         this.appending = null;
         this.release(outputs);
         if (this.records.length || this.outputs.length) this.flush();

@@ -113,22 +113,37 @@ describe('Wal', () => {
     }
   });
 
-  it('makes every append (thread pool or inline) durable with fdatasync (strace counts the syscalls of a real process)', () => {
+  // Durability is checked on a real process with strace: which system calls make each append
+  // durable, for both sync modes and both the thread-pool and the inline path.
+  function traced(mode: 'dsync' | 'fdatasync', file: string): string[] {
     const probe = spawnSync('strace', ['-V'], { encoding: 'utf8' });
     expect(probe.error, 'strace is needed for this test (.ci/run installs it)').toBeUndefined();
-    const file = path.join(dir, 'wal');
-    const trace = path.join(dir, 'trace');
+    const trace = path.join(dir, `trace-${mode}`);
     const walModule = new URL('../dist/paxos/wal.js', import.meta.url).pathname;
     const script = `
       import { Wal } from ${JSON.stringify(walModule)};
-      const { wal } = Wal.open(${JSON.stringify(file)});
+      const { wal } = Wal.open(${JSON.stringify(file)}, ${JSON.stringify(mode)});
       for (let i = 0; i < 25; i++) await wal.append([{ i }, { j: i }]);
       for (let i = 0; i < 5; i++) wal.appendSync([{ k: i }]);
       wal.close();`;
-    execFileSync('strace', ['-f', '-qq', '-e', 'trace=fdatasync,fsync', '-o', trace, process.execPath, '--input-type=module', '-e', script]);
-    const lines = fs.readFileSync(trace, 'utf8').split('\n');
-    const syncs = lines.filter((l) => /\bfdatasync\(\d+\)\s+= 0/.test(l)).length;
-    expect(syncs).toBe(30);
+    execFileSync('strace', ['-f', '-qq', '-e', 'trace=openat,pwritev,pwritev2,fdatasync,fsync', '-o', trace, process.execPath, '--input-type=module', '-e', script]);
     expect(Wal.open(file).records).toHaveLength(55);
+    return fs.readFileSync(trace, 'utf8').split('\n');
+  }
+
+  it('fdatasync mode: every append (thread pool or inline) is followed by an fdatasync', () => {
+    const file = path.join(dir, 'wal-f');
+    const lines = traced('fdatasync', file);
+    expect(lines.filter((l) => /\bfdatasync\(\d+\)\s+= 0/.test(l))).toHaveLength(30);
+    expect(lines.find((l) => l.includes(file) && l.includes('openat'))).not.toMatch(/O_DSYNC|O_SYNC/);
+  });
+
+  it('dsync mode: the log is opened O_DSYNC and each append is one writev', () => {
+    const file = path.join(dir, 'wal-d');
+    const lines = traced('dsync', file);
+    const open = lines.find((l) => l.includes(file) && l.includes('openat'));
+    expect(open).toMatch(/O_DSYNC|O_SYNC/);
+    const fd = /= (\d+)$/.exec(open!.trim())![1];
+    expect(lines.filter((l) => new RegExp(`pwritev2?\\(${fd},`).test(l))).toHaveLength(30);
   });
 });
