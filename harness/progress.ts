@@ -68,7 +68,9 @@ export class Progress {
     const elapsed = (performance.now() - this.startMs) / 1000;
     const limit = this.opts.timeLimitMs / 1000;
     const faults = this.faults.size ? [...this.faults].join(',') : 'none';
-    return `[${elapsed.toFixed(1)}s / ${limit}s] ${this.phase}  ok ${this.counts.ok}  fail ${this.counts.fail}  info ${this.counts.info}  faults: ${faults}`;
+    // Before the main phase the clock measures setup, which has no limit.
+    const clock = this.phase === 'setup' ? `[setup ${elapsed.toFixed(1)}s]` : `[${elapsed.toFixed(1)}s / ${limit}s]`;
+    return `${clock} ${this.phase}  ok ${this.counts.ok}  fail ${this.counts.fail}  info ${this.counts.info}  faults: ${faults}`;
   }
 
   private draw(): void {

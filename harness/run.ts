@@ -65,6 +65,14 @@ export interface ResultsFile {
   analyzedAt?: string;
 }
 
+/** Teardowns of the runs in progress, for a last-resort cleanup on an uncaught exception. */
+const activeTeardowns = new Set<() => Promise<void>>();
+
+/** Tears down every run in progress (used when the harness dies of an uncaught error). */
+export async function emergencyTeardown(): Promise<void> {
+  await Promise.allSettled([...activeTeardowns].map((t) => t()));
+}
+
 const DECIDED_LOG_TIMEOUT_MS = 15_000;
 const LEADER_QUERY_TIMEOUT_MS = 1_000;
 
@@ -100,9 +108,11 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   const teardown = async () => {
     if (tornDown) return;
     tornDown = true;
+    activeTeardowns.delete(teardown);
     progress.setPhase('teardown');
     await runtime.teardown();
   };
+  activeTeardowns.add(teardown);
 
   try {
     progress.setPhase('setup');

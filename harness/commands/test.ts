@@ -4,10 +4,10 @@
  * 2 unknown/interrupted, 254 bad arguments, 255 harness crash).
  */
 import type { CommandModule } from 'yargs';
-import { worstExit } from '../exit.js';
+import { EXIT, worstExit } from '../exit.js';
 import { Interrupts } from '../interrupts.js';
 import { ensureWritableResults, testOptions, toTestConfig, type TestConfig } from '../options.js';
-import { runTest, type RunDeps, type RunOutcome } from '../run.js';
+import { emergencyTeardown, runTest, type RunDeps, type RunOutcome } from '../run.js';
 import { defaultDeps } from '../wiring.js';
 
 /**
@@ -24,6 +24,13 @@ export async function runSeries(configs: TestConfig[], deps: RunDeps = defaultDe
   const out = process.stdout;
   const interrupts = new Interrupts((line) => out.write(`\n${line}\n`)).install();
   const outcomes: RunOutcome[] = [];
+  // A bug that escapes every try (a throw in a timer callback) must still not leave nodes behind.
+  const die = (err: unknown) => {
+    process.stderr.write(`jepsen-ts: crashed: ${(err as Error)?.stack ?? String(err)}\ntearing down...\n`);
+    void emergencyTeardown().finally(() => process.exit(EXIT.crash));
+  };
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
   try {
     for (const [i, config] of configs.entries()) {
       if (configs.length > 1) out.write(`\n== test ${i + 1}/${configs.length}: ${config.name} seed ${config.seed}\n`);
@@ -33,6 +40,8 @@ export async function runSeries(configs: TestConfig[], deps: RunDeps = defaultDe
     }
   } finally {
     interrupts.uninstall();
+    process.off('uncaughtException', die);
+    process.off('unhandledRejection', die);
   }
   return outcomes;
 }
