@@ -21,7 +21,14 @@ export const reportCommand: CommandModule<object, { runDir: unknown }> = {
     if (!existsSync(join(dir, 'history.jsonl')) && !existsSync(join(dir, 'test.json'))) {
       throw new UsageError(`${given} is not a run directory (it has neither test.json nor history.jsonl)`);
     }
-    const path = await writeReport(dir);
+    let path: string;
+    try {
+      path = await writeReport(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new UsageError(`cannot write the report into ${given}: ${code}`);
+      throw err;
+    }
     process.stdout.write(`${path}\n`);
     process.exitCode = EXIT.valid;
   },

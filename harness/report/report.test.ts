@@ -1,11 +1,14 @@
 /**
  * The report without a browser: escaping, defensive loading (missing / malformed files become
  * notes), the derived views (pairing, nemesis windows, sampling, message matching and layout,
- * ShiViz export) and the failure finders. Cost: ~2 s (fixture runs of a few thousand ops).
+ * ShiViz export), the failure finders and the `report` CLI (spawns dist/: run tsc first).
+ * Cost: ~4 s (fixture runs of a few thousand ops, two CLI spawns).
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { esc, jsonForScript } from './escape.js';
 import { loadRun, parseHistory } from './load.js';
@@ -206,6 +209,24 @@ describe('failure finders', () => {
     expect(findDivergence({ valid: false, first: { slot: 3, values: { n1: 'a', n2: 'b' } } })).toMatchObject({ slot: 3, values: { n1: 'a', n2: 'b' } });
     expect(findDivergence({ valid: false, slot: 4, nodes: [{ node: 'n1', value: 1 }, { node: 'n2', value: 2 }] })).toMatchObject({ slot: 4, values: { n1: 1, n2: 2 } });
     expect(findDivergence({ valid: false, slot: 4 })).toBeUndefined();
+  });
+});
+
+describe('jepsen-ts report (the CLI, from dist/)', () => {
+  const cli = join(import.meta.dirname, '..', '..', 'bin', 'jepsen-ts.js');
+  const run = (args: string[]) => promisify(execFile)(process.execPath, [cli, 'report', ...args]).then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e: { code: number; stdout: string; stderr: string }) => e);
+  it('writes report.html and prints its path', async () => {
+    const dir = writeFixtureRun(join(tmp(), 'run'), { ops: 100, invalid: false });
+    const { code, stdout } = await run([dir]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(join(dir, 'report.html'));
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
+  });
+  it('refuses a directory that is not a run: one line, exit 254', async () => {
+    const { code, stderr } = await run([tmp()]);
+    expect(code).toBe(254);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('is not a run directory');
   });
 });
 
