@@ -3,11 +3,11 @@
  *   preflight (refuse before anything starts) -> run dir + test.json -> runtime.setup ->
  *   main (clients + nemesis for the time limit) -> heal (every fault stops) ->
  *   recovery (reads) -> final reads -> decided logs + node logs -> teardown (ALWAYS) ->
- *   checkers -> results.json -> exit code.
+ *   checkers -> results.json + report.html -> exit code.
  * A crash of the harness still tears down and exits 255; an interrupt (Ctrl-C) tears down and
  * exits 2 with the history kept for `jepsen-ts analyze`.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkAll, type CheckResult, type DecidedEntry, type Validity } from '../checkers/checker.js';
 import type { Client } from './client.js';
@@ -19,6 +19,7 @@ import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
 import type { TestConfig } from './options.js';
 import { Progress } from './progress.js';
+import { REPORT_FILE, writeReport } from './report/index.js';
 import { Rng } from './rng.js';
 import type { NodeEndpoint, NodeName, Runtime } from './runtime/runtime.js';
 import { createRunDir, FILES, testRecord, updateLatest, writeJson } from './store.js';
@@ -173,6 +174,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     const exit = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
     const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, nemesisErrors: faults.errors, nemesisCycles: faults.cycles, finalReadsMissing };
     writeJson(join(runDir, FILES.results), file);
+    await writeReportQuietly(runDir, say);
     progress.stop();
     printVerdict(io.out, file, runDir);
     if (interrupted) io.out.write(`interrupted: re-check what was recorded with: jepsen-ts analyze ${runDir}\n`);
@@ -252,6 +254,15 @@ async function collectDecidedLogs(db: Db, endpoints: NodeEndpoint[], runDir: str
   );
 }
 
+/** report.html next to results.json; a report that cannot be drawn never changes the verdict. */
+export async function writeReportQuietly(runDir: string, say: (line: string) => void): Promise<void> {
+  try {
+    await writeReport(runDir);
+  } catch (err) {
+    say(`report.html not written (${(err as Error).message}); retry with: jepsen-ts report ${runDir}`);
+  }
+}
+
 export function countOps(history: History): Record<string, number> {
   const counts: Record<string, number> = { ok: 0, fail: 0, info: 0, nemesis: 0 };
   for (const op of history) {
@@ -268,5 +279,6 @@ export function printVerdict(out: NodeJS.WritableStream, file: ResultsFile, runD
   const failing = Object.entries(file.results).filter(([, r]) => r.valid === false).map(([n]) => n);
   const c = file.counts;
   out.write(`verdict: ${word}${failing.length ? ` (${failing.join(', ')})` : ''}  ok ${c.ok} fail ${c.fail} info ${c.info}  exit ${file.exit}\n`);
+  if (existsSync(join(runDir, REPORT_FILE))) out.write(`report: ${join(runDir, REPORT_FILE)}\n`);
   out.write(`results: ${runDir}\n`);
 }

@@ -1,7 +1,7 @@
 /**
  * `jepsen-ts analyze RUN_DIR`: re-checks a stored run from its files alone (test.json,
  * history.jsonl, nodes/<n>/decided-log.json) with the checkers of its workload, rewrites
- * results.json, and exits with the verdict's code. Works on interrupted or crashed runs too:
+ * results.json (and report.html), and exits with the verdict's code. Works on interrupted or crashed runs too:
  * whatever made it to history.jsonl is judged.
  */
 import { existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { checkAll } from '../../checkers/checker.js';
 import { createWorkload } from '../../workloads/index.js';
 import { exitCodeFor } from '../exit.js';
 import { readHistory } from '../historyWriter.js';
-import { countOps, printVerdict, type ResultsFile } from '../run.js';
+import { countOps, printVerdict, writeReportQuietly, type ResultsFile } from '../run.js';
 import { FILES, readDecidedLogs, readJson, resolveRunDir, type TestRecord, writeJson } from '../store.js';
 
 export async function analyzeRun(path: string): Promise<{ exit: number; file: ResultsFile; runDir: string }> {
@@ -38,6 +38,7 @@ export async function analyzeRun(path: string): Promise<{ exit: number; file: Re
     analyzedAt: new Date().toISOString(),
   };
   writeJson(join(runDir, FILES.results), file);
+  await writeReportQuietly(runDir, (line) => process.stdout.write(`${line}\n`));
   return { exit, file, runDir };
 }
 
