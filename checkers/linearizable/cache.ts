@@ -101,7 +101,8 @@ export class SearchCache<S> {
   private grow(): void {
     const { table: old, stride } = this;
     const oldCapacity = this.capacity;
-    this.capacity *= 2;
+    // Small tables grow 4x: fewer rehashes while they fill fast.
+    this.capacity *= this.capacity < 65536 ? 4 : 2;
     const mask = (this.mask = this.capacity - 1);
     const table = (this.table = new Int32Array(this.capacity * stride));
     for (let s = 0; s < oldCapacity; s++) {
