@@ -98,19 +98,23 @@ describe.skipIf(!BUILT)('jepsen-ts test, end to end on the local runtime', () =>
     expectNothingLeft(run);
   });
 
-  it('Ctrl-C mid-run tears everything down and exits 2 with the history kept', async () => {
+  it('Ctrl-C (twice) mid-run tears everything down and exits 2 with the history kept', async () => {
     let sent = false;
     const run = await cli(['test', '--nemesis', 'partition', '--time-limit', '60', '--nemesis-interval', '1', '--results', results], {
       onStdout(text, pid) {
         if (!sent && /^phase: main$/m.test(text)) {
           sent = true;
-          setTimeout(() => process.kill(pid, 'SIGINT'), 2500);
+          setTimeout(() => {
+            process.kill(pid, 'SIGINT');
+            setTimeout(() => process.kill(pid, 'SIGINT'), 150); // an impatient second Ctrl-C
+          }, 2500);
         }
       },
     });
     expect(sent).toBe(true);
     expect(run.exitCode, run.stdout + run.stderr).toBe(2);
     expect(run.stdout).toContain('SIGINT: stopping clients and faults');
+    expect(run.stdout).toContain('SIGINT again: still tearing down');
     expect(run.stdout).toMatch(/^verdict: INTERRUPTED/m);
     expect(resultsOf(run).interrupted).toBe(true);
     expect(readFileSync(join(run.runDir!, 'history.jsonl'), 'utf8')).toContain('"type":"ok"');
@@ -124,6 +128,7 @@ describe.skipIf(!BUILT)('jepsen-ts test refuses bad input: exit 254, one line, n
     ['unknown nemesis', () => ['--nemesis', 'partition,flood'], /unknown nemesis "flood"/],
     ['negative time limit', () => ['--time-limit=-5'], /--time-limit must be > 0/],
     ['unknown bug', () => ['--bug', 'nope'], /unknown bug "nope"/],
+    ['the docker runtime (not built yet)', () => ['--runtime', 'docker'], /--runtime docker is not built yet/],
     ['unwritable results dir', (dir) => {
       writeFileSync(join(dir, 'a-file'), '');
       return ['--results', join(dir, 'a-file', 'results')];

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../runtime/runtime.js';
+import { crossProduct } from './test-all.js';
+
+const base = { 'nemesis-interval': 5, nodes: '5', concurrency: 10, 'time-limit': 30, rate: 50, runtime: 'local', results: 'results', 'recovery-time': 5, 'op-timeout': 2 };
+
+describe('test-all cross product', () => {
+  it('runs every workload x nemesis x seed; + composes faults within one run', () => {
+    const configs = crossProduct({ ...base, workload: 'register,set', nemesis: 'none,partition+kill', seeds: '1,2' });
+    expect(configs.map((c) => [c.workload, c.nemesis.join('+') || 'none', c.seed, c.name])).toEqual([
+      ['register', 'none', 1, 'register-none'],
+      ['register', 'none', 2, 'register-none'],
+      ['register', 'partition+kill', 1, 'register-partition+kill'],
+      ['register', 'partition+kill', 2, 'register-partition+kill'],
+      ['set', 'none', 1, 'set-none'],
+      ['set', 'none', 2, 'set-none'],
+      ['set', 'partition+kill', 1, 'set-partition+kill'],
+      ['set', 'partition+kill', 2, 'set-partition+kill'],
+    ]);
+  });
+
+  it('shares one random seed when none is given', () => {
+    const configs = crossProduct({ ...base, workload: 'kv,bank', nemesis: 'none' });
+    expect(configs).toHaveLength(2);
+    expect(configs[0].seed).toBe(configs[1].seed);
+  });
+
+  it('refuses a bad combination before anything runs', () => {
+    expect(() => crossProduct({ ...base, workload: 'register,queue', nemesis: 'none' })).toThrow(UsageError);
+    expect(() => crossProduct({ ...base, workload: 'register', nemesis: 'none,flood' })).toThrow(/unknown nemesis "flood"/);
+    expect(() => crossProduct({ ...base, workload: 'register', nemesis: 'none', seeds: '1,x' })).toThrow(/--seed/);
+    expect(() => crossProduct({ ...base, workload: 'register,', nemesis: 'none' })).toThrow(/empty item/);
+  });
+});
