@@ -64,6 +64,20 @@ describe('agreement checker', () => {
     expect(checkAgreement(adds, { decidedLogs: { n1: [entry(1, { ...setWrite, value: 8 })] } }, { commandOf }).valid).toBe(false);
   });
 
+  it('excuses unpredictable read-only commands when the mapping says so, and stays strict for writes', () => {
+    const ops: History = [
+      { index: 0, time: 0, process: 0, type: 'invoke', f: 'add', value: 7 },
+      { index: 1, time: 1, process: 1, type: 'invoke', f: 'read', value: null },
+    ];
+    const commandOf = (op: Op) => (op.f === 'add' ? [{ op: 'write', key: `set-${op.value}`, value: op.value }] : op.f === 'read' ? null : undefined);
+    const readTxn = { op: 'txn', ops: [['r', 'set-0', null], ['r', 'set-7', null]] };
+    const good = checkAgreement(ops, { decidedLogs: { n1: [entry(1, { op: 'write', key: 'set-7', value: 7 }, readTxn)] } }, { commandOf });
+    expect(good).toMatchObject({ valid: true, validity: { checked: true, matched: 1, excusedReads: 1, uninvoked: { count: 0 } } });
+    const forgedWrite = { op: 'txn', ops: [['r', 'set-0', null], ['w', 'set-9', 9]] };
+    const bad = checkAgreement(ops, { decidedLogs: { n1: [entry(1, forgedWrite)] } }, { commandOf });
+    expect(bad).toMatchObject({ valid: false, validity: { checked: true, excusedReads: 0, uninvoked: { count: 1, first: [{ slot: 1, command: forgedWrite }] } } });
+  });
+
   it('is unknown without decided logs or with malformed entries', () => {
     expect(checkAgreement(history, {}).valid).toBe('unknown');
     expect(checkAgreement(history, { decidedLogs: { n1: [{ slot: -1, digest: 'x', command: null }] } }).valid).toBe('unknown');

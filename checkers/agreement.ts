@@ -14,7 +14,10 @@
  *    cas [from,to] -> {op:'cas',key,from,to}. Workloads whose ops map to other commands (set,
  *    bank: their clients build txns at run time) pass their own `commandOf`; when some client
  *    op has no mapping (commandOf returns undefined), unmatched commands cannot be blamed on
- *    anyone and are reported as `unverified` rather than invalid.
+ *    anyone and are reported as `unverified` rather than invalid. An op whose commands are
+ *    built at run time but only read (the set's read txn) may map to null: unmatched READ-ONLY
+ *    commands (`isReadOnly`) are then excused (a read changes no state), while every other
+ *    command must still match, so the check stays strict for writes.
  *    `commandsOfDecided` splits a decided value into client commands; the default takes an
  *    array (a batch), unwraps `{id, command}` entries, and treats null as a no-op.
  * 3. Prefixes: each node's contiguous decided prefix (its applied log); a lagging node may be
@@ -26,8 +29,13 @@ import { isClientOp, type History, type Op } from '../harness/history.js';
 import type { CheckContext, CheckResult, Checker, DecidedEntry } from './checker.js';
 
 export interface AgreementOptions {
-  /** The commands a client op may have proposed; undefined when this op cannot be mapped. */
-  commandOf?: (op: Op) => unknown[] | undefined;
+  /**
+   * The commands a client op may have proposed; null when it proposes only read-only commands
+   * that cannot be predicted; undefined when this op cannot be mapped at all.
+   */
+  commandOf?: (op: Op) => unknown[] | null | undefined;
+  /** Whether a client command changes no state (default: our Paxos KV's read, or a txn of reads). */
+  isReadOnly?: (command: unknown) => boolean;
   /** The client commands inside one decided value; null for a no-op. */
   commandsOfDecided?: (value: unknown) => unknown[] | null;
   /** How many uninvoked commands to list (default 10; counts are exact). */
@@ -49,6 +57,14 @@ export function kvCommandOf(op: Op): unknown[] | undefined {
     default:
       return undefined;
   }
+}
+
+/** Our Paxos KV's read-only commands: a read, or a txn whose micro-ops all read ('r'). */
+export function kvIsReadOnly(command: unknown): boolean {
+  if (command === null || typeof command !== 'object') return false;
+  const c = command as { op?: unknown; ops?: unknown };
+  if (c.op === 'read') return true;
+  return c.op === 'txn' && Array.isArray(c.ops) && c.ops.every((o) => Array.isArray(o) && o[0] === 'r');
 }
 
 /** A batch of commands (entries `{id, command}` are unwrapped), a single command, or null. */
@@ -147,18 +163,22 @@ function checkValidity(history: History, distinct: Map<number, SlotValue[]>, ord
   const commandOf = opts.commandOf ?? kvCommandOf;
   const split = opts.commandsOfDecided ?? defaultCommandsOfDecided;
   const maxListed = opts.maxListed ?? 10;
+  const isReadOnly = opts.isReadOnly ?? kvIsReadOnly;
   const invoked = new Set<string>();
   const unmappedFs = new Set<string>();
+  let unpredictedReads = false;
   for (const op of history) {
     if (!isClientOp(op) || op.type !== 'invoke') continue;
     const commands = commandOf(op);
     if (commands === undefined) unmappedFs.add(op.f);
+    else if (commands === null) unpredictedReads = true;
     else for (const c of commands) invoked.add(canonicalJson(c));
   }
   const strict = unmappedFs.size === 0;
   let noops = 0;
   let commands = 0;
   let matched = 0;
+  let excusedReads = 0;
   const uninvoked: Array<{ slot: number; command: unknown }> = [];
   let uninvokedCount = 0;
   for (const slot of ordered) {
@@ -172,6 +192,7 @@ function checkValidity(history: History, distinct: Map<number, SlotValue[]>, ord
       for (const c of cmds) {
         commands++;
         if (invoked.has(canonicalJson(c))) matched++;
+        else if (unpredictedReads && isReadOnly(c)) excusedReads++;
         else {
           uninvokedCount++;
           if (uninvoked.length < maxListed) uninvoked.push({ slot, command: c });
@@ -185,6 +206,8 @@ function checkValidity(history: History, distinct: Map<number, SlotValue[]>, ord
     noops,
     commands,
     matched,
+    /** Unmatched read-only commands, excused because some ops' reads cannot be predicted. */
+    excusedReads,
     // Without a mapping for every op, an unmatched command may be one of the unmapped ops': unverified.
     uninvoked: strict ? { count: uninvokedCount, first: uninvoked } : { count: 0, first: [] },
     unverified: strict ? 0 : uninvokedCount,
