@@ -272,6 +272,9 @@ export class PaxosNode<S = unknown> implements KvBackend {
   private flush(): void {
     this.flushScheduled = false;
     if (this.appending) return; // the running append re-flushes when it ends
+    // Closing: what is not yet durable is dropped, exactly as a crash would (nothing that
+    // depends on it has left the node).
+    if (this.closing) return;
     const records = this.records;
     const outputs = this.outputs;
     this.records = [];
