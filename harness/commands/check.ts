@@ -267,7 +267,7 @@ export function verdictLine(v: FileVerdict): string {
 
 export const checkCommand: CommandModule<object, RawArgs> = {
   command: 'check <files..>',
-  describe: 'check recorded histories (ours, Jepsen EDN, Porcupine logs) for linearizability',
+  describe: 'check recorded histories (ours, Jepsen EDN, Porcupine logs): linearizability or a workload invariant',
   builder: (y) =>
     y
       .positional('files', { type: 'string', array: true, describe: 'history files' })
