@@ -96,6 +96,27 @@ describe('checkOperations', () => {
     expect(outcome.peakCacheBytes).toBeLessThan(4 * 1024 * 1024);
   });
 
+  it('models with only `equal` (no hash) and Porcupine-style partition functions work', () => {
+    // A counter whose state is an object: compared with `equal`, never hashed.
+    const counter: Model<{ n: number }, { f: 'inc' | 'read' }, { value?: number }> = {
+      name: 'counter',
+      init: () => ({ n: 0 }),
+      step: (s, i, o) => (i.f === 'inc' ? [true, { n: s.n + 1 }] : [o.value === s.n, s]),
+      equal: (a, b) => a.n === b.n,
+    };
+    const inc = (call: number, ret: number): Operation<any, any> => ({ clientId: 0, input: { f: 'inc' }, output: {}, call, return: ret });
+    const read = (v: number, call: number, ret: number): Operation<any, any> => ({ clientId: 1, input: { f: 'read' }, output: { value: v }, call, return: ret });
+    expect(checkOperations(counter, [inc(0, 10), inc(1, 11), read(1, 5, 20), read(2, 21, 22)]).result).toBe('ok');
+    expect(checkOperations(counter, [inc(0, 10), inc(1, 11), read(1, 12, 20)]).result).toBe('illegal');
+    // Porcupine's form of partitioning: every op alone (each inc/read judged separately).
+    const split = { ...counter, partition: (ops: Operation<any, any>[]) => ops.map((o) => [o]) };
+    const outcome = checkOperations(split, [inc(0, 10), read(1, 12, 20), read(0, 30, 40)]);
+    expect(outcome.partitions).toHaveLength(3);
+    expect(outcome.result).toBe('illegal');
+    const splitEvents = { ...counter, partitionEvents: (events: any[]) => [events] };
+    expect(checkEvents(splitEvents, [{ kind: 'call', id: 0, value: { f: 'inc' } }, { kind: 'call', id: 1, value: { f: 'read' } }, { kind: 'return', id: 0, value: {} }, { kind: 'return', id: 1, value: { value: 1 } }]).result).toBe('ok');
+  });
+
   it('an empty history is linearizable', () => {
     expect(checkOperations(casRegister, []).result).toBe('ok');
     expect(checkEvents(casRegister, []).result).toBe('ok');
