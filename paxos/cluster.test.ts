@@ -6,7 +6,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { LocalCluster } from './cluster.js';
+import { Wal } from './wal.js';
 import { MAIN_JS, paxosDb } from './db.js';
 
 type Reply = { status: number; body: any };
@@ -27,7 +31,7 @@ async function decidedDigests(url: string): Promise<Map<number, string>> {
 }
 
 describe('the node CLI', () => {
-  it('rejects bad flags with one line and exit code 2', async () => {
+  it('rejects bad flags (exit 2) and a WAL corrupt mid-file (exit 1) with one line each', async () => {
     const base = ['--id', 'n1', '--listen', '127.0.0.1:7001', '--client', '127.0.0.1:8001', '--peers', 'n1=127.0.0.1:7001', '--data-dir', '/tmp/paxos-cli-never-used'];
     const cases: Array<[string[], RegExp]> = [
       [[...base, '--bogus', '1'], /Unknown argument: bogus/],
@@ -47,6 +51,23 @@ describe('the node CLI', () => {
       expect(r.stderr).toMatch(cases[i][1]);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     });
+    // A WAL corrupted in the middle: the node refuses to start, naming the file and offset.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-corrupt-'));
+    try {
+      const walFile = path.join(dataDir, 'wal.log');
+      const { wal } = Wal.open(walFile);
+      await wal.append([{ t: 'boot', inc: 1 }, { t: 'promise', b: [1, 'n1'] }, { t: 'boot', inc: 2 }]);
+      wal.close();
+      const bytes = fs.readFileSync(walFile);
+      bytes[30] ^= 0xff; // inside the second record
+      fs.writeFileSync(walFile, bytes);
+      const corrupt = await run(base.map((a) => (a === '/tmp/paxos-cli-never-used' ? dataDir : a)));
+      expect(corrupt.code).toBe(1);
+      expect(corrupt.stderr).toMatch(new RegExp(`WAL ${walFile} is corrupt at byte offset 28`));
+      expect(fs.readFileSync(walFile).equals(bytes)).toBe(true);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
     const help = spawnSync(process.execPath, [MAIN_JS, '--help'], { encoding: 'utf8', timeout: 20_000 });
     expect(help.status).toBe(0);
     for (const flag of ['--id', '--listen', '--client', '--peers', '--data-dir', '--bug', '--heartbeat-ms', '--election-timeout-ms', '--request-timeout-ms']) expect(help.stdout).toContain(flag);
