@@ -99,8 +99,25 @@ export function configError(name: string): string | null {
   return `unknown config ${JSON.stringify(name)} (known: ${Object.keys(CONFIGS).join(', ')})`;
 }
 
+/** Why a world configuration is unusable, or null. */
+export function worldConfigError(cfg: WorldConfig): string | null {
+  const known = (n: string) => cfg.nodes.includes(n);
+  const count = (x: number | undefined) => x === undefined || (Number.isSafeInteger(x) && x >= 0);
+  if (cfg.nodes.length === 0 || new Set(cfg.nodes).size !== cfg.nodes.length) return 'nodes must be distinct and non-empty';
+  if (cfg.bug !== null && !BUGS.includes(cfg.bug)) return `unknown bug ${cfg.bug}`;
+  if (![cfg.maxBallots, cfg.maxCrashes, cfg.maxHeartbeats, cfg.maxDeliveries].every(count)) return 'budgets must be non-negative integers';
+  if (cfg.rands.length === 0 || cfg.rands.some((r) => !(r >= 0 && r < 1))) return 'rands must be a non-empty list of numbers in [0, 1)';
+  for (const n of [...(cfg.candidates ?? []), ...(cfg.campaignOrder ?? [])]) if (!known(n)) return `unknown node ${n} among the candidates`;
+  for (const ops of cfg.clients) for (const op of ops) {
+    if (op.nodes.length === 0 || !op.nodes.every(known)) return `client op ${canonicalJson(op.command)} must name known nodes`;
+    if (op.command.op === 'txn') return 'the model checker judges read/write/cas ops only';
+  }
+  return null;
+}
+
 export function worldSpec(name: string, cfg: WorldConfig): Spec<World> {
-  if (cfg.bug !== null && !BUGS.includes(cfg.bug)) throw new Error(`unknown bug ${cfg.bug}`);
+  const problem = worldConfigError(cfg);
+  if (problem !== null) throw new Error(`config ${name}: ${problem}`);
   return {
     name: `paxos/core ${name}`,
     init: () => [initialWorld(cfg)],

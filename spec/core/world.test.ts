@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { allSteps, checkAsync } from '../mc/checker.js';
 import { formatResult } from '../mc/report.js';
-import { CONFIGS, worldSpec } from './configs.js';
+import { CONFIGS, worldConfigError, worldSpec } from './configs.js';
 import { coreInvariants, historyOperations, refinement } from './properties.js';
 import { initialWorld, worldActions, type World, type WorldConfig } from './world.js';
 
@@ -64,6 +64,15 @@ function walk(cfg: WorldConfig, patterns: RegExp[]): World {
 }
 
 describe('the world model', () => {
+  it('validates its configuration', () => {
+    for (const c of Object.values(CONFIGS)) expect(worldConfigError(c.world)).toBeNull();
+    expect(worldConfigError({ ...small, campaignOrder: ['n9'] })).toMatch(/unknown node n9/);
+    expect(worldConfigError({ ...small, maxCrashes: -1 })).toMatch(/budgets/);
+    expect(worldConfigError({ ...small, rands: [1] })).toMatch(/rands/);
+    expect(worldConfigError({ ...small, clients: [[{ command: { op: 'txn', ops: [] }, nodes: ['n1'] }]] })).toMatch(/read\/write\/cas/);
+    expect(() => worldSpec('bad', { ...small, bug: 'nope' as never })).toThrow(/config bad: unknown bug nope/);
+  });
+
   it('keeps durable state across a crash and drops volatile state', () => {
     const w = walk(small, [/Timer n1 election/, /Timer n1 campaign/, /Deliver n1->n2 prepare/, /Deliver n2->n1 promise/, /Crash\+restart n1/]);
     const n1 = w.nodes[0];
