@@ -222,7 +222,7 @@ export class Transport {
     socket.setKeepAlive(true, 1000);
     socket.on('connect', () => {
       o.connected = true;
-      o.connectedAt = Date.now();
+      o.connectedAt = performance.now(); // monotonic: immune to the clock nemesis
       o.droppedSinceLog = 0;
       socket.cork();
       socket.write(encodeFrame({ hello: this.opts.self }));
@@ -249,7 +249,7 @@ export class Transport {
       if (this.closed) return;
       // A connection that lived a while means the peer was fine: retry quickly. A proxy that
       // accepts and immediately closes must not make us spin, so back off otherwise.
-      if (wasUp && Date.now() - o.connectedAt > 1000) o.backoffMs = this.backoffMin;
+      if (wasUp && performance.now() - o.connectedAt > 1000) o.backoffMs = this.backoffMin;
       else o.backoffMs = Math.min(this.backoffMax, o.backoffMs * 2);
       if (wasUp) this.log(`lost connection to ${o.peer}`);
       o.retry = setTimeout(() => this.dial(o), o.backoffMs);
