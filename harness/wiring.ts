@@ -1,18 +1,18 @@
 /**
- * The real parts of a `jepsen-ts test` run: our Paxos KV as the Db, the local runtime (or the
- * docker one, once it exists), and the nemesis package. Kept apart from run.ts so that the
+ * The real parts of a `jepsen-ts test` run: our Paxos KV as the Db, the local or the docker
+ * runtime, and the nemesis package. Kept apart from run.ts so that the
  * lifecycle names interfaces only and another system plugs in here.
  */
 import { nemesisFromSpec, runNemesis } from '../nemesis/index.js';
 import { paxosDb } from '../paxos/db.js';
 import type { RunDeps } from './run.js';
+import { createDockerRuntime } from './runtime/docker.js';
 import { createLocalRuntime } from './runtime/local.js';
-import { UsageError } from './runtime/runtime.js';
 
 export const defaultDeps: RunDeps = {
   db: paxosDb,
   runtime(config) {
-    if (config.runtime === 'docker') throw new UsageError('--runtime docker is not built yet (issue 6); use --runtime local');
+    if (config.runtime === 'docker') return createDockerRuntime({ log: (line) => process.stderr.write(`${line}\n`) });
     return createLocalRuntime({ seed: config.seed });
   },
   nemesis(config) {
