@@ -101,14 +101,14 @@ export class LocalCluster {
     if (!keepFiles) fs.rmSync(this.root, { recursive: true, force: true });
   }
 
-  /** Waits until some node is leader and every running node agrees on it. */
+  /** Waits until a running node leads and every running node agrees on it. */
   async waitForLeader(timeoutMs = 20_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const leaders = await Promise.all(
-        this.nodes.filter((n) => n.proc).map((n) => paxosDb.leader!(n.url).catch(() => null)),
-      );
-      if (leaders.length && leaders[0] !== null && leaders.every((l) => l === leaders[0])) return leaders[0];
+      const running = this.nodes.filter((n) => n.proc);
+      const leaders = await Promise.all(running.map((n) => paxosDb.leader!(n.url).catch(() => null)));
+      const agreed = leaders.length > 0 && leaders[0] !== null && leaders.every((l) => l === leaders[0]);
+      if (agreed && running.some((n) => n.name === leaders[0])) return leaders[0]!;
       if (Date.now() > deadline) throw new Error(`no agreed leader within ${timeoutMs} ms (saw ${JSON.stringify(leaders)})`);
       await new Promise((r) => setTimeout(r, 50));
     }
