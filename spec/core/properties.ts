@@ -11,16 +11,27 @@
  *    the mapping votes = the ghost variable, maxBal = each node's durable promise.
  */
 import { checkOperations, getModel, type Operation } from '../../checkers/linearizable/index.js';
-import { canonicalJson } from '../../paxos/core/index.js';
+import { canonicalJson, type State } from '../../paxos/core/index.js';
 import type { Invariant, Reachability, StepProperty } from '../mc/checker.js';
 import * as voting from '../lamport/voting.js';
 import { ballotNumber, flatOps, ridOf, type World, type WorldConfig } from './world.js';
 
+const decidedCache = new WeakMap<State, [string, string][]>();
+
+/** A node's decided slots with their values' canonical JSON, once per (immutable) node state. */
+function decidedOf(node: State): [string, string][] {
+  let out = decidedCache.get(node);
+  if (out === undefined) {
+    out = Object.entries(node.durable.decided).map(([slot, value]) => [slot, canonicalJson(value)]);
+    decidedCache.set(node, out);
+  }
+  return out;
+}
+
 function agreement(w: World): true | string {
   const first = new Map<string, { json: string; node: string }>();
   for (const node of w.nodes) {
-    for (const [slot, value] of Object.entries(node.durable.decided)) {
-      const json = canonicalJson(value);
+    for (const [slot, json] of decidedOf(node)) {
       const prior = first.get(slot);
       if (prior === undefined) first.set(slot, { json, node: node.id });
       else if (prior.json !== json) return `slot ${slot} decided as ${prior.json} at ${prior.node} but as ${json} at ${node.id}`;
@@ -62,9 +73,9 @@ const split = (vote: string): readonly [number, string] => {
 function decidedWasChosen(cfg: WorldConfig, w: World): true | string {
   const c: voting.VotingConsts = { acceptors: cfg.nodes.length, quorums: voting.majorities(cfg.nodes.length) };
   for (const node of w.nodes) {
-    for (const [slot, value] of Object.entries(node.durable.decided)) {
+    for (const [slot, json] of decidedOf(node)) {
       const chosen = voting.chosen(c, votingState(cfg, w, slot));
-      if (!chosen.includes(canonicalJson(value))) return `${node.id} decided slot ${slot} = ${canonicalJson(value)} but the chosen values are ${JSON.stringify(chosen)}`;
+      if (!chosen.includes(json)) return `${node.id} decided slot ${slot} = ${json} but the chosen values are ${JSON.stringify(chosen)}`;
     }
   }
   return true;

@@ -81,10 +81,20 @@ export interface World {
 
 const WALL_MS = 1_000_000;
 
+const flatCache = new WeakMap<WorldConfig, { client: number; index: number; op: ClientOp }[]>();
+
 /** One flat list of every client op, in client order; op ids index into it. */
 export function flatOps(cfg: WorldConfig): { client: number; index: number; op: ClientOp }[] {
-  return cfg.clients.flatMap((ops, client) => ops.map((op, index) => ({ client, index, op })));
+  let ops = flatCache.get(cfg);
+  if (ops === undefined) {
+    ops = cfg.clients.flatMap((list, client) => list.map((op, index) => ({ client, index, op })));
+    flatCache.set(cfg, ops);
+  }
+  return ops;
 }
+
+/** A deep copy of plain JSON data (messages, records, results: the core's contract). */
+const copy = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 /** The request id a client op uses: unique per op, so replies map back to ops. */
 export const ridOf = (op: number): number => op + 1;
@@ -122,10 +132,10 @@ function applyEffects(cfg: WorldConfig, w: World, n: number, effects: readonly C
   for (const e of effects) {
     switch (e.type) {
       case 'persist':
-        wal = [...wal, deepFreeze(structuredClone(e.record))];
+        wal = [...wal, deepFreeze(copy(e.record))];
         break;
       case 'send':
-        net = setAdd(net, deepFreeze({ from: cfg.nodes[n], to: e.to, msg: structuredClone(e.msg) }));
+        net = setAdd(net, deepFreeze({ from: cfg.nodes[n], to: e.to, msg: copy(e.msg) }));
         break;
       case 'setTimer':
         timers = timers.includes(e.name) ? timers : [...timers, e.name].sort();
@@ -139,7 +149,7 @@ function applyEffects(cfg: WorldConfig, w: World, n: number, effects: readonly C
         if (owner === undefined) throw new Error(`reply to unknown request id ${e.id}`);
         const done = history.some((h) => h.t === 'complete' && h.op === op);
         if (done) throw new Error(`op ${op} answered twice`);
-        history = [...history, { t: 'complete', op, result: structuredClone(e.result) }];
+        history = [...history, { t: 'complete', op, result: copy(e.result) }];
         clients = clients.map((c, i) => (i === owner.client ? { ...c, waiting: false } : c));
         break;
       }
@@ -213,7 +223,7 @@ export function worldActions(cfg: WorldConfig): Action<World>[] {
         const counted: World = { ...w, deliveries: w.deliveries + 1 };
         for (const p of w.net) {
           const n = cfg.nodes.indexOf(p.to);
-          const event: Event<Msg> = { type: 'message', from: p.from, msg: structuredClone(p.msg), wallMs: WALL_MS };
+          const event: Event<Msg> = { type: 'message', from: p.from, msg: copy(p.msg), wallMs: WALL_MS };
           yield { label: `Deliver ${p.from}->${p.to} ${describeMsg(p.msg)}`, state: stepNode(cfg, counted, n, event) };
         }
       },
