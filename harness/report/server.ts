@@ -127,6 +127,12 @@ export async function listRuns(resultsDir: string): Promise<RunSummary[]> {
   return runs.sort((a, b) => parseStart(b.startedAt) - parseStart(a.startedAt) || b.path.localeCompare(a.path));
 }
 
+/** 2026-11-26T13:15:34.357Z -> 2026-11-26 13:15:34 UTC (other text is shown as it is). */
+const displayTime = (iso: string): string => {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(iso);
+  return m ? `${m[1]} ${m[2]} UTC` : iso;
+};
+
 const VERDICTS: Record<string, (v: Validity | undefined) => boolean> = {
   all: () => true,
   valid: (v) => v === true,
@@ -140,7 +146,7 @@ export function indexPage(resultsDir: string, runs: RunSummary[], filter: { verd
   const rows = shown.map((r) => {
     const [cls, text] = verdict(r.valid);
     const href = hrefPath(r.path);
-    return `<tr class="run ${cls}"><td><span class="dot ${cls}" title="${text}"></span>${text}</td><td>${r.hasReport ? `<a class="report" href="/${href}/report.html">${esc(r.name)}</a>` : esc(r.name)}</td><td>${esc(r.startedAt)}</td><td>${esc(r.workload)}</td><td>${esc(r.nemeses || 'none')}</td><td class="num">${r.durationS === undefined ? '' : `${r.durationS.toFixed(1)} s`}</td><td><a href="/${href}/">files</a></td></tr>`;
+    return `<tr class="run ${cls}"><td><span class="dot ${cls}" title="${text}"></span>${text}</td><td>${r.hasReport ? `<a class="report" href="/${href}/report.html">${esc(r.name)}</a>` : esc(r.name)}</td><td title="${esc(r.startedAt)}">${esc(displayTime(r.startedAt))}</td><td>${esc(r.workload)}</td><td>${esc(r.nemeses || 'none')}</td><td class="num">${r.durationS === undefined ? '' : `${r.durationS.toFixed(1)} s`}</td><td><a href="/${href}/">files</a></td></tr>`;
   }).join('');
   const options = Object.keys(VERDICTS).map((v) => `<option value="${v}"${v === filter.verdict ? ' selected' : ''}>${v}</option>`).join('');
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>jepsen-ts runs</title>
