@@ -28,7 +28,8 @@ interface Row {
   medianMs: number;
   minCpuMs: number;
   verboseMs: number;
-  fresh?: { wallMs: number; checkMs: number; rssMb: number };
+  /** Wall time of the whole child process; its check's wall and CPU time (cold JIT); its peak RSS. */
+  fresh?: { wallMs: number; checkMs: number; checkCpuMs: number; rssMb: number };
 }
 
 const mb = (bytes: number) => bytes / (1024 * 1024);
@@ -50,8 +51,8 @@ function timeCheck(c: PorcupineCase, events: ReturnType<typeof parsePorcupineCas
 function single(file: string): void {
   const c = loadPorcupineCases().find((x) => x.file === file);
   if (!c) throw new Error(`no such case: ${file}`);
-  const { ms, outcome } = timeCheck(c, parsePorcupineCase(c));
-  process.stdout.write(`${JSON.stringify({ checkMs: ms, result: outcome.result, rssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  const { ms, cpu, outcome } = timeCheck(c, parsePorcupineCase(c));
+  process.stdout.write(`${JSON.stringify({ checkMs: ms, checkCpuMs: cpu, result: outcome.result, rssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
 }
 
 function fresh(file: string): Row['fresh'] {
@@ -59,8 +60,8 @@ function fresh(file: string): Row['fresh'] {
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--single', file], { encoding: 'utf8' });
   const wallMs = performance.now() - t;
   if (child.status !== 0) throw new Error(`fresh process for ${file} failed: ${child.stderr}`);
-  const out = JSON.parse(child.stdout) as { checkMs: number; rssMb: number };
-  return { wallMs, checkMs: out.checkMs, rssMb: out.rssMb };
+  const out = JSON.parse(child.stdout) as { checkMs: number; checkCpuMs: number; rssMb: number };
+  return { wallMs, checkMs: out.checkMs, checkCpuMs: out.checkCpuMs, rssMb: out.rssMb };
 }
 
 function nodeStartupMs(): number {
@@ -134,7 +135,7 @@ function main(): number {
   const startup = args['no-fresh'] ? 0 : nodeStartupMs();
   if (!args['no-fresh']) for (const r of rows) r.fresh = fresh(r.c.file);
 
-  const head = `${pad('file', 30, true)} ${pad('verdict', 8, true)} ${pad('expect', 7, true)} ${pad('ops', 5)} ${pad('steps', 9)} ${pad('cacheMB', 8)} ${pad('parse ms', 9)} ${pad('min ms', 9)} ${pad('median', 9)} ${pad('min cpu', 9)} ${pad('verbose', 9)} ${pad('fresh ms', 9)} ${pad('(check)', 9)} ${pad('RSS MB', 7)}`;
+  const head = `${pad('file', 30, true)} ${pad('verdict', 8, true)} ${pad('expect', 7, true)} ${pad('ops', 5)} ${pad('steps', 9)} ${pad('cacheMB', 8)} ${pad('parse ms', 9)} ${pad('min ms', 9)} ${pad('median', 9)} ${pad('min cpu', 9)} ${pad('verbose', 9)} ${pad('fresh ms', 9)} ${pad('(check)', 9)} ${pad('(cpu)', 8)} ${pad('RSS MB', 7)}`;
   process.stdout.write(`${head}\n${'-'.repeat(head.length)}\n`);
   let mismatches = 0;
   for (const r of rows) {
@@ -143,7 +144,7 @@ function main(): number {
     if (!good) mismatches++;
     const f = r.fresh;
     process.stdout.write(
-      `${pad(r.c.file.replace('test_data/', ''), 30, true)} ${pad(r.verdict, 8, true)} ${pad(good ? expected : `${expected}!`, 7, true)} ${pad(r.ops, 5)} ${pad(r.steps, 9)} ${pad(r.cacheMb.toFixed(1), 8)} ${pad(r.parseMs.toFixed(2), 9)} ${pad(r.minMs.toFixed(2), 9)} ${pad(r.medianMs.toFixed(2), 9)} ${pad(r.minCpuMs.toFixed(2), 9)} ${pad(r.verboseMs.toFixed(2), 9)} ${pad(f ? f.wallMs.toFixed(0) : '-', 9)} ${pad(f ? f.checkMs.toFixed(1) : '-', 9)} ${pad(f ? f.rssMb.toFixed(0) : '-', 7)}\n`,
+      `${pad(r.c.file.replace('test_data/', ''), 30, true)} ${pad(r.verdict, 8, true)} ${pad(good ? expected : `${expected}!`, 7, true)} ${pad(r.ops, 5)} ${pad(r.steps, 9)} ${pad(r.cacheMb.toFixed(1), 8)} ${pad(r.parseMs.toFixed(2), 9)} ${pad(r.minMs.toFixed(2), 9)} ${pad(r.medianMs.toFixed(2), 9)} ${pad(r.minCpuMs.toFixed(2), 9)} ${pad(r.verboseMs.toFixed(2), 9)} ${pad(f ? f.wallMs.toFixed(0) : '-', 9)} ${pad(f ? f.checkMs.toFixed(1) : '-', 9)} ${pad(f ? f.checkCpuMs.toFixed(1) : '-', 8)} ${pad(f ? f.rssMb.toFixed(0) : '-', 7)}\n`,
     );
   }
   const sum = (rs: Row[], pick: (r: Row) => number) => rs.reduce((s, r) => s + pick(r), 0);
@@ -163,7 +164,7 @@ function main(): number {
   process.stdout.write(`  peak memory in-process: maxRSS ${inProcessRss.toFixed(0)} MB, heapUsed ${mb(peakHeap).toFixed(0)} MB; largest search cache ${Math.max(0, ...rows.map((r) => r.cacheMb)).toFixed(1)} MB\n`);
   if (!args['no-fresh']) {
     process.stdout.write(
-      `  fresh process per file: ${sum(rows, (r) => r.fresh!.wallMs).toFixed(0)} ms wall for ${rows.length} files (bare \`node -e 0\` start-up: ${startup.toFixed(0)} ms each); etcd ${sum(etcd, (r) => r.fresh!.wallMs).toFixed(0)} ms wall, ${sum(etcd, (r) => r.fresh!.checkMs).toFixed(1)} ms of checking (cold JIT); peak RSS ${Math.max(...rows.map((r) => r.fresh!.rssMb)).toFixed(0)} MB\n`,
+      `  fresh process per file: ${sum(rows, (r) => r.fresh!.wallMs).toFixed(0)} ms wall for ${rows.length} files (bare \`node -e 0\` start-up: ${startup.toFixed(0)} ms each); etcd ${sum(etcd, (r) => r.fresh!.wallMs).toFixed(0)} ms wall, of which checking ${sum(etcd, (r) => r.fresh!.checkMs).toFixed(1)} ms wall / ${sum(etcd, (r) => r.fresh!.checkCpuMs).toFixed(1)} ms CPU (cold JIT); peak RSS ${Math.max(...rows.map((r) => r.fresh!.rssMb)).toFixed(0)} MB\n`,
     );
   }
   if (mismatches > 0) process.stdout.write(`\n${mismatches} verdict(s) differ from VERDICTS.md (marked !)\n`);
