@@ -15,7 +15,9 @@ import { loadRun, parseHistory } from './load.js';
 import { nemesisWindows, pairOps } from './ops.js';
 import { MAX_LATENCY_POINTS, MAX_THROUGHPUT_BUCKETS, sampleForPlot, latencyQuantiles, throughputPlot } from './latency.js';
 import { chooseWindow, denseClocks, happenedBefore, layoutRows, matchMessages, shivizLog, SHIVIZ_REGEX } from './spacetime.js';
-import { findLinearizationInfos, linearizationView } from './linearview.js';
+import { findLinearizationInfos, historyIndexOf, linearizationView } from './linearview.js';
+import { agreementChecker } from '../../checkers/agreement.js';
+import { linearizable } from '../../checkers/linearizable/checker.js';
 import { findDivergence } from './agreementview.js';
 import { ESCAPE_PROBE, writeFixtureRun } from './fixture.js';
 import { buildReport, writeReport } from './index.js';
@@ -231,6 +233,20 @@ describe('failure finders', () => {
     const html = linearizationView(info, 0, 'first-error');
     expect(html).toContain('id="first-error"');
     expect(html).toContain('the model rejects it');
+  });
+  it('reads the real agreement checker\'s divergence, and the real linearizable checker\'s anomalies', async () => {
+    const decided = (v: number) => [{ slot: 0, digest: 'a', command: [{ op: 'write', key: 'r', value: 1 }] }, { slot: 1, digest: `b${v}`, command: [{ op: 'write', key: 'r', value: v }] }];
+    const history: Op[] = [op(0, 0, 0, 'invoke', 'write', 1), op(1, 1, 0, 'ok', 'write', 1), op(2, 2, 0, 'invoke', 'write', 2), op(3, 3, 0, 'ok', 'write', 2), op(4, 4, 0, 'invoke', 'write', 3), op(5, 5, 0, 'ok', 'write', 3)].map((o) => ({ ...o, key: 'r' }));
+    const agreement = await agreementChecker().check(history, { decidedLogs: { n1: decided(2), n2: decided(2), n3: decided(3) } });
+    expect(agreement.valid).toBe(false);
+    expect(findDivergence(agreement)).toMatchObject({ slot: 1, values: { n1: { digest: 'b2' }, n3: { digest: 'b3' } } });
+    // A stale read: 1 is read after 2 was written.
+    const stale: Op[] = [op(0, 0, 0, 'invoke', 'write', 1), op(1, 1, 0, 'ok', 'write', 1), op(2, 2, 0, 'invoke', 'write', 2), op(3, 3, 0, 'ok', 'write', 2), op(4, 4, 1, 'invoke', 'read', null), op(5, 5, 1, 'ok', 'read', 1)].map((o) => ({ ...o, key: 'r' }));
+    const lin = await linearizable({ model: 'cas-register' }).check(stale, {});
+    expect(lin.valid).toBe(false);
+    const [info] = findLinearizationInfos(lin);
+    expect(info.operations.find((o) => o.id === info.unplaced[0].op)?.description).toMatch(/read.*1/);
+    expect(historyIndexOf(info.operations.find((o) => o.id === info.unplaced[0].op)!)).toBe(4);
   });
   it('find a divergence given as a node map or a list', () => {
     expect(findDivergence({ valid: false, first: { slot: 3, values: { n1: 'a', n2: 'b' } } })).toMatchObject({ slot: 3, values: { n1: 'a', n2: 'b' } });
