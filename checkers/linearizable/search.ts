@@ -7,6 +7,10 @@
  * the search pops the last op and tries the next candidate. Empty list = linearizable; popping an
  * empty stack = not.
  *
+ * Two refinements, both verdict-preserving (see the fields `readOnly` and `deferred`): a legal
+ * read-only op decides its configuration (if what follows it fails, backtrack at once), and ops
+ * that no return ever forces (crashed ops) are tried after the others.
+ *
  * The search is resumable: `run(budget)` does at most `budget` steps and returns, so many
  * partitions can be interleaved in one thread (see check.ts).
  */
@@ -246,6 +250,9 @@ export class PartitionSearch<S, I, O> {
   }
 
   private finish(status: Status): void {
+    // Invariants: success placed every op; failure undid every placement.
+    if (status === Status.Ok && this.depth !== this.n) throw new Error(`internal: linearizable with ${this.depth} of ${this.n} ops placed`);
+    if (status === Status.Illegal && this.depth !== 0) throw new Error(`internal: illegal with ${this.depth} ops still placed`);
     this.status = status;
     if (status === Status.Ok && this.verbose) this.deepest = { prefix: this.stackOps(this.depth), candidates: [] };
     // The stack's states are not needed any more (the cache keeps what it must).
