@@ -79,6 +79,12 @@ describe('edn reader', () => {
     expect(err.message).toMatch(message);
   });
 
+  it('tells the source line of every op', async () => {
+    const lines: Array<[number, number]> = [];
+    await readEdnFile(fixture('knossos-rethink-fail-minimal.edn'), { onOp: (op, line) => lines.push([op.index, line]) });
+    expect(lines).toEqual([[0, 1], [1, 2], [2, 4], [3, 5], [4, 7], [5, 8], [6, 12], [7, 13]]);
+  });
+
   it('names the line of a malformed fixture file', async () => {
     await expect(readEdnFile(fixture('malformed-unclosed.edn'))).rejects.toThrow(/^line 3: column 52: '}' does not close '\[' opened at line 3 column 48/);
   });

@@ -30,6 +30,8 @@ import { HistoryFormatError, HistoryValidator, show } from './history-validator.
 export interface EdnOptions {
   /** Values are jepsen.independent tuples `[key value]`: split them into Op.key and Op.value. */
   independent?: boolean;
+  /** Told the source line of every op (where its map closes), e.g. to name lines in later errors. */
+  onOp?: (op: Op, line: number) => void;
 }
 
 const OPENERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
@@ -170,7 +172,9 @@ export class EdnHistoryReader {
     if (this.timed === undefined) this.timed = hasTime;
     if (hasTime !== this.timed) throw new HistoryFormatError(line, this.timed ? 'op has no :time while earlier ops do' : 'op has :time while earlier ops do not');
     if (!hasTime) op.time = op.index;
-    this.ops.push(this.validator.accept(op, line));
+    const accepted = this.validator.accept(op, line);
+    this.ops.push(accepted);
+    this.opts.onOp?.(accepted, line);
   }
 
   finish(): History {

@@ -93,7 +93,11 @@ describe('jepsen-ts check', () => {
     );
     await expect(judge({ format: 'porcupine-etcd' }, kv('c01-ok'))).rejects.toThrow(/c01-ok\.txt:1: not a Jepsen etcd log line/);
     await expect(judge({ format: 'edn', model: 'porcupine-kv' }, fixture('cas-register-ok.edn'))).rejects.toThrow(
-      /cas-register-ok\.edn: does not fit the porcupine-kv model: history op 0 .*needs a string key/,
+      /cas-register-ok\.edn:3: does not fit the porcupine-kv model: history op 0 .*needs a string key/,
+    );
+    await expect(judge({ format: 'jsonl', model: 'etcd' }, fixture('register-ok.jsonl'))).resolves.toMatchObject({ valid: true });
+    await expect(judge({ format: 'jsonl', model: 'porcupine-kv' }, fixture('register-ok.jsonl'))).rejects.toThrow(
+      /register-ok\.jsonl:1: does not fit the porcupine-kv model: history op 0 /,
     );
   });
 

@@ -154,11 +154,18 @@ export class UncheckableFile extends Error {
 
 const VALIDITY: Record<CheckOutcome['result'], Validity> = { ok: true, illegal: false, unknown: 'unknown' };
 
-async function readHistory(file: string, args: CheckArgs): Promise<History> {
+/** A history and the source line of each op (by index), for naming lines in later errors. */
+async function readHistory(file: string, args: CheckArgs): Promise<{ history: History; lines: number[] }> {
   try {
-    if (args.format === 'edn') return await readEdnFile(file, { independent: args.independent });
+    if (args.format === 'edn') {
+      const lines: number[] = [];
+      const history = await readEdnFile(file, { independent: args.independent, onOp: (op, line) => (lines[op.index] = line) });
+      return { history, lines };
+    }
     const onTornTail = (line: number) => process.stderr.write(`jepsen-ts: ${file}:${line}: warning: torn last line dropped (the run crashed mid-write?)\n`);
-    return await readJsonlFile(file, { onTornTail });
+    const history = await readJsonlFile(file, { onTornTail });
+    // No blank line may precede an op, so op N is on line N+1.
+    return { history, lines: history.map((op) => op.index + 1) };
   } catch (err) {
     if (err instanceof HistoryFormatError) throw new UncheckableFile(`${file}:${err.line}: ${err.detail}`);
     throw err;
@@ -185,13 +192,17 @@ export async function checkFile(file: string, args: CheckArgs): Promise<FileVerd
     const model = getModel(args.model!);
     run = (o) => checkEvents(model, events as never, o);
   } else {
-    const history = await readHistory(file, args);
+    const { history, lines } = await readHistory(file, args);
     const spec = getModelSpec(args.model!);
     let converted: ReturnType<typeof historyToOperations>;
     try {
       converted = historyToOperations(history, spec);
     } catch (err) {
-      throw new UncheckableFile(`${file}: does not fit the ${args.model} model: ${(err as Error).message}`);
+      // The models' adapters name the op ("history op N ..."): name its line too.
+      const index = /^history op (\d+) /.exec((err as Error).message)?.[1];
+      const line = index === undefined ? undefined : lines[Number(index)];
+      const where = line === undefined ? file : `${file}:${line}`;
+      throw new UncheckableFile(`${where}: does not fit the ${args.model} model: ${(err as Error).message}`);
     }
     ops = converted.ops.length;
     counts = converted.counts;
@@ -207,7 +218,7 @@ export async function checkFile(file: string, args: CheckArgs): Promise<FileVerd
 
 /** set / bank / stats on a history of ops. */
 async function checkInvariant(file: string, args: CheckArgs): Promise<FileVerdict> {
-  const history = await readHistory(file, args);
+  const { history } = await readHistory(file, args);
   const started = performance.now();
   const result = args.checker === 'set' ? checkSet(history) : args.checker === 'bank' ? checkBank(history, { total: args.total! }) : checkStats(history);
   const elapsedMs = performance.now() - started;
