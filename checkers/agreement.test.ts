@@ -1,3 +1,4 @@
+/** The agreement checker on hand-made decided logs: agreement, validity (commands invoked), prefixes. */
 import { describe, expect, it } from 'vitest';
 import type { History, Op } from '../harness/history.js';
 import { digestOf } from '../paxos/core/canonical.js';

@@ -1,3 +1,4 @@
+/** The bank checker on small hand-written histories: constant totals accepted; wrong totals, negatives, missing accounts rejected. */
 import { describe, expect, it } from 'vitest';
 import type { History, OpType, Process } from '../harness/history.js';
 import { bankChecker, checkBank } from './bank.js';

@@ -1,3 +1,4 @@
+/** Perf data: latency points, throughput, nemesis windows, quantiles, and compact output for 100k ops. */
 import { describe, expect, it } from 'vitest';
 import type { History, Op } from '../harness/history.js';
 import { perfChecker, perfData, quantilesOf } from './perf.js';

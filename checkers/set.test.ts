@@ -1,3 +1,4 @@
+/** The set checker on small hand-written histories: accepts good ones, rejects lost and unexpected elements. */
 import { describe, expect, it } from 'vitest';
 import type { History, OpType, Process } from '../harness/history.js';
 import { checkSet, setChecker } from './set.js';

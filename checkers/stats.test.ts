@@ -1,3 +1,4 @@
+/** The stats checker: counts per f, and invalid when some f never succeeded. */
 import { describe, expect, it } from 'vitest';
 import type { History, OpType, Process } from '../harness/history.js';
 import { checkStats } from './stats.js';

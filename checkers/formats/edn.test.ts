@@ -1,3 +1,4 @@
+/** Jepsen EDN histories: every accepted shape, line-numbered errors for malformed input, and the writer round trip. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HistoryFormatError } from './history-validator.js';

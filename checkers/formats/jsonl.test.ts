@@ -1,3 +1,4 @@
+/** Our JSONL history: validation of every rule with line numbers, torn tails, streaming 100k ops, the HistoryWriter round trip. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
