@@ -57,10 +57,11 @@ describe('acceptor', () => {
     const n = node('n2');
     deliver(n, 'n1', { type: 'accept', ballot: [1, 'n1'], slot: 1, value: null });
     const effects = deliver(n, 'n1', { type: 'decide', ballot: [1, 'n1'], slot: 1 });
-    expect(persists(effects)).toEqual([{ t: 'decide', s: 1, b: [1, 'n1'] }]);
+    expect(persists(effects)).toEqual([]); // deferred: nothing depends on it being durable
     expect(n.state.volatile.commitIndex).toBe(1);
-    // A decide for a ballot it did not accept is left to catch-up.
-    expect(persists(deliver(n, 'n1', { type: 'decide', ballot: [1, 'n1'], slot: 2 }))).toEqual([]);
+    // A decide for a ballot it did not accept is left to catch-up; the deferred record goes now.
+    expect(persists(deliver(n, 'n1', { type: 'decide', ballot: [1, 'n1'], slot: 2 }))).toEqual([{ t: 'decide', s: 1, b: [1, 'n1'] }]);
+    expect(n.state.durable.decided[2]).toBeUndefined();
   });
 
   it('volatile-acceptor (planted bug) persists neither promises nor accepts', () => {
@@ -68,7 +69,19 @@ describe('acceptor', () => {
     expect(persists(deliver(n, 'n1', { type: 'prepare', ballot: [3, 'n1'], slot: 1 }))).toEqual([]);
     expect(persists(deliver(n, 'n1', { type: 'accept', ballot: [3, 'n1'], slot: 1, value: null }))).toEqual([]);
     // Decisions are still persisted, with their value since no accept record backs them.
-    expect(persists(deliver(n, 'n1', { type: 'decide', ballot: [3, 'n1'], slot: 1 }))).toEqual([{ t: 'decide', s: 1, v: null }]);
+    deliver(n, 'n1', { type: 'decide', ballot: [3, 'n1'], slot: 1 });
+    expect(persists(deliver(n, 'n1', { type: 'heartbeat', ballot: [3, 'n1'], commit: 1, seq: 1 }))).toEqual([{ t: 'decide', s: 1, v: null }]);
+  });
+
+  it('writes a deferred decide record with the next step that persists anyway', () => {
+    const n = node('n2');
+    deliver(n, 'n1', { type: 'accept', ballot: [1, 'n1'], slot: 1, value: null });
+    deliver(n, 'n1', { type: 'decide', ballot: [1, 'n1'], slot: 1 });
+    const effects = deliver(n, 'n1', { type: 'accept', ballot: [1, 'n1'], slot: 2, value: null });
+    expect(persists(effects)).toEqual([
+      { t: 'decide', s: 1, b: [1, 'n1'] },
+      { t: 'accept', b: [1, 'n1'], s: 2, v: null },
+    ]);
   });
 
   it('ignores messages from outside the cluster', () => {

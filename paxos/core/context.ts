@@ -40,6 +40,11 @@ export class Ctx {
     this.quorum = Math.floor(config.nodes.length / 2) + 1;
   }
 
+  /** True once this step has persisted something (so its effects wait for an fsync anyway). */
+  get persisting(): boolean {
+    return this.persists.length > 0;
+  }
+
   persist(record: Rec): void {
     this.persists.push({ type: 'persist', record });
   }

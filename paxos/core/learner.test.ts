@@ -30,8 +30,8 @@ describe('catch-up', () => {
     const n = node('n2');
     const value = [{ id: 'n1:1:1', command: { op: 'write' as const, key: 'a', value: 1 } }];
     const effects = deliver(n, 'n1', { type: 'learn', slot: 1, entries: [[1, value]], commit: 1 });
-    expect(persists(effects)).toEqual([{ t: 'decide', s: 1, v: value }]);
     expect(sends(effects, 'catchup')).toEqual([]); // caught up with the sender's commit index
+    expect(n.state.volatile.unflushed).toEqual([{ t: 'decide', s: 1, v: value }]);
   });
 
   it('fails loudly if a slot would be decided two ways (agreement is an invariant, not a hope)', () => {

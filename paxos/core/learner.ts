@@ -16,6 +16,12 @@ export const CATCHUP_CHUNK = 64;
 /**
  * Records that slot `s` is chosen with `value`. `ballot` is the ballot it was chosen in, when
  * known: if this node persisted its own accept of it, the record just names that accept.
+ *
+ * The decide record is a cache, not a promise: a decided value is chosen, i.e. durably accepted
+ * by a quorum, so no message or reply depends on this node remembering it (a node that loses
+ * it re-learns it). So the record is deferred (State.volatile.unflushed) to the next step that
+ * persists anyway, or the start of the next step: a client's answer never waits for an fsync of
+ * the decision, only for the quorum's fsyncs of the accept.
  */
 export function decideSlot(ctx: Ctx, s: number, value: SlotValue, ballot: Ballot | null): void {
   const { d, v } = ctx;
@@ -29,7 +35,7 @@ export function decideSlot(ctx: Ctx, s: number, value: SlotValue, ballot: Ballot
   const byRef = ballot !== null && acc !== undefined && sameBallot(acc.ballot, ballot) && ctx.config.bug !== 'volatile-acceptor';
   d.decided[s] = value;
   delete d.accepted[s];
-  ctx.persist(byRef ? { t: 'decide', s, b: ballot } : { t: 'decide', s, v: value });
+  v.unflushed.push(byRef ? { t: 'decide', s, b: ballot } : { t: 'decide', s, v: value });
   if (s > v.maxSlot) v.maxSlot = s;
   if (v.proposals[s] !== undefined) {
     delete v.proposals[s];

@@ -38,6 +38,12 @@ describe('recovery', () => {
     const promised = c.get('n2').state.durable.promised;
     c.restart('n2');
     expect(c.get('n2').state.durable.promised).toEqual(promised);
+    // Its decide record may not have been written yet (a cache), but the accept was.
+    expect(Object.values(c.get('n2').state.durable.accepted).map((a) => a.value)).toEqual([[{ id: 'n1:1:1', command: { op: 'write', key: 'a', value: 1 } }]]);
+    c.fire('n1', 'heartbeat');
+    c.settle();
+    c.fire('n1', 'heartbeat'); // no progress since the last heartbeat: n2 catches up
+    c.settle();
     expect(c.get('n2').state.volatile.kv).toEqual({ 'k:a': 1 });
     const nack = sends(deliver(c.get('n2'), 'n3', { type: 'prepare', ballot: [0, 'n3'], slot: 1 }), 'nack');
     expect(nack).toHaveLength(1);

@@ -73,6 +73,11 @@ export interface Volatile {
   // lease-skew bug only: wall-clock lease and last wall-clock contact with the leader
   leaseUntilWall: number;
   lastLeaderWall: number;
+  /**
+   * Decide records not yet handed to the driver: written with the next step that persists
+   * anything (or at the start of the next step), never holding back a reply (see learner.ts).
+   */
+  unflushed: Rec[];
 }
 
 export interface State {
@@ -87,7 +92,7 @@ export function freshVolatile(): Volatile {
     commitIndex: 0, kv: {}, results: {}, waiters: {},
     prepareFrom: 0, promisedBy: [], reports: [],
     nextSlot: 1, proposals: {}, inflight: 0, queue: [], queued: {}, hbSeq: 0, round: null, readQueue: [], readReady: [],
-    lastHbCommit: 0, leaseUntilWall: 0, lastLeaderWall: 0,
+    lastHbCommit: 0, leaseUntilWall: 0, lastLeaderWall: 0, unflushed: [],
   };
 }
 

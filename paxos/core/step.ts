@@ -19,6 +19,7 @@ export interface StepResult {
 
 export function step(config: Config, state: State, event: Event<Msg>): StepResult {
   const ctx = new Ctx(config, state, event.wallMs);
+  flushDecisions(ctx); // deferred by the previous step
   switch (event.type) {
     case 'client':
       onClient(ctx, event.id, event.command);
@@ -37,7 +38,15 @@ export function step(config: Config, state: State, event: Event<Msg>): StepResul
   apply(ctx);
   pump(ctx);
   apply(ctx); // a single-node cluster decides in pump
+  if (ctx.persisting) flushDecisions(ctx); // this step's fsync is happening anyway
   return { state, effects: ctx.effects() };
+}
+
+function flushDecisions(ctx: Ctx): void {
+  const v = ctx.v;
+  if (v.unflushed.length === 0) return;
+  for (const record of v.unflushed) ctx.persist(record);
+  v.unflushed = [];
 }
 
 function onTimer(ctx: Ctx, name: string, rand: number): void {

@@ -286,6 +286,8 @@ class Simulation {
     }
     const v = node.state!.volatile;
     if (v.role === 'leader') this.leaderBallots.add(`${v.ballot[0]}/${v.ballot[1]}`);
+    // Decisions made in this step whose (cache) record is deferred: check them now, too.
+    for (const rec of v.unflushed) if (rec.t === 'decide') this.inv.decided(node.id, rec.s, node.state!.durable.decided[rec.s], this.now);
     this.effects(node, effects);
   }
 
