@@ -137,6 +137,15 @@ describe('a 3-node cluster', () => {
     expect((await decidedDigests(cluster.nodes[0].url)).size).toBe(slotsBefore);
   });
 
+  it('refuses a second node on a data dir in use', async () => {
+    const n1 = cluster.node('n1');
+    const peers = Object.fromEntries(cluster.nodes.map((x) => [x.name, x.listen]));
+    const { cmd, args } = paxosDb.command({ name: 'n1', listen: '127.0.0.1:1', client: '127.0.0.1:0', peers, dataDir: n1.dataDir }, []);
+    const r = await promisify(execFile)(cmd, args, { encoding: 'utf8', timeout: 20_000 }).catch((err: { code: number; stderr: string }) => err);
+    expect((r as { code: number }).code).toBe(1);
+    expect((r as { stderr: string }).stderr).toMatch(/data dir .* is in use by process \d+/);
+  });
+
   it('reports status and the decided log', async () => {
     const statuses = await Promise.all(cluster.nodes.map(async (n) => (await call(n.url, 'GET', '/status')).body));
     const leader = statuses[0].leader;

@@ -4,9 +4,12 @@
  * Events in: client requests (HTTP), peer messages (TCP), timers (setTimeout, monotonic). Each
  * is one `step`. Effects out, honouring the core's rule (types.ts): every persist of a step is
  * fsynced before any send/reply of that step leaves. Group commit: persists of every step in a
- * tick (and of every step while an fsync is running) go to the WAL in one append+fdatasync;
- * their sends and replies are held and released afterwards, strictly in order. Timers are
- * local and take effect at once.
+ * tick (and of every step while an append is running) go to the WAL in one durable append (an
+ * O_DSYNC writev); their sends and replies are held and released afterwards, strictly in order.
+ * Timers are local and take effect at once.
+ *
+ * One process per data dir: DATA_DIR/node.pid names the owner; a live owner makes a second
+ * node refuse to start (two writers would interleave the WAL).
  *
  * Every message travels in an envelope {lt, vc, m} with this node's Lamport time and vector
  * clock; send and receive events go to DATA_DIR/events.jsonl. Important events (recovery, role
@@ -67,6 +70,29 @@ export const WAL_FILE = 'wal.log';
 export const EVENT_FILE = 'events.jsonl';
 export const NODE_LOG_FILE = 'node.log';
 
+export const PID_FILE = 'node.pid';
+
+/** Takes DATA_DIR/node.pid unless a live paxos node process holds it. */
+function claimDataDir(dir: string): void {
+  const file = path.join(dir, PID_FILE);
+  let holder = NaN;
+  try {
+    holder = Number(fs.readFileSync(file, 'utf8').trim());
+  } catch {
+    // no pid file: the dir is free
+  }
+  if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid) {
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${holder}/cmdline`, 'utf8');
+    } catch {
+      // not running (a SIGKILLed node leaves its pid file behind)
+    }
+    if (cmdline.includes('main.js')) throw new Error(`data dir ${dir} is in use by process ${holder}`);
+  }
+  fs.writeFileSync(file, `${process.pid}\n`);
+}
+
 export class PaxosNode<S = unknown> implements KvBackend {
   private state: S;
   private readonly config: Config;
@@ -117,6 +143,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
 
   /** Recovers from the WAL, binds both ports, and starts the core. */
   static async start<S>(core: Core<S>, opts: NodeOptions): Promise<PaxosNode<S>> {
+    claimDataDir(opts.dataDir);
     const { wal, records, tornBytes } = Wal.open(path.join(opts.dataDir, WAL_FILE), opts.walSync ?? 'dsync');
     let node: PaxosNode<S>;
     try {
@@ -374,5 +401,11 @@ export class PaxosNode<S = unknown> implements KvBackend {
     this.events?.close();
     this.wal.close();
     fs.closeSync(this.logFd);
+    const pidFile = path.join(this.opts.dataDir, PID_FILE);
+    try {
+      if (Number(fs.readFileSync(pidFile, 'utf8').trim()) === process.pid) fs.unlinkSync(pidFile);
+    } catch {
+      // already gone
+    }
   }
 }
