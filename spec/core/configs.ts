@@ -129,7 +129,8 @@ export function worldSpec(name: string, cfg: WorldConfig): Spec<World> {
     show: (w) => ({
       ...Object.fromEntries(w.nodes.map((n) => [n.id, `${n.volatile.role} promised=${canonicalJson(n.durable.promised)} accepted=${canonicalJson(n.durable.accepted)} decided=${canonicalJson(n.durable.decided)} commit=${n.volatile.commitIndex}`])),
       timers: w.timers.map((t, i) => `${cfg.nodes[i]}:${t.join('+')}`).join(' '),
-      network: `${w.net.length} packets, newest kinds: ${w.net.slice(-3).map((p) => describeMsg(p.msg).split(' ')[0]).join(',')}`,
+      // A growing list: the trace prints only the packets each step sends ("sent += ...").
+      sent: w.net.map((p) => `${p.from}->${p.to} ${describeMsg(p.msg)}`),
       history: describeHistory(cfg, w),
       votes: w.votes,
     }),

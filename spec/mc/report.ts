@@ -24,12 +24,17 @@ export function formatTrace<S>(spec: Pick<Spec<S>, 'show'>, trace: readonly Step
 
 /** A grown set-like array prints only its new elements ("msgs += ..."); anything else in full. */
 function describeChange(field: string, before: unknown, after: unknown): string[] {
-  if (Array.isArray(before) && Array.isArray(after) && before.length > 0 && after.length > before.length) {
+  if (Array.isArray(before) && Array.isArray(after) && after.length > before.length) {
     const old = new Set(before.map(canonicalKey));
     const added = after.map(canonicalKey).filter((k) => !old.has(k));
-    if (added.length === after.length - before.length) return added.map((k) => `     ${field} += ${k}`);
+    if (added.length === after.length - before.length) return added.map((k) => `     ${field} += ${plain(k)}`);
   }
-  return [`     ${field} = ${canonicalKey(after)}`];
+  return [`     ${field} = ${typeof after === 'string' ? after : canonicalKey(after)}`];
+}
+
+/** A key of a string element prints as the string itself (no quotes, no escapes). */
+function plain(key: string): string {
+  return key.startsWith('"') ? (JSON.parse(key) as string) : key;
 }
 
 export function formatStats(stats: Stats): string {
