@@ -218,6 +218,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
       messagesSent: this.transport.stats.sent,
       messagesReceived: this.transport.stats.received,
       messagesDropped: this.transport.stats.dropped,
+      transportFlushes: this.transport.stats.flushes,
     };
   }
 

@@ -87,6 +87,8 @@ export interface TransportStats {
   sent: number;
   received: number;
   dropped: number;
+  /** Corked batches pushed to a socket (about one write system call each). */
+  flushes: number;
 }
 
 class Outbound {
@@ -111,7 +113,7 @@ class Outbound {
 }
 
 export class Transport {
-  readonly stats: TransportStats = { sent: 0, received: 0, dropped: 0 };
+  readonly stats: TransportStats = { sent: 0, received: 0, dropped: 0, flushes: 0 };
   private server: net.Server | null = null;
   private readonly out = new Map<NodeId, Outbound>();
   private readonly inbound = new Set<net.Socket>();
@@ -183,6 +185,7 @@ export class Transport {
     for (const o of this.corked) {
       o.corked = false;
       o.socket?.uncork();
+      this.stats.flushes++;
     }
     this.corked.clear();
   }
