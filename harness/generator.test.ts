@@ -117,3 +117,24 @@ describe('ClientThreads (Jepsen process model)', () => {
     expect(pairOps(ops).every((p) => p.complete)).toBe(true);
   });
 });
+
+describe('deadline', () => {
+  it('aborts after its time, or with its parent, and not after clear()', async () => {
+    const { deadline } = await import('./generator.js');
+    const a = deadline(30);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(a.signal.aborted).toBe(true);
+
+    const parent = new AbortController();
+    const b = deadline(60_000, parent.signal);
+    expect(b.signal.aborted).toBe(false);
+    parent.abort(new Error('Ctrl-C'));
+    expect(b.signal.aborted).toBe(true);
+    b.clear();
+
+    const c = deadline(30, new AbortController().signal);
+    c.clear();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(c.signal.aborted).toBe(false);
+  });
+});

@@ -13,7 +13,7 @@ import { checkAll, type CheckResult, type DecidedEntry, type Validity } from '..
 import type { Client } from './client.js';
 import type { Db } from './db.js';
 import { EXIT, exitCodeFor } from './exit.js';
-import { ClientThreads, sleep } from './generator.js';
+import { ClientThreads, deadline, sleep, withDeadline } from './generator.js';
 import type { History } from './history.js';
 import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
@@ -129,7 +129,8 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       await client.open(endpoints[t % endpoints.length]); // threads bind to nodes round-robin
       clients.push(client);
     }
-    if (workload.setup) await workload.setup(clients[0], AbortSignal.any([io.interrupts.signal, AbortSignal.timeout(30_000)]));
+    const setup = workload.setup?.bind(workload);
+    if (setup) await withDeadline(30_000, io.interrupts.signal, (signal) => setup(clients[0], signal));
 
     const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate });
     const ctx = nemesisContext(runtime, config.nodes, rng.fork(), history, deps.db, endpoints);
@@ -137,14 +138,14 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     for (const e of faults.errors) say(`nemesis error: ${e}`);
     if (!io.interrupts.interrupted) {
       progress.setPhase('recovery');
-      await threads.runPhase((r) => workload.recoveryOp(r), AbortSignal.any([io.interrupts.signal, AbortSignal.timeout(config.recoveryTimeMs)]));
+      await withDeadline(config.recoveryTimeMs, io.interrupts.signal, (signal) => threads.runPhase((r) => workload.recoveryOp(r), signal));
       const finals = workload.finalOps();
       if (finals.length) {
         progress.setPhase('final reads');
         // One pass of the final reads on each node: thread i is bound to node i.
         const perThread = clients.map((_, t) => (t < endpoints.length ? finals : []));
-        const deadline = Math.max(10_000, 3 * config.opTimeoutMs);
-        finalReadsMissing = await threads.runUntilOk(perThread, AbortSignal.any([io.interrupts.signal, AbortSignal.timeout(deadline)]));
+        const limitMs = Math.max(10_000, 3 * config.opTimeoutMs);
+        finalReadsMissing = await withDeadline(limitMs, io.interrupts.signal, (signal) => threads.runUntilOk(perThread, signal));
         if (finalReadsMissing) say(`warning: ${finalReadsMissing} final read(s) never succeeded`);
       }
     }
@@ -192,12 +193,13 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
 /** Clients and the nemesis together for the time limit; then every fault is healed. */
 async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, threads: ClientThreads, nemesis: Nemesis | null, ctx: NemesisContext, io: RunIo, progress: Progress): Promise<{ cycles: number; errors: string[] }> {
   progress.setPhase('main');
-  const mainSignal = AbortSignal.any([io.interrupts.signal, AbortSignal.timeout(config.timeLimitMs)]);
+  const main = deadline(config.timeLimitMs, io.interrupts.signal);
   const stopFaults = new AbortController();
   const faults = nemesis ? deps.runNemesis(nemesis, ctx, { intervalMs: config.nemesisIntervalMs, signal: stopFaults.signal }) : Promise.resolve({ cycles: 0, errors: [] });
   try {
-    await threads.runPhase((r) => workload.nextOp(r), mainSignal);
+    await threads.runPhase((r) => workload.nextOp(r), main.signal);
   } finally {
+    main.clear();
     stopFaults.abort();
     progress.setPhase('heal');
   }

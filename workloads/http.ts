@@ -11,6 +11,7 @@
  */
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Client, Completion } from '../harness/client.js';
+import { deadline } from '../harness/generator.js';
 import type { Op } from '../harness/history.js';
 import type { NodeEndpoint } from '../harness/runtime/runtime.js';
 
@@ -42,18 +43,21 @@ export class NodeHttp {
   async call(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<HttpOutcome> {
     let status: number;
     let text: string;
+    const timeout = deadline(this.timeoutMs);
     try {
       const res = await this.pool.request({
         method,
         path,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: timeout.signal,
       });
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      return classifyError(err);
+      return classifyError(timeout.signal.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : err);
+    } finally {
+      timeout.clear();
     }
     let parsed: any;
     try {
