@@ -68,6 +68,12 @@ export const CONFIGS: Record<string, NamedConfig> = {
     expect: 'early-ack',
     maxStates: 2_000_000,
   },
+  'ci-stale-read': {
+    description: 'ci-write-read with the stale-read bug (followers answer reads from their own state): linearizability must catch it',
+    world: writeThenRead({ bug: 'stale-read' }),
+    expect: 'stale-read',
+    maxStates: 2_000_000,
+  },
   'two-writes-deep': {
     description: 'ci-two-writes with <= 9 deliveries: both writes can complete under the second leader (large)',
     world: base({ clients: [[write(1, ['n1'])], [write(2, ['n2'])]], maxDeliveries: 9 }),

@@ -17,6 +17,14 @@ const run = async (name: string) => {
 };
 
 describe('planted bugs are found with a counterexample', () => {
+  it('stale-read: the clients\' history is not linearizable (a read misses an acknowledged write)', async () => {
+    const { result } = await run('ci-stale-read');
+    expect(result.valid).toBe(false);
+    const v = result.violations[0];
+    expect(v.property).toBe('Linearizable');
+    expect(v.detail).toMatch(/complete#0 \{"type":"ok"\}; invoke#1 .*read.*@n2; complete#1 \{"type":"ok","value":null\}/);
+  });
+
   it('early-ack: a write is acknowledged before it is chosen', async () => {
     const { spec, result } = await run('ci-early-ack');
     expect(result.valid).toBe(false);
