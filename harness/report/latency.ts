@@ -5,7 +5,7 @@
  */
 import { scaleLinear, scaleLog } from 'd3-scale';
 import { line, symbol, symbolCircle, symbolCross, symbolDiamond, symbolSquare, symbolStar, symbolTriangle, symbolWye } from 'd3-shape';
-import { ascending, max, quantileSorted } from 'd3-array';
+import { max, quantileSorted } from 'd3-array';
 import type { NemesisMark, NemesisWindow, OpPair } from './ops.js';
 import { esc, escShow } from './escape.js';
 import { MARGIN, NEMESIS_FILL, PALETTE, TYPE_COLOURS, fmt, legend, svgOpen, swatch, xAxis, yAxis } from './svg.js';
@@ -150,8 +150,11 @@ export const QUANTILES = [0.5, 0.9, 0.99, 0.999];
 /** Latency quantiles (ms) of ok operations, per f and over all. */
 export function latencyQuantiles(pairs: OpPair[], fs: string[]): QuantileRow[] {
   const rows: QuantileRow[] = [];
+  const ok = pairs.filter((p) => p.type === 'ok' && p.latency !== undefined);
   for (const f of [...fs, '(all)']) {
-    const lat = pairs.filter((p) => p.type === 'ok' && p.latency !== undefined && (f === '(all)' || p.f === f)).map((p) => p.latency! / NS_PER_MS).sort(ascending);
+    const chosen = f === '(all)' ? ok : ok.filter((p) => p.f === f);
+    // A typed array sorts numerically, and fast (100k latencies).
+    const lat = Array.from(Float64Array.from(chosen, (p) => p.latency! / NS_PER_MS).sort());
     if (lat.length === 0) continue;
     const q: Record<string, number> = {};
     for (const k of QUANTILES) q[String(k)] = quantileSorted(lat, k)!;
