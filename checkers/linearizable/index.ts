@@ -22,7 +22,7 @@ export type {
   UnplacedOp,
 } from './types.js';
 export type { ModelSpec, ModelOptions } from './models/spec.js';
-export { checkOperations, checkEvents } from './check.js';
+export { checkOperations, checkEvents, DEFAULT_MEMORY_LIMIT_MB } from './check.js';
 export { getModel, getModelSpec, modelNames } from './models/index.js';
-export { historyToOperations, type ConversionCounts } from './history.js';
+export { historyToOperations, type ConversionCounts, type OperationSource } from './history.js';
 export { linearizable, type LinearizableOptions } from './checker.js';
