@@ -59,7 +59,8 @@ export function historyIndexOf(op: LinOperation): number | undefined {
 
 export function linearizationView(info: LinInfo, n: number, anchor: string): string {
   const byId = new Map(info.operations.map((o) => [o.id, o]));
-  const lastEvent = Math.max(0, ...info.operations.map((o) => Math.max(o.callIndex, o.returnIndex)));
+  // A loop, not Math.max(...ops): a partition can hold more operations than a call has arguments.
+  const lastEvent = info.operations.reduce((m, o) => Math.max(m, o.callIndex, o.returnIndex), 0);
   const step = new Map(info.prefix.map((s, i) => [s.op, { ...s, order: i }]));
   const unplaced = new Map(info.unplaced.map((u) => [u.op, u]));
   const failed = info.unplaced[0] ?? (info.blocking !== undefined ? { op: info.blocking, stateBefore: '', modelAccepts: false } : undefined);

@@ -248,6 +248,14 @@ describe('failure finders', () => {
     expect(info.operations.find((o) => o.id === info.unplaced[0].op)?.description).toMatch(/read.*1/);
     expect(historyIndexOf(info.operations.find((o) => o.id === info.unplaced[0].op)!)).toBe(4);
   });
+  it('draws a window of a partition with 200,000 operations', () => {
+    const operations = Array.from({ length: 200_000 }, (_, id) => ({ id, clientId: id % 7, callIndex: 2 * id, returnIndex: 2 * id + 1, description: `write(${id})` }));
+    const prefix = operations.slice(0, 150_000).map((o) => ({ op: o.id, stateBefore: String(o.id - 1), stateAfter: String(o.id) }));
+    const html = linearizationView({ result: 'illegal', initialState: 'nil', operations, prefix, unplaced: [{ op: 150_000, stateBefore: '149999', modelAccepts: false }] }, 0, 'first-error');
+    expect(html).toContain('id="first-error"');
+    expect(html).toMatch(/Showing \d+ of 200000 operations/);
+    expect((html.match(/class="lin-op /g) ?? []).length).toBeLessThan(400);
+  });
   it('find a divergence given as a node map or a list', () => {
     expect(findDivergence({ valid: false, first: { slot: 3, values: { n1: 'a', n2: 'b' } } })).toMatchObject({ slot: 3, values: { n1: 'a', n2: 'b' } });
     expect(findDivergence({ valid: false, slot: 4, nodes: [{ node: 'n1', value: 1 }, { node: 'n2', value: 2 }] })).toMatchObject({ slot: 4, values: { n1: 1, n2: 2 } });
