@@ -47,6 +47,7 @@ export interface KvBackend {
 }
 
 class BadRequest extends Error {}
+class ClientGone extends Error {}
 
 function send(res: http.ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -71,7 +72,13 @@ function readBody(req: http.IncomingMessage): Promise<unknown> {
       else chunks.push(c);
     });
     req.on('error', reject);
+    let ended = false;
+    // A client that disconnects mid-body: nothing reaches the core, nothing to answer.
+    req.on('close', () => {
+      if (!ended) reject(new ClientGone());
+    });
     req.on('end', () => {
+      ended = true;
       if (tooLarge) return reject(new BadRequest(`body larger than ${MAX_BODY_BYTES} bytes`));
       const text = Buffer.concat(chunks).toString('utf8');
       try {
@@ -202,6 +209,7 @@ export function createHttpServer(backend: KvBackend): http.Server {
 
   const server = http.createServer({ keepAlive: true }, (req, res) => {
     handle(req, res).catch((err: Error) => {
+      if (err instanceof ClientGone) return;
       if (!res.headersSent) send(res, 500, { error: 'internal', message: err.message, unknown: true });
       else res.destroy();
     });

@@ -154,7 +154,15 @@ export class Transport {
     const o = this.out.get(to);
     if (!o) throw new Error(`send to unknown peer ${to}`);
     if (this.closed) return false;
-    const frame = encodeFrame(msg);
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(msg);
+    } catch (err) {
+      // Too big to ever send: dropping it is a message loss, which Paxos tolerates.
+      this.log(`dropping a message to ${to}: ${(err as Error).message}`);
+      this.stats.dropped++;
+      return false;
+    }
     if (o.connected && o.socket) {
       if (o.socket.writableLength + frame.length > this.maxBuffered) return this.drop(o);
       if (!o.corked) {
