@@ -46,6 +46,15 @@ describe('acceptor', () => {
     expect(sends(deliver(n, 'n1', { type: 'prepare', ballot: [5, 'n1'], slot: 3 }), 'promise')[0].msg).toMatchObject({ accepted: [] });
   });
 
+  it('acks a retransmitted accept again without writing a second record', () => {
+    const n = node('n2');
+    const accept = { type: 'accept' as const, ballot: [1, 'n1'] as [number, string], slot: 1, value: null };
+    expect(persists(deliver(n, 'n1', accept))).toHaveLength(1);
+    const again = deliver(n, 'n1', accept);
+    expect(persists(again)).toEqual([]);
+    expect(sends(again, 'accepted')).toHaveLength(1);
+  });
+
   it('an accept for a higher ballot raises the promise (recovered from the accept record)', () => {
     const n = node('n2');
     deliver(n, 'n1', { type: 'accept', ballot: [7, 'n1'], slot: 1, value: null });

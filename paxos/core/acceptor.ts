@@ -66,13 +66,15 @@ export function onAccept(ctx: Ctx, from: NodeId, msg: Extract<Msg, { type: 'acce
   if (raised) d.promised = msg.ballot;
   yieldTo(ctx, msg.ballot);
   followLeader(ctx, from, msg.ballot);
-  if (d.decided[msg.slot] === undefined) {
-    const prev = d.accepted[msg.slot];
-    assert(prev === undefined || cmpBallot(prev.ballot, msg.ballot) <= 0, `slot ${msg.slot}: accepted ballot would decrease`);
+  const prev = d.accepted[msg.slot];
+  if (d.decided[msg.slot] === undefined && !(prev !== undefined && sameBallot(prev.ballot, msg.ballot))) {
+    assert(prev === undefined || cmpBallot(prev.ballot, msg.ballot) < 0, `slot ${msg.slot}: accepted ballot would decrease`);
     d.accepted[msg.slot] = { ballot: msg.ballot, value: msg.value };
     ctx.persistAcceptor({ t: 'accept', b: msg.ballot, s: msg.slot, v: msg.value });
     if (msg.slot > v.maxSlot) v.maxSlot = msg.slot;
   } else if (raised) {
+    // A retransmission (one ballot proposes one value per slot) or a decided slot: no new
+    // accept record, but a raised promise must still be durable before the ack.
     ctx.persistAcceptor({ t: 'promise', b: msg.ballot });
   }
   ctx.send(from, { type: 'accepted', ballot: msg.ballot, slot: msg.slot });

@@ -93,7 +93,7 @@ function proposeAt(ctx: Ctx, s: number, value: SlotValue): void {
   d.accepted[s] = { ballot: v.ballot, value };
   ctx.persistAcceptor({ t: 'accept', b: v.ballot, s, v: value });
   if (s > v.maxSlot) v.maxSlot = s;
-  v.proposals[s] = { value, acks: [ctx.self] };
+  v.proposals[s] = { value, acks: [ctx.self], ticks: 0 };
   v.inflight++;
   ctx.broadcast({ type: 'accept', ballot: v.ballot, slot: s, value });
   if (v.proposals[s].acks.length >= ctx.quorum) chosen(ctx, s);
@@ -141,6 +141,10 @@ export function heartbeatTick(ctx: Ctx, retransmit = true): void {
   else ctx.broadcast({ type: 'heartbeat', ballot: v.ballot, commit: v.commitIndex, seq: v.round.seq });
   if (retransmit) for (const key of Object.keys(v.proposals)) {
     const p = v.proposals[key];
+    // Back off: resend after 2 heartbeats without a quorum, then every 4th, so that a slow
+    // (not lossy) cluster is not flooded with copies of big batches.
+    p.ticks++;
+    if (p.ticks < 2 || (p.ticks !== 2 && p.ticks % 4 !== 0)) continue;
     for (const n of ctx.config.nodes) {
       if (!p.acks.includes(n)) ctx.send(n, { type: 'accept', ballot: v.ballot, slot: Number(key), value: p.value });
     }

@@ -59,7 +59,8 @@ export interface Volatile {
   reports: { accepted: [number, Ballot, SlotValue][]; decided: [number, SlotValue][] }[];
   // leader
   nextSlot: number;
-  proposals: Record<string, { value: SlotValue; acks: NodeId[] }>;
+  /** Slots in phase 2: value, who accepted, heartbeats since proposed (retransmission back-off). */
+  proposals: Record<string, { value: SlotValue; acks: NodeId[]; ticks: number }>;
   inflight: number;
   queue: Entry[];
   /** Ids queued or proposed by this leader and not yet applied. */
