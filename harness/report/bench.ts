@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     console.log(`writeReport: ${writeMs.toFixed(0)} ms -> report.html ${kib(report)} KiB`);
 
     const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
-    const rows: Array<{ dcl: number; load: number; wall: number }> = [];
+    const rows: Array<{ dcl: number; load: number; wall: number; painted: number }> = [];
     try {
       for (let i = 0; i < LOADS; i++) {
         const page = await context.newPage();
@@ -45,19 +45,23 @@ async function main(): Promise<void> {
         const start = performance.now();
         await page.goto(pathToFileURL(report).href, { waitUntil: 'load' });
         const wall = performance.now() - start;
+        // Two animation frames after load: layout and paint of the page have happened.
+        await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+        const painted = performance.now() - start;
         // A string expression: this file compiles without the DOM typings.
         const nav = (await page.evaluate('JSON.parse(JSON.stringify(performance.getEntriesByType("navigation")[0]))')) as { domContentLoadedEventEnd: number; loadEventEnd: number };
-        rows.push({ dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, wall });
+        rows.push({ dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, wall, painted });
         if (errors.length > 0) throw new Error(`console errors while loading the report: ${errors.join('; ')}`);
-        console.log(`load ${i + 1}: domContentLoaded ${nav.domContentLoadedEventEnd.toFixed(0)} ms, load event end ${nav.loadEventEnd.toFixed(0)} ms, goto->load ${wall.toFixed(0)} ms`);
+        console.log(`load ${i + 1}: domContentLoaded ${nav.domContentLoadedEventEnd.toFixed(0)} ms, load event end ${nav.loadEventEnd.toFixed(0)} ms, goto->load ${wall.toFixed(0)} ms, goto->painted ${painted.toFixed(0)} ms`);
         await page.close();
       }
     } finally {
       await context.close();
     }
     const load = median(rows.map((r) => r.load));
-    console.log(`median load event end: ${load.toFixed(0)} ms (target < ${TARGET_MS} ms): ${load < TARGET_MS ? 'OK' : 'TOO SLOW'}`);
-    if (load >= TARGET_MS) process.exitCode = 1;
+    const painted = median(rows.map((r) => r.painted));
+    console.log(`median load event end: ${load.toFixed(0)} ms, median goto->painted: ${painted.toFixed(0)} ms (target < ${TARGET_MS} ms): ${painted < TARGET_MS ? 'OK' : 'TOO SLOW'}`);
+    if (painted >= TARGET_MS) process.exitCode = 1;
   } finally {
     rmSync(base, { recursive: true, force: true });
     rmSync(profile, { recursive: true, force: true });
