@@ -55,14 +55,16 @@ export function iptablesRules(state: NodeNetState, useNetem: boolean): string[] 
 
 /** tc commands that replace the node's egress qdiscs with its link shapes (netem kernels only). */
 export function tcCommands(state: NodeNetState): string[] {
+  for (const { to, shape } of state.shapes) {
+    assertIp(to);
+    assertShape(shape);
+  }
   const shaped = state.shapes.filter(({ shape }) => shape.delayMs > 0 || shape.jitterMs > 0 || shape.lossPct > 0);
   if (shaped.length > MAX_SHAPED_LINKS) throw new RangeError(`at most ${MAX_SHAPED_LINKS} shaped links per node, got ${shaped.length}`);
   const cmds = [`tc qdisc del dev ${IFACE} root 2>/dev/null || true`];
   if (shaped.length === 0) return cmds;
   cmds.push(`tc qdisc add dev ${IFACE} root handle 1: prio bands 16 priomap ${Array(16).fill('0').join(' ')}`);
   shaped.forEach(({ to, shape }, i) => {
-    assertIp(to);
-    assertShape(shape);
     const band = i + 2;
     const netem = ['netem'];
     if (shape.delayMs > 0 || shape.jitterMs > 0) netem.push(`delay ${Math.round(shape.delayMs)}ms${shape.jitterMs > 0 ? ` ${Math.round(shape.jitterMs)}ms` : ''}`);

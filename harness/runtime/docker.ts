@@ -56,6 +56,9 @@ interface DockerNode {
   paused: boolean;
   /** Network state not yet applied because the container was down or paused. */
   netDirty: boolean;
+  /** The clock file's next contents, and the write in progress (see setClockOffset). */
+  clockWanted: string | null;
+  clockWriting: Promise<void> | null;
 }
 
 export class DockerRuntime implements Runtime {
@@ -189,7 +192,7 @@ export class DockerRuntime implements Runtime {
         if (this.clocks) await putFiles(container, DATA, { faketime: `${formatOffset(0)}\n` });
         const dir = path.resolve(cluster.runDir, 'nodes', name);
         mkdirSync(dir, { recursive: true });
-        this.nodes.set(name, { name, ip: ips.get(name)!, container, volume, hostPort, dir, clientUrl: `http://${this.clientHost}:${hostPort}`, paused: false, netDirty: false });
+        this.nodes.set(name, { name, ip: ips.get(name)!, container, volume, hostPort, dir, clientUrl: `http://${this.clientHost}:${hostPort}`, paused: false, netDirty: false, clockWanted: null, clockWriting: null });
       }),
     );
   }
@@ -267,10 +270,30 @@ export class DockerRuntime implements Runtime {
     await this.applyNet(n);
   }
 
+  /**
+   * Writes the node's libfaketime file. Writes to one node are coalesced (the newest offset
+   * wins): an exec takes tens of ms, and a strobing clock nemesis asks faster than that, so a
+   * queue of every request would grow without bound and lag behind real time.
+   */
   async setClockOffset(node: NodeName, ms: number): Promise<void> {
     const n = this.node(node);
     if (!this.clocks) throw new UsageError('clock offsets need the nodes under libfaketime: call preflight({clock: true}) before setup');
-    const text = `${formatOffset(ms)}\n`;
+    n.clockWanted = `${formatOffset(ms)}\n`;
+    n.clockWriting ??= (async () => {
+      try {
+        while (n.clockWanted !== null) {
+          const text = n.clockWanted;
+          n.clockWanted = null;
+          await this.writeClock(n, text);
+        }
+      } finally {
+        n.clockWriting = null;
+      }
+    })();
+    return n.clockWriting;
+  }
+
+  private async writeClock(n: DockerNode, text: string): Promise<void> {
     const r = n.paused ? null : await execIn(n.container, ['sh', '-c', `printf %s "$1" > ${CLOCK_FILE}.tmp && mv -f ${CLOCK_FILE}.tmp ${CLOCK_FILE}`, 'sh', text]).catch(() => null);
     // A stopped or frozen container cannot exec; its volume can still be written.
     if (!r || r.exitCode !== 0) await putFiles(n.container, DATA, { faketime: text });

@@ -1,0 +1,238 @@
+/**
+ * The docker runtime against a real engine. One file, so its parts never overlap on the engine
+ * (vitest runs files in parallel, tests in a file one after another).
+ * 1. The runtime API, one fault at a time, each proven from inside the containers (one 3-node
+ *    Paxos cluster, ~35 s with the image cached): partition drops exactly the grudge's traffic
+ *    and heal restores it; kill stops the container and start brings the same one back (same
+ *    address, published port and data, faults re-applied); pause freezes it; the clock follows
+ *    setClockOffset; netem is used or refused; logs land in the run dir; teardown leaves nothing
+ *    labelled, and a crashed run's leftovers are swept by the next setup.
+ * 2. End to end, `jepsen-ts test --runtime docker` as a user runs it (~90 s): 5 nodes, partition
+ *    + kill + clock for 30 s against the correct Paxos: valid (exit 0); --bug stale-read with
+ *    partitions: invalid (exit 1, the linearizability checker says so); an unreachable engine:
+ *    exit 254 with one line. After every run no container, network or volume of ours is left.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execa } from 'execa';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectEngine, execIn, OWNER_LABEL, RUN_LABEL } from '../../harness/runtime/docker-engine.js';
+import { createDockerRuntime, type DockerRuntime } from '../../harness/runtime/docker.js';
+import { UsageError } from '../../harness/runtime/runtime.js';
+import { paxosDb } from '../../paxos/db.js';
+import { BIN, cli, scratch, type CliRun } from '../e2e/cli.js';
+import { dockerSkipReason, ourResources, ROOT } from './engine.js';
+
+const skip = await dockerSkipReason('test/docker/docker.test.ts');
+const NODES = ['n1', 'n2', 'n3'];
+
+/** Whether a TCP connection from inside `from` to ip:port completes within 1.5 s. */
+async function canConnect(rt: DockerRuntime, from: string, ip: string, port = 7000): Promise<boolean> {
+  const docker = connectEngine();
+  const script = `const s=require('net').connect(${port},'${ip}');s.on('connect',()=>{console.log('yes');process.exit(0)});s.on('error',()=>{console.log('no');process.exit(0)});setTimeout(()=>{console.log('no');process.exit(0)},1500)`;
+  const r = await execIn(docker.getContainer(rt.describe(from).containerId), ['node', '-e', script]);
+  return r.stdout.trim() === 'yes';
+}
+
+/** A write through the cluster (any node, retried while a leader is being elected); true when acknowledged. */
+async function put(urls: Record<string, string>, key: string, value: number): Promise<boolean> {
+  const deadline = Date.now() + 20_000;
+  for (let i = 0; Date.now() < deadline; i++) {
+    const url = Object.values(urls)[i % Object.keys(urls).length];
+    const res = await fetch(`${url}/kv/${key}`, { method: 'PUT', body: JSON.stringify({ value }), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(5_000) }).catch(() => null);
+    if (res?.ok) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+describe.skipIf(skip !== null)('docker runtime (real engine)', () => {
+  const runDir = mkdtempSync(join(tmpdir(), 'jt-docker-rt-'));
+  const runId = `jt-test-${process.pid}`;
+  let rt: DockerRuntime;
+  let docker: Docker;
+  let urls: Record<string, string>;
+
+  beforeAll(async () => {
+    docker = connectEngine();
+    // A crashed run's leftover: labelled, owned by a harness that is gone.
+    await docker.createVolume({ Name: `${runId}-orphan`, Labels: { [RUN_LABEL]: `${runId}-crashed`, [OWNER_LABEL]: 'nohost-gone/1/0' } });
+    await docker.createVolume({ Name: `${runId}-dead`, Labels: { [RUN_LABEL]: `${runId}-dead`, [OWNER_LABEL]: `${(await import('node:os')).hostname()}/999999999/0` } });
+    rt = createDockerRuntime();
+    await rt.preflight({ clock: true, packet: false });
+    const eps = await rt.setup({ runId, nodes: NODES, db: paxosDb, runDir, dbArgs: [] });
+    urls = Object.fromEntries(eps.map((e) => [e.name, e.clientUrl]));
+  }, 120_000);
+
+  afterAll(async () => {
+    await rt?.teardown();
+    await docker?.getVolume(`${runId}-orphan`).remove().catch(() => {});
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
+  it('sweeps a dead harness run of this host, leaves another host\'s alone', async () => {
+    expect(await ourResources(`${runId}-dead`)).toEqual([]);
+    expect(await ourResources(`${runId}-crashed`)).toHaveLength(1);
+  });
+
+  it('serves clients on 127.0.0.1 published ports; nodes have static addresses on the run network', async () => {
+    for (const n of NODES) expect(urls[n]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const info = await docker.getContainer(rt.describe('n1').containerId).inspect();
+    expect(info.HostConfig.Privileged).toBe(false);
+    expect(info.HostConfig.CapAdd).toEqual(['NET_ADMIN']);
+    expect(info.Config.Labels[RUN_LABEL]).toBe(runId);
+    expect(rt.describe('n2').ip).toMatch(/^10\.213\.\d+\.11$/);
+    expect(await put(urls, 'a', 1)).toBe(true);
+  });
+
+  it('partition drops exactly the grudge; heal restores it', async () => {
+    const ip = (n: string) => rt.describe(n).ip;
+    expect(await canConnect(rt, 'n1', ip('n2'))).toBe(true);
+    await rt.partition({ n2: ['n1'] }); // n2 drops what n1 sends
+    expect(await canConnect(rt, 'n1', ip('n2'))).toBe(false);
+    expect(await canConnect(rt, 'n3', ip('n2'))).toBe(true);
+    expect(await canConnect(rt, 'n2', ip('n3'))).toBe(true);
+    await rt.partition({ n3: ['n1'] }); // replaces, not adds
+    expect(await canConnect(rt, 'n1', ip('n2'))).toBe(true);
+    expect(await canConnect(rt, 'n1', ip('n3'))).toBe(false);
+    await rt.heal();
+    expect(await canConnect(rt, 'n1', ip('n3'))).toBe(true);
+  });
+
+  it('kill stops the container; start brings the same one back with its data, address, port and faults', async () => {
+    const before = rt.describe('n3');
+    await rt.partition({ n3: ['n1'] });
+    await rt.kill('n3');
+    expect((await docker.getContainer(before.containerId).inspect()).State.Running).toBe(false);
+    await expect(fetch(`${urls.n3}/status`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+    await rt.start('n3');
+    const after = rt.describe('n3');
+    expect(after).toEqual(before);
+    expect(await canConnect(rt, 'n1', after.ip)).toBe(false); // the grudge survived the restart
+    await rt.heal();
+    const wal = await execIn(docker.getContainer(after.containerId), ['sh', '-c', 'ls /data/node']);
+    expect(wal.stdout).toMatch(/wal/); // the volume kept the WAL
+    expect(await put(urls, 'b', 2)).toBe(true);
+  });
+
+  it('pause freezes the node (engine pause); resume thaws it; kill of a paused node works', async () => {
+    await rt.pause('n2');
+    expect((await docker.getContainer(rt.describe('n2').containerId).inspect()).State.Paused).toBe(true);
+    await expect(fetch(`${urls.n2}/status`, { signal: AbortSignal.timeout(1500) })).rejects.toThrow();
+    await rt.resume('n2');
+    expect((await fetch(`${urls.n2}/status`, { signal: AbortSignal.timeout(5000) })).ok).toBe(true);
+    await rt.pause('n2');
+    await rt.kill('n2');
+    await rt.start('n2');
+    expect((await fetch(`${urls.n2}/status`, { signal: AbortSignal.timeout(5000) })).ok).toBe(true);
+  });
+
+  it('the node clock follows setClockOffset (libfaketime in the container), also across a restart', async () => {
+    const c = docker.getContainer(rt.describe('n1').containerId);
+    const skew = async () => Number((await execIn(c, ['node', '-p', 'Date.now()'])).stdout) - Date.now();
+    expect(Math.abs(await skew())).toBeLessThan(2000);
+    await rt.setClockOffset('n1', 60_000);
+    expect(await skew()).toBeGreaterThan(55_000);
+    await rt.kill('n1');
+    await rt.setClockOffset('n1', -60_000); // written to the volume while it is down
+    await rt.start('n1');
+    expect(await skew()).toBeLessThan(-55_000);
+    await rt.setClockOffset('n1', 0);
+    expect(Math.abs(await skew())).toBeLessThan(2000);
+  });
+
+  it('packet faults: netem where the kernel has it, else a one-line refusal naming sch_netem', async () => {
+    const other = createDockerRuntime();
+    const hasNetem = await other.preflight({ clock: false, packet: true }).then(
+      () => true,
+      (err: Error) => {
+        expect(err).toBeInstanceOf(UsageError);
+        expect(err.message).toMatch(/sch_netem/);
+        expect(err.message).not.toContain('\n');
+        return false;
+      },
+    );
+    await other.teardown();
+    if (hasNetem) return; // (not this machine's kernel) delay is the netem path, used by the e2e
+    await expect(rt.shape('n1', 'n2', { delayMs: 50, jitterMs: 0, lossPct: 0 })).rejects.toThrow(/sch_netem/);
+    // Loss alone still works through iptables' statistic match.
+    await rt.shape('n1', 'n2', { delayMs: 0, jitterMs: 0, lossPct: 100 });
+    const rules = await execIn(docker.getContainer(rt.describe('n1').containerId), ['iptables', '-S', 'OUTPUT']);
+    expect(rules.stdout).toMatch(new RegExp(`-d ${rt.describe('n2').ip.replace(/\./g, '\\.')}/32 .*statistic.*-j DROP`));
+    expect(await canConnect(rt, 'n1', rt.describe('n2').ip)).toBe(false);
+    await rt.shape('n1', 'n2', null);
+    expect(await canConnect(rt, 'n1', rt.describe('n2').ip)).toBe(true);
+  });
+
+  it('collectLogs copies container output, node log and event log; teardown leaves nothing labelled', async () => {
+    await rt.collectLogs();
+    for (const n of NODES) {
+      expect(readFileSync(join(runDir, 'nodes', n, 'events.jsonl'), 'utf8').length).toBeGreaterThan(0);
+      expect(readFileSync(join(runDir, 'nodes', n, 'node.log'), 'utf8').length).toBeGreaterThan(0);
+      readFileSync(join(runDir, 'nodes', n, 'stderr.log'));
+    }
+    await rt.teardown();
+    await rt.teardown(); // idempotent
+    expect(await ourResources(runId)).toEqual([]);
+  });
+});
+
+const results = scratch('docker-results');
+afterAll(() => rmSync(results, { recursive: true, force: true }));
+
+function resultsOf(run: CliRun): { valid: unknown; results: Record<string, { valid: unknown }>; nemesisErrors: string[] } {
+  return JSON.parse(readFileSync(join(run.runDir!, 'results.json'), 'utf8'));
+}
+
+async function expectNothingLeft(run: CliRun): Promise<void> {
+  expect(await ourResources()).toEqual([]);
+  rmSync(run.tmp, { recursive: true, force: true });
+}
+
+describe.skipIf(skip !== null)('jepsen-ts test --runtime docker, end to end', () => {
+  it('5 nodes, partition + kill + clock for 30 s against the correct Paxos: valid', async () => {
+    const run = await cli(
+      ['test', '--runtime', 'docker', '--nemesis', 'partition,kill,clock', '--time-limit', '30', '--recovery-time', '3', '--nemesis-interval', '2', '--seed', '7', '--results', results],
+      { timeoutMs: 240_000 },
+    );
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^verdict: VALID/m);
+    const history = readFileSync(join(run.runDir!, 'history.jsonl'), 'utf8');
+    for (const f of ['start-partition', 'start-kill', 'start-clock']) expect(history).toContain(`"f":"${f}"`);
+    expect(history.split('\n').filter((l) => l.includes('"type":"ok"')).length).toBeGreaterThan(100);
+    expect(resultsOf(run).nemesisErrors).toEqual([]);
+    for (const n of ['n1', 'n5']) {
+      expect(readFileSync(join(run.runDir!, 'nodes', n, 'events.jsonl'), 'utf8').length).toBeGreaterThan(0);
+      expect(readFileSync(join(run.runDir!, 'nodes', n, 'decided-log.json'), 'utf8').length).toBeGreaterThan(2);
+    }
+    await expectNothingLeft(run);
+  });
+
+  it('--bug stale-read with partitions: invalid, found by the linearizability checker', async () => {
+    const run = await cli(
+      ['test', '--runtime', 'docker', '--bug', 'stale-read', '--nemesis', 'partition', '--time-limit', '15', '--recovery-time', '2', '--nemesis-interval', '1.5', '--seed', '1', '--results', results],
+      { timeoutMs: 180_000 },
+    );
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/^verdict: INVALID \(linearizable\)/m);
+    expect(resultsOf(run).results.linearizable.valid).toBe(false);
+    await expectNothingLeft(run);
+  });
+
+  it('an unreachable engine: exit 254 with one line saying how to start one', async () => {
+    const r = await execa(process.execPath, [BIN, 'test', '--runtime', 'docker', '--time-limit', '5', '--results', results], {
+      cwd: ROOT,
+      reject: false,
+      timeout: 30_000,
+      env: { DOCKER_HOST: 'unix:///nonexistent.sock' },
+      stdin: 'ignore',
+    });
+    expect(r.exitCode).toBe(254);
+    const lines = String(r.stderr).trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/cannot reach the Docker engine at unix:\/\/\/nonexistent\.sock .*dockerd/);
+    expect(String(r.stdout)).not.toMatch(/phase: setup/);
+  });
+});
