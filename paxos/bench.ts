@@ -132,7 +132,10 @@ async function main(): Promise<void> {
     })
     .parseSync();
   const levels = args.concurrency.split(',').map(Number);
-  if (levels.some((c) => !Number.isSafeInteger(c) || c <= 0)) throw new Error('--concurrency must list positive integers');
+  if (levels.some((c) => !Number.isSafeInteger(c) || c <= 0)) {
+    process.stderr.write('bench:paxos: --concurrency must list positive integers, e.g. 1,16,64\n');
+    process.exit(2);
+  }
   if (!(args.seconds > 0) || !Number.isSafeInteger(args.nodes) || args.nodes < 1 || !Number.isSafeInteger(args.keys) || args.keys < 1) {
     process.stderr.write('bench:paxos: --seconds, --nodes and --keys must be positive\n');
     process.exit(2);
