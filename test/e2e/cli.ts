@@ -4,7 +4,7 @@
  * run, no listening node or proxy port, no temp files.
  */
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,7 +26,33 @@ export interface CliRun {
 
 /** A scratch dir for one test (results store, the CLI's TMPDIR). */
 export function scratch(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `jt-e2e-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `jt-e2e-${prefix}-`));
+  scratchDirs.push(dir);
+  return dir;
+}
+
+const scratchDirs: string[] = [];
+
+/**
+ * Safety net for afterAll (the assertions come first, in each test): SIGKILLs the process group
+ * of anything still running from a scratch dir (a failed test must not leave nodes behind on
+ * the CI machine) and removes the scratch dirs.
+ */
+export function cleanUpScratch(): void {
+  for (const dir of scratchDirs.splice(0)) {
+    for (const pid of processesMentioning(dir)) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs `jepsen-ts ...args`; `onStdout` sees output as it arrives (e.g. to send a signal). */
@@ -36,6 +62,8 @@ export async function cli(args: string[], opts: { timeoutMs?: number; onStdout?:
     cwd: ROOT,
     reject: false,
     timeout: opts.timeoutMs ?? 90_000,
+    // A timed-out CLI gets SIGTERM first: give its teardown time before SIGKILL.
+    forceKillAfterDelay: 60_000,
     env: { TMPDIR: tmp, FORCE_COLOR: '0' },
     stdin: 'ignore',
   });

@@ -12,10 +12,10 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILT, cli, filesUnder, listeningPorts, nodePorts, processesMentioning, scratch, type CliRun } from './cli.js';
+import { BUILT, cleanUpScratch, cli, filesUnder, listeningPorts, nodePorts, processesMentioning, scratch, type CliRun } from './cli.js';
 
 const results = scratch('results');
-afterAll(() => rmSync(results, { recursive: true, force: true }));
+afterAll(cleanUpScratch);
 
 const SHORT = ['--time-limit', '8', '--recovery-time', '2', '--nemesis-interval', '1.5', '--results', results];
 
