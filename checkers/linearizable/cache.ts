@@ -93,6 +93,8 @@ export class SearchCache<S> {
   private intern(key: string | number, state: S): number {
     const found = this.interned.get(key);
     if (found !== undefined) return found;
+    // A hash that is not a string or number would make unequal states look equal: refuse it.
+    if (typeof key !== 'string' && typeof key !== 'number') throw new Error(`model hash must return a string or a number, got ${typeof key}`);
     const id = this.interned.size;
     this.interned.set(key, id);
     this.stateBytes += 64 + this.sizeOf(state, key);

@@ -80,6 +80,8 @@ describe('checkOperations', () => {
     expect(() => checkOperations(casRegister, [], { memoryLimitMb: -1 })).toThrow(RangeError);
     expect(() => checkEvents(casRegister, [{ kind: 'call', id: 1, value: { f: 'read' } }])).toThrow(/id 1 has no return/);
     expect(() => checkEvents(casRegister, [{ kind: 'return', id: 1, value: {} }])).toThrow(/before \(or without\) its call/);
+    const badHash = { ...casRegister, hash: () => undefined as unknown as string };
+    expect(() => checkOperations(badHash, [W(1, 0, 10)])).toThrow(/hash must return a string or a number, got undefined/);
   });
 
   it('many small partitions stay small: 2,000 keys', () => {
