@@ -142,9 +142,10 @@ export function heartbeatTick(ctx: Ctx, retransmit = true): void {
   if (retransmit) for (const key of Object.keys(v.proposals)) {
     const p = v.proposals[key];
     // Back off: resend after 2 heartbeats without a quorum, then every 4th, so that a slow
-    // (not lossy) cluster is not flooded with copies of big batches.
-    p.ticks++;
-    if (p.ticks < 2 || (p.ticks !== 2 && p.ticks % 4 !== 0)) continue;
+    // (not lossy) cluster is not flooded with copies of big batches. (ticks stays in 0..6:
+    // a bounded counter keeps the model checker's state space finite.)
+    p.ticks = p.ticks === 6 ? 3 : p.ticks + 1;
+    if (p.ticks !== 2 && p.ticks !== 6) continue;
     for (const n of ctx.config.nodes) {
       if (!p.acks.includes(n)) ctx.send(n, { type: 'accept', ballot: v.ballot, slot: Number(key), value: p.value });
     }
