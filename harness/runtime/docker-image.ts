@@ -8,7 +8,8 @@
  * JEPSEN_TS_DOCKER_BASE=node:20-bookworm-slim (or any Node 20 Debian image).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -38,8 +39,14 @@ export function dockerDir(): string {
   }
 }
 
+export interface Bundle {
+  code: Buffer;
+  /** Every source file the bundle was made from (absolute path). */
+  inputs: string[];
+}
+
 /** Bundles a Node entry script and everything it imports into one ESM file. */
-export async function bundleEntry(entry: string): Promise<Buffer> {
+export async function bundleEntry(entry: string): Promise<Bundle> {
   if (!existsSync(entry)) throw new UsageError(`the node entry script ${entry} does not exist (run \`npm run build\` first)`);
   const esbuild = await import('esbuild');
   const out = await esbuild.build({
@@ -49,11 +56,66 @@ export async function bundleEntry(entry: string): Promise<Buffer> {
     format: 'esm',
     target: 'node20',
     write: false,
+    metafile: true,
     logLevel: 'silent',
+    absWorkingDir: path.dirname(dockerDir()),
     // CommonJS dependencies (yargs' helpers) call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __jtCreateRequire } from 'node:module'; const require = __jtCreateRequire(import.meta.url);" },
   });
-  return Buffer.from(out.outputFiles[0].contents);
+  const root = path.dirname(dockerDir());
+  return { code: Buffer.from(out.outputFiles[0].contents), inputs: Object.keys(out.metafile.inputs).map((f) => path.resolve(root, f)) };
+}
+
+/**
+ * What the last build from this entry saw: when no input file changed (size and mtime) and the
+ * Dockerfile and base are the same, the image tag is known without bundling again, which saves
+ * the esbuild start (~0.3-1 s) on every run.
+ */
+interface BuildRecord {
+  entry: string;
+  dockerfile: string;
+  base: string;
+  inputs: Record<string, [number, number]>;
+  tag: string;
+}
+
+function recordFile(): string {
+  return path.join(tmpdir(), 'jepsen-ts', 'node-image.json');
+}
+
+function fingerprint(file: string): [number, number] | null {
+  try {
+    const st = statSync(file);
+    return [st.size, st.mtimeMs];
+  } catch {
+    return null;
+  }
+}
+
+function cachedTag(entry: string, dockerfile: string, base: string): string | null {
+  let rec: BuildRecord;
+  try {
+    rec = JSON.parse(readFileSync(recordFile(), 'utf8')) as BuildRecord;
+  } catch {
+    return null;
+  }
+  if (rec.entry !== entry || rec.dockerfile !== dockerfile || rec.base !== base) return null;
+  for (const [file, fp] of Object.entries(rec.inputs)) {
+    const now = fingerprint(file);
+    if (!now || now[0] !== fp[0] || now[1] !== fp[1]) return null;
+  }
+  return rec.tag;
+}
+
+function saveRecord(rec: BuildRecord): void {
+  try {
+    mkdirSync(path.dirname(recordFile()), { recursive: true });
+    const tmp = `${recordFile()}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(rec));
+    renameSync(tmp, recordFile());
+  } catch {
+    // only a cache: the next run bundles again
+  }
 }
 
 async function imageId(docker: Docker, ref: string): Promise<string | null> {
@@ -94,13 +156,29 @@ export async function ensureNodeImage(docker: Docker, opts: NodeImageOptions): P
     baseId = await imageId(docker, base);
   }
   const dockerfile = readFileSync(path.join(dockerDir(), 'Dockerfile'));
+  const dockerfileHash = createHash('sha256').update(dockerfile).digest('hex');
+  const baseRef = `${base}@${baseId ?? 'pull'}`;
+  const known = cachedTag(opts.entry, dockerfileHash, baseRef);
+  if (known !== null && (await imageId(docker, known)) !== null) return known;
+
   const bundle = await bundleEntry(opts.entry);
-  const hash = createHash('sha256').update(dockerfile).update('\0').update(bundle).update('\0').update(`${base}@${baseId ?? 'pull'}`).digest('hex');
+  const hash = createHash('sha256').update(dockerfile).update('\0').update(bundle.code).update('\0').update(baseRef).digest('hex');
   const tag = `${IMAGE_REPO}:${hash.slice(0, 16)}`;
-  if ((await imageId(docker, tag)) !== null) return tag;
+  const record = (): void => {
+    const inputs: Record<string, [number, number]> = {};
+    for (const f of bundle.inputs) {
+      const fp = fingerprint(f);
+      if (fp) inputs[f] = fp;
+    }
+    saveRecord({ entry: opts.entry, dockerfile: dockerfileHash, base: baseRef, inputs, tag });
+  };
+  if ((await imageId(docker, tag)) !== null) {
+    record();
+    return tag;
+  }
 
   log(`docker: building the node image ${tag} (base ${base})`);
-  const context = await tarOf({ Dockerfile: dockerfile, 'node.mjs': bundle });
+  const context = await tarOf({ Dockerfile: dockerfile, 'node.mjs': bundle.code });
   const stream = await docker.buildImage(Readable.from([context]), {
     t: tag,
     buildargs: { BASE_IMAGE: base },
@@ -117,5 +195,6 @@ export async function ensureNodeImage(docker: Docker, opts: NodeImageOptions): P
     throw new UsageError(`--runtime docker: building the node image failed: ${failed.error!.trim()} (${tail}); with no registry, leave ${BASE_ENV} unset to use the offline base`);
   }
   if ((await imageId(docker, tag)) === null) throw new Error(`docker build reported success but ${tag} does not exist`);
+  record();
   return tag;
 }

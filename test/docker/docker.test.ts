@@ -208,7 +208,7 @@ describe.skipIf(skip !== null)('jepsen-ts test --runtime docker, end to end', ()
       expect(readFileSync(join(run.runDir!, 'nodes', n, 'decided-log.json'), 'utf8').length).toBeGreaterThan(2);
     }
     await expectNothingLeft(run);
-  });
+  }, 300_000);
 
   it('--bug stale-read with partitions: invalid, found by the linearizability checker', async () => {
     const run = await cli(
@@ -219,7 +219,7 @@ describe.skipIf(skip !== null)('jepsen-ts test --runtime docker, end to end', ()
     expect(run.stdout).toMatch(/^verdict: INVALID \(linearizable\)/m);
     expect(resultsOf(run).results.linearizable.valid).toBe(false);
     await expectNothingLeft(run);
-  });
+  }, 240_000);
 
   it('an unreachable engine: exit 254 with one line saying how to start one', async () => {
     const r = await execa(process.execPath, [BIN, 'test', '--runtime', 'docker', '--time-limit', '5', '--results', results], {
