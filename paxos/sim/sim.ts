@@ -1,9 +1,13 @@
 /**
- * The deterministic simulator: 3 or 5 pure cores in one process, driven from one seed. A
- * network of in-flight messages with random delay, drop, duplication (hence reordering),
- * partitions that come and go, crash + restart from persisted records only, timers on
- * simulated time, random client commands at random nodes. A fault phase is followed by a
- * healed quiet phase; then the run must have converged and made progress.
+ * The deterministic simulator: 3 or 5 pure cores in one process, driven from one seed (the
+ * project's Rng; no Map-order or wall-time dependence, so a seed replays exactly). A network
+ * of in-flight messages with random delay, drop, duplication (hence reordering), partitions
+ * that come and go (often isolating the leader), crash + restart from persisted records only
+ * (often the leader), optional wall-clock skew, timers on simulated time, random client
+ * commands at random nodes, batch size and pipeline depth varied per seed. A fault phase is
+ * followed by a healed quiet phase. Checked (invariants.ts): agreement and validity on every
+ * decision; at the end convergence, no lost acknowledged update, no decided `not-leader`
+ * command, and liveness after the heal. linearizability.ts judges the clients' results.
  */
 import { Rng } from '../../harness/rng.js';
 import { canonicalJson } from '../core/canonical.js';
