@@ -99,6 +99,16 @@ describe.skipIf(!BUILT)('jepsen-ts test, end to end on the local runtime', () =>
     expectNothingLeft(run);
   });
 
+  it('--test-count 2 runs seeds seed and seed+1', async () => {
+    const run = await cli(['test', '--test-count', '2', '--seed', '40', '--time-limit', '2', '--recovery-time', '0.5', '--results', results]);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const dirs = [...run.stdout.matchAll(/^results: (.+)$/gm)].map((m) => m[1]);
+    expect(dirs).toHaveLength(2);
+    expect(dirs.map((d) => JSON.parse(readFileSync(join(d, 'test.json'), 'utf8')).seed)).toEqual([40, 41]);
+    expect(run.stdout).toContain('2 tests: seed 40 exit 0, seed 41 exit 0');
+    expectNothingLeft(run);
+  });
+
   it('Ctrl-C (twice) mid-run tears everything down and exits 2 with the history kept', async () => {
     let sent = false;
     const run = await cli(['test', '--nemesis', 'partition', '--time-limit', '60', '--nemesis-interval', '1', '--results', results], {
