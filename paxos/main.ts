@@ -83,13 +83,13 @@ function cli(argv: string[]) {
     .option('election-timeout-ms', { type: 'number', default: 300, describe: 'base election timeout (randomized back-off is added)' })
     .option('request-timeout-ms', { type: 'number', default: 1000, describe: 'a client request with no answer by then gets 504 (outcome unknown)' })
     .option('max-batch', { type: 'number', default: 512, describe: 'most client commands batched into one slot' })
+    .option('max-inflight', { type: 'number', describe: `most slots in phase 2 at once (pipelining; default ${core.DEFAULT_MAX_INFLIGHT})` })
     .option('wal-inline', { type: 'boolean', default: false, describe: 'append+fsync the WAL on the event-loop thread instead of the thread pool (fewer thread hand-offs, but the node stalls for each fsync: only for disks with sub-millisecond fsync)' })
     .option('wal-sync', { choices: ['dsync', 'fdatasync'] as const, default: 'dsync' as const, describe: 'how a WAL append becomes durable: an O_DSYNC writev (one system call), or writev then fdatasync' })
-    .option('help', { type: 'boolean', alias: 'h', describe: 'show this help and exit' })
-    .option('max-inflight', { type: 'number', describe: `most slots in phase 2 at once (pipelining; default ${core.DEFAULT_MAX_INFLIGHT})` })
     .option('event-log', { type: 'boolean', default: true, describe: 'write DATA_DIR/events.jsonl (send/recv events with vector clocks); --no-event-log turns it off' })
     .strict()
-    .help(false)
+    .help('help', 'show this help and exit')
+    .alias('help', 'h')
     .version(false)
     .wrap(100)
     .exitProcess(false);
@@ -129,7 +129,7 @@ export function parseArgs(argv: string[]): NodeOptions {
     listen,
     client,
     peers,
-    dataDir: usableDataDir(single('data-dir', args['data-dir'])),
+    dataDir: '', // set below, once everything else is valid (checking it creates the dir)
     bug: bug as BugName | null,
     heartbeatMs: positiveInt('heartbeat-ms', args['heartbeat-ms']),
     electionTimeoutMs: positiveInt('election-timeout-ms', args['election-timeout-ms']),
@@ -142,6 +142,7 @@ export function parseArgs(argv: string[]): NodeOptions {
   };
   const bad = configError(PaxosNode.configOf(opts));
   if (bad) fail(bad.replace('electionTimeoutMs', '--election-timeout-ms').replace('heartbeatMs', '--heartbeat-ms'));
+  opts.dataDir = usableDataDir(single('data-dir', args['data-dir']));
   return opts;
 }
 
