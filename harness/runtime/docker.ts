@@ -214,8 +214,10 @@ export class DockerRuntime implements Runtime {
       await this.cluster!.db.ready(n.clientUrl, signal);
     } catch (err) {
       if (!signal.aborted) throw err;
-      const logs = demuxLogs(await n.container.logs({ stdout: true, stderr: true, tail: 5 }) as unknown as Buffer);
-      throw new Error(`${node} (container ${n.container.id.slice(0, 12)}) did not answer within ${(this.opts.readyTimeoutMs ?? 30_000) / 1000} s: ${logs.stderr.toString().trim().split('\n').slice(-2).join(' | ')}`);
+      const logs = demuxLogs((await n.container.logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer);
+      const st = (await n.container.inspect()).State;
+      const tail = Buffer.concat([logs.stdout, logs.stderr]).toString().trim().split('\n').slice(-3).join(' | ');
+      throw new Error(`${node} (container ${n.container.id.slice(0, 12)}, ${st.Status}${st.Running ? '' : ` exit ${st.ExitCode}`}) did not answer at ${n.clientUrl} within ${(this.opts.readyTimeoutMs ?? 30_000) / 1000} s; last output: ${tail || '(none)'}`);
     }
   }
 
