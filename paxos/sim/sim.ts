@@ -12,7 +12,7 @@
 import { Rng } from '../../harness/rng.js';
 import { canonicalJson } from '../core/canonical.js';
 import type { CoreEffect } from '../core/context.js';
-import { initState, start, step, type State } from '../core/index.js';
+import { initState, start, status, step, type State } from '../core/index.js';
 import type { Msg, Rec } from '../core/messages.js';
 import type { BugName, Command, Config, Event, NodeId, Result } from '../core/types.js';
 import { Invariants } from './invariants.js';
@@ -65,6 +65,8 @@ export interface SimResult {
   /** Decided slots at the end (highest commit index). */
   slots: number;
   okAfterHeal: number;
+  /** Each live node's status at the end (for diagnosis). */
+  final: ReturnType<typeof status>[];
 }
 
 type SimEvent =
@@ -88,6 +90,8 @@ interface SimNode {
 }
 
 const KEYS = ['a', 'b', 'c'];
+/** Longest the run continues past its end for in-flight work to finish (simulated ms). */
+const DRAIN_MS = 3000;
 
 export function simulate(partial: Partial<SimOptions> & { seed: number; nodes: number }): SimResult {
   const options: SimOptions = { ...DEFAULT_SIM, bug: null, ...partial };
@@ -139,12 +143,14 @@ class Simulation {
     if (o.clockSkewMs > 0) this.queue.push(this.rng.int(100, 400), { kind: 'skew' });
     this.queue.push(o.faultMs, { kind: 'heal' });
     const end = o.faultMs + o.quietMs;
-    for (let ev = this.queue.pop(); ev !== undefined && ev.at <= end; ev = this.queue.pop()) {
+    // After the end, keep running (no new clients, no faults) until the work still in flight
+    // is done and every node has caught up, for at most DRAIN_MS: convergence is "eventually".
+    for (let ev = this.queue.pop(); ev !== undefined && ev.at <= end + DRAIN_MS; ev = this.queue.pop()) {
       this.now = ev.at;
       this.handle(ev.item);
       if (this.inv.violations.length > 0) break;
+      if (this.now > end && this.quiescent()) break;
     }
-    this.now = end;
     const live = this.nodes.filter((n) => n.state !== null).map((n) => ({ id: n.id, state: n.state! }));
     if (this.inv.violations.length === 0) this.inv.converged(live);
     if (this.inv.violations.length === 0 && live.length > 0) this.inv.outcomes(this.ops, live[0].state);
@@ -154,6 +160,7 @@ class Simulation {
       options: o, violations: this.inv.violations, ops: this.ops, steps: this.steps,
       faults: { ...this.faults, ballots: this.leaderBallots.size },
       slots: Math.max(0, ...live.map((n) => n.state.volatile.commitIndex)), okAfterHeal,
+      final: live.map((n) => status(n.state)),
     };
   }
 
@@ -242,6 +249,18 @@ class Simulation {
         return;
       }
     }
+  }
+
+  /** Every node up, none with proposals or queued commands, all at one commit index. */
+  private quiescent(): boolean {
+    let commit = -1;
+    for (const n of this.nodes) {
+      const v = n.state?.volatile;
+      if (v === undefined || v.inflight > 0 || v.queue.length > 0) return false;
+      if (commit !== -1 && v.commitIndex !== commit) return false;
+      commit = v.commitIndex;
+    }
+    return true;
   }
 
   private randomCommand(): Command {
