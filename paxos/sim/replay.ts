@@ -3,17 +3,17 @@
  * 2 bad arguments). Also sweeps a seed range with --seeds N (from --seed on).
  *
  *   node dist/paxos/sim/replay.js --seed 123 --nodes 5 [--bug no-adopt] [--seeds 100] [--verbose]
- *     [--clock-skew MS] [--linearizable]
+ *     [--clock-skew MS] [--linearizable] [--max-delay MS] [--drop P] [--dup P] [--fault-ms MS] [--quiet-ms MS]
  *
  * --linearizable runs without txns and also judges the clients' results with the
  * linearizability oracle (the Porcupine port).
  */
 import { BUGS, type BugName } from '../core/types.js';
 import { checkSimOps } from './linearizability.js';
-import { LINEARIZABLE_SIM, replayCommand, simulate } from './sim.js';
+import { LINEARIZABLE_SIM, replayCommand, simulate, type SimOptions } from './sim.js';
 
 function usage(message: string): never {
-  process.stderr.write(`replay: ${message}\nusage: replay --seed N [--nodes 3|5] [--bug ${BUGS.join('|')}] [--seeds COUNT] [--clock-skew MS] [--linearizable] [--verbose]\n`);
+  process.stderr.write(`replay: ${message}\nusage: replay --seed N [--nodes 3|5] [--bug ${BUGS.join('|')}] [--seeds COUNT] [--clock-skew MS] [--linearizable] [--max-delay MS] [--drop P] [--dup P] [--fault-ms MS] [--quiet-ms MS] [--verbose]\n`);
   process.exit(2);
 }
 
@@ -25,16 +25,22 @@ interface Args {
   verbose: boolean;
   clockSkewMs: number;
   linearizable: boolean;
+  regime: Partial<SimOptions>;
 }
 
 function parse(argv: string[]): Args {
-  const out: Args = { seed: NaN, nodes: 3, bug: null, seeds: 1, verbose: false, clockSkewMs: 0, linearizable: false };
+  const out: Args = { seed: NaN, nodes: 3, bug: null, seeds: 1, verbose: false, clockSkewMs: 0, linearizable: false, regime: {} };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
       const v = argv[++i];
       if (v === undefined) usage(`${flag} needs a value`);
       return v;
+    };
+    const prob = (v: string) => {
+      const p = Number(v);
+      if (v.trim() === '' || !(p >= 0 && p < 1)) usage(`${flag} must be a probability in [0, 1), got ${v}`);
+      return p;
     };
     const int = (v: string) => {
       if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) usage(`${flag} must be an integer, got ${v}`);
@@ -50,12 +56,21 @@ function parse(argv: string[]): Args {
     } else if (flag === '--verbose') out.verbose = true;
     else if (flag === '--linearizable') out.linearizable = true;
     else if (flag === '--clock-skew') out.clockSkewMs = int(value());
+    else if (flag === '--max-delay') out.regime.maxDelayMs = int(value());
+    else if (flag === '--fault-ms') out.regime.faultMs = int(value());
+    else if (flag === '--quiet-ms') out.regime.quietMs = int(value());
+    else if (flag === '--drop') out.regime.dropP = prob(value());
+    else if (flag === '--dup') out.regime.dupP = prob(value());
     else usage(`unknown argument ${flag}`);
   }
   if (Number.isNaN(out.seed)) usage('--seed is required');
   if (out.nodes < 1 || out.nodes > 9) usage('--nodes must be between 1 and 9');
   if (out.seeds < 1) usage('--seeds must be at least 1');
   if (out.clockSkewMs < 0) usage('--clock-skew must be >= 0');
+  const r = out.regime;
+  if (r.maxDelayMs !== undefined && r.maxDelayMs < 1) usage('--max-delay must be >= 1');
+  if (r.faultMs !== undefined && r.faultMs < 0) usage('--fault-ms must be >= 0');
+  if (r.quietMs !== undefined && r.quietMs < 1100) usage('--quiet-ms must be >= 1100 (clients stop 1 s before the end)');
   return out;
 }
 
@@ -63,7 +78,7 @@ const args = parse(process.argv.slice(2));
 let failed = 0;
 const t0 = Date.now();
 for (let seed = args.seed; seed < args.seed + args.seeds; seed++) {
-  const options = { seed, nodes: args.nodes, bug: args.bug, clockSkewMs: args.clockSkewMs, ...(args.linearizable ? LINEARIZABLE_SIM : {}) };
+  const options = { seed, nodes: args.nodes, bug: args.bug, clockSkewMs: args.clockSkewMs, ...args.regime, ...(args.linearizable ? LINEARIZABLE_SIM : {}) };
   const r = simulate(options);
   const violations = [...r.violations];
   if (args.linearizable) {

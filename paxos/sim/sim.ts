@@ -373,6 +373,11 @@ export function replayCommand(o: Partial<SimOptions> & Pick<SimOptions, 'seed' |
   const flags = [`--seed ${o.seed}`, `--nodes ${o.nodes}`];
   if (o.bug) flags.push(`--bug ${o.bug}`);
   if (o.clockSkewMs) flags.push(`--clock-skew ${o.clockSkewMs}`);
+  // Fault-regime options that differ from the defaults.
+  const regime: [keyof SimOptions, string][] = [['maxDelayMs', '--max-delay'], ['dropP', '--drop'], ['dupP', '--dup'], ['faultMs', '--fault-ms'], ['quietMs', '--quiet-ms']];
+  for (const [key, flag] of regime) {
+    if (o[key] !== undefined && o[key] !== DEFAULT_SIM[key as keyof typeof DEFAULT_SIM]) flags.push(`${flag} ${o[key]}`);
+  }
   if (linearizable) flags.push('--linearizable');
   return `npx tsc -p tsconfig.json && node dist/paxos/sim/replay.js ${flags.join(' ')}`;
 }
