@@ -58,8 +58,18 @@ export function ownerIsGone(owner: string | undefined): boolean {
   if (!owner) return true;
   const [host, pid, start] = owner.split('/');
   if (host !== hostname()) return false; // another machine's run: not ours to judge
+  if (start === '?') return !pidAlive(Number(pid)); // no /proc here: the pid alone must do
   const now = processStart(Number(pid));
   return now === null || now !== start;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface ExecResult {

@@ -7,10 +7,11 @@
  *    address, published port and data, faults re-applied); pause freezes it; the clock follows
  *    setClockOffset; netem is used or refused; logs land in the run dir; teardown leaves nothing
  *    labelled, and a crashed run's leftovers are swept by the next setup.
- * 2. End to end, `jepsen-ts test --runtime docker` as a user runs it (~90 s): 5 nodes, partition
- *    + kill + clock for 30 s against the correct Paxos: valid (exit 0); --bug stale-read with
- *    partitions: invalid (exit 1, the linearizability checker says so); an unreachable engine:
- *    exit 254 with one line. After every run no container, network or volume of ours is left.
+ * 2. End to end, `jepsen-ts test --runtime docker` as a user runs it (~2.5 min): 5 nodes,
+ *    partition + kill + clock for 30 s against the correct Paxos: valid (exit 0); --bug
+ *    stale-read with partitions: invalid (exit 1, the linearizability checker says so); Ctrl-C
+ *    mid-run: exit 2; an unreachable engine: exit 254 with one line. After every run no
+ *    container, network or volume of that run is left.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
@@ -196,14 +197,17 @@ async function resourcesOf(pid: number): Promise<string[]> {
  * final "nothing left" check is not vacuous) is all gone after it exits. Only this run's
  * resources are looked at: other docker runs may share the engine.
  */
-async function dockerCli(args: string[], timeoutMs: number): Promise<CliRun> {
+async function dockerCli(args: string[], timeoutMs: number, interruptAfterMs?: number): Promise<CliRun> {
   let during: Promise<string[]> | null = null;
   let pid = 0;
   const run = await cli(args, {
     timeoutMs,
     onStdout(text, childPid) {
       pid = childPid;
-      if (!during && /^phase: main$/m.test(text)) during = resourcesOf(childPid);
+      if (!during && /^phase: main$/m.test(text)) {
+        during = resourcesOf(childPid);
+        if (interruptAfterMs !== undefined) setTimeout(() => process.kill(childPid, 'SIGINT'), interruptAfterMs);
+      }
     },
   });
   const seen = (await during) ?? [];
@@ -242,6 +246,12 @@ describe.skipIf(skip !== null)('jepsen-ts test --runtime docker, end to end', ()
     expect(run.stdout).toMatch(/^verdict: INVALID \(linearizable\)/m);
     expect(resultsOf(run).results.linearizable.valid).toBe(false);
   }, 240_000);
+
+  it('Ctrl-C (SIGINT) mid-run: exit 2, and every container, network and volume is removed', async () => {
+    const run = await dockerCli(['test', '--runtime', 'docker', '--nemesis', 'partition,pause', '--time-limit', '60', '--nemesis-interval', '1', '--results', results], 120_000, 3000);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+    expect(run.stdout).toMatch(/^interrupted/m);
+  }, 150_000);
 
   it('an unreachable engine: exit 254 with one line saying how to start one', async () => {
     const r = await execa(process.execPath, [BIN, 'test', '--runtime', 'docker', '--time-limit', '5', '--results', results], {
