@@ -159,6 +159,29 @@ describe('budgets', () => {
     const steps3 = outcome.partitions!.find((p) => p.key === '3')!.steps;
     for (const p of outcome.partitions!) expect(p.steps).toBeLessThanOrEqual(steps3 + 20_000);
   });
+
+  it('an illegal partition found in a few steps waits for one short first slice of each hard one', () => {
+    const kv = getModel('kv');
+    const ops: Operation[] = [];
+    // Ten hard keys: 10 concurrent writes, then a read of a value never written (illegal too, but
+    // only after trying thousands of orders of the writes).
+    for (let k = 0; k < 10; k++) {
+      for (let v = 0; v < 10; v++) ops.push({ clientId: v, input: { f: 'write', key: `hard${k}`, value: v }, output: {}, call: 0, return: 100 });
+      ops.push({ clientId: 10, input: { f: 'read', key: `hard${k}` }, output: { value: 99 }, call: 200, return: 210 });
+    }
+    // Searched last: a read of a value never written, illegal at its first step.
+    ops.push({ clientId: 11, input: { f: 'read', key: 'easy' }, output: { value: 5 }, call: 0, return: 1 });
+    const outcome = checkOperations(kv, ops, { verbose: true });
+    expect(outcome.result).toBe('illegal');
+    expect(outcome.message).toMatch(/key "easy"/);
+    const hard = outcome.partitions!.filter((p) => p.key !== 'easy');
+    expect(hard.map((p) => [p.result, p.steps])).toEqual(hard.map(() => ['unknown', 64]));
+    // Verbose detail comes from searching the illegal partition again: it names the read.
+    const info = outcome.partitions!.find((p) => p.key === 'easy')!.info!;
+    expect(info).toMatchObject({ result: 'illegal', prefix: [], unplaced: [{ op: 0, modelAccepts: false }], blocking: 0 });
+    // Every partition has its info; unfinished ones show where their search stood.
+    for (const p of hard) expect(p.info!.result).toBe('unknown');
+  });
 });
 
 /** Brute force: some order of all ops respects real time and the model. */
@@ -206,6 +229,13 @@ describe('differential: search vs brute force on random small histories', () => 
       if (expected === 'illegal') illegal++;
       expect(checkOperations(casRegister, ops).result, JSON.stringify(ops)).toBe(expected);
       expect(checkOperations(noPruning, ops).result, JSON.stringify(ops)).toBe(expected);
+      // Verbose mode searches an illegal partition again: same verdict, a replayable prefix.
+      const verbose = checkOperations(casRegister, ops, { verbose: true });
+      expect(verbose.result, JSON.stringify(ops)).toBe(expected);
+      const info = verbose.partitions![0].info!;
+      expect(info.result).toBe(expected);
+      if (expected === 'ok') expect(info.prefix).toHaveLength(ops.length);
+      else expect(info.unplaced.length + info.prefix.length).toBeGreaterThan(0);
     }
     // Both sides are exercised.
     expect(illegal).toBeGreaterThan(40);

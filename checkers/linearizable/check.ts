@@ -3,15 +3,23 @@
  * one resumable search per partition, and run them interleaved in this thread, a slice of steps
  * each in turn, until one is illegal (it wins at once: a hard partition cannot hide an easy
  * illegal one), all are ok, or the time or memory budget runs out ('unknown').
+ *
+ * Verbose mode costs nothing during the search: the plain searches run, and only an illegal
+ * partition is searched again, recording where it got stuck (see `explain`).
  */
 import { getHeapStatistics } from 'node:v8';
 import { buildInfo } from './info.js';
 import { partitionEvents, partitionOperations, type PartitionHistory } from './partition.js';
-import { PartitionSearch, Status } from './search.js';
+import { PartitionSearch, Status, type Deepest } from './search.js';
 import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation, PartitionResult } from './types.js';
 
-/** Model steps per slice: small enough for fairness, large enough that the clock is rarely read. */
+/**
+ * Model steps per slice: small enough for fairness, large enough that the clock is rarely read.
+ * The first round's slices are shorter and double each round up to this: partitions that end
+ * within a few dozen steps (an easy illegal one among many hard ones) are done sooner.
+ */
 const SLICE_STEPS = 1024;
+const FIRST_SLICE_STEPS = 64;
 /** 1 GiB, or half of V8's heap limit when that is smaller (states may live on the JS heap). */
 export const DEFAULT_MEMORY_LIMIT_MB = Math.min(1024, Math.floor(getHeapStatistics().heap_size_limit / (2 * 1024 * 1024)));
 
@@ -40,7 +48,7 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
   const verbose = opts.verbose === true;
   const deadline = opts.timeoutMs === undefined ? Infinity : started + opts.timeoutMs;
   const memoryLimit = (opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * 1024 * 1024;
-  const searches = histories.map((h) => new PartitionSearch(model, h, verbose));
+  const searches = histories.map((h) => new PartitionSearch(model, h, false));
   if (histories.length === 0) return { result: 'ok', partitions: [], elapsedMs: performance.now() - started, peakCacheBytes: 0 };
   let running = searches.filter((s) => s.status === Status.Running);
   let illegal: number | undefined;
@@ -50,10 +58,11 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
   const totalBytes = () => cacheBytes + (model.retainedBytes?.() ?? 0);
   let peakBytes = totalBytes();
 
+  let slice = FIRST_SLICE_STEPS;
   search: while (running.length > 0) {
     for (const s of running) {
       const before = s.cache.bytes;
-      const status = s.run(SLICE_STEPS);
+      const status = s.run(slice);
       cacheBytes += s.cache.bytes - before;
       const bytes = totalBytes();
       if (bytes > peakBytes) peakBytes = bytes;
@@ -66,6 +75,7 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
       if (stopped !== undefined) break search;
     }
     running = running.filter((s) => s.status === Status.Running);
+    slice = Math.min(SLICE_STEPS, 2 * slice);
   }
   const unfinished = searches.filter((s) => s.status === Status.Running).length;
   // Out of budget just as the last partition finished: the verdict is complete.
@@ -75,16 +85,15 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
   const partitions: PartitionResult[] = searches.map((s, index) => {
     const result: CheckVerdict = s.status === Status.Ok ? 'ok' : s.status === Status.Illegal ? 'illegal' : 'unknown';
     const key = histories[index].key;
-    return {
-      index,
-      ...(key !== undefined ? { key } : {}),
-      result,
-      operations: s.n,
-      steps: s.steps,
-      cacheEntries: s.cache.size,
-      ...(verbose ? { info: buildInfo(model, histories[index], result, s.snapshot()) } : {}),
-    };
+    return { index, ...(key !== undefined ? { key } : {}), result, operations: s.n, steps: s.steps, cacheEntries: s.cache.size };
   });
+  if (verbose) {
+    const where = searches.map((s) => (s.status === Status.Illegal ? undefined : s.snapshot()));
+    // Free the plain searches' caches before the verbose search allocates its own.
+    searches.length = 0;
+    running = [];
+    for (const p of partitions) p.info = buildInfo(model, histories[p.index], p.result, where[p.index] ?? explain(model, histories[p.index], deadline));
+  }
   const result: CheckVerdict = illegal !== undefined ? 'illegal' : stopped !== undefined ? 'unknown' : 'ok';
   let message: string | undefined;
   if (stopped === 'memory') message = `memory ceiling reached: the search caches hold about ${mb(peakBytes)} MB (limit ${mb(memoryLimit)} MB); ${progress}`;
@@ -100,6 +109,18 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
     elapsedMs: performance.now() - started,
     peakCacheBytes: peakBytes,
   };
+}
+
+/**
+ * Where an illegal partition got stuck: it is searched again in verbose mode, which records the
+ * deepest point reached. The search is deterministic, so it takes the same steps to the same
+ * verdict; it obeys the deadline too (past it: the deepest point so far).
+ */
+function explain<S, I, O>(model: Model<S, I, O>, history: PartitionHistory<I, O>, deadline: number): Deepest | undefined {
+  const again = new PartitionSearch(model, history, true);
+  while (again.run(SLICE_STEPS) === Status.Running && performance.now() <= deadline);
+  if (again.status === Status.Ok) throw new Error('internal: an illegal partition is linearizable when searched again');
+  return again.snapshot();
 }
 
 const mb = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);

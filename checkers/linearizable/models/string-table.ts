@@ -46,6 +46,8 @@ export class StringTable {
   private moveCount = 0;
 
   private readonly suffixes: string[] = [];
+  /** Total length of `suffixes` (kept as they are added: `bytes` is read after every slice). */
+  private suffixChars = 0;
   private readonly suffixIds = new Map<string, number>();
   /** Per suffix: its hash lanes and B^length in each lane. */
   private sh1: number[] = [];
@@ -100,9 +102,9 @@ export class StringTable {
 
   /** Approximate bytes held: the typed arrays at capacity, the suffix strings. */
   get bytes(): number {
-    const columns = [this.parent, this.suffix, this.length, this.h1, this.h2, this.chain].reduce((n, c) => n + c.data.byteLength, 0);
-    const suffixChars = this.suffixes.reduce((n, s) => n + s.length, 0);
-    return columns + this.buckets.byteLength + this.moves.byteLength + 2 * suffixChars + 120 * this.suffixes.length;
+    // The six columns grow together: same capacity each.
+    const columns = 6 * this.parent.data.byteLength;
+    return columns + this.buckets.byteLength + this.moves.byteLength + 2 * this.suffixChars + 120 * this.suffixes.length;
   }
 
   private suffixId(text: string): number {
@@ -121,6 +123,7 @@ export class StringTable {
     }
     id = this.suffixes.length;
     this.suffixes.push(text);
+    this.suffixChars += text.length;
     this.suffixIds.set(text, id);
     this.sh1.push(h1);
     this.sh2.push(h2);
