@@ -45,6 +45,7 @@ export function onPromise(ctx: Ctx, from: NodeId, msg: Extract<Msg, { type: 'pro
 
 function becomeLeader(ctx: Ctx): void {
   const { d, v } = ctx;
+  assert(v.role === 'candidate' && sameBallot(d.promised, v.ballot), 'only a candidate that holds its own promise becomes leader');
   const from = v.prepareFrom;
   let maxSlot = from - 1;
   const best: Record<string, { ballot: Ballot; value: SlotValue }> = {};

@@ -25,6 +25,7 @@ export const CATCHUP_CHUNK = 64;
  */
 export function decideSlot(ctx: Ctx, s: number, value: SlotValue, ballot: Ballot | null): void {
   const { d, v } = ctx;
+  assert(Number.isSafeInteger(s) && s >= 1, `slot ${s} is not a positive integer`);
   const prior = d.decided[s];
   if (prior !== undefined) {
     // Agreement. Under a planted bug the simulator reports the disagreement instead.
@@ -59,6 +60,7 @@ export function apply(ctx: Ctx): void {
       resolve(ctx, e.id, result);
     }
   }
+  assert(v.commitIndex <= v.maxSlot || v.commitIndex === 0, `commit index ${v.commitIndex} beyond the highest known slot ${v.maxSlot}`);
   serveReads(ctx);
 }
 

@@ -4,7 +4,7 @@
  * then answers once that slot is applied. Every heartbeat is such a round, and all reads that
  * arrive while a round is in flight share the next one.
  */
-import { resolve, type Ctx } from './context.js';
+import { assert, resolve, type Ctx } from './context.js';
 import { kvGet } from './kv.js';
 import type { CmdId } from './messages.js';
 import type { Key } from './types.js';
@@ -23,6 +23,7 @@ export function addRead(ctx: Ctx, id: CmdId, key: Key): void {
 /** A new heartbeat round; its reads may be answered once it is confirmed by a quorum. */
 export function startRound(ctx: Ctx): void {
   const v = ctx.v;
+  assert(v.role === 'leader', 'only a leader runs read rounds');
   // Any slot chosen before these reads arrived is below nextSlot: either this leader proposed
   // it, or phase 1 found it (a chosen value is accepted by a quorum) and re-proposed it.
   v.round = { seq: ++v.hbSeq, acks: [ctx.self], index: v.nextSlot - 1, reads: v.readQueue };
