@@ -39,7 +39,7 @@ describe('iptablesRules', () => {
 });
 
 describe('tcCommands', () => {
-  it('one netem band per shaped destination behind a prio root, filtered by destination', () => {
+  it('one htb class + netem per shaped destination, filtered by destination', () => {
     const cmds = tcCommands({
       dropFrom: [],
       shapes: [
@@ -48,18 +48,22 @@ describe('tcCommands', () => {
         { to: '10.213.0.13', shape: NONE },
       ],
     });
-    expect(cmds[0]).toMatch(/^tc qdisc del dev eth0 root/);
-    expect(cmds[1]).toMatch(/^tc qdisc add dev eth0 root handle 1: prio bands 16 priomap( 0){16}$/);
-    expect(cmds).toContain('tc qdisc add dev eth0 parent 1:2 handle 18: netem delay 50ms 10ms');
+    expect(cmds.slice(0, 3)).toEqual([
+      'tc qdisc del dev eth0 root 2>/dev/null || true',
+      'tc qdisc add dev eth0 root handle 1: htb default 1 r2q 10000',
+      'tc class add dev eth0 parent 1: classid 1:1 htb rate 10gbit',
+    ]);
+    expect(cmds).toContain('tc class add dev eth0 parent 1: classid 1:2 htb rate 10gbit');
+    expect(cmds).toContain('tc qdisc add dev eth0 parent 1:2 handle 10: netem delay 50ms 10ms');
     expect(cmds).toContain('tc filter add dev eth0 parent 1: protocol ip prio 1 u32 match ip dst 10.213.0.11/32 flowid 1:2');
-    expect(cmds).toContain('tc qdisc add dev eth0 parent 1:3 handle 19: netem loss 20%');
+    expect(cmds).toContain('tc qdisc add dev eth0 parent 1:3 handle 11: netem loss 20%');
     expect(cmds.join('\n')).not.toContain('10.213.0.13'); // an all-zero shape is no shape
   });
 
   it('no shapes: only the reset; too many: refused', () => {
     expect(tcCommands({ dropFrom: [], shapes: [] })).toHaveLength(1);
-    const many = Array.from({ length: MAX_SHAPED_LINKS + 1 }, (_, i) => ({ to: `10.213.0.${20 + i}`, shape: { ...NONE, lossPct: 1 } }));
-    expect(() => tcCommands({ dropFrom: [], shapes: many })).toThrow(/at most 15/);
+    const many = Array.from({ length: MAX_SHAPED_LINKS + 1 }, (_, i) => ({ to: `10.213.${Math.floor(i / 200)}.${i % 200}`, shape: { ...NONE, lossPct: 1 } }));
+    expect(() => tcCommands({ dropFrom: [], shapes: many })).toThrow(/at most 250/);
   });
 
   it('applyCommand passes rule lines as arguments to one sh -c, tc before iptables-restore', () => {

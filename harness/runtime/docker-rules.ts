@@ -1,10 +1,10 @@
 /**
  * Network faults inside one container, as shell commands for `docker exec`: the whole desired
  * state of a node (which peers it drops = its part of the grudge; how each of its outgoing
- * links is shaped) becomes one script, applied atomically and idempotently. Partitions are
+ * links is shaped) becomes one script, applied idempotently. Partitions are
  * iptables DROP rules in INPUT, loaded with iptables-restore (one commit, so healing or
  * changing a partition never opens a window where all traffic passes). Link shapes are tc
- * netem qdiscs behind a prio qdisc with one band per shaped destination; where the kernel has
+ * netem qdiscs under an htb qdisc with one class per shaped destination; where the kernel has
  * no sch_netem, loss alone can be done with iptables' statistic match in OUTPUT, and delay is
  * refused (see docker.ts preflight).
  */
@@ -12,8 +12,8 @@ import type { LinkShape } from './runtime.js';
 
 /** The one network interface of a node container (it is attached to the run's network only). */
 export const IFACE = 'eth0';
-/** prio bands 2..16 carry shaped links (band 1 is the default): at most 15 per node. */
-export const MAX_SHAPED_LINKS = 15;
+/** htb classes 1:2.. carry shaped links (1:1 is the default class). */
+export const MAX_SHAPED_LINKS = 250;
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -63,14 +63,18 @@ export function tcCommands(state: NodeNetState): string[] {
   if (shaped.length > MAX_SHAPED_LINKS) throw new RangeError(`at most ${MAX_SHAPED_LINKS} shaped links per node, got ${shaped.length}`);
   const cmds = [`tc qdisc del dev ${IFACE} root 2>/dev/null || true`];
   if (shaped.length === 0) return cmds;
-  cmds.push(`tc qdisc add dev ${IFACE} root handle 1: prio bands 16 priomap ${Array(16).fill('0').join(' ')}`);
+  // htb, not prio: some kernels (this project's CI machine's) have no sch_prio. The rates are
+  // far above any link's, so htb only classifies; r2q keeps its quantum in range.
+  cmds.push(`tc qdisc add dev ${IFACE} root handle 1: htb default 1 r2q 10000`);
+  cmds.push(`tc class add dev ${IFACE} parent 1: classid 1:1 htb rate 10gbit`);
   shaped.forEach(({ to, shape }, i) => {
-    const band = i + 2;
+    const cls = (i + 2).toString(16);
     const netem = ['netem'];
     if (shape.delayMs > 0 || shape.jitterMs > 0) netem.push(`delay ${Math.round(shape.delayMs)}ms${shape.jitterMs > 0 ? ` ${Math.round(shape.jitterMs)}ms` : ''}`);
     if (shape.lossPct > 0) netem.push(`loss ${shape.lossPct}%`);
-    cmds.push(`tc qdisc add dev ${IFACE} parent 1:${band} handle ${band + 16}: ${netem.join(' ')}`);
-    cmds.push(`tc filter add dev ${IFACE} parent 1: protocol ip prio 1 u32 match ip dst ${to}/32 flowid 1:${band}`);
+    cmds.push(`tc class add dev ${IFACE} parent 1: classid 1:${cls} htb rate 10gbit`);
+    cmds.push(`tc qdisc add dev ${IFACE} parent 1:${cls} handle ${(i + 0x10).toString(16)}: ${netem.join(' ')}`);
+    cmds.push(`tc filter add dev ${IFACE} parent 1: protocol ip prio 1 u32 match ip dst ${to}/32 flowid 1:${cls}`);
   });
   return cmds;
 }
