@@ -10,8 +10,8 @@
  * 2. End to end, `jepsen-ts test --runtime docker` as a user runs it (~2.5 min): 5 nodes,
  *    partition + kill + clock for 30 s against the correct Paxos: valid (exit 0); --bug
  *    stale-read with partitions: invalid (exit 1, the linearizability checker says so); Ctrl-C
- *    mid-run: exit 2; an unreachable engine: exit 254 with one line. After every run no
- *    container, network or volume of that run is left.
+ *    mid-run: exit 2; --nemesis packet without netem, and an unreachable engine: exit 254 with
+ *    one line. After every run no container, network or volume of that run is left.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
@@ -262,6 +262,18 @@ describe.skipIf(skip !== null)('jepsen-ts test --runtime docker, end to end', ()
     expect(run.exitCode, run.stdout + run.stderr).toBe(2);
     expect(run.stdout).toMatch(/^interrupted/m);
   }, 150_000);
+
+  it('--nemesis packet where the kernel has no netem: exit 254 with one line naming sch_netem, nothing started', async () => {
+    const probe = createDockerRuntime();
+    const hasNetem = await probe.preflight({ clock: false, packet: true }).then(() => true, () => false);
+    if (hasNetem) return; // a netem kernel runs the packet nemesis instead (not this machine)
+    const r = await execa(process.execPath, [BIN, 'test', '--runtime', 'docker', '--nemesis', 'packet', '--time-limit', '5', '--results', results], { cwd: ROOT, reject: false, timeout: 60_000, stdin: 'ignore' });
+    expect(r.exitCode).toBe(254);
+    const lines = String(r.stderr).trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/--nemesis packet on --runtime docker needs tc netem .*sch_netem/);
+    expect(String(r.stdout)).not.toMatch(/phase: setup/);
+  });
 
   it('an unreachable engine: exit 254 with one line saying how to start one', async () => {
     const r = await execa(process.execPath, [BIN, 'test', '--runtime', 'docker', '--time-limit', '5', '--results', results], {
