@@ -1,7 +1,7 @@
 /**
  * `npm run bench:checker`: times our linearizability checker on every Porcupine history of
  * ../shared/data/porcupine (min and median of several in-process runs after one warm-up run, wall
- * and CPU time, plus one verbose run),
+ * and CPU time, plus one verbose run, wall and CPU),
  * then once per file in a fresh Node process (start-up included, reported separately), with
  * peak memory. Prints a table and totals next to Go Porcupine v1.3.0's reference figures.
  *
@@ -28,6 +28,7 @@ interface Row {
   medianMs: number;
   minCpuMs: number;
   verboseMs: number;
+  verboseCpuMs: number;
   /** Wall time of the whole child process; its check's wall and CPU time (cold JIT); its peak RSS. */
   fresh?: { wallMs: number; checkMs: number; checkCpuMs: number; rssMb: number };
 }
@@ -115,7 +116,7 @@ function main(): number {
       times.push(run.ms);
       cpus.push(run.cpu);
     }
-    const verboseMs = timeCheck(c, events, true).ms;
+    const verbose = timeCheck(c, events, true);
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
     const o = first.outcome;
     rows.push({
@@ -128,14 +129,15 @@ function main(): number {
       minMs: Math.min(...times),
       medianMs: median(times),
       minCpuMs: Math.min(...cpus),
-      verboseMs,
+      verboseMs: verbose.ms,
+      verboseCpuMs: verbose.cpu,
     });
   }
   const inProcessRss = process.resourceUsage().maxRSS / 1024;
   const startup = args['no-fresh'] ? 0 : nodeStartupMs();
   if (!args['no-fresh']) for (const r of rows) r.fresh = fresh(r.c.file);
 
-  const head = `${pad('file', 30, true)} ${pad('verdict', 8, true)} ${pad('expect', 7, true)} ${pad('ops', 5)} ${pad('steps', 9)} ${pad('cacheMB', 8)} ${pad('parse ms', 9)} ${pad('min ms', 9)} ${pad('median', 9)} ${pad('min cpu', 9)} ${pad('verbose', 9)} ${pad('fresh ms', 9)} ${pad('(check)', 9)} ${pad('(cpu)', 8)} ${pad('RSS MB', 7)}`;
+  const head = `${pad('file', 30, true)} ${pad('verdict', 8, true)} ${pad('expect', 7, true)} ${pad('ops', 5)} ${pad('steps', 9)} ${pad('cacheMB', 8)} ${pad('parse ms', 9)} ${pad('min ms', 9)} ${pad('median', 9)} ${pad('min cpu', 9)} ${pad('verbose', 9)} ${pad('(cpu)', 8)} ${pad('fresh ms', 9)} ${pad('(check)', 9)} ${pad('(cpu)', 8)} ${pad('RSS MB', 7)}`;
   process.stdout.write(`${head}\n${'-'.repeat(head.length)}\n`);
   let mismatches = 0;
   for (const r of rows) {
@@ -144,7 +146,7 @@ function main(): number {
     if (!good) mismatches++;
     const f = r.fresh;
     process.stdout.write(
-      `${pad(r.c.file.replace('test_data/', ''), 30, true)} ${pad(r.verdict, 8, true)} ${pad(good ? expected : `${expected}!`, 7, true)} ${pad(r.ops, 5)} ${pad(r.steps, 9)} ${pad(r.cacheMb.toFixed(1), 8)} ${pad(r.parseMs.toFixed(2), 9)} ${pad(r.minMs.toFixed(2), 9)} ${pad(r.medianMs.toFixed(2), 9)} ${pad(r.minCpuMs.toFixed(2), 9)} ${pad(r.verboseMs.toFixed(2), 9)} ${pad(f ? f.wallMs.toFixed(0) : '-', 9)} ${pad(f ? f.checkMs.toFixed(1) : '-', 9)} ${pad(f ? f.checkCpuMs.toFixed(1) : '-', 8)} ${pad(f ? f.rssMb.toFixed(0) : '-', 7)}\n`,
+      `${pad(r.c.file.replace('test_data/', ''), 30, true)} ${pad(r.verdict, 8, true)} ${pad(good ? expected : `${expected}!`, 7, true)} ${pad(r.ops, 5)} ${pad(r.steps, 9)} ${pad(r.cacheMb.toFixed(1), 8)} ${pad(r.parseMs.toFixed(2), 9)} ${pad(r.minMs.toFixed(2), 9)} ${pad(r.medianMs.toFixed(2), 9)} ${pad(r.minCpuMs.toFixed(2), 9)} ${pad(r.verboseMs.toFixed(2), 9)} ${pad(r.verboseCpuMs.toFixed(2), 8)} ${pad(f ? f.wallMs.toFixed(0) : '-', 9)} ${pad(f ? f.checkMs.toFixed(1) : '-', 9)} ${pad(f ? f.checkCpuMs.toFixed(1) : '-', 8)} ${pad(f ? f.rssMb.toFixed(0) : '-', 7)}\n`,
     );
   }
   const sum = (rs: Row[], pick: (r: Row) => number) => rs.reduce((s, r) => s + pick(r), 0);
@@ -153,12 +155,12 @@ function main(): number {
   process.stdout.write('\nTotals (in-process, min of runs; Go Porcupine v1.3.0 reference in brackets)\n');
   if (etcd.length > 0) {
     process.stdout.write(
-      `  etcd, ${etcd.length} histories: ${sum(etcd, (r) => r.minMs).toFixed(1)} ms min-sum, ${sum(etcd, (r) => r.medianMs).toFixed(1)} ms median-sum, ${sum(etcd, (r) => r.minCpuMs).toFixed(1)} ms CPU min-sum, ${sum(etcd, (r) => r.verboseMs).toFixed(1)} ms verbose  [Go: ~${REFERENCE.etcdTotalMs} ms]\n`,
+      `  etcd, ${etcd.length} histories: ${sum(etcd, (r) => r.minMs).toFixed(1)} ms min-sum, ${sum(etcd, (r) => r.medianMs).toFixed(1)} ms median-sum, ${sum(etcd, (r) => r.minCpuMs).toFixed(1)} ms CPU min-sum, ${sum(etcd, (r) => r.verboseMs).toFixed(1)} ms / ${sum(etcd, (r) => r.verboseCpuMs).toFixed(1)} ms CPU verbose (one run each), ${sum(etcd, (r) => r.steps)} steps  [Go: ~${REFERENCE.etcdTotalMs} ms]\n`,
     );
   }
   for (const [name, ref] of [['c50-ok.txt', `~${REFERENCE.c50OkMs} ms`], ['c50-bad.txt', `${REFERENCE.c50BadMs} ms`], ['c10-ok.txt', ''], ['c10-bad.txt', '']] as const) {
     const r = byName(name);
-    if (r) process.stdout.write(`  kv ${name}: ${r.minMs.toFixed(1)} ms min, ${r.medianMs.toFixed(1)} ms median, ${r.minCpuMs.toFixed(1)} ms CPU min${ref ? `  [Go: ${ref}]` : ''}\n`);
+    if (r) process.stdout.write(`  kv ${name}: ${r.minMs.toFixed(1)} ms min, ${r.medianMs.toFixed(1)} ms median, ${r.minCpuMs.toFixed(1)} ms CPU min, ${r.steps} steps${ref ? `  [Go: ${ref}]` : ''}\n`);
   }
   process.stdout.write(`  all ${rows.length} files: ${sum(rows, (r) => r.minMs).toFixed(1)} ms check, ${sum(rows, (r) => r.parseMs).toFixed(1)} ms parse\n`);
   process.stdout.write(`  peak memory in-process: maxRSS ${inProcessRss.toFixed(0)} MB, heapUsed ${mb(peakHeap).toFixed(0)} MB; largest search cache ${Math.max(0, ...rows.map((r) => r.cacheMb)).toFixed(1)} MB\n`);

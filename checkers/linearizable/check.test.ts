@@ -176,7 +176,7 @@ describe('budgets', () => {
     expect(outcome.message).toMatch(/key "easy"/);
     const hard = outcome.partitions!.filter((p) => p.key !== 'easy');
     expect(hard.map((p) => [p.result, p.steps])).toEqual(hard.map(() => ['unknown', 64]));
-    // Verbose detail comes from searching the illegal partition again: it names the read.
+    // The verbose detail names the read.
     const info = outcome.partitions!.find((p) => p.key === 'easy')!.info!;
     expect(info).toMatchObject({ result: 'illegal', prefix: [], unplaced: [{ op: 0, modelAccepts: false }], blocking: 0 });
     // Every partition has its info; unfinished ones show where their search stood.
@@ -229,7 +229,7 @@ describe('differential: search vs brute force on random small histories', () => 
       if (expected === 'illegal') illegal++;
       expect(checkOperations(casRegister, ops).result, JSON.stringify(ops)).toBe(expected);
       expect(checkOperations(noPruning, ops).result, JSON.stringify(ops)).toBe(expected);
-      // Verbose mode searches an illegal partition again: same verdict, a replayable prefix.
+      // Verbose mode: same verdict, a replayable prefix (buildInfo replays it through the model).
       const verbose = checkOperations(casRegister, ops, { verbose: true });
       expect(verbose.result, JSON.stringify(ops)).toBe(expected);
       const info = verbose.partitions![0].info!;

@@ -3,14 +3,11 @@
  * one resumable search per partition, and run them interleaved in this thread, a slice of steps
  * each in turn, until one is illegal (it wins at once: a hard partition cannot hide an easy
  * illegal one), all are ok, or the time or memory budget runs out ('unknown').
- *
- * Verbose mode costs nothing during the search: the plain searches run, and only an illegal
- * partition is searched again, recording where it got stuck (see `explain`).
  */
 import { getHeapStatistics } from 'node:v8';
 import { buildInfo } from './info.js';
 import { partitionEvents, partitionOperations, type PartitionHistory } from './partition.js';
-import { PartitionSearch, Status, type Deepest } from './search.js';
+import { PartitionSearch, Status } from './search.js';
 import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation, PartitionResult } from './types.js';
 
 /**
@@ -48,7 +45,7 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
   const verbose = opts.verbose === true;
   const deadline = opts.timeoutMs === undefined ? Infinity : started + opts.timeoutMs;
   const memoryLimit = (opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * 1024 * 1024;
-  const searches = histories.map((h) => new PartitionSearch(model, h, false));
+  const searches = histories.map((h) => new PartitionSearch(model, h, verbose));
   if (histories.length === 0) return { result: 'ok', partitions: [], elapsedMs: performance.now() - started, peakCacheBytes: 0 };
   let running = searches.filter((s) => s.status === Status.Running);
   let illegal: number | undefined;
@@ -85,15 +82,16 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
   const partitions: PartitionResult[] = searches.map((s, index) => {
     const result: CheckVerdict = s.status === Status.Ok ? 'ok' : s.status === Status.Illegal ? 'illegal' : 'unknown';
     const key = histories[index].key;
-    return { index, ...(key !== undefined ? { key } : {}), result, operations: s.n, steps: s.steps, cacheEntries: s.cache.size };
+    return {
+      index,
+      ...(key !== undefined ? { key } : {}),
+      result,
+      operations: s.n,
+      steps: s.steps,
+      cacheEntries: s.cache.size,
+      ...(verbose ? { info: buildInfo(model, histories[index], result, s.snapshot()) } : {}),
+    };
   });
-  if (verbose) {
-    const where = searches.map((s) => (s.status === Status.Illegal ? undefined : s.snapshot()));
-    // Free the plain searches' caches before the verbose search allocates its own.
-    searches.length = 0;
-    running = [];
-    for (const p of partitions) p.info = buildInfo(model, histories[p.index], p.result, where[p.index] ?? explain(model, histories[p.index], deadline));
-  }
   const result: CheckVerdict = illegal !== undefined ? 'illegal' : stopped !== undefined ? 'unknown' : 'ok';
   let message: string | undefined;
   if (stopped === 'memory') message = `memory ceiling reached: the search caches hold about ${mb(peakBytes)} MB (limit ${mb(memoryLimit)} MB); ${progress}`;
@@ -109,18 +107,6 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
     elapsedMs: performance.now() - started,
     peakCacheBytes: peakBytes,
   };
-}
-
-/**
- * Where an illegal partition got stuck: it is searched again in verbose mode, which records the
- * deepest point reached. The search is deterministic, so it takes the same steps to the same
- * verdict; it obeys the deadline too (past it: the deepest point so far).
- */
-function explain<S, I, O>(model: Model<S, I, O>, history: PartitionHistory<I, O>, deadline: number): Deepest | undefined {
-  const again = new PartitionSearch(model, history, true);
-  while (again.run(SLICE_STEPS) === Status.Running && performance.now() <= deadline);
-  if (again.status === Status.Ok) throw new Error('internal: an illegal partition is linearizable when searched again');
-  return again.snapshot();
 }
 
 const mb = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);

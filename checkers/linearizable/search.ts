@@ -21,7 +21,7 @@ import type { Model } from './types.js';
 export const Status = { Running: 0, Ok: 1, Illegal: 2 } as const;
 export type Status = (typeof Status)[keyof typeof Status];
 
-/** Where a search got to: the deepest point (verbose mode), else the current or final linearization. */
+/** The deepest point the search reached, recorded in verbose mode. */
 export interface Deepest {
   /** Ops of the longest linearizable prefix, in linearization order. */
   prefix: number[];
@@ -254,18 +254,14 @@ export class PartitionSearch<S, I, O> {
     if (status === Status.Ok && this.depth !== this.n) throw new Error(`internal: linearizable with ${this.depth} of ${this.n} ops placed`);
     if (status === Status.Illegal && this.depth !== 0) throw new Error(`internal: illegal with ${this.depth} ops still placed`);
     this.status = status;
-    // The complete linearization, O(n) once: kept so that a verbose caller need not search again.
-    if (status === Status.Ok) this.deepest = { prefix: this.stackOps(this.depth), candidates: [] };
+    if (status === Status.Ok && this.verbose) this.deepest = { prefix: this.stackOps(this.depth), candidates: [] };
     // The stack's states are not needed any more (the cache keeps what it must).
     this.stackState.fill(undefined);
   }
 
-  /**
-   * Where the search stands: the complete linearization when Ok; in verbose mode the deepest
-   * point so far; otherwise (an unfinished plain search) the current linearizable prefix.
-   */
+  /** Where the search stands (for an unfinished search: the deepest point so far). */
   snapshot(): Deepest | undefined {
-    if (this.status === Status.Running && !this.deepest) return { prefix: this.stackOps(this.depth), candidates: [] };
+    if (this.status === Status.Running && this.verbose && !this.deepest) return { prefix: this.stackOps(this.depth), candidates: [] };
     return this.deepest;
   }
 }

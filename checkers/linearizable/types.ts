@@ -78,8 +78,7 @@ export interface Event<I = unknown, O = unknown> {
 export interface CheckOptions {
   /** Give up with 'unknown' after this long (whole check, all partitions). Default: no limit. */
   timeoutMs?: number;
-  /** Also compute `LinearizationInfo` per partition (an illegal partition is searched again to
-   *  record where it got stuck: this obeys the timeout too). */
+  /** Also compute `LinearizationInfo` per partition (costs some time; obeys the timeout too). */
   verbose?: boolean;
   /**
    * Give up with 'unknown' when the search caches are estimated to exceed this. Default 1024
@@ -157,7 +156,7 @@ export interface UnplacedOp {
  * - illegal: `prefix` is the longest linearizable prefix the search found; `unplaced` are the
  *   operations that could have gone next after it (their call precedes the first pending
  *   return); `blocking` is the operation whose return the linearization could not get past.
- * - unknown: a linearizable prefix found so far (where the search stopped, not the longest).
+ * - unknown: the longest prefix found so far.
  */
 export interface LinearizationInfo {
   result: CheckVerdict;
