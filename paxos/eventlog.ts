@@ -1,12 +1,18 @@
 /**
  * Logical time of one node: a Lamport clock and a vector clock, stamped on every message
- * envelope and merged on receipt, plus the event log (DATA_DIR/events.jsonl) the report reads
- * to draw happens-before (space-time) diagrams.
+ * envelope and merged on receipt, a unique id per message, plus the event log
+ * (DATA_DIR/events.jsonl) the report reads to draw happens-before (space-time) diagrams.
  *
- * One JSON line per event: {node, lamport, vc, kind: send|recv|local, type, peer, slot, time}.
- * `time` is the node's wall clock (Date.now(), skewed under the clock nemesis): a label for
- * humans, never used for ordering. Lines are buffered and written once per tick (or every 64 KiB),
- * never fsynced: the log is diagnostics, not state.
+ * One JSON line per event: {node, lamport, vc, kind: send|recv|local, type, peer, slot, msg,
+ * time}. `msg` (send and recv only) is the message's id `<node>:<incarnation>:<seq>`: the
+ * sender's id, its incarnation (the core's boot counter, persisted in the WAL before any
+ * message of that incarnation leaves, so it never repeats) and a per-incarnation counter. The
+ * send and every receive of one message carry the same id, which is how the report pairs them
+ * exactly. `time` is the node's wall clock (Date.now(), skewed under the clock nemesis): a
+ * label for humans, never used for ordering. Lines are buffered and written once per tick (or
+ * every 64 KiB), never fsynced: the log is diagnostics, not state. The driver flushes the log
+ * before it hands messages to the network, so a SIGKILL never loses the send line of a
+ * message that was received (the page cache outlives the process).
  *
  * Restarts: the clocks continue from the last line of the existing log plus a margin larger
  * than the most lines a SIGKILL can lose from the buffer, so no two events of a node ever carry
@@ -25,18 +31,48 @@ export interface Stamp {
   vc: number[];
 }
 
+/** A stamp for a message leaving this node: the clock plus the message's unique id. */
+export interface SendStamp extends Stamp {
+  id: string;
+}
+
+/** Longest message id accepted from a peer (ours are far shorter). */
+export const MAX_MESSAGE_ID_LENGTH = 128;
+
+/** `<node>:<incarnation>:<seq>`: who sent it, in which incarnation, and its number in it. */
+export function messageId(node: NodeId, incarnation: number, seq: number): string {
+  return `${node}:${incarnation}:${seq}`;
+}
+
+/** The parts of a message id (node ids may contain ':'; the last two fields are numbers), or null. */
+export function parseMessageId(id: string): { node: NodeId; incarnation: number; seq: number } | null {
+  const m = /^(.+):(\d+):(\d+)$/.exec(id);
+  if (!m) return null;
+  const incarnation = Number(m[2]);
+  const seq = Number(m[3]);
+  if (!Number.isSafeInteger(incarnation) || !Number.isSafeInteger(seq) || incarnation < 1 || seq < 1) return null;
+  return { node: m[1], incarnation, seq };
+}
+
 export class LogicalClock {
   lamport = 0;
   readonly vc: number[];
+  /** Messages this incarnation has sent so far. */
+  sent = 0;
   private readonly selfIndex: number;
+  private readonly idPrefix: string;
 
+  /** `incarnation`: this boot's number, unique among the node's boots (the core's, from the WAL). */
   constructor(
     readonly self: NodeId,
     readonly nodes: readonly NodeId[],
+    readonly incarnation: number,
   ) {
     this.selfIndex = nodes.indexOf(self);
     if (this.selfIndex < 0) throw new Error(`${self} is not among the nodes ${nodes.join(',')}`);
+    if (!Number.isSafeInteger(incarnation) || incarnation < 1) throw new Error(`incarnation must be a positive integer, not ${incarnation}`);
     this.vc = nodes.map(() => 0);
+    this.idPrefix = `${self}:${incarnation}:`;
   }
 
   /** A local event (also the first half of a send). */
@@ -45,10 +81,10 @@ export class LogicalClock {
     this.vc[this.selfIndex]++;
   }
 
-  /** Advances the clocks for a send and returns the stamp to put on the envelope. */
-  send(): Stamp {
+  /** Advances the clocks for a send and returns the stamp (with a fresh id) to put on the envelope. */
+  send(): SendStamp {
     this.tick();
-    return { lt: this.lamport, vc: this.vc.slice() };
+    return { lt: this.lamport, vc: this.vc.slice(), id: this.idPrefix + ++this.sent };
   }
 
   /** Merges a received stamp: Lamport max+1, vector element-wise max then increment. */
@@ -64,12 +100,6 @@ export class LogicalClock {
     this.lamport = Math.max(this.lamport, lamport + RESTART_MARGIN);
     this.vc[this.selfIndex] = Math.max(this.vc[this.selfIndex], ownCount + RESTART_MARGIN);
   }
-
-  vcObject(): Record<NodeId, number> {
-    const out: Record<NodeId, number> = {};
-    this.nodes.forEach((n, i) => (out[n] = this.vc[i]));
-    return out;
-  }
 }
 
 export function isStamp(x: unknown, n: number): x is Stamp {
@@ -80,6 +110,11 @@ export function isStamp(x: unknown, n: number): x is Stamp {
   );
 }
 
+/** A message id as a peer may send it: absent (a node from before ids), or a short non-empty string. */
+export function isMessageIdField(x: unknown): x is string | undefined {
+  return x === undefined || (typeof x === 'string' && x.length > 0 && x.length <= MAX_MESSAGE_ID_LENGTH);
+}
+
 export type EventKind = 'send' | 'recv' | 'local';
 
 export class EventLog {
@@ -88,11 +123,18 @@ export class EventLog {
   private bytes = 0;
   private scheduled = false;
   private closed = false;
+  /** `{"node":"<self>","lamport":` */
+  private readonly lineHead: string;
+  /** `"<node>":` for each vector clock entry, with the separating comma from the second on. */
+  private readonly vcKeys: string[];
+  private readonly quotedNodes = new Map<NodeId, string>();
 
   constructor(
     readonly file: string,
     private readonly clock: LogicalClock,
   ) {
+    this.lineHead = `{"node":${JSON.stringify(clock.self)},"lamport":`;
+    this.vcKeys = clock.nodes.map((n, i) => `${i ? ',' : ''}${JSON.stringify(n)}:`);
     const tail = lastLine(file);
     if (tail) {
       const own = tail.vc?.[clock.self];
@@ -110,19 +152,23 @@ export class EventLog {
     }
   }
 
-  /** Records an event at the clock's current time (call after the clock moved). */
-  record(kind: EventKind, type: string, peer: NodeId | null, slot: number | null): void {
+  /**
+   * Records an event at the clock's current time (call after the clock moved). `msg`: the
+   * message id, for send and recv events.
+   *
+   * The line is assembled from pre-quoted parts rather than through an object and
+   * JSON.stringify: this runs for every message in and out, and the node ids and keys never
+   * change. Strings that come from messages (type, id) are still JSON-quoted.
+   */
+  record(kind: EventKind, type: string, peer: NodeId | null, slot: number | null, msg?: string): void {
     if (this.closed) return;
-    const line = JSON.stringify({
-      node: this.clock.self,
-      lamport: this.clock.lamport,
-      vc: this.clock.vcObject(),
-      kind,
-      type,
-      peer,
-      slot,
-      time: Date.now(),
-    });
+    const vc = this.clock.vc;
+    let line = this.lineHead + this.clock.lamport + ',"vc":{';
+    for (let i = 0; i < vc.length; i++) line += this.vcKeys[i] + vc[i];
+    line += `},"kind":"${kind}","type":${JSON.stringify(type)},"peer":${peer === null ? 'null' : this.quoted(peer)}`;
+    line += `,"slot":${slot !== null && Number.isFinite(slot) ? slot : 'null'}`;
+    if (msg !== undefined) line += `,"msg":${JSON.stringify(msg)}`;
+    line += `,"time":${Date.now()}}`;
     this.buf.push(line);
     this.bytes += line.length + 1;
     if (this.bytes >= FLUSH_BYTES) this.flush();
@@ -133,6 +179,15 @@ export class EventLog {
         this.flush();
       });
     }
+  }
+
+  private quoted(node: NodeId): string {
+    let q = this.quotedNodes.get(node);
+    if (q === undefined) {
+      q = JSON.stringify(node);
+      this.quotedNodes.set(node, q);
+    }
+    return q;
   }
 
   /** A local event: advances the clock, then records it. */

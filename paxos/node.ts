@@ -11,9 +11,10 @@
  * One process per data dir: DATA_DIR/node.pid names the owner; a live owner makes a second
  * node refuse to start (two writers would interleave the WAL).
  *
- * Every message travels in an envelope {lt, vc, m} with this node's Lamport time and vector
- * clock; send and receive events go to DATA_DIR/events.jsonl. Important events (recovery, role
- * and leader changes) go to stdout and DATA_DIR/node.log.
+ * Every message travels in an envelope {lt, vc, id, m} with this node's Lamport time, vector
+ * clock and the message's unique id (eventlog.ts); send and receive events go to
+ * DATA_DIR/events.jsonl, whose buffered send lines are written before the messages leave.
+ * Important events (recovery, role and leader changes) go to stdout and DATA_DIR/node.log.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -23,14 +24,14 @@ import { Rng } from '../harness/rng.js';
 import type { BugName, Command, Config, Effect, Event, NodeId, Result } from './core/types.js';
 import { Wal, type WalSync } from './wal.js';
 import { Transport, type HostPort } from './transport.js';
-import { EventLog, LogicalClock, isStamp, type Stamp } from './eventlog.js';
+import { EventLog, LogicalClock, isMessageIdField, isStamp, type Stamp } from './eventlog.js';
 import { createHttpServer, type KvBackend, type LogPage, type StatusView } from './http.js';
 
 /** What the driver needs of the core (paxos/core/index.ts provides it). */
 export interface Core<S = unknown> {
   /** Rebuilds the state from persisted records, in order (empty: a fresh node). */
   initState(config: Config, records: readonly unknown[]): S;
-  /** The boot effects (persist the incarnation, arm the first timers). */
+  /** The boot effects (persist the incarnation as a {t: 'boot', inc} record, arm the first timers). */
   start(config: Config, state: S): Effect[];
   /** One event in; may mutate `state` and return it. */
   step(config: Config, state: S, event: Event<any>): { state: S; effects: Effect[] };
@@ -63,6 +64,8 @@ type Output = Extract<Effect, { type: 'send' } | { type: 'reply' }>;
 interface Envelope {
   lt: number;
   vc: number[];
+  /** The message's unique id; absent only from nodes built before ids existed. */
+  id?: unknown;
   m: { type?: unknown; slot?: unknown };
 }
 
@@ -93,6 +96,15 @@ function claimDataDir(dir: string): void {
   fs.writeFileSync(file, `${process.pid}\n`);
 }
 
+/** The incarnation the core persists at boot ({t: 'boot', inc}): unique among this node's boots. */
+function bootIncarnation(effects: readonly Effect[]): number {
+  for (const e of effects) {
+    const record = e.type === 'persist' ? (e.record as { t?: unknown; inc?: unknown } | null) : null;
+    if (record?.t === 'boot' && Number.isSafeInteger(record.inc) && (record.inc as number) >= 1) return record.inc as number;
+  }
+  throw new Error(`the core's boot effects persist no {t: 'boot', inc} record: ${JSON.stringify(effects).slice(0, 200)}`);
+}
+
 export class PaxosNode<S = unknown> implements KvBackend {
   private state: S;
   private readonly config: Config;
@@ -109,6 +121,8 @@ export class PaxosNode<S = unknown> implements KvBackend {
   private closing = false;
   private readonly clock: LogicalClock;
   private readonly events: EventLog | null;
+  /** The core's boot effects, computed up front: they name the incarnation the message ids use. */
+  private readonly bootEffects: Effect[];
   private readonly logFd: number;
   private lastView: { role: string; leader: string | null } = { role: '', leader: null };
   private transport!: Transport;
@@ -123,9 +137,10 @@ export class PaxosNode<S = unknown> implements KvBackend {
     this.config = PaxosNode.configOf(opts);
     const nodes = this.config.nodes;
     this.logFd = fs.openSync(path.join(opts.dataDir, NODE_LOG_FILE), 'a');
-    this.clock = new LogicalClock(opts.id, nodes);
-    this.events = opts.eventLog ? new EventLog(path.join(opts.dataDir, EVENT_FILE), this.clock) : null;
     this.state = core.initState(this.config, recovered);
+    this.bootEffects = core.start(this.config, this.state);
+    this.clock = new LogicalClock(opts.id, nodes, bootIncarnation(this.bootEffects));
+    this.events = opts.eventLog ? new EventLog(path.join(opts.dataDir, EVENT_FILE), this.clock) : null;
   }
 
   /** The core's view of this node's configuration. */
@@ -153,7 +168,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
       throw err;
     }
     const s = core.status(node.state);
-    node.log(`recovered ${records.length} WAL records${tornBytes ? ` (cut a torn tail of ${tornBytes} bytes)` : ''}; commit index ${s.commitIndex}${opts.bug ? `; PLANTED BUG ${opts.bug}` : ''}`);
+    node.log(`incarnation ${node.clock.incarnation}: recovered ${records.length} WAL records${tornBytes ? ` (cut a torn tail of ${tornBytes} bytes)` : ''}; commit index ${s.commitIndex}${opts.bug ? `; PLANTED BUG ${opts.bug}` : ''}`);
     node.events?.local('recover', s.commitIndex);
     try {
       await node.listen();
@@ -161,7 +176,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
       await node.close();
       throw err;
     }
-    node.run(() => ({ state: node.state, effects: core.start(node.config, node.state) }));
+    node.run(() => ({ state: node.state, effects: node.bootEffects }));
     return node;
   }
 
@@ -236,13 +251,13 @@ export class PaxosNode<S = unknown> implements KvBackend {
 
   private onPeerMessage(from: NodeId, raw: unknown): void {
     const env = raw as Envelope;
-    if (!isStamp(env, this.config.nodes.length) || typeof env.m !== 'object' || env.m === null || typeof env.m.type !== 'string') {
+    if (!isStamp(env, this.config.nodes.length) || !isMessageIdField(env.id) || typeof env.m !== 'object' || env.m === null || typeof env.m.type !== 'string') {
       this.log(`dropping malformed message from ${from}: ${JSON.stringify(raw)?.slice(0, 120)}`);
       return;
     }
     if (this.closing) return;
     this.clock.receive(env as Stamp);
-    this.events?.record('recv', env.m.type as string, from, typeof env.m.slot === 'number' ? env.m.slot : null);
+    this.events?.record('recv', env.m.type as string, from, typeof env.m.slot === 'number' ? env.m.slot : null, env.id as string | undefined);
     this.run(() => this.core.step(this.config, this.state, { type: 'message', from, msg: env.m, wallMs: Date.now() }));
   }
 
@@ -337,12 +352,14 @@ export class PaxosNode<S = unknown> implements KvBackend {
   }
 
   private release(outputs: Output[]): void {
+    let sent = false;
     for (const e of outputs) {
       if (e.type === 'send') {
         const stamp = this.clock.send();
         const msg = e.msg as Envelope['m'];
-        this.events?.record('send', String(msg.type), e.to, typeof msg.slot === 'number' ? msg.slot : null);
-        this.transport.send(e.to, { lt: stamp.lt, vc: stamp.vc, m: msg });
+        this.events?.record('send', String(msg.type), e.to, typeof msg.slot === 'number' ? msg.slot : null, stamp.id);
+        this.transport.send(e.to, { lt: stamp.lt, vc: stamp.vc, id: stamp.id, m: msg });
+        sent = true;
       } else {
         const waiting = this.pendingClients.get(e.id);
         if (!waiting) continue; // timed out already: the late answer is dropped
@@ -351,6 +368,9 @@ export class PaxosNode<S = unknown> implements KvBackend {
         waiting.resolve(e.result);
       }
     }
+    // Send lines reach the file before their messages reach the wire (the transport holds them
+    // corked until flush), so a receiver never logs a message whose send a SIGKILL erased.
+    if (sent) this.events?.flush();
     this.transport.flush();
   }
 

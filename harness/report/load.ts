@@ -37,6 +37,8 @@ export interface NodeEvent {
   type: string;
   peer?: string;
   slot?: number;
+  /** The message's id on send and recv events (logs since ids exist): pairs a receive with its send. */
+  msg?: string;
   time?: number;
   /** Position in its node's log (0-based); the report's own bookkeeping. */
   seq: number;
@@ -177,6 +179,7 @@ export function parseEvent(value: unknown, seq: number): NodeEvent | undefined {
     type: typeof type === 'string' ? type : String(type ?? ''),
     peer: typeof value.peer === 'string' ? value.peer : undefined,
     slot: typeof value.slot === 'number' ? value.slot : undefined,
+    msg: typeof value.msg === 'string' && kind !== 'local' ? value.msg : undefined,
     time: typeof value.time === 'number' ? value.time : undefined,
   };
 }
