@@ -201,14 +201,12 @@ export class DockerRuntime implements Runtime {
   async start(node: NodeName): Promise<void> {
     const n = this.node(node);
     if (this.tearingDown) throw new Error(`cannot start ${node}: the runtime is tearing down`);
-    const state = (await n.container.inspect()).State;
-    if (!state.Running) {
-      await n.container.start();
-      n.paused = false;
-      // A new start is a new network namespace: the faults in force go back in at once.
-      n.netDirty = true;
-    }
-    if (n.netDirty) await this.applyNet(n);
+    // Running (or frozen) already: nothing to start, as in the local runtime.
+    if ((await n.container.inspect()).State.Running) return;
+    await n.container.start();
+    n.paused = false;
+    // A new start is a new network namespace: the faults in force go back in at once.
+    await this.applyNet(n);
     const signal = AbortSignal.timeout(this.opts.readyTimeoutMs ?? 30_000);
     try {
       await this.cluster!.db.ready(n.clientUrl, signal);
