@@ -13,7 +13,7 @@ import { checkAll, type CheckResult, type DecidedEntry, type Validity } from '..
 import type { Client } from './client.js';
 import type { Db } from './db.js';
 import { EXIT, exitCodeFor } from './exit.js';
-import { ClientThreads, deadline, sleep, withDeadline } from './generator.js';
+import { ClientThreads, deadline, withDeadline } from './generator.js';
 import type { History } from './history.js';
 import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
@@ -225,7 +225,14 @@ async function askLeader(db: Db, endpoints: NodeEndpoint[]): Promise<NodeName | 
   if (!db.leader) return null;
   const ask = db.leader.bind(db);
   const answers = await Promise.all(
-    endpoints.map((e) => Promise.race([ask(e.clientUrl).catch(() => null), sleep(LEADER_QUERY_TIMEOUT_MS).then(() => null)])),
+    endpoints.map(async (e) => {
+      let timer: NodeJS.Timeout | undefined; // cleared once answered: a pending one keeps the CLI alive
+      try {
+        return await Promise.race([ask(e.clientUrl).catch(() => null), new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), LEADER_QUERY_TIMEOUT_MS)))]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
   );
   const votes = new Map<NodeName, number>();
   for (const a of answers) if (a) votes.set(a, (votes.get(a) ?? 0) + 1);
@@ -239,11 +246,13 @@ async function collectDecidedLogs(db: Db, endpoints: NodeEndpoint[], runDir: str
   const fetchLog = db.decidedLog.bind(db);
   await Promise.all(
     endpoints.map(async (e) => {
+      // The timer is cleared once the answer is in: a pending one would keep the CLI alive.
+      let timer: NodeJS.Timeout | undefined;
       try {
         const log = await Promise.race([
           fetchLog(e.clientUrl),
-          sleep(DECIDED_LOG_TIMEOUT_MS).then(() => {
-            throw new Error(`no answer within ${DECIDED_LOG_TIMEOUT_MS} ms`);
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${DECIDED_LOG_TIMEOUT_MS} ms`)), DECIDED_LOG_TIMEOUT_MS);
           }),
         ]);
         into[e.name] = log;
@@ -251,6 +260,8 @@ async function collectDecidedLogs(db: Db, endpoints: NodeEndpoint[], runDir: str
         writeJson(join(runDir, FILES.nodes, e.name, FILES.decidedLog), log);
       } catch (err) {
         errors[e.name] = (err as Error).message;
+      } finally {
+        clearTimeout(timer);
       }
     }),
   );

@@ -11,13 +11,22 @@ import { emergencyTeardown, runTest, type RunDeps, type RunOutcome } from '../ru
 import { defaultDeps } from '../wiring.js';
 
 /**
- * Ends the process once a run is over and everything it started is torn down. Explicit,
- * because a leaked handle must not keep a finished CLI alive: seen with Node 20, whose exit
- * cleanup can spin forever on a socket the fault proxy reset while a shutdown was pending.
+ * Sets the exit code once a run is over and everything it started is torn down, and lets Node
+ * end on its own (teardown leaves no handle: harness/runtime/exit-cleanup.test.ts). The unref'd
+ * timer is the last resort for a handle leaked by code we do not own (a library's socket): a
+ * finished CLI must not hang a CI job, so after a grace period it names what is still open
+ * and exits.
  */
-export function exitNow(code: number): never {
-  process.exit(code);
+export function exitNow(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => {
+    const open = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout');
+    process.stderr.write(`jepsen-ts: still running ${EXIT_GRACE_MS} ms after the end (open: ${open.join(', ') || 'none'}); exiting\n`);
+    process.exit(code);
+  }, EXIT_GRACE_MS).unref();
 }
+
+const EXIT_GRACE_MS = 10_000;
 
 /** Runs configs one after another (stopping at an interrupt); returns each outcome. */
 export async function runSeries(configs: TestConfig[], deps: RunDeps = defaultDeps): Promise<RunOutcome[]> {

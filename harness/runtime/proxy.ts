@@ -251,7 +251,7 @@ class Conn {
   reset(): void {
     if (this.done) return;
     this.finish();
-    for (const s of [this.down, this.up]) if (s && !s.destroyed) s.resetAndDestroy();
+    for (const s of [this.down, this.up]) if (s && !s.destroyed) abort(s);
   }
 
   private finish(): void {
@@ -260,6 +260,18 @@ class Conn {
     this.back.stop();
     this.link.conns.delete(this);
   }
+}
+
+/**
+ * Closes a socket with an RST when the OS allows it. libuv refuses an abortive close
+ * (uv_tcp_close_reset -> EINVAL) while a shutdown is pending, i.e. after end() whose FIN waits
+ * behind bytes the peer does not read; Node then leaves the handle open in a closing state and
+ * its exit cleanup spins forever on it. Such a socket gets a plain close instead: its peer is
+ * being torn down anyway, and what it sees is a FIN after the queued bytes, or nothing.
+ */
+function abort(s: net.Socket): void {
+  if (s.writableEnded && !s.writableFinished) s.destroy();
+  else s.resetAndDestroy();
 }
 
 /** One direction of a connection: bytes read from srcNode's socket go to dstNode's socket. */
