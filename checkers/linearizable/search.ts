@@ -148,11 +148,18 @@ export class PartitionSearch<S, I, O> {
     let { entry, state, depth, bitsHash, pass } = this;
     let steps = 0;
     let status: Status = Status.Running;
+    /**
+     * Whether this pass-0 walk skipped a deferred candidate: if not, a second pass would find
+     * nothing to try, so the walk backtracks at once. Known only for walks that started at the
+     * head (after a lift); assumed for walks resumed after a backtrack.
+     */
+    let sawDeferred = true;
     outer: while (next[HEAD] !== NONE) {
       const ret = returnOf[entry];
       if (ret !== NONE) {
         const op = opOf[entry];
         if (deferred[op] !== pass) {
+          sawDeferred = true;
           entry = next[entry];
           continue;
         }
@@ -180,6 +187,7 @@ export class PartitionSearch<S, I, O> {
           if (next[ret] !== NONE) prev[next[ret]] = prev[ret];
           entry = next[HEAD];
           pass = 0;
+          sawDeferred = false;
           continue;
         }
         bits[word] &= ~bit;
@@ -189,7 +197,7 @@ export class PartitionSearch<S, I, O> {
         }
         // A read-only op that is legal here but whose successor configuration already failed:
         // this configuration fails too (see readOnly above). Backtrack.
-      } else if (pass === 0) {
+      } else if (pass === 0 && sawDeferred) {
         // End of the first pass over the candidates: now the deferred ones.
         pass = 1;
         entry = next[HEAD];
@@ -221,6 +229,7 @@ export class PartitionSearch<S, I, O> {
         if (!readOnly[op]) break;
       }
       entry = next[entry];
+      sawDeferred = true;
     }
     if (status === Status.Running && next[HEAD] === NONE) status = Status.Ok;
     this.entry = entry;
