@@ -205,8 +205,11 @@ export class DockerRuntime implements Runtime {
     if ((await n.container.inspect()).State.Running) return;
     await n.container.start();
     n.paused = false;
-    // A new start is a new network namespace: the faults in force go back in at once.
-    await this.applyNet(n);
+    // A new start is a new, empty network namespace: the faults in force go back in at once
+    // (nothing to do when none is in force, which saves an exec on the startup path).
+    const net = this.netState(n);
+    if (net.dropFrom.length > 0 || net.shapes.length > 0) await this.applyNet(n);
+    else n.netDirty = false;
     const signal = AbortSignal.timeout(this.opts.readyTimeoutMs ?? 30_000);
     try {
       await this.cluster!.db.ready(n.clientUrl, signal);
