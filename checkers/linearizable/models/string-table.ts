@@ -14,33 +14,24 @@
 const B1 = 0x01000193;
 const B2 = 0x5bd1e995;
 const NONE = -1;
-
-/** A growable Int32Array column. */
-class Column {
-  data: Int32Array;
-  constructor(capacity: number) {
-    this.data = new Int32Array(capacity);
-  }
-  ensure(size: number): void {
-    if (size <= this.data.length) return;
-    const bigger = new Int32Array(Math.max(size, this.data.length * 2));
-    bigger.set(this.data);
-    this.data = bigger;
-  }
-}
+/** Fields of an id's row. One row per id, interleaved: interning or extending an id touches one
+ *  cache line, not one per field. */
+const PARENT = 0;
+const SUFFIX = 1;
+const LENGTH = 2;
+const H1 = 3;
+const H2 = 4;
+/** The next id in the same hash bucket. */
+const CHAIN = 5;
+const ROW = 6;
 
 export class StringTable {
   static readonly EMPTY = 0;
 
   private size = 1;
-  private readonly parent = new Column(1024);
-  private readonly suffix = new Column(1024);
-  private readonly length = new Column(1024);
-  private readonly h1 = new Column(1024);
-  private readonly h2 = new Column(1024);
-  /** Ids chained by hash: head of each bucket (by h1), next id in the same bucket. */
+  private rows = new Int32Array(1024 * ROW);
+  /** Ids chained by hash: head of each bucket (by h1). */
   private buckets = new Int32Array(2048).fill(NONE);
-  private readonly chain = new Column(1024);
   /** Transitions: open addressing, [from id, suffix id, to id] per slot; from = NONE: empty. */
   private moves = new Int32Array(3 * 2048).fill(NONE);
   private moveCount = 0;
@@ -56,20 +47,20 @@ export class StringTable {
   private sp2: number[] = [];
 
   constructor() {
-    this.parent.data[0] = NONE;
-    this.suffix.data[0] = NONE;
+    this.rows[PARENT] = NONE;
+    this.rows[SUFFIX] = NONE;
+    this.rows[CHAIN] = NONE;
     this.buckets[0] = 0;
-    this.chain.data[0] = NONE;
   }
 
   lengthOf(id: number): number {
-    return this.length.data[id];
+    return this.rows[id * ROW + LENGTH];
   }
 
   /** The string itself (rebuilt: for descriptions and rare comparisons, not the search loop). */
   str(id: number): string {
     const parts: string[] = [];
-    for (let at = id; at > 0; at = this.parent.data[at]) parts.push(this.suffixes[this.suffix.data[at]]);
+    for (let at = id; at > 0; at = this.rows[at * ROW + PARENT]) parts.push(this.suffixes[this.rows[at * ROW + SUFFIX]]);
     return parts.reverse().join('');
   }
 
@@ -90,9 +81,10 @@ export class StringTable {
       if (from === id && moves[3 * slot + 1] === sfx) return moves[3 * slot + 2];
       slot = (slot + 1) & mask;
     }
-    const h1 = (Math.imul(this.h1.data[id], this.sp1[sfx]) + this.sh1[sfx]) | 0;
-    const h2 = (Math.imul(this.h2.data[id], this.sp2[sfx]) + this.sh2[sfx]) | 0;
-    const next = this.intern(id, sfx, this.length.data[id] + text.length, h1, h2);
+    const row = id * ROW;
+    const h1 = (Math.imul(this.rows[row + H1], this.sp1[sfx]) + this.sh1[sfx]) | 0;
+    const h2 = (Math.imul(this.rows[row + H2], this.sp2[sfx]) + this.sh2[sfx]) | 0;
+    const next = this.intern(id, sfx, this.rows[row + LENGTH] + text.length, h1, h2);
     moves[3 * slot] = id;
     moves[3 * slot + 1] = sfx;
     moves[3 * slot + 2] = next;
@@ -102,9 +94,7 @@ export class StringTable {
 
   /** Approximate bytes held: the typed arrays at capacity, the suffix strings. */
   get bytes(): number {
-    // The six columns grow together: same capacity each.
-    const columns = 6 * this.parent.data.byteLength;
-    return columns + this.buckets.byteLength + this.moves.byteLength + 2 * this.suffixChars + 120 * this.suffixes.length;
+    return this.rows.byteLength + this.buckets.byteLength + this.moves.byteLength + 2 * this.suffixChars + 120 * this.suffixes.length;
   }
 
   private suffixId(text: string): number {
@@ -137,20 +127,27 @@ export class StringTable {
     const bucketMask = this.buckets.length - 1;
     const bucket = (h1 ^ (h1 >>> 15)) & bucketMask;
     let candidate: string | undefined;
-    for (let at = this.buckets[bucket]; at !== NONE; at = this.chain.data[at]) {
-      if (this.h1.data[at] !== h1 || this.h2.data[at] !== h2 || this.length.data[at] !== length) continue;
-      if (this.parent.data[at] === parent && this.suffix.data[at] === sfx) return at;
+    let rows = this.rows;
+    for (let at = this.buckets[bucket]; at !== NONE; at = rows[at * ROW + CHAIN]) {
+      const row = at * ROW;
+      if (rows[row + H1] !== h1 || rows[row + H2] !== h2 || rows[row + LENGTH] !== length) continue;
+      if (rows[row + PARENT] === parent && rows[row + SUFFIX] === sfx) return at;
       candidate ??= this.str(parent) + this.suffixes[sfx];
       if (this.str(at) === candidate) return at;
     }
     const id = this.size++;
-    if (this.size > this.parent.data.length) for (const c of [this.parent, this.suffix, this.length, this.h1, this.h2, this.chain]) c.ensure(this.size);
-    this.parent.data[id] = parent;
-    this.suffix.data[id] = sfx;
-    this.length.data[id] = length;
-    this.h1.data[id] = h1;
-    this.h2.data[id] = h2;
-    this.chain.data[id] = this.buckets[bucket];
+    if (this.size * ROW > rows.length) {
+      rows = new Int32Array(2 * rows.length);
+      rows.set(this.rows);
+      this.rows = rows;
+    }
+    const row = id * ROW;
+    rows[row + PARENT] = parent;
+    rows[row + SUFFIX] = sfx;
+    rows[row + LENGTH] = length;
+    rows[row + H1] = h1;
+    rows[row + H2] = h2;
+    rows[row + CHAIN] = this.buckets[bucket];
     this.buckets[bucket] = id;
     if (this.size > this.buckets.length) this.growBuckets();
     return id;
@@ -159,10 +156,11 @@ export class StringTable {
   private growBuckets(): void {
     this.buckets = new Int32Array(this.buckets.length * 2).fill(NONE);
     const mask = this.buckets.length - 1;
+    const rows = this.rows;
     for (let id = 0; id < this.size; id++) {
-      const h1 = this.h1.data[id];
+      const h1 = rows[id * ROW + H1];
       const bucket = (h1 ^ (h1 >>> 15)) & mask;
-      this.chain.data[id] = this.buckets[bucket];
+      rows[id * ROW + CHAIN] = this.buckets[bucket];
       this.buckets[bucket] = id;
     }
   }
