@@ -99,12 +99,44 @@ describe('phase 2', () => {
   });
 
   it('keeps several slots in flight (pipelining) up to maxInflight', () => {
-    const n = node('n1', ['n1', 'n2', 'n3'], null, { maxInflight: 3 });
+    // maxBatch 1: every command is a full batch, so each proposes at once while there is room.
+    const n = node('n1', ['n1', 'n2', 'n3'], null, { maxInflight: 3, maxBatch: 1 });
     fire(n, 'campaign');
     deliver(n, 'n2', { type: 'promise', ballot: n.state.volatile.ballot, slot: 1, decided: [], accepted: [] });
     for (let i = 1; i <= 5; i++) client(n, i, { op: 'write', key: 'a', value: i });
     expect(Object.keys(n.state.volatile.proposals)).toEqual(['1', '2', '3']);
     expect(n.state.volatile.queue).toHaveLength(2);
+  });
+
+  it('gathers commands that arrive while a slot is in flight into one slot (unless a batch is full)', () => {
+    const n = node('n1', ['n1', 'n2', 'n3'], null, { maxInflight: 8 }); // maxBatch 4
+    fire(n, 'campaign');
+    deliver(n, 'n2', { type: 'promise', ballot: n.state.volatile.ballot, slot: 1, decided: [], accepted: [] });
+    const b = n.state.volatile.ballot;
+    // Idle leader: a lone command is proposed at once.
+    expect(sends(client(n, 1, { op: 'write', key: 'a', value: 1 }), 'accept')).toHaveLength(2);
+    // Slot 1 in flight: the next commands wait, although the window has room.
+    for (let i = 2; i <= 4; i++) expect(sends(client(n, i, { op: 'write', key: 'a', value: i }), 'accept')).toHaveLength(0);
+    expect(Object.keys(n.state.volatile.proposals)).toEqual(['1']);
+    // Slot 1 chosen: everything queued goes out in one slot.
+    const accepts = sends(deliver(n, 'n2', { type: 'accepted', ballot: b, slot: 1 }), 'accept').filter((s) => s.to === 'n2');
+    expect(accepts.map((a) => a.msg)).toMatchObject([{ slot: 2, value: [{ id: 'n1:1:2' }, { id: 'n1:1:3' }, { id: 'n1:1:4' }] }]);
+    // A full batch does not wait for the slot in flight.
+    for (let i = 5; i <= 7; i++) expect(sends(client(n, i, { op: 'write', key: 'a', value: i }), 'accept')).toHaveLength(0);
+    expect(sends(client(n, 8, { op: 'write', key: 'a', value: 8 }), 'accept').filter((s) => s.to === 'n2').map((a) => a.msg)).toMatchObject([{ slot: 3, value: [{ id: 'n1:1:5' }, { id: 'n1:1:6' }, { id: 'n1:1:7' }, { id: 'n1:1:8' }] }]);
+    expect(n.state.volatile.queue).toEqual([]);
+  });
+
+  it('a command left queued is proposed by the next heartbeat tick even if no ack ever comes', () => {
+    const n = node('n1', ['n1', 'n2', 'n3'], null, { maxInflight: 8 });
+    fire(n, 'campaign');
+    deliver(n, 'n2', { type: 'promise', ballot: n.state.volatile.ballot, slot: 1, decided: [], accepted: [] });
+    client(n, 1, { op: 'write', key: 'a', value: 1 });
+    client(n, 2, { op: 'write', key: 'a', value: 2 });
+    expect(n.state.volatile.queue).toHaveLength(1);
+    const accepts = sends(fire(n, 'heartbeat'), 'accept').filter((s) => s.to === 'n2' && (s.msg as { slot: number }).slot === 2);
+    expect(accepts).toHaveLength(1);
+    expect(n.state.volatile.queue).toEqual([]);
   });
 
   it('early-ack (planted bug) acknowledges a write before any quorum accepted it', () => {

@@ -106,10 +106,22 @@ function chosen(ctx: Ctx, s: number): void {
   ctx.broadcast({ type: 'decide', ballot: v.ballot, slot: s });
 }
 
-/** Proposes queued client commands, up to maxBatch per slot, while the pipeline has room. */
-export function pump(ctx: Ctx): void {
+/**
+ * Proposes queued client commands, up to maxBatch per slot, while the pipeline has room.
+ *
+ * Batching (like Nagle's algorithm): a client event proposes a slot only when nothing is in
+ * flight or a full batch is queued. Otherwise its command waits for the next event that frees
+ * or could free a pipeline slot (an accepted, a decision, a heartbeat tick), which proposes
+ * everything queued so far in one slot. Without this, under load every client event became a
+ * slot of its own until the window was full (4.8 commands per slot at 64 clients), and every
+ * slot costs two messages per follower, their fsyncs and a WAL record. With it, commands
+ * arriving while slots are in flight gather into as few slots as possible, and an idle leader
+ * still proposes a lone command at once (no added latency at low load).
+ */
+export function pump(ctx: Ctx, onClientEvent = false): void {
   const { d, v, config } = ctx;
   const window = config.maxInflight ?? DEFAULT_MAX_INFLIGHT;
+  if (onClientEvent && v.inflight > 0 && v.queue.length < config.maxBatch) return;
   while (v.role === 'leader' && v.queue.length > 0 && v.inflight < window) {
     const batch = v.queue.length <= config.maxBatch ? v.queue : v.queue.slice(0, config.maxBatch);
     v.queue = batch === v.queue ? [] : v.queue.slice(config.maxBatch);

@@ -36,7 +36,7 @@ export function step(config: Config, state: State, event: Event<Msg>): StepResul
       throw new Error(`unknown event ${JSON.stringify(event)}`);
   }
   apply(ctx);
-  pump(ctx);
+  pump(ctx, event.type === 'client');
   apply(ctx); // a single-node cluster decides in pump
   if (ctx.persisting) flushDecisions(ctx); // this step's fsync is happening anyway
   return { state, effects: ctx.effects() };
