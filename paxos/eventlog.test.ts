@@ -59,13 +59,16 @@ describe('EventLog', () => {
     log.record('send', 'accept', 'n1', 7, out.id);
     clock.receive({ lt: 10, vc: [3, 0, 1] });
     log.record('recv', 'accepted"<x>', 'n1', 7, 'n1:2:9');
+    log.record('send', 'accept', 'n3', 8, 'n2:4:2', true);
     await new Promise((r) => setImmediate(r));
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.kind, l.type, l.peer, l.slot, l.msg, l.lamport, l.vc])).toEqual([
       ['local', 'recover', null, 0, undefined, 1, { n1: 0, n2: 1, n3: 0 }],
       ['send', 'accept', 'n1', 7, 'n2:4:1', 2, { n1: 0, n2: 2, n3: 0 }],
       ['recv', 'accepted"<x>', 'n1', 7, 'n1:2:9', 11, { n1: 3, n2: 3, n3: 1 }],
+      ['send', 'accept', 'n3', 8, 'n2:4:2', 11, { n1: 3, n2: 3, n3: 1 }],
     ]);
+    expect(lines.map((l) => l.dropped)).toEqual([undefined, undefined, undefined, true]);
     // The same keys in the same order as JSON.stringify of the event would give.
     expect(Object.keys(lines[1])).toEqual(['node', 'lamport', 'vc', 'kind', 'type', 'peer', 'slot', 'msg', 'time']);
     for (const l of lines) {

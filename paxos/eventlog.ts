@@ -4,15 +4,17 @@
  * (DATA_DIR/events.jsonl) the report reads to draw happens-before (space-time) diagrams.
  *
  * One JSON line per event: {node, lamport, vc, kind: send|recv|local, type, peer, slot, msg,
- * time}. `msg` (send and recv only) is the message's id `<node>:<incarnation>:<seq>`: the
- * sender's id, its incarnation (the core's boot counter, persisted in the WAL before any
+ * dropped, time}. `msg` (send and recv only) is the message's id `<node>:<incarnation>:<seq>`:
+ * the sender's id, its incarnation (the core's boot counter, persisted in the WAL before any
  * message of that incarnation leaves, so it never repeats) and a per-incarnation counter. The
  * send and every receive of one message carry the same id, which is how the report pairs them
- * exactly. `time` is the node's wall clock (Date.now(), skewed under the clock nemesis): a
- * label for humans, never used for ordering. Lines are buffered and written once per tick (or
- * every 64 KiB), never fsynced: the log is diagnostics, not state. The driver flushes the log
- * before it hands messages to the network, so a SIGKILL never loses the send line of a
- * message that was received (the page cache outlives the process).
+ * exactly. `dropped: true` (on a send; absent otherwise) says the sender's transport refused
+ * the message (its link to the peer was not draining, or it was shutting down). `time` is the
+ * node's wall clock (Date.now(), skewed under the clock nemesis): a label for humans, never
+ * used for ordering. Lines are buffered and written once per tick (or every 64 KiB), never
+ * fsynced: the log is diagnostics, not state. The driver flushes the log before it hands
+ * messages to the network, so a SIGKILL never loses the send line of a message that was
+ * received (the page cache outlives the process).
  *
  * Restarts: the clocks continue from the last line of the existing log plus a margin larger
  * than the most lines a SIGKILL can lose from the buffer, so no two events of a node ever carry
@@ -154,13 +156,13 @@ export class EventLog {
 
   /**
    * Records an event at the clock's current time (call after the clock moved). `msg`: the
-   * message id, for send and recv events.
+   * message id, for send and recv events; `dropped`: a send the transport refused.
    *
    * The line is assembled from pre-quoted parts rather than through an object and
    * JSON.stringify: this runs for every message in and out, and the node ids and keys never
    * change. Strings that come from messages (type, id) are still JSON-quoted.
    */
-  record(kind: EventKind, type: string, peer: NodeId | null, slot: number | null, msg?: string): void {
+  record(kind: EventKind, type: string, peer: NodeId | null, slot: number | null, msg?: string, dropped = false): void {
     if (this.closed) return;
     const vc = this.clock.vc;
     let line = this.lineHead + this.clock.lamport + ',"vc":{';
@@ -168,6 +170,7 @@ export class EventLog {
     line += `},"kind":"${kind}","type":${JSON.stringify(type)},"peer":${peer === null ? 'null' : this.quoted(peer)}`;
     line += `,"slot":${slot !== null && Number.isFinite(slot) ? slot : 'null'}`;
     if (msg !== undefined) line += `,"msg":${JSON.stringify(msg)}`;
+    if (dropped) line += ',"dropped":true';
     line += `,"time":${Date.now()}}`;
     this.buf.push(line);
     this.bytes += line.length + 1;

@@ -357,8 +357,10 @@ export class PaxosNode<S = unknown> implements KvBackend {
       if (e.type === 'send') {
         const stamp = this.clock.send();
         const msg = e.msg as Envelope['m'];
-        this.events?.record('send', String(msg.type), e.to, typeof msg.slot === 'number' ? msg.slot : null, stamp.id);
-        this.transport.send(e.to, { lt: stamp.lt, vc: stamp.vc, id: stamp.id, m: msg });
+        // Sent first so the line can say whether the transport refused it; nothing leaves before
+        // the flush below (the transport holds frames corked or queued until then).
+        const queued = this.transport.send(e.to, { lt: stamp.lt, vc: stamp.vc, id: stamp.id, m: msg });
+        this.events?.record('send', String(msg.type), e.to, typeof msg.slot === 'number' ? msg.slot : null, stamp.id, !queued);
         sent = true;
       } else {
         const waiting = this.pendingClients.get(e.id);

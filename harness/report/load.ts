@@ -39,6 +39,8 @@ export interface NodeEvent {
   slot?: number;
   /** The message's id on send and recv events (logs since ids exist): pairs a receive with its send. */
   msg?: string;
+  /** A send the sender's transport refused (its link was not draining): it never left the node. */
+  dropped?: boolean;
   time?: number;
   /** Position in its node's log (0-based); the report's own bookkeeping. */
   seq: number;
@@ -180,6 +182,7 @@ export function parseEvent(value: unknown, seq: number): NodeEvent | undefined {
     peer: typeof value.peer === 'string' ? value.peer : undefined,
     slot: typeof value.slot === 'number' ? value.slot : undefined,
     msg: typeof value.msg === 'string' && kind !== 'local' ? value.msg : undefined,
+    dropped: value.dropped === true && kind === 'send' ? true : undefined,
     time: typeof value.time === 'number' ? value.time : undefined,
   };
 }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EventLog, LogicalClock, type SendStamp } from '../../paxos/eventlog.js';
 import { loadRun, type NodeEvent } from './load.js';
+import { esc } from './escape.js';
 import { chooseWindow, describePairing, matchByClocks, pairMessages, shivizLog, spacetimeDiagram } from './spacetime.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-test-'));
@@ -34,10 +35,10 @@ function network(run: string, incarnation = 1) {
     nodes.set(n, { clock, log: new EventLog(path.join(run, 'nodes', n, 'events.jsonl'), clock) });
   }
   return {
-    send(from: string, to: string, type: string, slot: number): Wire {
+    send(from: string, to: string, type: string, slot: number, refused = false): Wire {
       const { clock, log } = nodes.get(from)!;
       const stamp = clock.send();
-      log.record('send', type, to, slot, stamp.id);
+      log.record('send', type, to, slot, stamp.id, refused);
       return { from, to, type, slot, stamp };
     },
     deliver(w: Wire): void {
@@ -54,7 +55,7 @@ function network(run: string, incarnation = 1) {
 /**
  * n1 sends accepts a1, a2 to n2 and b to n3; n3 relays c to n2, so n2 knows of all three of
  * n1's sends before a2 arrives; a1 is lost. Then n2 sends d1, d2 to n1, delivered in reverse
- * order, and e to n3, delivered twice.
+ * order, and e to n3, delivered twice, and f to n3, refused by n2's transport (a full link).
  */
 async function handMadeRun() {
   const run = path.join(root, `run-${Math.random().toString(36).slice(2)}`);
@@ -73,12 +74,13 @@ async function handMadeRun() {
   const e = net.send('n2', 'n3', 'accepted', 2);
   net.deliver(e);
   net.deliver(e); // a duplicated delivery
+  const f = net.send('n2', 'n3', 'accepted', 3, true);
   net.close();
   const data = await loadRun(run);
   if (!data.events.ok) throw new Error(data.events.why);
   const events = data.events.value.events;
   const byId = (kind: NodeEvent['kind'], w: Wire) => events.filter((x) => x.kind === kind && x.msg === w.stamp.id);
-  return { run, events, byId, wires: { a1, a2, b, c, d1, d2, e } };
+  return { run, events, byId, wires: { a1, a2, b, c, d1, d2, e, f } };
 }
 
 describe('pairing by message id', () => {
@@ -93,8 +95,9 @@ describe('pairing by message id', () => {
       expect(p.sendOf.get(receives[0])).toBe(send);
       expect(p.receivesOf.get(send)).toEqual(receives);
     }
-    const [lostSend] = byId('send', a1);
-    expect([...p.lost]).toEqual([lostSend]);
+    const lostSends = [...byId('send', a1), ...byId('send', wires.f)];
+    expect([...p.lost]).toEqual(lostSends);
+    expect(lostSends.map((s) => s.dropped)).toEqual([undefined, true]);
     const [eSend] = byId('send', e);
     const eReceives = byId('recv', e);
     expect(eReceives).toHaveLength(2);
@@ -102,7 +105,7 @@ describe('pairing by message id', () => {
     expect(p.orphans).toEqual([]);
     expect(p.guessed).toBe(0);
     expect(p.sendOf.size).toBe(events.filter((x) => x.kind === 'recv').length);
-    expect(describePairing(p)).toMatch(/exactly, by message id: 7 messages in the logs, 6 received, 1 never received.*1 delivered more than once/);
+    expect(describePairing(p)).toMatch(/exactly, by message id: 8 messages in the logs, 6 received, 2 never received \(.*1 of them refused by the sender's own transport.*1 delivered more than once/);
   });
 
   it('where the vector-clock heuristic (logs without ids) pairs a2 with the lost a1', async () => {
@@ -144,8 +147,9 @@ describe('the diagram', () => {
   it('draws a dangling arrow for the lost message and two arrows for the duplicated one', async () => {
     const { events } = await handMadeRun();
     const html = spacetimeDiagram(chooseWindow(events, {}), events.length);
-    expect(html.match(/<line class="msg lost"/g)).toHaveLength(1);
-    expect(html).toContain('accept n1 → n2 slot 1 (n1:1:1): never received');
+    expect(html.match(/<line class="msg lost"/g)).toHaveLength(2);
+    expect(html).toContain('accept n1 → n2 slot 1 (n1:1:1): never received (lost on the way');
+    expect(html).toContain(esc("accepted n2 → n3 slot 3 (n2:1:4): never received (refused by the sender's transport"));
     // a2, b, c, d1, d2 and both deliveries of e: seven arrows from a send to a receive.
     expect(html.match(/<line class="msg(?: dup)?"/g)).toHaveLength(7);
     expect(html.match(/<line class="msg dup"/g)).toHaveLength(2);

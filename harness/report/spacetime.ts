@@ -129,7 +129,7 @@ export function spacetimeDiagram(window: SpacetimeWindow, totalEvents: number): 
     const x2 = x1 + (laneX(send.peer) - x1) * (lost ? 0.55 : 0.3);
     const y2 = y1 + ROW * (lost ? 0.9 : 0.5);
     if (lost) {
-      parts.push(`<g class="msg-lost"><line class="msg lost" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" style="stroke:${LOST_COLOUR}" stroke-dasharray="4 3"/><text x="${x2}" y="${y2 + 4}" text-anchor="middle" fill="${LOST_COLOUR}" font-weight="700">×</text><title>${esc(`${messageLabel(send, send.peer)}: never received (lost, dropped by a full link, or the receiver was killed before it logged it)`)}</title></g>`);
+      parts.push(`<g class="msg-lost"><line class="msg lost" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" style="stroke:${LOST_COLOUR}" stroke-dasharray="4 3"/><text x="${x2}" y="${y2 + 4}" text-anchor="middle" fill="${LOST_COLOUR}" font-weight="700">×</text><title>${esc(`${messageLabel(send, send.peer)}: never received (${send.dropped ? "refused by the sender's transport: its link was not draining" : 'lost on the way, or the receiver was killed before it logged it'})`)}</title></g>`);
     } else {
       parts.push(`<line class="msg out" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke-dasharray="1 3" marker-end="url(#arrow)"><title>${esc(`${messageLabel(send, send.peer)}: received outside this window`)}</title></line>`);
     }
