@@ -135,7 +135,10 @@ export function describePairing(p: Pairing): string {
   const duplicated = [...p.receivesOf.values()].filter((r) => r.length > 1).length;
   const parts = [`Receives are paired with sends exactly, by message id: ${n(sends)} messages in the logs, ${n(p.receivesOf.size)} received`];
   const droppedAtSender = [...p.lost].filter((s) => s.dropped).length;
-  parts.push(`${n(p.lost.size)} never received (a dashed arrow ending in ×${droppedAtSender ? `; ${n(droppedAtSender)} of them refused by the sender's own transport, its link not draining` : ''}; the others lost on the way, or the receiver was killed before it logged them)`);
+  const why = 'lost on the way, or not logged by a receiver that was killed';
+  parts.push(droppedAtSender
+    ? `${n(p.lost.size)} never received (a dashed arrow ending in ×): ${n(droppedAtSender)} of them refused by the sender's own transport (its link not draining), the rest ${why}`
+    : `${n(p.lost.size)} never received (a dashed arrow ending in ×: ${why})`);
   if (duplicated > 0) parts.push(`${n(duplicated)} delivered more than once`);
   if (p.orphans.length > 0) parts.push(`${n(p.orphans.length)} receives whose send is in no log${p.mismatched ? ` (${n(p.mismatched)} naming a different sender, receiver or type)` : ''}`);
   if (p.reusedIds > 0) parts.push(`${n(p.reusedIds)} send lines reuse an id (only the first counts)`);
