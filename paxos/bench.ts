@@ -1,6 +1,6 @@
 /**
  * `npm run bench:paxos`: throughput and latency of a real 3-node cluster on loopback (fsync
- * on, event log on), through keep-alive HTTP clients (undici Pool). Writes and linearizable
+ * on, event log on), through keep-alive HTTP clients (raw sockets, bench-client.ts). Writes and linearizable
  * reads at each concurrency for --seconds each; prints ops/s, p50 and p99, and what explains
  * them: the disk's fsync latency, commands per decided slot, the leader's fsyncs per second,
  * and CPU milliseconds per operation of every process (leader, each follower, the client).
