@@ -18,19 +18,25 @@ export async function main(argv: string[]): Promise<void> {
     .version(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg, err) => {
-      if (err && !(err instanceof UsageError)) throw err;
-      process.stderr.write(`jepsen-ts: ${msg ?? err?.message}\n`);
-      process.exit(EXIT.usage);
+      // yargs reports its own argument errors (requiresArg, choices, ...) as a YError, with or
+      // without msg; a handler's error reaches here too and only a UsageError of ours is the
+      // user's fault. Anything else is a crash (255), reported below.
+      if (err && !(err instanceof UsageError) && err.name !== 'YError') throw err;
+      usage(msg || err?.message || 'bad arguments');
     });
   for (const command of commands as CommandModule[]) cli.command(command);
   try {
     await cli.parseAsync();
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`jepsen-ts: ${err.message}\n`);
-      process.exit(EXIT.usage);
-    }
+    if (err instanceof UsageError || (err as Error)?.name === 'YError') usage((err as Error).message);
     process.stderr.write(`jepsen-ts: crashed: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(EXIT.crash);
   }
+}
+
+/** One line on stderr, exit 254: what every argument error looks like. */
+function usage(message: string): never {
+  const line = message.split('\n').find((l) => l.trim() !== '') ?? 'bad arguments';
+  process.stderr.write(`jepsen-ts: ${line.trim()}\n`);
+  process.exit(EXIT.usage);
 }

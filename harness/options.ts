@@ -43,25 +43,28 @@ export interface TestConfig {
   opTimeoutMs: number;
 }
 
-/** yargs definitions shared by `test` and `test-all` (which widens a few to comma lists). */
+/**
+ * yargs definitions shared by `test` and `test-all` (which widens a few to comma lists). Every
+ * valued option requires its value: `--seed` alone is an error, not a random seed.
+ */
 export const testOptions = {
-  workload: { type: 'string', default: 'register', describe: `workload: ${WORKLOADS.join('|')}` },
-  nemesis: { type: 'string', default: 'none', describe: `faults, comma list: ${NEMESIS_NAMES.join('|')}` },
-  'nemesis-interval': { type: 'number', default: 5, describe: 'seconds between fault start and stop (and between faults)' },
-  partition: { type: 'string', describe: `partition shapes, comma list: ${PARTITION_SHAPES.join('|')} (default: random among all)` },
-  nodes: { type: 'string', default: '5', describe: 'node count, or comma-separated node names' },
-  concurrency: { type: 'number', default: 10, describe: 'client threads (each has one outstanding op)' },
-  'time-limit': { type: 'number', default: 60, describe: 'seconds of the main phase (clients + nemesis)' },
-  rate: { type: 'number', default: 50, describe: 'total client ops per second' },
-  seed: { type: 'number', describe: 'PRNG seed (default: random, printed and stored in test.json)' },
-  runtime: { type: 'string', default: 'local', describe: 'where nodes run: local|docker' },
-  'test-count': { type: 'number', default: 1, describe: 'run N tests with seeds seed, seed+1, ...; exit code = worst' },
-  bug: { type: 'string', describe: `planted Paxos bug passed to every node: ${BUGS.join('|')}` },
+  workload: { type: 'string', requiresArg: true, default: 'register', describe: `workload: ${WORKLOADS.join('|')}` },
+  nemesis: { type: 'string', requiresArg: true, default: 'none', describe: `faults, comma list: ${NEMESIS_NAMES.join('|')}` },
+  'nemesis-interval': { type: 'number', requiresArg: true, default: 5, describe: 'seconds between fault start and stop (and between faults)' },
+  partition: { type: 'string', requiresArg: true, describe: `partition shapes, comma list: ${PARTITION_SHAPES.join('|')} (default: random among all)` },
+  nodes: { type: 'string', requiresArg: true, default: '5', describe: 'node count, or comma-separated node names' },
+  concurrency: { type: 'number', requiresArg: true, default: 10, describe: 'client threads (each has one outstanding op)' },
+  'time-limit': { type: 'number', requiresArg: true, default: 60, describe: 'seconds of the main phase (clients + nemesis)' },
+  rate: { type: 'number', requiresArg: true, default: 50, describe: 'total client ops per second' },
+  seed: { type: 'number', requiresArg: true, describe: 'PRNG seed (default: random, printed and stored in test.json)' },
+  runtime: { type: 'string', requiresArg: true, default: 'local', describe: 'where nodes run: local|docker' },
+  'test-count': { type: 'number', requiresArg: true, default: 1, describe: 'run N tests with seeds seed, seed+1, ...; exit code = worst' },
+  bug: { type: 'string', requiresArg: true, describe: `planted Paxos bug passed to every node: ${BUGS.join('|')}` },
   'leave-db-running': { type: 'boolean', default: false, describe: 'keep the nodes running after the test (stop them with Ctrl-C)' },
-  results: { type: 'string', default: 'results', describe: 'directory of the results store' },
-  'recovery-time': { type: 'number', default: 5, describe: 'seconds of reads after every fault is healed' },
-  'op-timeout': { type: 'number', default: 2, describe: 'seconds before a client op counts as indeterminate' },
-  name: { type: 'string', describe: 'test name (default: <workload>-<nemesis>)' },
+  results: { type: 'string', requiresArg: true, default: 'results', describe: 'directory of the results store' },
+  'recovery-time': { type: 'number', requiresArg: true, default: 5, describe: 'seconds of reads after every fault is healed' },
+  'op-timeout': { type: 'number', requiresArg: true, default: 2, describe: 'seconds before a client op counts as indeterminate' },
+  name: { type: 'string', requiresArg: true, describe: 'test name (default: <workload>-<nemesis>)' },
 } satisfies Record<string, Options>;
 
 /** Raw parsed argv of `test` (kebab keys as yargs gives them). */

@@ -15,9 +15,9 @@ const { 'test-count': _testCount, seed: _seed, name: _name, 'leave-db-running': 
 
 export const testAllOptions = {
   ...shared,
-  workload: { type: 'string', default: 'register,kv,set,bank', describe: 'workloads, comma list' },
-  nemesis: { type: 'string', default: 'none,partition,kill,pause,clock,packet', describe: 'nemesis settings, comma list; + composes (partition+kill)' },
-  seeds: { type: 'string', describe: 'seeds, comma list (default: one random seed)' },
+  workload: { type: 'string', requiresArg: true, default: 'register,kv,set,bank', describe: 'workloads, comma list' },
+  nemesis: { type: 'string', requiresArg: true, default: 'none,partition,kill,pause,clock,packet', describe: 'nemesis settings, comma list; + composes (partition+kill)' },
+  seeds: { type: 'string', requiresArg: true, describe: 'seeds, comma list (default: one random seed)' },
   'time-limit': { ...shared['time-limit'], default: 30 },
 } as const;
 

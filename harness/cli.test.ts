@@ -1,0 +1,43 @@
+/**
+ * Argument errors of the real CLI (`node bin/jepsen-ts.js`, compiled dist/ needed): whatever
+ * part of yargs or of our validation rejects them, they exit 254 with exactly one line on
+ * stderr and start nothing. Costs ~3 s (one short node process per case, no cluster).
+ */
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = path.join(ROOT, 'bin', 'jepsen-ts.js');
+const BUILT = existsSync(path.join(ROOT, 'dist', 'harness', 'cli.js'));
+const results = mkdtempSync(path.join(os.tmpdir(), 'jt-cli-args-'));
+afterAll(() => rmSync(results, { recursive: true, force: true }));
+
+const cases: Array<[why: string, args: string[], says: RegExp]> = [
+  ['a valued option without its value (yargs requiresArg, a YError)', ['test', '--seed'], /seed/],
+  ['the last option without its value', ['test', '--time-limit'], /time-limit/],
+  ['test-all list option without its value', ['test-all', '--workload'], /workload/],
+  ['an unknown option (strict)', ['test', '--bogus'], /bogus/],
+  ['an unknown command', ['nosuch'], /nosuch/],
+  ['no command', [], /command/],
+  ['a missing positional', ['analyze'], /argument/i],
+  ['a value our validation rejects', ['test', '--time-limit', '-3'], /time-limit/],
+  ['an unknown nemesis', ['test', '--nemesis', 'bogus'], /bogus/],
+];
+
+describe.skipIf(!BUILT)('argument errors: exit 254, one line, nothing started', () => {
+  for (const [why, args, says] of cases) {
+    it(why, async () => {
+      const run = await execa(process.execPath, [BIN, ...args, '--results', results], { reject: false, timeout: 20_000 });
+      expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(254);
+      const lines = run.stderr.split('\n').filter((l) => l !== '');
+      expect(lines, run.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^jepsen-ts: /);
+      expect(lines[0]).toMatch(says);
+      expect(readdirSync(results)).toEqual([]);
+    });
+  }
+});
