@@ -35,6 +35,7 @@ export interface DockerRuntimeOptions {
 
 const PEER_PORT = 7000;
 const CLIENT_PORT = 8000;
+const READY_ATTEMPT_MS = 2_000;
 const DATA = '/data';
 const DATA_DIR = `${DATA}/node`;
 const CLOCK_FILE = `${DATA}/faketime`;
@@ -210,16 +211,40 @@ export class DockerRuntime implements Runtime {
     const net = this.netState(n);
     if (net.dropFrom.length > 0 || net.shapes.length > 0) await this.applyNet(n);
     else n.netDirty = false;
-    const signal = AbortSignal.timeout(this.opts.readyTimeoutMs ?? 30_000);
-    try {
-      await this.cluster!.db.ready(n.clientUrl, signal);
-    } catch (err) {
-      if (!signal.aborted) throw err;
-      const logs = demuxLogs((await n.container.logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer);
-      const st = (await n.container.inspect()).State;
-      const tail = Buffer.concat([logs.stdout, logs.stderr]).toString().trim().split('\n').slice(-3).join(' | ');
-      throw new Error(`${node} (container ${n.container.id.slice(0, 12)}, ${st.Status}${st.Running ? '' : ` exit ${st.ExitCode}`}) did not answer at ${n.clientUrl} within ${(this.opts.readyTimeoutMs ?? 30_000) / 1000} s; last output: ${tail || '(none)'}`);
+    await this.waitReady(n);
+  }
+
+  /**
+   * Db.ready in attempts of READY_ATTEMPT_MS, each with its own plain timer. A probe sent while
+   * a fresh container's network is still coming up can hang inside docker-proxy (its dial to
+   * the container waits out TCP's SYN retries); a new attempt is a new connection that gets
+   * through. (Seen here: Db.ready's own per-request timeout did not end such a probe.)
+   */
+  private async waitReady(n: DockerNode): Promise<void> {
+    const limitMs = this.opts.readyTimeoutMs ?? 30_000;
+    const deadline = Date.now() + limitMs;
+    const db = this.cluster!.db;
+    for (;;) {
+      const attempt = new AbortController();
+      const timer = setTimeout(() => attempt.abort(new Error('ready attempt timed out')), Math.min(READY_ATTEMPT_MS, Math.max(1, deadline - Date.now())));
+      try {
+        await db.ready(n.clientUrl, attempt.signal);
+        return;
+      } catch (err) {
+        if (!attempt.signal.aborted) throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (Date.now() >= deadline) break;
     }
+    const logs = demuxLogs((await n.container.logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer);
+    const st = (await n.container.inspect()).State;
+    const tail = Buffer.concat([logs.stdout, logs.stderr]).toString().trim().split('\n').slice(-3).join(' | ');
+    // Whether the node answers on its own port tells a dead node from a broken publication.
+    const inside = st.Running
+      ? await execIn(n.container, ['node', '-e', `fetch('http://127.0.0.1:${CLIENT_PORT}/status').then((r) => console.log('answers inside: HTTP', r.status), (e) => console.log('no answer inside either:', e.cause?.code ?? e.message))`]).then((r) => r.stdout.trim(), () => '')
+      : '';
+    throw new Error(`${n.name} (container ${n.container.id.slice(0, 12)}, ${st.Status}${st.Running ? '' : ` exit ${st.ExitCode}`}) did not answer at ${n.clientUrl} within ${limitMs / 1000} s${inside ? ` (${inside})` : ''}; last output: ${tail || '(none)'}`);
   }
 
   async kill(node: NodeName): Promise<void> {
