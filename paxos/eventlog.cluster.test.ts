@@ -4,7 +4,8 @@
  * restarted, then every node SIGKILLed. No receive lacks its send, even across the crash: the
  * node writes send lines before their messages reach the wire. Ids never repeat across the
  * restart, and each incarnation's sends are numbered without gaps. Messages no log received
- * are allowed only where a process died (receiver or sender killed, or the final kill).
+ * are allowed only where a process died (receiver or sender killed, or the final kill). The
+ * report draws the run with arrows paired by id and no send-less receive.
  * Cost: ~6 s (three node processes, ~3 s of load). Run tsc first.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { EVENT_FILE } from './node.js';
 import { parseMessageId } from './eventlog.js';
 import { parseEvent, type NodeEvent } from '../harness/report/load.js';
 import { happenedBefore, pairMessages } from '../harness/report/pairing.js';
+import { chooseWindow, spacetimeDiagram } from '../harness/report/spacetime.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -127,5 +129,10 @@ describe('event logs of a real cluster with a crash', () => {
     // A message no log received: a process on its path died (mid-run, or the final SIGKILL).
     const unexplained = [...p.lost].filter((s) => !killed.has(s.node) && !killed.has(s.peer!) && s.time! < finalKill - 500);
     expect(unexplained.map((s) => `${s.msg} ${s.type} → ${s.peer} at ${s.time}`)).toEqual([]);
+    // The report's diagram of the run: arrows by id, no receive outlined as send-less.
+    const html = spacetimeDiagram(chooseWindow(events, {}), events.length);
+    expect(html).toContain('paired with sends exactly, by message id');
+    expect(html).not.toContain('class="ev recv orphan"');
+    expect((html.match(/<line class="msg(?: dup)?"/g) ?? []).length).toBeGreaterThan(20);
   }, 60_000);
 });
