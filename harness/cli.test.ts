@@ -1,7 +1,8 @@
 /**
  * Argument errors of the real CLI (`node bin/jepsen-ts.js`, compiled dist/ needed): whatever
  * part of yargs or of our validation rejects them, they exit 254 with exactly one line on
- * stderr and start nothing. Costs ~3 s (one short node process per case, no cluster).
+ * stderr and start nothing. Also: the CLI does not load the docker runtime's libraries unless
+ * asked to. Costs ~3 s (one short node process per case, no cluster).
  */
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -40,4 +41,17 @@ describe.skipIf(!BUILT)('argument errors: exit 254, one line, nothing started', 
       expect(readdirSync(results)).toEqual([]);
     });
   }
+});
+
+describe.skipIf(!BUILT)('start-up cost', () => {
+  it('the CLI and its wiring do not load the docker runtime (dockerode, protobufjs) until --runtime docker', async () => {
+    const probe = `
+      import { createRequire } from 'node:module';
+      await import(${JSON.stringify(path.join(ROOT, 'dist', 'harness', 'cli.js'))});
+      await import(${JSON.stringify(path.join(ROOT, 'dist', 'harness', 'wiring.js'))});
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      process.stdout.write(JSON.stringify(loaded.filter((m) => /[\\/](dockerode|protobufjs|docker-modem)[\\/]/.test(m))));`;
+    const run = await execa(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, timeout: 20_000 });
+    expect(JSON.parse(run.stdout)).toEqual([]);
+  });
 });

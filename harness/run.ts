@@ -28,12 +28,24 @@ import { createWorkload } from '../workloads/index.js';
 import type { Workload } from '../workloads/workload.js';
 
 /** The real parts a run is made of (wired by commands/test.ts; swappable for other systems). */
+/** What a nemesis asks of the runtime before setup (Runtime.preflight's argument). */
+export interface NemesisNeeds {
+  clock: boolean;
+  packet: boolean;
+}
+
 export interface RunDeps {
   db: Db;
-  /** Throws UsageError for a runtime that cannot be used. */
-  runtime(config: TestConfig): Runtime;
-  /** The composed nemesis of the config, or null for none. Throws UsageError on a bad spec. */
-  nemesis(config: TestConfig): Nemesis | null;
+  /**
+   * Throws (or rejects with) UsageError for a runtime that cannot be used. May be async, so a
+   * heavy runtime (docker: dockerode, protobufjs) is loaded only when it is chosen.
+   */
+  runtime(config: TestConfig): Runtime | Promise<Runtime>;
+  /**
+   * The composed nemesis of the config, or null for none. Throws UsageError on a bad spec.
+   * `needs` says what the runtime must support (preflight); without it, none is assumed.
+   */
+  nemesis(config: TestConfig): (Nemesis & { readonly needs?: NemesisNeeds }) | null;
   /** Runs the fault schedule until `signal` aborts; failed starts/stops are returned, not thrown. */
   runNemesis(nemesis: Nemesis, ctx: NemesisContext, opts: { intervalMs: number; signal: AbortSignal }): Promise<{ cycles: number; errors: string[] }>;
 }
@@ -79,9 +91,11 @@ const LEADER_QUERY_TIMEOUT_MS = 1_000;
 
 export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Promise<RunOutcome> {
   // Everything that can refuse does so before a single process starts.
-  const runtime = deps.runtime(config);
-  await runtime.preflight({ clock: config.nemesis.includes('clock'), packet: config.nemesis.includes('packet') });
+  // What to preflight is what the composed nemesis needs (`all` includes the clock), not the
+  // names as typed.
   const nemesis = deps.nemesis(config);
+  const runtime = await deps.runtime(config);
+  await runtime.preflight(nemesis?.needs ?? { clock: false, packet: false });
   const workload = createWorkload(config.workload, { opTimeoutMs: config.opTimeoutMs });
 
   const start = new Date();

@@ -1,18 +1,21 @@
 /**
  * The real parts of a `jepsen-ts test` run: our Paxos KV as the Db, the local or the docker
  * runtime, and the nemesis package. Kept apart from run.ts so that the
- * lifecycle names interfaces only and another system plugs in here.
+ * lifecycle names interfaces only and another system plugs in here. The docker runtime is
+ * imported lazily (see runtime()).
  */
 import { nemesisFromSpec, runNemesis } from '../nemesis/index.js';
 import { paxosDb } from '../paxos/db.js';
 import type { RunDeps } from './run.js';
-import { createDockerRuntime } from './runtime/docker.js';
 import { createLocalRuntime } from './runtime/local.js';
 
 export const defaultDeps: RunDeps = {
   db: paxosDb,
   runtime(config) {
-    if (config.runtime === 'docker') return createDockerRuntime({ log: (line) => process.stderr.write(`${line}\n`) });
+    // Loaded only when chosen: dockerode and protobufjs cost ~0.5 s of CPU at start-up.
+    if (config.runtime === 'docker') {
+      return import('./runtime/docker.js').then(({ createDockerRuntime }) => createDockerRuntime({ log: (line) => process.stderr.write(`${line}\n`) }));
+    }
     return createLocalRuntime({ seed: config.seed });
   },
   nemesis(config) {

@@ -1,0 +1,51 @@
+/**
+ * runTest preflights the runtime with what the composed nemesis needs, before anything starts:
+ * `--nemesis all` includes the clock, so a runtime without libfaketime refuses it up front (the
+ * real local runtime with faketime turned off), and a nemesis whose name says nothing about
+ * clocks is still preflighted by its `needs`. Costs < 1 s: no node is ever started.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Interrupts } from './interrupts.js';
+import { testOptions, toTestConfig } from './options.js';
+import { runTest, type RunDeps } from './run.js';
+import { createLocalRuntime } from './runtime/local.js';
+import { UsageError, type Runtime } from './runtime/runtime.js';
+import { defaultDeps } from './wiring.js';
+
+const results = mkdtempSync(path.join(os.tmpdir(), 'jt-preflight-'));
+afterAll(() => rmSync(results, { recursive: true, force: true }));
+
+/** The defaults yargs fills in for the options the tests do not set. */
+const DEFAULTS = Object.fromEntries(Object.entries(testOptions).filter(([, o]) => 'default' in o).map(([k, o]) => [k, (o as { default: unknown }).default]));
+const io = () => ({ out: new PassThrough(), interrupts: new Interrupts(() => {}) });
+
+describe('preflight follows the composed nemesis', () => {
+  it('--nemesis all preflights the clock: refused before a run dir exists when libfaketime is off', async () => {
+    const config = toTestConfig({ ...DEFAULTS, workload: 'register', nemesis: 'all', nodes: '3', seed: 1, results, 'time-limit': 1 });
+    const deps: RunDeps = { ...defaultDeps, runtime: () => createLocalRuntime({ faketime: 'off' }) };
+    await expect(runTest(config, deps, io())).rejects.toThrow(UsageError);
+    await expect(runTest(config, deps, io())).rejects.toThrow(/clock nemesis needs libfaketime/);
+    expect(readdirSync(results)).toEqual([]);
+  });
+
+  it("asks the runtime for the nemesis's needs, not for the names typed", async () => {
+    const asked: Array<{ clock: boolean; packet: boolean }> = [];
+    const refusing = {
+      async preflight(needs: { clock: boolean; packet: boolean }) {
+        asked.push(needs);
+        throw new UsageError('stop here');
+      },
+    } as unknown as Runtime;
+    const config = toTestConfig({ ...DEFAULTS, workload: 'register', nemesis: 'partition', nodes: '3', seed: 1, results, 'time-limit': 1 });
+    const skewing = { name: 'skew', needs: { clock: true, packet: false }, start: async () => {}, stop: async () => {} };
+    const deps: RunDeps = { ...defaultDeps, runtime: async () => refusing, nemesis: () => skewing };
+    await expect(runTest(config, deps, io())).rejects.toThrow('stop here');
+    expect(asked).toEqual([{ clock: true, packet: false }]);
+    await expect(runTest({ ...config, nemesis: [] }, { ...deps, nemesis: () => null }, io())).rejects.toThrow('stop here');
+    expect(asked[1]).toEqual({ clock: false, packet: false });
+  });
+});
