@@ -299,13 +299,28 @@ export function countOps(history: History): Record<string, number> {
   return counts;
 }
 
+const MAX_NEMESIS_ERRORS_SHOWN = 5;
+
+/**
+ * What the verdict must add when faults failed to apply: a VALID run whose partitions never
+ * started proved less than it seems (the exit code stays the checkers'; the words change).
+ */
+export function faultCaveat(file: Pick<ResultsFile, 'nemesisErrors'>): string {
+  const n = file.nemesisErrors?.length ?? 0;
+  if (n === 0) return '';
+  return ` (but ${n} nemesis error${n === 1 ? '' : 's'}: faults were not all applied as scheduled)`;
+}
+
 /** The last lines of a run: one per checker, then the verdict and where everything is. */
 export function printVerdict(out: NodeJS.WritableStream, file: ResultsFile, runDir: string): void {
   for (const [name, r] of Object.entries(file.results)) out.write(`  ${name}: ${String(r.valid)}${r.error ? ` (${String(r.error).split('\n')[0]})` : ''}\n`);
   const word = file.crashed ? 'CRASHED' : file.interrupted ? 'INTERRUPTED' : file.valid === true ? 'VALID' : file.valid === false ? 'INVALID' : 'UNKNOWN';
   const failing = Object.entries(file.results).filter(([, r]) => r.valid === false).map(([n]) => n);
   const c = file.counts;
-  out.write(`verdict: ${word}${failing.length ? ` (${failing.join(', ')})` : ''}  ok ${c.ok} fail ${c.fail} info ${c.info}  exit ${file.exit}\n`);
+  const nemesisErrors = file.nemesisErrors ?? [];
+  for (const e of nemesisErrors.slice(0, MAX_NEMESIS_ERRORS_SHOWN)) out.write(`  nemesis error: ${e.split('\n')[0]}\n`);
+  if (nemesisErrors.length > MAX_NEMESIS_ERRORS_SHOWN) out.write(`  ... and ${nemesisErrors.length - MAX_NEMESIS_ERRORS_SHOWN} more nemesis errors (results.json)\n`);
+  out.write(`verdict: ${word}${failing.length ? ` (${failing.join(', ')})` : ''}${faultCaveat(file)}  ok ${c.ok} fail ${c.fail} info ${c.info}  exit ${file.exit}\n`);
   if (existsSync(join(runDir, REPORT_FILE))) out.write(`report: ${join(runDir, REPORT_FILE)}\n`);
   out.write(`results: ${runDir}\n`);
 }
