@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Db, NodeAddresses } from '../harness/db.js';
+import { sleep, withDeadline } from '../harness/generator.js';
 import type { NodeName } from '../harness/runtime/runtime.js';
 import { EVENT_FILE, NODE_LOG_FILE } from './node.js';
 
@@ -16,6 +17,8 @@ export const MAIN_JS = import.meta.url.endsWith('.ts')
   : fileURLToPath(new URL('./main.js', import.meta.url));
 
 const LOG_PAGE = 1000;
+const PROBE_TIMEOUT_MS = 1000;
+const PROBE_PAUSE_MS = 50;
 
 /** Every node in one order that all nodes agree on (the core uses the index as a tie-breaker). */
 export function peersFlag(node: NodeAddresses): string {
@@ -30,20 +33,6 @@ async function getJson(url: string, signal?: AbortSignal): Promise<unknown> {
   const body = await res.text();
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${body.slice(0, 200)}`);
   return JSON.parse(body);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason ?? new Error('aborted'));
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export const paxosDb: Db = {
@@ -68,12 +57,15 @@ export const paxosDb: Db = {
     for (;;) {
       signal.throwIfAborted();
       try {
-        await getJson(`${clientUrl}/status`, AbortSignal.any([signal, AbortSignal.timeout(1000)]));
+        // A deadline that takes its listener off `signal` again (one signal serves every poll
+        // of a slow start) and whose timer cannot be lost to GC, unlike
+        // AbortSignal.any([signal, AbortSignal.timeout(ms)]) on Node 20 (see harness/generator.ts).
+        await withDeadline(PROBE_TIMEOUT_MS, signal, (probe) => getJson(`${clientUrl}/status`, probe));
         return;
       } catch {
         // not up yet
       }
-      await sleep(50, signal);
+      await sleep(PROBE_PAUSE_MS, signal);
     }
   },
 
