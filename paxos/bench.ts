@@ -3,6 +3,8 @@
  * on, event log on), through keep-alive HTTP clients (raw sockets, bench-client.ts). Writes and linearizable
  * reads at each concurrency for --seconds each; prints ops/s, p50 and p99, and what explains
  * them: the disk's fsync latency, commands per decided slot, the leader's fsyncs per second,
+ * the leader's peer messages per op and per corked socket flush (one flush = one write syscall
+ * per peer),
  * and CPU milliseconds per operation of every process (leader, each follower, the client).
  *
  * On a machine shared with other work, ops/s measures the machine's load as much as the
@@ -48,6 +50,9 @@ interface Row {
   /** Decided slots per second and WAL appends (fsyncs) per second at the leader. */
   slots: number;
   appends: number;
+  /** The leader's peer messages per second, and how many corked socket flushes carried them. */
+  messages: number;
+  flushes: number;
   concurrency: number;
   ops: number;
   errors: number;
@@ -64,12 +69,14 @@ function percentile(sorted: Float64Array, p: number): number {
 interface Probe {
   commitIndex: number;
   walAppends: number;
+  messagesSent: number;
+  transportFlushes: number;
 }
 
 async function probe(url: string): Promise<Probe> {
   const status = (await (await fetch(`${url}/status`)).json()) as { commitIndex: number };
-  const stats = (await (await fetch(`${url}/debug/stats`)).json()) as { walAppends: number };
-  return { commitIndex: status.commitIndex, walAppends: stats.walAppends };
+  const stats = (await (await fetch(`${url}/debug/stats`)).json()) as Omit<Probe, 'commitIndex'>;
+  return { commitIndex: status.commitIndex, walAppends: stats.walAppends, messagesSent: stats.messagesSent, transportFlushes: stats.transportFlushes };
 }
 
 /** fdatasync latency of this disk right now (other load on the machine moves it a lot). */
@@ -127,6 +134,8 @@ async function runPhase(requesters: Requester[], pids: number[], leaderUrl: stri
     cpuPerOp: { nodes: nodeMs.map(perOp), client: perOp(clientMs) },
     slots: (after.commitIndex - before.commitIndex) / elapsed,
     appends: (after.walAppends - before.walAppends) / elapsed,
+    messages: (after.messagesSent - before.messagesSent) / elapsed,
+    flushes: (after.transportFlushes - before.transportFlushes) / elapsed,
     concurrency, ops: latencies.length, errors, seconds: elapsed, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
 }
 
@@ -141,6 +150,8 @@ function printRow(r: Row): void {
     String(r.errors).padStart(7),
     (r.slots > 0 ? (r.ops / r.seconds / r.slots).toFixed(1) : '-').padStart(10),
     r.appends.toFixed(0).padStart(13),
+    (r.ops > 0 ? (r.messages * r.seconds) / r.ops : NaN).toFixed(2).padStart(8),
+    (r.flushes > 0 ? r.messages / r.flushes : NaN).toFixed(1).padStart(9),
     ...r.cpuPerOp.nodes.map((ms) => ms.toFixed(3).padStart(7)),
     r.cpuPerOp.client.toFixed(3).padStart(7),
     total.toFixed(3).padStart(7),
@@ -222,7 +233,7 @@ async function main(): Promise<void> {
     console.log(`fdatasync on this disk now: p50 ${disk.p50.toFixed(2)} ms, p99 ${disk.p99.toFixed(2)} ms; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} CPUs`);
     const cpuCols = cluster.nodes.map((n, i) => (i === leaderIndex ? `${n.name}(L)` : n.name).padStart(7)).join('');
     console.log(`CPU ms per op: each node ((L) = leader), the bench client, their total; cap/s = ${os.availableParallelism()} cores * 1000 / total`);
-    console.log(`op      concurrency     ops/s  p50(ms)  p99(ms)  errors  cmds/slot  leader fsync/s${cpuCols} client  total  cap/s`);
+    console.log(`op      concurrency     ops/s  p50(ms)  p99(ms)  errors  cmds/slot  leader fsync/s  msgs/op  msgs/flush${cpuCols} client  total  cap/s`);
     // Warm up: JIT, connections, a populated key space.
     const leaderUrl = cluster.node(leader).url;
     await runPhase(requesters, pids, leaderUrl, 'write', 16, Math.min(2, args.seconds), args.keys);
