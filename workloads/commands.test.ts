@@ -1,0 +1,46 @@
+/**
+ * The set workload's agreement checker (as createWorkload wires it) judges decided writes
+ * strictly: a decided write no client added is INVALID, while the read txns its reads build
+ * at run time are excused. Hand-made decided logs in our Paxos's shape. < 1 s.
+ */
+import { describe, expect, it } from 'vitest';
+import type { DecidedEntry } from '../checkers/checker.js';
+import type { History } from '../harness/history.js';
+import { digestOf } from '../paxos/core/canonical.js';
+import { createWorkload, setCommandOf } from './index.js';
+
+const entry = (slot: number, ...commands: unknown[]): DecidedEntry => {
+  const value = commands.map((command, i) => ({ id: `c${slot}.${i}`, command }));
+  return { slot, digest: digestOf(value), command: value };
+};
+
+const history: History = [
+  { index: 0, time: 0, process: 0, type: 'invoke', f: 'add', value: 7 },
+  { index: 1, time: 1, process: 0, type: 'ok', f: 'add', value: 7 },
+  { index: 2, time: 2, process: 1, type: 'invoke', f: 'read', value: null },
+  { index: 3, time: 3, process: 1, type: 'ok', f: 'read', value: [7] },
+];
+const add7 = { op: 'write', key: 'set-7', value: 7 };
+const readTxn = { op: 'txn', ops: [['r', 'set-0', null], ['r', 'set-7', null]] };
+
+async function agreement(decided: DecidedEntry[]) {
+  const checker = createWorkload('set', { opTimeoutMs: 1000 }).checkers().find((c) => c.name === 'agreement')!;
+  expect(checker).toBeDefined();
+  return checker.check(history, { decidedLogs: { n1: decided, n2: decided } });
+}
+
+describe('set workload: agreement is strict for writes', () => {
+  it('maps adds to writes and reads to null (read-only, built at run time)', () => {
+    expect(setCommandOf(history[0])).toEqual([add7]);
+    expect(setCommandOf(history[2])).toBeNull();
+  });
+
+  it('accepts the invoked write and the read txns', async () => {
+    expect(await agreement([entry(1, add7), entry(2, readTxn)])).toMatchObject({ valid: true });
+  });
+
+  it('rejects a decided write that no client invoked (was only "unverified" while reads had no mapping)', async () => {
+    const ghost = { op: 'write', key: 'set-9', value: 9 };
+    expect(await agreement([entry(1, add7), entry(2, ghost), entry(3, readTxn)])).toMatchObject({ valid: false });
+  });
+});
