@@ -22,6 +22,17 @@ describe('toTestConfig', () => {
     expect(JSON.parse(JSON.stringify(c))).toEqual(c); // plain data
   });
 
+  it('op timeout: 2 s, or a third of a shorter nemesis interval under a nemesis, unless given', () => {
+    expect(config({}).opTimeoutMs).toBe(2000);
+    expect(config({ 'nemesis-interval': 1.5 }).opTimeoutMs).toBe(2000); // no nemesis: nothing to fit into
+    expect(config({ nemesis: 'partition', 'nemesis-interval': 1.5 }).opTimeoutMs).toBe(500);
+    expect(config({ nemesis: 'partition' }).opTimeoutMs).toBe(1667); // the default 5 s interval
+    expect(config({ nemesis: 'partition', 'nemesis-interval': 30 }).opTimeoutMs).toBe(2000);
+    expect(config({ nemesis: 'partition', 'nemesis-interval': 0.1 }).opTimeoutMs).toBe(100);
+    expect(config({ nemesis: 'partition', 'nemesis-interval': 1.5, 'op-timeout': 3 }).opTimeoutMs).toBe(3000);
+    refuses({ 'op-timeout': 0 }, /--op-timeout must be > 0/);
+  });
+
   it('composes nemeses, expands all, and takes node names', () => {
     expect(config({ nemesis: 'partition,kill,partition' }).nemesis).toEqual(['partition', 'kill']);
     expect(config({ nemesis: 'all' }).nemesis).toEqual(['partition', 'kill', 'pause', 'clock', 'packet']);

@@ -63,7 +63,7 @@ export const testOptions = {
   'leave-db-running': { type: 'boolean', default: false, describe: 'keep the nodes running after the test (stop them with Ctrl-C)' },
   results: { type: 'string', requiresArg: true, default: 'results', describe: 'directory of the results store' },
   'recovery-time': { type: 'number', requiresArg: true, default: 5, describe: 'seconds of reads after every fault is healed' },
-  'op-timeout': { type: 'number', requiresArg: true, default: 2, describe: 'seconds before a client op counts as indeterminate' },
+  'op-timeout': { type: 'number', requiresArg: true, describe: 'seconds before a client op counts as indeterminate (default: 2, or a third of --nemesis-interval when that is shorter and a nemesis runs)' },
   name: { type: 'string', requiresArg: true, describe: 'test name (default: <workload>-<nemesis>)' },
 } satisfies Record<string, Options>;
 
@@ -96,7 +96,7 @@ export function toTestConfig(argv: TestArgv): TestConfig {
     leaveDbRunning: argv['leave-db-running'] === true,
     resultsDir: resolve(str(argv.results, '--results')),
     recoveryTimeMs: seconds(argv['recovery-time'], '--recovery-time', true),
-    opTimeoutMs: seconds(argv['op-timeout'], '--op-timeout'),
+    opTimeoutMs: argv['op-timeout'] === undefined ? defaultOpTimeoutMs(nemesis.length > 0, seconds(argv['nemesis-interval'], '--nemesis-interval')) : seconds(argv['op-timeout'], '--op-timeout'),
   };
   if (config.leaveDbRunning && config.testCount > 1) throw new UsageError('--leave-db-running only makes sense with --test-count 1');
   return config;
@@ -203,6 +203,17 @@ function positive(v: unknown, flag: string): number {
 }
 
 /** Seconds (fractions allowed) -> milliseconds; must be > 0 (or >= 0 when zeroOk). */
+/**
+ * Client ops must time out well within one fault: a thread of a node cut off by a partition
+ * whose write hangs for the whole partition never reads there, and stale reads go unseen (the
+ * planted stale-read bug slipped through runs that way). So under a nemesis the default is a
+ * third of the interval (at least 100 ms), capped at 2 s.
+ */
+export function defaultOpTimeoutMs(nemesis: boolean, nemesisIntervalMs: number): number {
+  const base = 2000;
+  return nemesis ? Math.max(100, Math.min(base, Math.round(nemesisIntervalMs / 3))) : base;
+}
+
 function seconds(v: unknown, flag: string, zeroOk = false): number {
   const n = num(v, flag);
   if (zeroOk ? n < 0 : n <= 0) throw new UsageError(`${flag} must be ${zeroOk ? '>= 0' : '> 0'} seconds (got ${n})`);
