@@ -198,3 +198,12 @@ export async function ensureNodeImage(docker: Docker, opts: NodeImageOptions): P
   record();
   return tag;
 }
+
+/** The Node entry script of a Db command (`node <script> ...`); the docker runtime bundles it. */
+export function nodeEntry(run: { cmd: string; args: string[] }): string {
+  const isNode = run.cmd === process.execPath || path.basename(run.cmd) === 'node';
+  if (!isNode || !run.args[0] || !/\.(m?js|cjs)$/.test(run.args[0])) {
+    throw new UsageError(`the docker runtime runs Node entry scripts (node <script.js> ...), got: ${run.cmd} ${run.args[0] ?? ''}`);
+  }
+  return run.args[0];
+}

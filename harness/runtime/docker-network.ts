@@ -3,9 +3,10 @@
  * (10.213.0.0/16, chosen to stay clear of Docker's default 172.17+ ranges) that overlaps no
  * existing network, and static node addresses (.10, .11, ...), so a restarted container keeps
  * its address and the iptables rules naming it stay right. Also: splitting the engine's
- * multiplexed log stream.
+ * multiplexed log stream, and saying why a node's published port does not answer.
  */
 import type Docker from 'dockerode';
+import { execIn } from './docker-engine.js';
 
 const POOL_PREFIX = '10.213';
 const FIRST_HOST = 10;
@@ -84,4 +85,18 @@ export function demuxLogs(buf: Buffer): { stdout: Buffer; stderr: Buffer } {
     at += 8 + size;
   }
   return { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+}
+
+/**
+ * Why a node's published client port gives no answer, in one line: the container's state, its
+ * last output, and whether the node answers on its own port inside (a dead node vs a broken
+ * port publication).
+ */
+export async function whyNoAnswer(container: Docker.Container, port: number): Promise<string> {
+  const logs = demuxLogs((await container.logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer);
+  const st = (await container.inspect()).State;
+  const tail = Buffer.concat([logs.stdout, logs.stderr]).toString().trim().split('\n').slice(-3).join(' | ');
+  const probe = `fetch('http://127.0.0.1:${port}/status').then((r) => console.log('answers inside: HTTP', r.status), (e) => console.log('no answer inside either:', e.cause?.code ?? e.message))`;
+  const inside = st.Running ? await execIn(container, ['node', '-e', probe]).then((r) => r.stdout.trim(), () => '') : '';
+  return `container ${container.id.slice(0, 12)} ${st.Status}${st.Running ? '' : ` (exit ${st.ExitCode})`}${inside ? `, ${inside}` : ''}; last output: ${tail || '(none)'}`;
 }

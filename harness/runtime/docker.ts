@@ -14,8 +14,8 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { NodeAddresses } from '../db.js';
 import { connectEngine, execIn, getFile, labelled, putFiles, removeResources, requireEngine, runLabels, sweepDockerLeftovers } from './docker-engine.js';
-import { BASE_ENV, ensureNodeImage, offlineBaseTag } from './docker-image.js';
-import { createRunNetwork, demuxLogs, nodeAddress } from './docker-network.js';
+import { BASE_ENV, ensureNodeImage, nodeEntry, offlineBaseTag } from './docker-image.js';
+import { createRunNetwork, demuxLogs, nodeAddress, whyNoAnswer } from './docker-network.js';
 import { applyCommand, NETEM_PROBE, type NodeNetState } from './docker-rules.js';
 import { faketimeEnv, formatOffset } from './faketime.js';
 import { allocatePorts, releasePorts } from './ports.js';
@@ -237,14 +237,7 @@ export class DockerRuntime implements Runtime {
       }
       if (Date.now() >= deadline) break;
     }
-    const logs = demuxLogs((await n.container.logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer);
-    const st = (await n.container.inspect()).State;
-    const tail = Buffer.concat([logs.stdout, logs.stderr]).toString().trim().split('\n').slice(-3).join(' | ');
-    // Whether the node answers on its own port tells a dead node from a broken publication.
-    const inside = st.Running
-      ? await execIn(n.container, ['node', '-e', `fetch('http://127.0.0.1:${CLIENT_PORT}/status').then((r) => console.log('answers inside: HTTP', r.status), (e) => console.log('no answer inside either:', e.cause?.code ?? e.message))`]).then((r) => r.stdout.trim(), () => '')
-      : '';
-    throw new Error(`${n.name} (container ${n.container.id.slice(0, 12)}, ${st.Status}${st.Running ? '' : ` exit ${st.ExitCode}`}) did not answer at ${n.clientUrl} within ${limitMs / 1000} s${inside ? ` (${inside})` : ''}; last output: ${tail || '(none)'}`);
+    throw new Error(`${n.name} did not answer at ${n.clientUrl} within ${limitMs / 1000} s: ${await whyNoAnswer(n.container, CLIENT_PORT)}`);
   }
 
   async kill(node: NodeName): Promise<void> {
@@ -400,15 +393,6 @@ export class DockerRuntime implements Runtime {
     if (!n) throw new Error(`unknown node ${name} (cluster: ${[...this.nodes.keys()].join(', ') || 'not set up'})`);
     return n;
   }
-}
-
-/** The Node entry script of a Db command (`node <script> ...`); the docker runtime bundles it. */
-function nodeEntry(run: { cmd: string; args: string[] }): string {
-  const isNode = run.cmd === process.execPath || path.basename(run.cmd) === 'node';
-  if (!isNode || !run.args[0] || !/\.(m?js|cjs)$/.test(run.args[0])) {
-    throw new UsageError(`the docker runtime runs Node entry scripts (node <script.js> ...), got: ${run.cmd} ${run.args[0] ?? ''}`);
-  }
-  return run.args[0];
 }
 
 function validateCluster(c: ClusterSpec): void {
