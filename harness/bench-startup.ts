@@ -9,7 +9,7 @@
  *   node dist/harness/bench-startup.js [--runs N] [--runtime local|docker|both]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,9 +36,10 @@ function parseArgs(argv: string[]): { runs: number; runtimes: string[] } {
 
 /** The history file of the (single) run under `results`, once it exists. */
 function historyFile(results: string): string | null {
-  for (const test of existsSync(results) ? readdirSync(results) : []) {
-    const dir = path.join(results, test);
-    if (test === 'latest' || !statSync(dir).isDirectory()) continue;
+  // withFileTypes: the CLI's short-lived write probe (a dotfile) may vanish between list and stat.
+  for (const entry of existsSync(results) ? readdirSync(results, { withFileTypes: true }) : []) {
+    if (entry.name === 'latest' || !entry.isDirectory()) continue;
+    const dir = path.join(results, entry.name);
     for (const run of readdirSync(dir)) {
       const f = path.join(dir, run, 'history.jsonl');
       if (existsSync(f)) return f;
