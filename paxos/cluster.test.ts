@@ -39,6 +39,11 @@ describe('the node CLI', () => {
       [base.map((a) => (a === '127.0.0.1:8001' ? '127.0.0.1' : a)), /--client: bad address/],
       [[...base, '--bug', 'nope'], /--bug nope is unknown/],
       [base.map((a) => (a === '/tmp/paxos-cli-never-used' ? '/proc/nope' : a)), /--data-dir \/proc\/nope is not a writable directory/],
+      [[...base, '--heartbeat-ms', '5x'], /--heartbeat-ms must be a positive integer, got 5x/],
+      [[...base, '--id', 'n1'], /--id given more than once/],
+      [[...base, '--no-id'], /Unknown argument: no-id/],
+      [[...base, '--wal-sync', 'fsync'], /--wal-sync must be one of dsync, fdatasync/],
+      [base.slice(0, 6), /Missing required arguments: peers, data-dir/],
     ];
     const run = (args: string[]) =>
       promisify(execFile)(process.execPath, [MAIN_JS, ...args], { encoding: 'utf8', timeout: 20_000 }).then(

@@ -10,8 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { parseArgs as parseArgv } from 'node:util';
 import * as core from './core/index.js';
 import { BUGS, configError, type BugName } from './core/index.js';
 import { parseHostPort, type HostPort } from './transport.js';
@@ -36,11 +35,6 @@ export function parsePeers(text: string): Record<string, HostPort> {
     }
   }
   return out;
-}
-
-function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new FlagError(`--${name} must be a positive integer, got ${String(v)}`);
-  return v;
 }
 
 /** mkdir -p without Node's recursive mode, which spins forever on procfs-like paths. */
@@ -69,60 +63,128 @@ function usableDataDir(dir: string): string {
   return abs;
 }
 
-function cli(argv: string[]) {
-  return yargs(argv)
-    .scriptName('paxos-node')
-    .usage('$0 --id ID --listen HOST:PORT --client HOST:PORT --peers ID=HOST:PORT,... --data-dir DIR\n\nOne node of the Multi-Paxos replicated KV store.')
-    .option('id', { type: 'string', demandOption: true, describe: 'this node\'s name; must appear in --peers' })
-    .option('listen', { type: 'string', demandOption: true, describe: 'host:port to accept peer connections on' })
-    .option('client', { type: 'string', demandOption: true, describe: 'host:port of the HTTP client API' })
-    .option('peers', { type: 'string', demandOption: true, describe: 'every node as name=host:port, comma separated, in a fixed order; the address is where THIS node sends to that peer (maybe a fault proxy)' })
-    .option('data-dir', { type: 'string', demandOption: true, describe: 'directory for the WAL (wal.log) and event log (events.jsonl); created if absent' })
-    .option('bug', { type: 'string', describe: `switch on one deliberately unsafe variant: ${BUGS.join(', ')}` })
-    .option('heartbeat-ms', { type: 'number', default: 50, describe: 'leader heartbeat interval' })
-    .option('election-timeout-ms', { type: 'number', default: 300, describe: 'base election timeout (randomized back-off is added)' })
-    .option('request-timeout-ms', { type: 'number', default: 1000, describe: 'a client request with no answer by then gets 504 (outcome unknown)' })
-    .option('max-batch', { type: 'number', default: 512, describe: 'most client commands batched into one slot' })
-    .option('max-inflight', { type: 'number', describe: `most slots in phase 2 at once (pipelining; default ${core.DEFAULT_MAX_INFLIGHT})` })
-    .option('wal-inline', { type: 'boolean', default: false, describe: 'append+fsync the WAL on the event-loop thread instead of the thread pool (fewer thread hand-offs, but the node stalls for each fsync: only for disks with sub-millisecond fsync)' })
-    .option('wal-sync', { choices: ['dsync', 'fdatasync'] as const, default: 'dsync' as const, describe: 'how a WAL append becomes durable: an O_DSYNC writev (one system call), or writev then fdatasync' })
-    .option('event-log', { type: 'boolean', default: true, describe: 'write DATA_DIR/events.jsonl (send/recv events with vector clocks); --no-event-log turns it off' })
-    .strict()
-    .help('help', 'show this help and exit')
-    .alias('help', 'h')
-    .version(false)
-    .wrap(100)
-    .exitProcess(false);
+/**
+ * Every flag: its type, default and help line. Parsed with node's util.parseArgs, not yargs:
+ * this is an internal process the harness launches five at a time, and yargs costs ~0.1 s of
+ * CPU per node boot.
+ */
+const FLAGS = {
+  id: { type: 'string', required: true, describe: "this node's name; must appear in --peers" },
+  listen: { type: 'string', required: true, describe: 'host:port to accept peer connections on' },
+  client: { type: 'string', required: true, describe: 'host:port of the HTTP client API' },
+  peers: { type: 'string', required: true, describe: 'every node as name=host:port, comma separated, in a fixed order; the address is where THIS node sends to that peer (maybe a fault proxy)' },
+  'data-dir': { type: 'string', required: true, describe: 'directory for the WAL (wal.log) and event log (events.jsonl); created if absent' },
+  bug: { type: 'string', describe: `switch on one deliberately unsafe variant: ${BUGS.join(', ')}` },
+  'heartbeat-ms': { type: 'string', default: '50', describe: 'leader heartbeat interval' },
+  'election-timeout-ms': { type: 'string', default: '300', describe: 'base election timeout (randomized back-off is added)' },
+  'request-timeout-ms': { type: 'string', default: '1000', describe: 'a client request with no answer by then gets 504 (outcome unknown)' },
+  'max-batch': { type: 'string', default: '512', describe: 'most client commands batched into one slot' },
+  'max-inflight': { type: 'string', describe: `most slots in phase 2 at once (pipelining; default ${core.DEFAULT_MAX_INFLIGHT})` },
+  'wal-inline': { type: 'boolean', default: false, describe: 'append+fsync the WAL on the event-loop thread instead of the thread pool (fewer thread hand-offs, but the node stalls for each fsync: only for disks with sub-millisecond fsync)' },
+  'wal-sync': { type: 'string', default: 'dsync', choices: ['dsync', 'fdatasync'], describe: 'how a WAL append becomes durable: an O_DSYNC writev (one system call), or writev then fdatasync' },
+  'event-log': { type: 'boolean', default: true, describe: 'write DATA_DIR/events.jsonl (send/recv events with vector clocks); --no-event-log turns it off' },
+  help: { type: 'boolean', short: 'h', describe: 'show this help and exit' },
+} as const satisfies Record<string, { type: 'string' | 'boolean'; describe: string; required?: true; default?: string | boolean; choices?: readonly string[]; short?: string }>;
+
+type FlagName = keyof typeof FLAGS;
+
+/** The --help text: usage, then one line per flag (wrapped at 100 columns). */
+export function helpText(): string {
+  const lines = [
+    'paxos-node --id ID --listen HOST:PORT --client HOST:PORT --peers ID=HOST:PORT,... --data-dir DIR',
+    '',
+    'One node of the Multi-Paxos replicated KV store.',
+    '',
+    'Options:',
+  ];
+  for (const [name, f] of Object.entries(FLAGS) as Array<[FlagName, (typeof FLAGS)[FlagName]]>) {
+    const head = `  ${'short' in f ? `-${f.short}, ` : ''}--${name}${f.type === 'string' ? ' <value>' : ''}`;
+    const notes = [
+      'choices' in f ? `choices: ${f.choices.join(', ')}` : '',
+      'default' in f ? `default: ${String(f.default)}` : '',
+      'required' in f ? 'required' : '',
+    ].filter(Boolean);
+    lines.push(head, ...wrap(`${f.describe}${notes.length ? ` [${notes.join('; ')}]` : ''}`, 94).map((l) => `      ${l}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...out, line] : out;
+}
+
+/** util.parseArgs with our error lines: unknown flags, repeats, missing values and required flags. */
+function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, f]) => [name, { type: f.type, ...('short' in f ? { short: f.short } : {}) }]),
+  ) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  let parsed: ReturnType<typeof parseArgv>;
+  try {
+    parsed = parseArgv({ args: argv, options, strict: true, allowPositionals: false, allowNegative: true, tokens: true });
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(e.message);
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) throw new FlagError(`Unknown argument: ${unknown[1].replace(/^-+/, '')}`);
+    const positional = /^Unexpected argument '([^']*)'/.exec(e.message);
+    if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && positional) throw new FlagError(`Unknown argument: ${positional[1]}`);
+    throw new FlagError(e.message.split('\n')[0]);
+  }
+  const seen = new Set<string>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option') continue;
+    // --no-X must name a boolean flag (util.parseArgs would accept --no-id as "id: false").
+    if (t.rawName.startsWith('--no-') && FLAGS[t.name as FlagName].type !== 'boolean') throw new FlagError(`Unknown argument: ${t.rawName.slice(2)}`);
+    if (seen.has(t.name)) throw new FlagError(`--${t.name} given more than once`);
+    seen.add(t.name);
+  }
+  const values = { ...parsed.values } as Record<string, string | boolean | undefined>; // no flag is `multiple`
+  const missing = (Object.keys(FLAGS) as FlagName[]).filter((n) => 'required' in FLAGS[n] && values[n] === undefined);
+  if (missing.length) throw new FlagError(`Missing required argument${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  for (const [name, f] of Object.entries(FLAGS)) {
+    if (values[name] === undefined && 'default' in f) values[name] = f.default;
+    if ('choices' in f && !(f.choices as readonly string[]).includes(values[name] as string)) {
+      throw new FlagError(`--${name} must be one of ${f.choices.join(', ')}, got ${String(values[name])}`);
+    }
+  }
+  return values;
+}
+
+function positiveInt(name: string, v: string | boolean | undefined): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new FlagError(`--${name} must be a positive integer, got ${String(v)}`);
+  return n;
 }
 
 export function parseArgs(argv: string[]): NodeOptions {
   const fail = (msg: string): never => {
     throw new FlagError(msg);
   };
-  const args = cli(argv)
-    .fail((msg, err) => fail(msg ?? err?.message ?? 'bad arguments'))
-    .parseSync();
-
-  const single = (name: string, v: unknown): string => {
-    if (Array.isArray(v)) fail(`--${name} given more than once`);
-    return v as string;
-  };
+  const args = parseFlags(argv);
+  const str = (name: FlagName) => args[name] as string;
   let listen: HostPort, client: HostPort;
   try {
-    listen = parseHostPort(single('listen', args.listen));
+    listen = parseHostPort(str('listen'));
   } catch (err) {
     throw new FlagError(`--listen: ${(err as Error).message}`);
   }
   try {
-    client = parseHostPort(single('client', args.client), true);
+    client = parseHostPort(str('client'), true);
   } catch (err) {
     throw new FlagError(`--client: ${(err as Error).message}`);
   }
-  const id = single('id', args.id);
-  const peers = parsePeers(single('peers', args.peers));
+  const id = str('id');
+  const peers = parsePeers(str('peers'));
   if (!(id in peers)) fail(`--id ${id} is not among --peers (${Object.keys(peers).join(', ')})`);
   if (Object.keys(peers).length < 1) fail('--peers must name at least one node');
-  const bug = args.bug === undefined ? null : single('bug', args.bug);
+  const bug = args.bug === undefined ? null : str('bug');
   if (bug !== null && !BUGS.includes(bug as BugName)) fail(`--bug ${bug} is unknown; choose one of ${BUGS.join(', ')}`);
   const opts: NodeOptions = {
     id,
@@ -136,21 +198,21 @@ export function parseArgs(argv: string[]): NodeOptions {
     requestTimeoutMs: positiveInt('request-timeout-ms', args['request-timeout-ms']),
     maxBatch: positiveInt('max-batch', args['max-batch']),
     ...(args['max-inflight'] !== undefined ? { maxInflight: positiveInt('max-inflight', args['max-inflight']) } : {}),
-    eventLog: args['event-log'],
-    walInline: args['wal-inline'],
-    walSync: single('wal-sync', args['wal-sync']) as 'dsync' | 'fdatasync',
+    eventLog: args['event-log'] as boolean,
+    walInline: args['wal-inline'] as boolean,
+    walSync: str('wal-sync') as 'dsync' | 'fdatasync',
   };
   const bad = configError(PaxosNode.configOf(opts));
   if (bad) fail(bad.replace('electionTimeoutMs', '--election-timeout-ms').replace('heartbeatMs', '--heartbeat-ms'));
-  opts.dataDir = usableDataDir(single('data-dir', args['data-dir']));
+  opts.dataDir = usableDataDir(str('data-dir'));
   return opts;
 }
 
 async function main(): Promise<void> {
-  const argv = hideBin(process.argv);
+  const argv = process.argv.slice(2);
   let opts: NodeOptions;
   if (argv.includes('--help') || argv.includes('-h')) {
-    cli([]).showHelp((text) => process.stdout.write(`${text}\n`));
+    process.stdout.write(helpText());
     return;
   }
   try {
