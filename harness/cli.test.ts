@@ -2,7 +2,8 @@
  * Argument errors of the real CLI (`node bin/jepsen-ts.js`, compiled dist/ needed): whatever
  * part of yargs or of our validation rejects them, they exit 254 with exactly one line on
  * stderr and start nothing. Also: the CLI does not load the docker runtime's libraries unless
- * asked to. Costs ~3 s (one short node process per case, no cluster).
+ * asked to, nor what a test run needs only after its first op (bench:startup's figure).
+ * Costs ~3.5 s (one short node process per case, no cluster).
  */
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -53,5 +54,20 @@ describe.skipIf(!BUILT)('start-up cost', () => {
       process.stdout.write(JSON.stringify(loaded.filter((m) => /[\\/](dockerode|protobufjs|docker-modem)[\\/]/.test(m))));`;
     const run = await execa(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, timeout: 20_000 });
     expect(JSON.parse(run.stdout)).toEqual([]);
+  });
+
+  it('nor what is needed only after the first op or by other commands: undici, checkers, the report (d3), EDN, the node shell', async () => {
+    // A resolve hook (it runs on the loader thread) names every module the CLI's import graph loads.
+    const hook = `export async function resolve(s, c, next) { const r = await next(s, c); process._rawDebug('LOADED ' + r.url); return r; }`;
+    const probe = `
+      import { register } from 'node:module';
+      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
+      await import(${JSON.stringify(path.join(ROOT, 'dist', 'harness', 'cli.js'))});
+      await import(${JSON.stringify(path.join(ROOT, 'dist', 'harness', 'wiring.js'))});`;
+    const run = await execa(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, timeout: 20_000 });
+    const loaded = run.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice('LOADED '.length));
+    expect(loaded.some((u) => u.endsWith('/dist/harness/run.js'))).toBe(true); // the probe does see the graph
+    const late = /\/node_modules\/(undici|d3-[a-z]+|edn-data)\/|\/dist\/harness\/report\/|\/dist\/checkers\/(?!linearizable\/models\/)|\/dist\/paxos\/node\.js$/;
+    expect(loaded.filter((u) => late.test(u))).toEqual([]);
   });
 });

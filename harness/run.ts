@@ -6,10 +6,13 @@
  *   checkers -> results.json + report.html -> exit code.
  * A crash of the harness still tears down and exits 255; an interrupt (Ctrl-C) tears down and
  * exits 2 with the history kept for `jepsen-ts analyze`.
+ * Start-up is on the user's clock (bench:startup): what is needed only after the run (the
+ * checkers, the report and its d3) is imported when it is needed, and results.json records
+ * where the start-up time went (StartupTimeline).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkAll, type CheckResult, type DecidedEntry, type Validity } from '../checkers/checker.js';
+import type { CheckResult, DecidedEntry, Validity } from '../checkers/checker.js';
 import type { Client } from './client.js';
 import type { Db } from './db.js';
 import { EXIT, exitCodeFor } from './exit.js';
@@ -19,7 +22,6 @@ import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
 import type { TestConfig } from './options.js';
 import { Progress } from './progress.js';
-import { REPORT_FILE, writeReport } from './report/index.js';
 import { Rng } from './rng.js';
 import type { NodeEndpoint, NodeName, Runtime } from './runtime/runtime.js';
 import { createRunDir, FILES, testRecord, updateLatest, writeJson } from './store.js';
@@ -76,7 +78,33 @@ export interface ResultsFile {
   finalReadsMissing: number;
   /** Set by `jepsen-ts analyze`. */
   analyzedAt?: string;
+  /** Where the start-up time went (absent from runs recorded before it existed). */
+  timeline?: StartupTimeline;
 }
+
+/**
+ * Wall-clock marks of one run's start-up, in epoch milliseconds with sub-millisecond precision
+ * (performance.timeOrigin + performance.now()). With history.jsonl's `time` (ns since
+ * historyStart) they give the exact wall time of every op, e.g. the first completed one.
+ */
+export interface StartupTimeline {
+  /** The CLI process began (before any module was loaded). */
+  processStart: number;
+  /** runTest was entered: modules loaded, options parsed and validated. */
+  runStart: number;
+  /** Time 0 of the history's `time` field. */
+  historyStart: number;
+  /** runtime.setup returned: every node answered its readiness probe (null: it never did). */
+  nodesReady: number | null;
+  /** Clients open and the workload set up: the main phase's first op is about to be invoked. */
+  mainStart: number | null;
+}
+
+/** Now, in epoch ms with sub-ms precision (monotonic within this process). */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
+/** harness/report's REPORT_FILE, restated so the report module (and d3) loads only to write one. */
+export const REPORT_FILE = 'report.html';
 
 /** Teardowns of the runs in progress, for a last-resort cleanup on an uncaught exception. */
 const activeTeardowns = new Set<() => Promise<void>>();
@@ -90,6 +118,7 @@ const DECIDED_LOG_TIMEOUT_MS = 15_000;
 const LEADER_QUERY_TIMEOUT_MS = 1_000;
 
 export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Promise<RunOutcome> {
+  const runStart = epochMs();
   // Everything that can refuse does so before a single process starts.
   // What to preflight is what the composed nemesis needs (`all` includes the clock), not the
   // names as typed.
@@ -106,6 +135,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
 
   const progress = new Progress({ out: io.out, timeLimitMs: config.timeLimitMs });
   const history = await HistoryWriter.create(join(runDir, FILES.history), { onOp: (op) => progress.onOp(op) });
+  const timeline: StartupTimeline = { processStart: performance.timeOrigin, runStart, historyStart: epochMs() - history.now() / 1e6, nodesReady: null, mainStart: null };
   const rng = new Rng(config.seed);
   const say = (line: string) => progress.message(line);
   say(`jepsen-ts test ${config.name}: ${config.nodes.length} nodes, ${config.workload}, nemesis ${config.nemesis.join(',') || 'none'}, seed ${config.seed}`);
@@ -131,6 +161,8 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
 
   try {
     progress.setPhase('setup');
+    // Made before setup: a client may start loading its libraries while the nodes boot.
+    const unopened = Array.from({ length: config.concurrency }, () => workload.client());
     endpoints = await runtime.setup({
       runId: `jt-${process.pid}-${start.getTime().toString(36)}`,
       nodes: config.nodes,
@@ -138,13 +170,14 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       runDir,
       dbArgs: config.bug ? ['--bug', config.bug] : [],
     });
-    for (let t = 0; t < config.concurrency; t++) {
-      const client = workload.client();
+    timeline.nodesReady = epochMs();
+    for (const [t, client] of unopened.entries()) {
       await client.open(endpoints[t % endpoints.length]); // threads bind to nodes round-robin
       clients.push(client);
     }
     const setup = workload.setup?.bind(workload);
     if (setup) await withDeadline(30_000, io.interrupts.signal, (signal) => setup(clients[0], signal));
+    timeline.mainStart = epochMs();
 
     const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate });
     const ctx = nemesisContext(runtime, config.nodes, rng.fork(), history, deps.db, endpoints);
@@ -184,10 +217,11 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     let results: Record<string, CheckResult> = {};
     if (!crashed && !interrupted) {
       progress.setPhase('checking');
-      ({ valid, results } = await checkAll(workload.checkers(), history.ops, { runDir, decidedLogs }));
+      const [{ checkAll }, checkers] = await Promise.all([import('../checkers/checker.js'), workload.checkers()]);
+      ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs }));
     }
     const exit = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
-    const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, nemesisErrors: faults.errors, nemesisCycles: faults.cycles, finalReadsMissing };
+    const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, nemesisErrors: faults.errors, nemesisCycles: faults.cycles, finalReadsMissing, timeline };
     writeJson(join(runDir, FILES.results), file);
     await writeReportQuietly(runDir, say);
     progress.stop();
@@ -284,6 +318,7 @@ async function collectDecidedLogs(db: Db, endpoints: NodeEndpoint[], runDir: str
 /** report.html next to results.json; a report that cannot be drawn never changes the verdict. */
 export async function writeReportQuietly(runDir: string, say: (line: string) => void): Promise<void> {
   try {
+    const { writeReport } = await import('./report/index.js');
     await writeReport(runDir);
   } catch (err) {
     say(`report.html not written (${(err as Error).message}); retry with: jepsen-ts report ${runDir}`);

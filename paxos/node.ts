@@ -23,6 +23,7 @@ import { randomInt } from 'node:crypto';
 import { Rng } from '../harness/rng.js';
 import type { BugName, Command, Config, Effect, Event, NodeId, Result } from './core/types.js';
 import { Wal, type WalSync } from './wal.js';
+import { EVENT_FILE, NODE_LOG_FILE, PID_FILE, WAL_FILE } from './files.js';
 import { Transport, type HostPort } from './transport.js';
 import { EventLog, LogicalClock, isMessageIdField, isStamp, type Stamp } from './eventlog.js';
 import { createHttpServer, type KvBackend, type LogPage, type StatusView } from './http.js';
@@ -69,11 +70,7 @@ interface Envelope {
   m: { type?: unknown; slot?: unknown };
 }
 
-export const WAL_FILE = 'wal.log';
-export const EVENT_FILE = 'events.jsonl';
-export const NODE_LOG_FILE = 'node.log';
-
-export const PID_FILE = 'node.pid';
+export { EVENT_FILE, NODE_LOG_FILE, PID_FILE, WAL_FILE }; // the data dir's files (files.ts)
 
 /** Takes DATA_DIR/node.pid unless a live paxos node process holds it. */
 function claimDataDir(dir: string): void {

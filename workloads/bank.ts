@@ -10,12 +10,11 @@
  * over every account. Op shapes: transfer value {from, to, amount}; read value null -> ok value
  * {account: balance}.
  */
-import type { Checker } from '../checkers/checker.js';
 import type { Client, Completion } from '../harness/client.js';
 import type { Op } from '../harness/history.js';
 import { sleep } from '../harness/generator.js';
 import { HttpClient, notOk, type NodeHttp } from './http.js';
-import type { Workload, WorkloadOptions } from './workload.js';
+import type { CheckersOf, Workload, WorkloadOptions } from './workload.js';
 
 export const BANK = { accounts: 5, opening: 20, maxTransfer: 5 } as const;
 export const ACCOUNTS = Array.from({ length: BANK.accounts }, (_, i) => `acct-${i}`);
@@ -80,7 +79,7 @@ function balancesOf(body: any): Record<string, number | null> | null {
   return out;
 }
 
-export function bankWorkload(opts: WorkloadOptions, checkers: () => Checker[]): Workload {
+export function bankWorkload(opts: WorkloadOptions, checkers: CheckersOf): Workload {
   return {
     name: 'bank',
     client: () => new BankClient(opts.opTimeoutMs),

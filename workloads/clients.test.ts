@@ -42,7 +42,7 @@ const reply = (status: number, body: unknown): Handler => (_q, _b, res) => {
 const op = (f: string, value: unknown, key?: string): Op => ({ index: 0, time: 0, process: 0, type: 'invoke', f, value, ...(key ? { key } : {}) });
 
 async function withHttp<T>(timeoutMs: number, fn: (h: NodeHttp) => Promise<T>, target = url): Promise<T> {
-  const h = new NodeHttp({ name: 'n1', clientUrl: target }, timeoutMs);
+  const h = await NodeHttp.open({ name: 'n1', clientUrl: target }, timeoutMs);
   try {
     return await fn(h);
   } finally {

@@ -8,8 +8,10 @@
  *   - info: outcome unknown: 504 / unknown:true, any other 5xx, a timeout, a reset after sending.
  * Reads have no effect, so a workload may turn an indeterminate read into a fail (as Jepsen's
  * etcd test does): that keeps crashed reads from lingering as open ops in the checker.
+ * undici is imported on first use (~0.1 s of CPU): an HttpClient starts loading it when it is
+ * made, so a test run loads it while its nodes boot rather than before.
  */
-import { Pool, errors as undiciErrors } from 'undici';
+import type { Pool } from 'undici';
 import type { Client, Completion } from '../harness/client.js';
 import { deadline } from '../harness/generator.js';
 import type { Op } from '../harness/history.js';
@@ -23,14 +25,29 @@ export type HttpOutcome =
 /** Error codes meaning the request never reached the node, so it cannot have been applied. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
+type Undici = typeof import('undici');
+let undiciLoad: Promise<Undici> | undefined;
+
+/** The undici module, imported once on first call. */
+export function loadUndici(): Promise<Undici> {
+  undiciLoad ??= import('undici');
+  return undiciLoad;
+}
+
 export class NodeHttp {
   private readonly pool: Pool;
 
-  constructor(
+  /** A client of one node (loads undici first if it is not yet). */
+  static async open(node: NodeEndpoint, timeoutMs: number): Promise<NodeHttp> {
+    return new NodeHttp(await loadUndici(), node, timeoutMs);
+  }
+
+  private constructor(
+    private readonly undici: Undici,
     readonly node: NodeEndpoint,
     private readonly timeoutMs: number,
   ) {
-    this.pool = new Pool(node.clientUrl, {
+    this.pool = new undici.Pool(node.clientUrl, {
       connections: 1,
       pipelining: 1,
       keepAliveTimeout: 30_000,
@@ -55,7 +72,7 @@ export class NodeHttp {
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      return classifyError(timeout.signal.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : err);
+      return classifyError(this.undici, timeout.signal.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : err);
     } finally {
       timeout.clear();
     }
@@ -78,7 +95,7 @@ export class NodeHttp {
   }
 }
 
-function classifyError(err: unknown): HttpOutcome {
+function classifyError({ errors: undiciErrors }: Undici, err: unknown): HttpOutcome {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string } };
   const code = e.code ?? e.cause?.code;
   if (code && NEVER_SENT.has(code)) return { kind: 'fail', error: code.toLowerCase() };
@@ -95,10 +112,13 @@ function classifyError(err: unknown): HttpOutcome {
 export abstract class HttpClient implements Client {
   protected http: NodeHttp | undefined;
 
-  constructor(protected readonly timeoutMs: number) {}
+  constructor(protected readonly timeoutMs: number) {
+    // Start loading now; open() awaits the same promise and reports a failure to load.
+    loadUndici().catch(() => {});
+  }
 
   async open(node: NodeEndpoint): Promise<void> {
-    this.http = new NodeHttp(node, this.timeoutMs);
+    this.http = await NodeHttp.open(node, this.timeoutMs);
   }
 
   async invoke(op: Op): Promise<Completion> {

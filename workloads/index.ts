@@ -9,14 +9,9 @@
  * set and bank are not run through the linearizability search: its set/bank models keep the
  * whole state per search node and are meant for small histories; a 60 s run has thousands of
  * adds, and the invariant checkers judge those histories completely and quickly.
+ * The checker modules are imported when a history is to be judged, not before a run's first op.
  */
-import { agreementChecker, kvCommandOf } from '../checkers/agreement.js';
-import { bankChecker } from '../checkers/bank.js';
 import type { Checker } from '../checkers/checker.js';
-import { linearizable } from '../checkers/linearizable/index.js';
-import { perfChecker } from '../checkers/perf.js';
-import { setChecker } from '../checkers/set.js';
-import { statsChecker } from '../checkers/stats.js';
 import type { Op } from '../harness/history.js';
 import type { WorkloadName } from '../harness/options.js';
 import { ACCOUNTS, bankWorkload, TOTAL } from './bank.js';
@@ -24,7 +19,22 @@ import { kvWorkloadOf, registerWorkload } from './kv.js';
 import { setKeyOf, setWorkload } from './set.js';
 import type { Workload, WorkloadOptions } from './workload.js';
 
-const common = (commandOf?: (op: Op) => unknown[] | null | undefined): Checker[] => [agreementChecker(commandOf ? { commandOf } : {}), statsChecker(), perfChecker()];
+/** Every checker module a workload uses, loaded on first call (once). */
+type CheckerModules = typeof import('../checkers/agreement.js') & typeof import('../checkers/bank.js') & typeof import('../checkers/linearizable/index.js') & typeof import('../checkers/perf.js') & typeof import('../checkers/set.js') & typeof import('../checkers/stats.js');
+let checkerModules: Promise<CheckerModules> | undefined;
+function loadCheckers(): Promise<CheckerModules> {
+  checkerModules ??= Promise.all([
+    import('../checkers/agreement.js'),
+    import('../checkers/bank.js'),
+    import('../checkers/linearizable/index.js'),
+    import('../checkers/perf.js'),
+    import('../checkers/set.js'),
+    import('../checkers/stats.js'),
+  ]).then((mods) => Object.assign({}, ...mods) as CheckerModules);
+  return checkerModules;
+}
+
+const common = (m: CheckerModules, commandOf?: (op: Op) => unknown[] | null | undefined): Checker[] => [m.agreementChecker(commandOf ? { commandOf } : {}), m.statsChecker(), m.perfChecker()];
 
 /**
  * The Paxos commands a set op may have proposed. A read's txns are built at run time (they
@@ -45,12 +55,22 @@ function bankCommandOf(op: Op): unknown[] | undefined {
 export function createWorkload(name: WorkloadName, opts: WorkloadOptions): Workload {
   switch (name) {
     case 'register':
-      return registerWorkload(opts, () => [linearizable({ model: 'kv' }), ...common(kvCommandOf)]);
-    case 'kv':
-      return kvWorkloadOf(opts, () => [linearizable({ model: 'kv' }), ...common(kvCommandOf)]);
+    case 'kv': {
+      const checkers = async (): Promise<Checker[]> => {
+        const m = await loadCheckers();
+        return [m.linearizable({ model: 'kv' }), ...common(m, m.kvCommandOf)];
+      };
+      return name === 'register' ? registerWorkload(opts, checkers) : kvWorkloadOf(opts, checkers);
+    }
     case 'set':
-      return setWorkload(opts, () => [setChecker(), ...common(setCommandOf)]);
+      return setWorkload(opts, async () => {
+        const m = await loadCheckers();
+        return [m.setChecker(), ...common(m, setCommandOf)];
+      });
     case 'bank':
-      return bankWorkload(opts, () => [bankChecker({ total: TOTAL, accounts: ACCOUNTS }), ...common(bankCommandOf)]);
+      return bankWorkload(opts, async () => {
+        const m = await loadCheckers();
+        return [m.bankChecker({ total: TOTAL, accounts: ACCOUNTS }), ...common(m, bankCommandOf)];
+      });
   }
 }

@@ -9,12 +9,11 @@
  *   kv:       many keys, checked per key (P-compositionality keeps each sub-history small).
  * Op shapes (Knossos'): read value null -> ok value V|null; write value V; cas value [from, to].
  */
-import type { Checker } from '../checkers/checker.js';
 import type { Completion } from '../harness/client.js';
 import type { Op } from '../harness/history.js';
 import type { Rng } from '../harness/rng.js';
 import { HttpClient, notOk, type NodeHttp } from './http.js';
-import type { OpSpec, Workload, WorkloadOptions } from './workload.js';
+import type { CheckersOf, OpSpec, Workload, WorkloadOptions } from './workload.js';
 
 export class KvClient extends HttpClient {
   protected isRead(op: Op): boolean {
@@ -55,7 +54,7 @@ interface KvShape {
   keys: () => readonly string[];
   /** Values are drawn from 0..maxValue. */
   maxValue: number;
-  checkers: () => Checker[];
+  checkers: CheckersOf;
 }
 
 function kvWorkload(shape: KvShape, opts: WorkloadOptions): Workload {
@@ -76,14 +75,14 @@ function kvWorkload(shape: KvShape, opts: WorkloadOptions): Workload {
   };
 }
 
-export function registerWorkload(opts: WorkloadOptions, checkers: () => Checker[]): Workload {
+export function registerWorkload(opts: WorkloadOptions, checkers: CheckersOf): Workload {
   // Five values (Jepsen's choice): enough that a stale read shows, few enough that cas succeeds.
   let invoked = 0;
   const current = (): string[] => [`r${Math.floor(invoked++ / OPS_PER_REGISTER)}`];
   return kvWorkload({ name: 'register', keys: current, maxValue: 4, checkers }, opts);
 }
 
-export function kvWorkloadOf(opts: WorkloadOptions, checkers: () => Checker[]): Workload {
+export function kvWorkloadOf(opts: WorkloadOptions, checkers: CheckersOf): Workload {
   const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
   return kvWorkload({ name: 'kv', keys: () => keys, maxValue: 4, checkers }, opts);
 }

@@ -12,12 +12,11 @@
  * write, and a lost acknowledged add shows up as a missing key in the final read.
  * Op shapes: add value n; read value null -> ok value [sorted elements].
  */
-import type { Checker } from '../checkers/checker.js';
 import type { Completion } from '../harness/client.js';
 import type { Op } from '../harness/history.js';
 import { MAX_TXN_OPS } from '../paxos/http.js';
 import { HttpClient, notOk, type NodeHttp } from './http.js';
-import type { Workload, WorkloadOptions } from './workload.js';
+import type { CheckersOf, Workload, WorkloadOptions } from './workload.js';
 
 export const setKeyOf = (n: number) => `set-${n}`;
 const keyOf = setKeyOf;
@@ -59,7 +58,7 @@ export class SetClient extends HttpClient {
   }
 }
 
-export function setWorkload(opts: WorkloadOptions, checkers: () => Checker[]): Workload {
+export function setWorkload(opts: WorkloadOptions, checkers: CheckersOf): Workload {
   let next = 0;
   return {
     name: 'set',

@@ -35,6 +35,12 @@ export interface Workload {
   finalOps(): OpSpec[];
   /** Puts the initial state in place before the main phase (e.g. bank balances); idempotent. */
   setup?(client: Client, signal: AbortSignal): Promise<void>;
-  /** The checkers that judge this workload's history. */
-  checkers(): Checker[];
+  /**
+   * The checkers that judge this workload's history. May be async, so that checker modules load
+   * after the run instead of before its first op (callers await it).
+   */
+  checkers(): Checker[] | Promise<Checker[]>;
 }
+
+/** What builds a workload's checkers (see Workload.checkers). */
+export type CheckersOf = () => Checker[] | Promise<Checker[]>;

@@ -7,7 +7,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { checkAll } from '../../checkers/checker.js';
 import { createWorkload } from '../../workloads/index.js';
 import { exitCodeFor } from '../exit.js';
 import { readHistory } from '../historyWriter.js';
@@ -20,7 +19,8 @@ export async function analyzeRun(path: string): Promise<{ exit: number; file: Re
   const workload = createWorkload(record.config.workload, { opTimeoutMs: record.config.opTimeoutMs });
   const history = readHistory(join(runDir, FILES.history));
   const decidedLogs = readDecidedLogs(runDir);
-  const { valid, results } = await checkAll(workload.checkers(), history, { runDir, decidedLogs });
+  const [{ checkAll }, checkers] = await Promise.all([import('../../checkers/checker.js'), workload.checkers()]);
+  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs });
   const before: Partial<ResultsFile> = existsSync(join(runDir, FILES.results)) ? readJson<ResultsFile>(join(runDir, FILES.results)) : {};
   const exit = exitCodeFor(valid);
   const file: ResultsFile = {

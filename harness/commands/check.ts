@@ -20,16 +20,13 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { checkBank, type BadRead } from '../../checkers/bank.js';
+import type { BadRead } from '../../checkers/bank.js';
 import type { CheckResult, Validity } from '../../checkers/checker.js';
-import { readEdnFile } from '../../checkers/formats/edn.js';
-import { HistoryFormatError } from '../../checkers/formats/history-validator.js';
-import { readJsonlFile } from '../../checkers/formats/jsonl.js';
-import { HistoryParseError, parseEtcdLog, parseKvLog } from '../../checkers/formats/porcupine.js';
-import { checkEvents, checkOperations, getModel, getModelSpec, historyToOperations, modelNames } from '../../checkers/linearizable/index.js';
 import type { CheckOptions, CheckOutcome } from '../../checkers/linearizable/index.js';
-import { checkSet } from '../../checkers/set.js';
-import { checkStats } from '../../checkers/stats.js';
+// Only the model registry is loaded with the CLI (for --help and validation); parsers, the
+// search and the invariant checkers are imported when a file is checked, so that every other
+// command (`jepsen-ts test` above all) starts without them.
+import { getModel, getModelSpec, modelNames } from '../../checkers/linearizable/models/index.js';
 import { isClientOp, type History } from '../history.js';
 import { EXIT, exitCodeFor, worstExit } from '../exit.js';
 import { UsageError } from '../runtime/runtime.js';
@@ -156,6 +153,11 @@ const VALIDITY: Record<CheckOutcome['result'], Validity> = { ok: true, illegal: 
 
 /** A history and the source line of each op (by index), for naming lines in later errors. */
 async function readHistory(file: string, args: CheckArgs): Promise<{ history: History; lines: number[] }> {
+  const [{ readEdnFile }, { readJsonlFile }, { HistoryFormatError }] = await Promise.all([
+    import('../../checkers/formats/edn.js'),
+    import('../../checkers/formats/jsonl.js'),
+    import('../../checkers/formats/history-validator.js'),
+  ]);
   try {
     if (args.format === 'edn') {
       const lines: number[] = [];
@@ -175,12 +177,14 @@ async function readHistory(file: string, args: CheckArgs): Promise<{ history: Hi
 /** Parses and checks one file. Throws UncheckableFile for a malformed file or a model misfit. */
 export async function checkFile(file: string, args: CheckArgs): Promise<FileVerdict> {
   if (args.checker !== 'linearizable') return checkInvariant(file, args);
+  const { checkEvents, checkOperations, historyToOperations } = await import('../../checkers/linearizable/index.js');
   const opts: CheckOptions = { timeoutMs: args.timeoutMs, memoryLimitMb: args.memoryLimitMb, verbose: args.json };
   let run: (o: CheckOptions) => CheckOutcome;
   let ops: number;
   let counts: FileVerdict['counts'];
   if (args.format === 'porcupine-etcd' || args.format === 'porcupine-kv') {
     const text = readFileSync(file, 'utf8');
+    const { HistoryParseError, parseEtcdLog, parseKvLog } = await import('../../checkers/formats/porcupine.js');
     let events;
     try {
       events = args.format === 'porcupine-etcd' ? parseEtcdLog(text, file) : parseKvLog(text, file);
@@ -219,6 +223,7 @@ export async function checkFile(file: string, args: CheckArgs): Promise<FileVerd
 /** set / bank / stats on a history of ops. */
 async function checkInvariant(file: string, args: CheckArgs): Promise<FileVerdict> {
   const { history } = await readHistory(file, args);
+  const [{ checkBank }, { checkSet }, { checkStats }] = await Promise.all([import('../../checkers/bank.js'), import('../../checkers/set.js'), import('../../checkers/stats.js')]);
   const started = performance.now();
   const result = args.checker === 'set' ? checkSet(history) : args.checker === 'bank' ? checkBank(history, { total: args.total! }) : checkStats(history);
   const elapsedMs = performance.now() - started;

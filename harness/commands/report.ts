@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../runtime/runtime.js';
 import { EXIT } from '../exit.js';
-import { writeReport } from '../report/index.js';
 
 export const reportCommand: CommandModule<object, { runDir: unknown }> = {
   command: 'report <run-dir>',
@@ -22,6 +21,7 @@ export const reportCommand: CommandModule<object, { runDir: unknown }> = {
       throw new UsageError(`${given} is not a run directory (it has neither test.json nor history.jsonl)`);
     }
     let path: string;
+    const { writeReport } = await import('../report/index.js'); // with d3: only for this command
     try {
       path = await writeReport(dir);
     } catch (err) {

@@ -7,7 +7,6 @@ import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../runtime/runtime.js';
 import { EXIT } from '../exit.js';
-import { startServer } from '../report/server.js';
 
 interface ServeArgs {
   port: unknown;
@@ -39,6 +38,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   handler: async (argv) => {
     const opts = validateServeArgs(argv);
     let running;
+    const { startServer } = await import('../report/server.js'); // with the report and d3: only for this command
     try {
       running = await startServer(opts);
     } catch (err) {

@@ -1,0 +1,8 @@
+/**
+ * The files a Paxos node keeps in its data dir. A module of their own so that the harness
+ * (paxos/db.ts: which logs to collect) knows their names without loading the node shell.
+ */
+export const WAL_FILE = 'wal.log';
+export const EVENT_FILE = 'events.jsonl';
+export const NODE_LOG_FILE = 'node.log';
+export const PID_FILE = 'node.pid';
