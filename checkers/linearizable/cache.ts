@@ -1,8 +1,13 @@
 /**
  * The search cache: the set of (linearized-ops bitset, model state) pairs already explored in one
- * partition (Lowe's memoisation, as in Porcupine). For speed and bounded memory it is one
- * open-addressing table in a typed array, each slot holding [hash, state tag, state int, bitset
- * words...] inline, so a lookup touches one or two cache lines and creates no objects.
+ * partition (Lowe's memoisation, as in Porcupine). For speed and bounded memory it lives in typed
+ * arrays and creates no objects per lookup:
+ * - an open-addressing index of two ints per slot, [full hash, entry number + 1], so a probe
+ *   touches one cache line and growing it moves 8 bytes per slot;
+ * - the entries themselves, appended to a pool as [state tag, state int, bitset words...] and
+ *   read only when the full hashes match (a hit, or a 2^-32 false match).
+ * Fresh memory is what costs here (page faults, rehashing), not the probes: c50-bad's ten
+ * partitions make ten caches, so both arrays start small and double.
  *
  * A state is identified by the model's `hash` key (exact by contract): a 32-bit integer key is
  * stored inline; any other key (a string, a non-int number) is interned to a small exact id.
@@ -12,20 +17,20 @@
  */
 import type { Model } from './types.js';
 
-const EMPTY = 0;
 const INT_KEY = 1;
 const INTERNED = 2;
-/** Slot fields before the bitset words. */
-const HEADER = 3;
+/** Entry fields before the bitset words. */
+const HEADER = 2;
 const MAX_LOAD = 0.5;
 
 export class SearchCache<S> {
   private readonly words: number;
   private readonly stride: number;
-  private table: Int32Array;
+  /** [hash, entry + 1] per slot; entry + 1 = 0: empty. */
+  private index: Int32Array;
+  private pool: Int32Array;
   /** Non-int state keys -> small exact ids. */
   private readonly interned = new Map<string | number, number>();
-  private capacity: number;
   private mask: number;
   size = 0;
   /** Estimated bytes retained by interned states (and their keys). */
@@ -37,18 +42,19 @@ export class SearchCache<S> {
     this.words = Math.max(1, Math.ceil(ops / 32));
     this.stride = HEADER + this.words;
     // Start small for small partitions: a history with many keys makes many caches.
-    this.capacity = Math.min(1024, Math.max(16, 2 ** Math.ceil(Math.log2(8 * Math.max(1, ops)))));
-    this.mask = this.capacity - 1;
-    this.table = new Int32Array(this.capacity * this.stride);
+    const capacity = Math.min(4096, Math.max(16, 2 ** Math.ceil(Math.log2(4 * Math.max(1, ops)))));
+    this.mask = capacity - 1;
+    this.index = new Int32Array(2 * capacity);
+    this.pool = new Int32Array((capacity / 2) * this.stride);
     // An arrow that calls the method (not a bound function): V8 inlines it in the hot loop.
     this.keyOf = model.hash ? (state) => model.hash!(state) : equalityInterner(model);
     const sizeOf = model.sizeOf?.bind(model);
     this.sizeOf = (state, key) => (sizeOf ? sizeOf(state) : typeof key === 'string' ? 32 + 2 * key.length : 16);
   }
 
-  /** Estimated bytes held: the table at its capacity plus the interned states. */
+  /** Estimated bytes held: both arrays at their capacity plus the interned states. */
   get bytes(): number {
-    return this.table.byteLength + this.stateBytes;
+    return this.index.byteLength + this.pool.byteLength + this.stateBytes;
   }
 
   /**
@@ -67,25 +73,31 @@ export class SearchCache<S> {
       id = this.intern(key, state);
     }
     const hash = mix(bitsHash ^ Math.imul(id ^ (tag << 30), 0x9e3779b1));
-    const { table, mask, stride, words } = this;
+    const { index, pool, mask, stride, words } = this;
     let slot = hash & mask;
     for (;;) {
-      const base = slot * stride;
-      const t = table[base + 1];
-      if (t === EMPTY) break;
-      if (table[base] === hash && t === tag && table[base + 2] === id) {
-        let w = 0;
-        while (w < words && table[base + HEADER + w] === (bits[w] | 0)) w++;
-        if (w === words) return false;
+      const entry = index[2 * slot + 1];
+      if (entry === 0) break;
+      if (index[2 * slot] === hash) {
+        const base = (entry - 1) * stride;
+        if (pool[base] === tag && pool[base + 1] === id) {
+          let w = 0;
+          while (w < words && pool[base + HEADER + w] === (bits[w] | 0)) w++;
+          if (w === words) return false;
+        }
       }
       slot = (slot + 1) & mask;
     }
-    const base = slot * stride;
-    table[base] = hash;
-    table[base + 1] = tag;
-    table[base + 2] = id;
-    for (let w = 0; w < words; w++) table[base + HEADER + w] = bits[w];
-    if (++this.size > this.capacity * MAX_LOAD) this.grow();
+    const entry = this.size++;
+    if ((entry + 1) * stride > pool.length) this.growPool();
+    const p = this.pool;
+    const base = entry * stride;
+    p[base] = tag;
+    p[base + 1] = id;
+    for (let w = 0; w < words; w++) p[base + HEADER + w] = bits[w];
+    index[2 * slot] = hash;
+    index[2 * slot + 1] = entry + 1;
+    if (this.size > (mask + 1) * MAX_LOAD) this.growIndex();
     return true;
   }
 
@@ -101,20 +113,23 @@ export class SearchCache<S> {
     return id;
   }
 
-  private grow(): void {
-    const { table: old, stride } = this;
-    const oldCapacity = this.capacity;
-    // Small tables grow 4x: fewer rehashes while they fill fast.
-    this.capacity *= this.capacity < 65536 ? 4 : 2;
-    const mask = (this.mask = this.capacity - 1);
-    const table = (this.table = new Int32Array(this.capacity * stride));
-    for (let s = 0; s < oldCapacity; s++) {
-      const from = s * stride;
-      if (old[from + 1] === EMPTY) continue;
-      let slot = old[from] & mask;
-      while (table[slot * stride + 1] !== EMPTY) slot = (slot + 1) & mask;
-      const to = slot * stride;
-      for (let k = 0; k < stride; k++) table[to + k] = old[from + k];
+  private growPool(): void {
+    const pool = new Int32Array(2 * this.pool.length);
+    pool.set(this.pool);
+    this.pool = pool;
+  }
+
+  private growIndex(): void {
+    const old = this.index;
+    const mask = (this.mask = old.length - 1); // twice the slots: (2 * capacity) - 1
+    const index = (this.index = new Int32Array(2 * old.length));
+    for (let s = 0; s < old.length; s += 2) {
+      const entry = old[s + 1];
+      if (entry === 0) continue;
+      let slot = old[s] & mask;
+      while (index[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      index[2 * slot] = old[s];
+      index[2 * slot + 1] = entry;
     }
   }
 }
