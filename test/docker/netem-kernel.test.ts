@@ -1,0 +1,203 @@
+/**
+ * The docker runtime's packet faults on a real kernel that has sch_netem. This project's CI
+ * kernel has none, so the tc commands that harness/runtime/docker-rules.ts builds (an htb root,
+ * one class + netem leaf + u32 filter per shaped destination) would otherwise never run
+ * anywhere. Here they run, exactly as `tcCommands` returns them, inside a User-mode Linux guest
+ * (Debian's `user-mode-linux`: a 6.1 kernel as an ordinary process, its modules loaded with
+ * insmod) whose root is the host's filesystem, read-only. The guest script
+ * (netem-uml-init.sh) builds a private veth link, eth0 10.213.0.10 -> peers .11/.12/.13, that
+ * exists only inside the guest, and measures each link with ping while the plan below changes
+ * the node's state: unshaped, then shaped, then replaced, then cleared. One boot, ~15 s.
+ *
+ * Needs user-mode-linux, kmod, iproute2 and iputils-ping (all installed by .ci/run). Without
+ * them the file prints why and skips, unless JEPSEN_TS_REQUIRE_DOCKER=1 (CI), where it fails.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LinkShape } from '../../harness/runtime/runtime.js';
+import { tcCommands, type NodeNetState } from '../../harness/runtime/docker-rules.js';
+
+const UML = '/usr/bin/linux.uml';
+const GUEST_INIT = resolve(import.meta.dirname, 'netem-uml-init.sh');
+/** What the guest runs, from the host's filesystem, and the Debian package that brings it. */
+const NEEDS: Array<[string, string]> = [
+  [UML, 'user-mode-linux'], ['/usr/lib/uml/modules', 'user-mode-linux'], ['/usr/sbin/insmod', 'kmod'],
+  ['/usr/sbin/tc', 'iproute2'], ['/usr/sbin/ip', 'iproute2'], ['/usr/bin/ping', 'iputils-ping'],
+];
+
+function skipReason(): string | null {
+  const missing = NEEDS.filter(([path]) => !existsSync(path));
+  if (missing.length === 0) return null;
+  const reason = `missing ${missing.map(([p, pkg]) => `${p} (apt-get install ${pkg})`).join(', ')}`;
+  if (process.env.JEPSEN_TS_REQUIRE_DOCKER === '1') throw new Error(`JEPSEN_TS_REQUIRE_DOCKER=1 but the netem kernel test cannot run: ${reason}`);
+  console.warn(`SKIPPED test/docker/netem-kernel.test.ts: ${reason}`);
+  return reason;
+}
+const skip = skipReason();
+
+/** The guest's addresses (netem-uml-init.sh): the node is .10 on eth0. */
+const DELAYED = '10.213.0.11';
+const LOSSY = '10.213.0.12';
+const UNSHAPED = '10.213.0.13';
+const NONE: LinkShape = { delayMs: 0, jitterMs: 0, lossPct: 0 };
+/** A link counts as unshaped when its mean RTT stays under this (the bare veth: ~0.1 ms). */
+const UNSHAPED_MAX_MS = 25;
+
+interface Probe { to: string; count: number; intervalS: number }
+interface Phase { name: string; state: NodeNetState; probes: Probe[] }
+
+const quick = (to: string): Probe => ({ to, count: 10, intervalS: 0.02 });
+const PLAN: Phase[] = [
+  { name: 'before', state: { dropFrom: [], shapes: [] }, probes: [quick(DELAYED), quick(LOSSY), quick(UNSHAPED)] },
+  {
+    name: 'shaped',
+    state: {
+      dropFrom: [],
+      shapes: [
+        { to: DELAYED, shape: { ...NONE, delayMs: 100, jitterMs: 10 } },
+        { to: LOSSY, shape: { ...NONE, lossPct: 30 } },
+        { to: UNSHAPED, shape: NONE },
+      ],
+    },
+    probes: [{ to: DELAYED, count: 40, intervalS: 0.05 }, { to: LOSSY, count: 200, intervalS: 0.01 }, quick(UNSHAPED)],
+  },
+  // Applying a new state replaces the old one whole: the delay moves, the loss is gone.
+  { name: 'replaced', state: { dropFrom: [], shapes: [{ to: LOSSY, shape: { ...NONE, delayMs: 50 } }] }, probes: [quick(DELAYED), { to: LOSSY, count: 40, intervalS: 0.05 }, quick(UNSHAPED)] },
+  { name: 'cleared', state: { dropFrom: [], shapes: [] }, probes: [quick(DELAYED), quick(LOSSY)] },
+];
+
+/** The guest's plan file: per phase, the production tc commands on stdin of `apply`, then probes. */
+function planScript(): string {
+  return PLAN.map(({ name, state, probes }) => {
+    const tc = tcCommands(state);
+    expect(tc).not.toContain('JT_EOF');
+    return [`apply ${name} <<'JT_EOF'`, ...tc, 'JT_EOF', ...probes.map((p) => `probe ${name} ${p.to} ${p.count} ${p.intervalS}`)].join('\n');
+  }).join('\n') + '\n';
+}
+
+interface Measured { sent: number; received: number; lossPct: number; min: number; avg: number; max: number; mdev: number }
+
+/** Parses the guest's "@@" lines: applied phases, qdisc listings, ping summaries. */
+function parse(text: string) {
+  const applied = new Set<string>();
+  const qdiscs = new Map<string, string[]>();
+  const probes = new Map<string, Measured>();
+  const errors: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /@@(\S+) (.*)$/.exec(line.trimEnd());
+    if (!m) continue;
+    const [, kind, rest] = m;
+    if (kind === 'applied') applied.add(rest);
+    else if (kind === 'apply-failed' || kind === 'error') errors.push(`${kind} ${rest}`);
+    else if (kind === 'qdisc') {
+      const [phase, ...text] = rest.split(' ');
+      qdiscs.set(phase, [...(qdiscs.get(phase) ?? []), text.join(' ')]);
+    } else if (kind === 'probe') {
+      const [phase, to] = rest.split(' ');
+      const counts = /(\d+) packets transmitted, (\d+) received/.exec(rest);
+      if (!counts) { errors.push(`unparsed probe: ${rest}`); continue; }
+      const rtt = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms/.exec(rest);
+      const [min, avg, max, mdev] = rtt ? rtt.slice(1).map(Number) : [NaN, NaN, NaN, NaN];
+      const sent = Number(counts[1]);
+      const received = Number(counts[2]);
+      probes.set(`${phase} ${to}`, { sent, received, lossPct: (100 * (sent - received)) / sent, min, avg, max, mdev });
+    }
+  }
+  return { applied, qdiscs, probes, errors, done: /@@done/.test(text) };
+}
+
+describe.skipIf(skip !== null)('tcCommands on a real netem kernel (User-mode Linux)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jt-netem-uml-'));
+  let out = '';
+  let result: ReturnType<typeof parse>;
+  const probe = (phase: string, to: string): Measured => {
+    const p = result.probes.get(`${phase} ${to}`);
+    if (!p) throw new Error(`no probe result for ${phase} ${to}; guest console:\n${out}`);
+    return p;
+  };
+
+  beforeAll(async () => {
+    const plan = join(dir, 'plan.sh');
+    writeFileSync(plan, planScript());
+    // The guest's console is our stdout (con0); `quiet` keeps kernel messages out of it.
+    // detached: the UML process and its helpers form one process group, killed in finally.
+    const child = execa(UML, ['mem=256M', 'rootfstype=hostfs', 'rootflags=/', 'ro', 'quiet', `init=${GUEST_INIT}`, `JT_PLAN=${plan}`, 'con=null', 'con0=null,fd:1'], {
+      stdin: 'ignore', all: true, reject: false, timeout: 75_000, detached: true, env: { TMPDIR: dir },
+    });
+    try {
+      const r = await child;
+      out = r.all ?? '';
+      if (r.timedOut) throw new Error(`the UML guest did not power off within 75 s; console:\n${out}`);
+    } finally {
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* the group has already exited */ }
+    }
+    result = parse(out);
+    // The figures, for whoever reads the log (min/avg/max/mdev in ms).
+    for (const [key, m] of result.probes) console.info(`netem-kernel ${key}: ${m.received}/${m.sent} received, rtt ${m.min}/${m.avg}/${m.max}/${m.mdev} ms`);
+    expect(result.errors, out).toEqual([]);
+    expect(result.done, out).toBe(true);
+  }, 90_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the kernel accepts every command of every phase (each phase is one `sh -e` as in production)', () => {
+    expect([...result.applied].sort(), out).toEqual(PLAN.map((p) => p.name).sort());
+    const shaped = (result.qdiscs.get('shaped') ?? []).join('\n');
+    expect(shaped).toMatch(/qdisc htb 1: root/);
+    expect(shaped).toMatch(/qdisc netem 10: parent 1:2 .*delay 100ms\s+10ms/);
+    expect(shaped).toMatch(/qdisc netem 11: parent 1:3 .*loss 30%/);
+  });
+
+  it('before any shape, every link is fast and loses nothing', () => {
+    for (const to of [DELAYED, LOSSY, UNSHAPED]) {
+      const p = probe('before', to);
+      expect(p.received, `${to}: ${JSON.stringify(p)}`).toBe(p.sent);
+      expect(p.avg, `${to}: ${JSON.stringify(p)}`).toBeLessThan(UNSHAPED_MAX_MS);
+    }
+  });
+
+  it('delay 100 ms with 10 ms jitter: the shaped link\'s RTT rises by the delay and spreads, and it loses nothing', () => {
+    const p = probe('shaped', DELAYED);
+    const why = JSON.stringify(p);
+    expect(p.received, why).toBe(p.sent);
+    expect(p.min, why).toBeGreaterThanOrEqual(88); // 100 - 10 ms jitter, less rounding
+    expect(p.avg, why).toBeGreaterThanOrEqual(95);
+    expect(p.avg, why).toBeLessThan(150); // the UML guest's timers are coarse and the host is busy
+    expect(p.mdev, why).toBeGreaterThan(2); // a fixed delay would spread far less
+  });
+
+  it('loss 30%: about 30% of 200 probes are lost, none delayed', () => {
+    const p = probe('shaped', LOSSY);
+    const why = JSON.stringify(p);
+    expect(p.sent, why).toBe(200);
+    expect(p.lossPct, why).toBeGreaterThanOrEqual(15); // ±4.6 standard deviations of Binomial(200, 0.3)
+    expect(p.lossPct, why).toBeLessThanOrEqual(45);
+    expect(p.avg, why).toBeLessThan(UNSHAPED_MAX_MS);
+  });
+
+  it('only the shaped destinations are affected: an all-zero shape and other addresses are untouched', () => {
+    const p = probe('shaped', UNSHAPED);
+    expect(p.received, JSON.stringify(p)).toBe(p.sent);
+    expect(p.avg, JSON.stringify(p)).toBeLessThan(UNSHAPED_MAX_MS);
+  });
+
+  it('a new state replaces the old one whole: the delay moves to the other link and the loss is gone', () => {
+    const moved = probe('replaced', LOSSY);
+    expect(moved.received, JSON.stringify(moved)).toBe(moved.sent); // 30% loss would spare 40 probes with p < 1e-6
+    expect(moved.min, JSON.stringify(moved)).toBeGreaterThanOrEqual(48);
+    expect(moved.avg, JSON.stringify(moved)).toBeLessThan(100);
+    for (const to of [DELAYED, UNSHAPED]) expect(probe('replaced', to).avg, to).toBeLessThan(UNSHAPED_MAX_MS);
+  });
+
+  it('clearing (no shapes: only the delete command) restores every link and leaves no qdisc of ours', () => {
+    for (const to of [DELAYED, LOSSY]) {
+      const p = probe('cleared', to);
+      expect(p.received, `${to}: ${JSON.stringify(p)}`).toBe(p.sent);
+      expect(p.avg, `${to}: ${JSON.stringify(p)}`).toBeLessThan(UNSHAPED_MAX_MS);
+    }
+    expect((result.qdiscs.get('cleared') ?? []).join('\n')).not.toMatch(/htb|netem/);
+  });
+});
