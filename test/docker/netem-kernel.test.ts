@@ -125,7 +125,7 @@ describe.skipIf(skip !== null)('tcCommands on a real netem kernel (User-mode Lin
     // The guest's console is our stdout (con0); `quiet` keeps kernel messages out of it.
     // detached: the UML process and its helpers form one process group, killed in finally.
     const child = execa(UML, ['mem=256M', 'rootfstype=hostfs', 'rootflags=/', 'ro', 'quiet', `init=${GUEST_INIT}`, `JT_PLAN=${plan}`, 'con=null', 'con0=null,fd:1'], {
-      stdin: 'ignore', all: true, reject: false, timeout: 75_000, detached: true, env: { TMPDIR: dir },
+      stdin: 'ignore', all: true, reject: false, timeout: 75_000, detached: true,
     });
     try {
       const r = await child;
