@@ -12,6 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkPorcupineCase, loadPorcupineCases, parsePorcupineCase, porcupineDataDir, type PorcupineCase } from './linearizable/conformance.js';
+import { checkEvents } from './linearizable/check.js';
+import { getModel } from './linearizable/models/index.js';
 import type { CheckOutcome } from './linearizable/types.js';
 
 /** Go Porcupine v1.3.0 on this kind of 2-core machine (from the brief). */
@@ -161,6 +163,19 @@ function main(): number {
   for (const [name, ref] of [['c50-ok.txt', `~${REFERENCE.c50OkMs} ms`], ['c50-bad.txt', `${REFERENCE.c50BadMs} ms`], ['c10-ok.txt', ''], ['c10-bad.txt', '']] as const) {
     const r = byName(name);
     if (r) process.stdout.write(`  kv ${name}: ${r.minMs.toFixed(1)} ms min, ${r.medianMs.toFixed(1)} ms median, ${r.minCpuMs.toFixed(1)} ms CPU min, ${r.steps} steps${ref ? `  [Go: ${ref}]` : ''}\n`);
+  }
+  const bad = byName('c50-bad.txt');
+  if (bad) {
+    // The kv model refutes c50-bad without a search; this is what the interleaved search alone costs.
+    const { refute: _unused, ...searchOnly } = getModel('porcupine-kv');
+    const events = parsePorcupineCase(bad.c);
+    const times = Array.from({ length: runs + 1 }, () => {
+      const t = performance.now();
+      const o = checkEvents({ ...searchOnly }, events);
+      if (o.result !== 'illegal') throw new Error(`c50-bad by search alone: ${o.result}`);
+      return performance.now() - t;
+    }).slice(1);
+    process.stdout.write(`  kv c50-bad.txt by search alone (refutation off): ${Math.min(...times).toFixed(1)} ms min, ${median(times).toFixed(1)} ms median\n`);
   }
   process.stdout.write(`  all ${rows.length} files: ${sum(rows, (r) => r.minMs).toFixed(1)} ms check, ${sum(rows, (r) => r.parseMs).toFixed(1)} ms parse\n`);
   process.stdout.write(`  peak memory in-process: maxRSS ${inProcessRss.toFixed(0)} MB, heapUsed ${mb(peakHeap).toFixed(0)} MB; largest search cache ${Math.max(0, ...rows.map((r) => r.cacheMb)).toFixed(1)} MB\n`);

@@ -147,10 +147,11 @@ describe('budgets', () => {
     expect(outcome.peakCacheBytes).toBeGreaterThan(0.25 * 1024 * 1024);
   });
 
-  it('kv c50-bad: key "3" is found illegal while keys that would not finish are left unknown', () => {
+  it('kv c50-bad, by search alone: key "3" is found illegal while keys that would not finish are left unknown', () => {
     const bad = cases.find((c) => c.file.endsWith('c50-bad.txt'))!;
+    const { refute: _unused, ...searchOnly } = getModel('porcupine-kv');
     // The timeout only turns a regression (checking keys one by one) into a failed assertion.
-    const outcome = checkPorcupineCase(bad, parsePorcupineCase(bad), { timeoutMs: 30_000 });
+    const outcome = checkEvents(searchOnly, parsePorcupineCase(bad), { timeoutMs: 30_000 });
     expect(outcome.result).toBe('illegal');
     const byKey = Object.fromEntries(outcome.partitions!.map((p) => [p.key, p.result]));
     expect(byKey['3']).toBe('illegal');
@@ -158,6 +159,17 @@ describe('budgets', () => {
     // Interleaving is fair: nobody ran far ahead of key 3's few thousand steps.
     const steps3 = outcome.partitions!.find((p) => p.key === '3')!.steps;
     for (const p of outcome.partitions!) expect(p.steps).toBeLessThanOrEqual(steps3 + 20_000);
+  });
+
+  it('kv c50-bad with the model\'s refutation: illegal without a search, each refuted key with its reason', () => {
+    const bad = cases.find((c) => c.file.endsWith('c50-bad.txt'))!;
+    const outcome = checkPorcupineCase(bad, parsePorcupineCase(bad));
+    expect(outcome.result).toBe('illegal');
+    expect(outcome.message).toMatch(/^partition 0 \(key "0"\) is not linearizable: get\("0"\) -> ".*" misses append\("0", "x 10 16 y"\), which returned before the get was called, and no put could come between them$/);
+    const refuted = outcome.partitions!.filter((p) => p.refutation !== undefined);
+    // Among them the keys the search cannot finish (0, 5, 7, 9) and key "3", which it can.
+    expect(refuted.map((p) => p.key).sort()).toEqual(['0', '1', '2', '3', '4', '5', '7', '8', '9']);
+    for (const p of outcome.partitions!) expect([p.result, p.steps]).toEqual([p.refutation ? 'illegal' : 'unknown', 0]);
   });
 
   it('an illegal partition found in a few steps waits for one short first slice of each hard one', () => {
@@ -240,5 +252,80 @@ describe('differential: search vs brute force on random small histories', () => 
     // Both sides are exercised.
     expect(illegal).toBeGreaterThan(40);
     expect(illegal).toBeLessThan(360);
+  });
+});
+
+describe("porcupine-kv's refutation (Model.refute)", () => {
+  const kv = getModel('porcupine-kv');
+  const { refute: _unused, ...searchOnly } = kv;
+  const get = (v: string, call: number, ret: number): Operation => ({ clientId: 0, input: { op: 'get', key: 'k', value: '' }, output: { value: v }, call, return: ret });
+  const write = (op: 'put' | 'append', v: string, call: number, ret: number): Operation => ({ clientId: 1, input: { op, key: 'k', value: v }, output: { value: '' }, call, return: ret });
+
+  it('agrees with brute force on 600 random histories (with crashed ops), and proves some illegal ones without a search', () => {
+    const rng = new Rng(20261127);
+    let refuted = 0;
+    let illegal = 0;
+    for (let h = 0; h < 600; h++) {
+      const ops: Operation[] = [];
+      for (let i = 0, count = rng.int(1, 7); i < count; i++) {
+        const call = rng.int(0, 20);
+        const crashed = rng.chance(0.1);
+        const ret = crashed ? Infinity : call + rng.int(0, 8);
+        const roll = rng.float();
+        const text = ['a', 'b', 'ab'][rng.int(0, 2)];
+        const op = roll < 0.4 ? get(['', 'a', 'b', 'ab', 'ba', 'aab'][rng.int(0, 5)], call, ret) : write(roll < 0.55 ? 'put' : 'append', text, call, ret);
+        ops.push(crashed ? { ...op, output: { value: '', unknown: true } } : op);
+      }
+      // Fresh models: the string table lives as long as the model instance.
+      const expected = bruteForce(getModel('porcupine-kv'), ops) ? 'ok' : 'illegal';
+      if (expected === 'illegal') illegal++;
+      const outcome = checkOperations(getModel('porcupine-kv'), ops);
+      expect(outcome.result, JSON.stringify(ops)).toBe(expected);
+      const { refute: _r, ...plain } = getModel('porcupine-kv');
+      expect(checkOperations(plain, ops).result, JSON.stringify(ops)).toBe(expected);
+      if (outcome.partitions!.some((p) => p.refutation !== undefined)) refuted++;
+    }
+    expect(illegal).toBeGreaterThan(100);
+    expect(refuted).toBeGreaterThan(20);
+    expect(refuted).toBeLessThan(illegal);
+  });
+
+  it('never refutes a partition of the corpus\'s linearizable kv histories; the search confirms refuted ones where it can finish', () => {
+    for (const c of loadPorcupineCases().filter((x) => x.format === 'kv')) {
+      const outcome = checkPorcupineCase(c, parsePorcupineCase(c));
+      const refutedKeys = outcome.partitions!.filter((p) => p.refutation !== undefined).map((p) => p.key);
+      if (c.expected === 'ok') expect(refutedKeys, c.file).toEqual([]);
+      else expect(refutedKeys.length, c.file).toBeGreaterThan(0);
+    }
+    const c10 = loadPorcupineCases().find((x) => x.file.endsWith('c10-bad.txt'))!;
+    const events = parsePorcupineCase(c10);
+    const refuted = checkPorcupineCase(c10, events).partitions!.filter((p) => p.refutation !== undefined);
+    const keyOf = new Map<number, string>();
+    let confirmed = 0;
+    for (const { key } of refuted) {
+      const sub = events.filter((e) => (e.kind === 'call' ? keyOf.set(e.id, (e.value as { key: string }).key).get(e.id) : keyOf.get(e.id)) === key);
+      const verdict = checkEvents({ ...searchOnly }, sub, { timeoutMs: 2000 }).result;
+      expect(verdict, `c10-bad key ${key}`).not.toBe('ok');
+      if (verdict === 'illegal') confirmed++;
+    }
+    expect(confirmed).toBeGreaterThan(0);
+  });
+
+  it('verbose: the refuted partition carries the reason and the prefix its search found', () => {
+    // append(x) returns before the get starts, which does not see it.
+    const ops = [write('append', 'x', 0, 10), get('', 20, 30), write('append', 'y', 40, 50), get('y', 60, 70)];
+    const outcome = checkOperations(kv, ops, { verbose: true });
+    expect(outcome.result).toBe('illegal');
+    const info = outcome.partitions![0].info!;
+    expect(info.refutation).toBe('get("k") -> "" misses append("k", "x"), which returned before the get was called, and no put could come between them');
+    expect(info).toMatchObject({ result: 'illegal', prefix: [{ op: 0, stateBefore: '""', stateAfter: '"x"' }], unplaced: [{ op: 1, modelAccepts: false }], blocking: 1 });
+    // A put that may come between them defeats the proof (and the search finds the order).
+    const overwritten = [write('append', 'x', 0, 10), write('put', '', 5, 25), get('', 20, 30)];
+    expect(checkOperations(kv, overwritten).result).toBe('ok');
+  });
+
+  it('a refutation the search contradicts is an internal error, not a verdict', () => {
+    const bogus = { ...kv, refute: () => 'every history is wrong' };
+    expect(() => checkOperations(bogus, [write('put', 'a', 0, 1), get('a', 2, 3)], { verbose: true })).toThrow(/refuted partition 0, which is linearizable/);
   });
 });

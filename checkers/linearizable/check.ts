@@ -1,14 +1,16 @@
 /**
- * checkOperations / checkEvents: split the history into partitions (P-compositionality), build
- * one resumable search per partition, and run them interleaved in this thread, a slice of steps
- * each in turn, until one is illegal (it wins at once: a hard partition cannot hide an easy
- * illegal one), all are ok, or the time or memory budget runs out ('unknown').
+ * checkOperations / checkEvents: split the history into partitions (P-compositionality); if the
+ * model refutes some partitions outright (a cheap, sound proof such as a read missing a finished
+ * write), the history is illegal at once. Otherwise build one resumable search per partition
+ * and run them interleaved in this thread, a slice of steps each in turn, until one is illegal
+ * (it wins at once: a hard partition cannot hide an easy illegal one), all are ok, or the time
+ * or memory budget runs out ('unknown').
  */
 import { getHeapStatistics } from 'node:v8';
 import { buildInfo } from './info.js';
 import { partitionEvents, partitionOperations, type PartitionHistory } from './partition.js';
 import { PartitionSearch, Status } from './search.js';
-import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation, PartitionResult } from './types.js';
+import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation, PartitionResult, TimedOp } from './types.js';
 
 /**
  * Model steps per slice: small enough for fairness, large enough that the clock is rarely read.
@@ -21,6 +23,8 @@ import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation,
  */
 const SLICE_STEPS = 1024;
 const FIRST_SLICE_STEPS = 64;
+/** Verbose mode searches a refuted partition this long for the prefix the report draws. */
+const REFUTED_VERBOSE_STEPS = 1 << 17;
 /** 1 GiB, or half of V8's heap limit when that is smaller (states may live on the JS heap). */
 export const DEFAULT_MEMORY_LIMIT_MB = Math.min(1024, Math.floor(getHeapStatistics().heap_size_limit / (2 * 1024 * 1024)));
 
@@ -49,26 +53,37 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
   const verbose = opts.verbose === true;
   const deadline = opts.timeoutMs === undefined ? Infinity : started + opts.timeoutMs;
   const memoryLimit = (opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * 1024 * 1024;
-  const searches = histories.map((h) => new PartitionSearch(model, h, verbose));
   if (histories.length === 0) return { result: 'ok', partitions: [], elapsedMs: performance.now() - started, peakCacheBytes: 0 };
-  let running = searches.filter((s) => s.status === Status.Running);
-  let illegal: number | undefined;
+  const refutations = histories.map((h) => model.refute?.(timedOps(h)));
+  const refuted = refutations.findIndex((r) => r !== undefined);
+  let illegal: number | undefined = refuted >= 0 ? refuted : undefined;
+  // A refuted history needs no search; verbose mode searches the first refuted partition alone,
+  // briefly, for a prefix to draw.
+  const searches = histories.map((h, i) => (illegal === undefined || (verbose && i === illegal) ? new PartitionSearch(model, h, verbose) : undefined));
+  let running = searches.filter((s): s is PartitionSearch<S, I, O> => s?.status === Status.Running);
+  const budget = illegal !== undefined ? REFUTED_VERBOSE_STEPS : Infinity;
   let stopped: 'memory' | 'time' | undefined;
   // Cache bytes are tracked incrementally so that the ceiling is checked after every slice.
-  let cacheBytes = searches.reduce((sum, s) => sum + s.cache.bytes, 0);
+  let cacheBytes = searches.reduce((sum, s) => sum + (s?.cache.bytes ?? 0), 0);
   const totalBytes = () => cacheBytes + (model.retainedBytes?.() ?? 0);
   let peakBytes = totalBytes();
 
   let slice = FIRST_SLICE_STEPS;
   search: while (running.length > 0) {
     for (const s of running) {
+      if (s.steps >= budget) break search;
       const before = s.cache.bytes;
       const status = s.run(slice);
       cacheBytes += s.cache.bytes - before;
       const bytes = totalBytes();
       if (bytes > peakBytes) peakBytes = bytes;
-      if (status === Status.Illegal) {
+      if (status === Status.Illegal && illegal === undefined) {
         illegal = searches.indexOf(s);
+        break search;
+      }
+      // The refutation is a proof: the search agreeing is the assertion.
+      if (status !== Status.Running && illegal !== undefined) {
+        if (status === Status.Ok) throw new Error(`internal: model ${model.name} refuted partition ${illegal}, which is linearizable (${refutations[illegal]})`);
         break search;
       }
       if (bytes > memoryLimit) stopped = 'memory';
@@ -78,22 +93,24 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
     running = running.filter((s) => s.status === Status.Running);
     slice = Math.min(SLICE_STEPS, 2 * slice);
   }
-  const unfinished = searches.filter((s) => s.status === Status.Running).length;
-  // Out of budget just as the last partition finished: the verdict is complete.
-  if (unfinished === 0) stopped = undefined;
+  const unfinished = histories.length - searches.filter((s) => s !== undefined && s.status !== Status.Running).length;
+  // Out of budget just as the last partition finished, or refuted: the verdict is complete.
+  if (unfinished === 0 || illegal !== undefined) stopped = undefined;
   const progress = `${unfinished} of ${searches.length} partitions unfinished`;
 
-  const partitions: PartitionResult[] = searches.map((s, index) => {
-    const result: CheckVerdict = s.status === Status.Ok ? 'ok' : s.status === Status.Illegal ? 'illegal' : 'unknown';
+  const partitions: PartitionResult[] = searches.map((s, index): PartitionResult => {
+    const refutation = refutations[index];
+    const result: CheckVerdict = s?.status === Status.Ok ? 'ok' : s?.status === Status.Illegal || refutation !== undefined ? 'illegal' : 'unknown';
     const key = histories[index].key;
     return {
       index,
       ...(key !== undefined ? { key } : {}),
       result,
-      operations: s.n,
-      steps: s.steps,
-      cacheEntries: s.cache.size,
-      ...(verbose ? { info: buildInfo(model, histories[index], result, s.snapshot()) } : {}),
+      ...(refutation !== undefined ? { refutation } : {}),
+      operations: histories[index].ops.length,
+      steps: s?.steps ?? 0,
+      cacheEntries: s?.cache.size ?? 0,
+      ...(verbose ? { info: { ...buildInfo(model, histories[index], result, s?.snapshot()), ...(refutation !== undefined ? { refutation } : {}) } } : {}),
     };
   });
   const result: CheckVerdict = illegal !== undefined ? 'illegal' : stopped !== undefined ? 'unknown' : 'ok';
@@ -102,7 +119,8 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
   if (stopped === 'time') message = `timed out after ${opts.timeoutMs} ms; ${progress}`;
   if (illegal !== undefined) {
     const key = histories[illegal].key;
-    message = `partition ${illegal}${key !== undefined ? ` (key ${JSON.stringify(key)})` : ''} is not linearizable`;
+    const refutation = refutations[illegal];
+    message = `partition ${illegal}${key !== undefined ? ` (key ${JSON.stringify(key)})` : ''} is not linearizable${refutation !== undefined ? `: ${refutation}` : ''}`;
   }
   return {
     result,
@@ -111,6 +129,16 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
     elapsedMs: performance.now() - started,
     peakCacheBytes: peakBytes,
   };
+}
+
+/** The partition's operations with their positions in its real-time order. */
+function timedOps<I, O>(h: PartitionHistory<I, O>): TimedOp<I, O>[] {
+  const ops: TimedOp<I, O>[] = h.ops.map((o) => ({ input: o.input, output: o.output, call: -1, return: -1 }));
+  h.order.forEach((e, position) => {
+    if (e & 1) ops[e >> 1].return = position;
+    else ops[e >> 1].call = position;
+  });
+  return ops;
 }
 
 const mb = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);

@@ -3,7 +3,9 @@
  * tests assert (read from VERDICTS.md), with the etcd and kv models and parsers of this repo.
  */
 import { describe, expect, it } from 'vitest';
+import { checkEvents } from './check.js';
 import { checkPorcupineCase, loadPorcupineCases, parsePorcupineCase } from './conformance.js';
+import { getModel } from './models/index.js';
 
 const cases = loadPorcupineCases();
 
@@ -26,6 +28,15 @@ describe('Porcupine conformance corpus', () => {
     it(`${c.file} is ${c.expected}`, () => {
       const outcome = checkPorcupineCase(c, parsePorcupineCase(c));
       expect(outcome.result).toBe(c.expected);
+    });
+  }
+
+  // The kv model refutes the bad kv histories without a search (Model.refute): the search alone
+  // must reach the same verdicts.
+  for (const c of cases.filter((x) => x.format === 'kv')) {
+    it(`${c.file} is ${c.expected} by search alone`, () => {
+      const { refute: _unused, ...searchOnly } = getModel('porcupine-kv');
+      expect(checkEvents(searchOnly, parsePorcupineCase(c)).result).toBe(c.expected);
     });
   }
 });

@@ -37,6 +37,14 @@ export interface Model<S = unknown, I = unknown, O = unknown> {
    * that may change the state (e.g. a crashed cas) is NOT read-only.
    */
   readOnly?(input: I, output: O): boolean;
+  /**
+   * A cheap proof that a partition is not linearizable, or undefined: e.g. a read that misses a
+   * write which finished before the read began, with no overwrite possible in between. It must
+   * be sound (never refute a linearizable partition; the checker asserts this whenever it also
+   * searches a refuted partition). Refuted partitions are illegal at once, with the reason in
+   * the outcome, however hard their search would be. Returns a one-line reason.
+   */
+  refute?(ops: readonly TimedOp<I, O>[]): string | undefined;
   /** Human-readable operation, e.g. `cas(1, 2) -> ok`. */
   describeOperation?(input: I, output: O): string;
   /** Human-readable state. */
@@ -48,6 +56,15 @@ export interface Model<S = unknown, I = unknown, O = unknown> {
   sizeOf?(state: S): number;
   /** Bytes the model instance itself retains during a check (e.g. an intern table of states). */
   retainedBytes?(): number;
+}
+
+/** An operation of one partition with its place in that partition's real-time order: `call`
+ *  and `return` are distinct positions 0..2n-1 (ties broken, calls first). */
+export interface TimedOp<I = unknown, O = unknown> {
+  input: I;
+  output: O;
+  call: number;
+  return: number;
 }
 
 /**
@@ -101,6 +118,8 @@ export interface PartitionResult {
   steps: number;
   /** Entries in this partition's (linearized-set, state) cache when the search ended. */
   cacheEntries: number;
+  /** Why the model refuted this partition without a search (see `Model.refute`). */
+  refutation?: string;
   /** Only with `verbose`. */
   info?: LinearizationInfo;
 }
@@ -160,6 +179,8 @@ export interface UnplacedOp {
  */
 export interface LinearizationInfo {
   result: CheckVerdict;
+  /** The model's proof of illegality, when it refuted the partition (see `Model.refute`). */
+  refutation?: string;
   key?: string;
   initialState: string;
   operations: OperationView[];
