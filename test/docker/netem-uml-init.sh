@@ -43,10 +43,13 @@ apply() {
   tc qdisc show dev eth0 | sed "s/^/@@qdisc $1 /"
 }
 
-# probe PHASE ADDRESS COUNT INTERVAL: ICMP echo from eth0's side; prints ping's two summary lines.
+# probe PHASE ADDRESS COUNT INTERVAL: ICMP echo from eth0's side; one "@@reply PHASE ADDRESS
+# SEQ RTT_MS" line per reply (duplicates included: the test counts distinct sequence numbers),
+# then "@@sent PHASE ADDRESS COUNT".
 probe() {
-  summary=$(ping -q -n -c "$3" -i "$4" -W 2 "$2" 2>&1 | grep -E 'transmitted|rtt' | tr '\n' ' ')
-  echo "@@probe $1 $2 $summary"
+  ping -n -c "$3" -i "$4" -W 2 "$2" 2>&1 | sed -n \
+    -e "s/^.*icmp_seq=\([0-9]*\) .*time=\([0-9.]*\) ms.*$/@@reply $1 $2 \1 \2/p" \
+    -e "s/^\([0-9]*\) packets transmitted.*$/@@sent $1 $2 \1/p"
 }
 
 if setup; then
