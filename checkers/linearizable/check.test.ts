@@ -165,7 +165,7 @@ describe('budgets', () => {
     const bad = cases.find((c) => c.file.endsWith('c50-bad.txt'))!;
     const outcome = checkPorcupineCase(bad, parsePorcupineCase(bad));
     expect(outcome.result).toBe('illegal');
-    expect(outcome.message).toMatch(/^partition 0 \(key "0"\) is not linearizable: get\("0"\) -> ".*" misses append\("0", "x 10 16 y"\), which returned before the get was called, and no put could come between them$/);
+    expect(outcome.message).toMatch(/^partition 0 \(key "0"\) is not linearizable: get\("0"\) -> ".*" misses append\("0", "x 10 16 y"\), which returned before the read was called, and nothing could come between them to overwrite it$/);
     const refuted = outcome.partitions!.filter((p) => p.refutation !== undefined);
     // Among them the keys the search cannot finish (0, 5, 7, 9) and key "3", which it can.
     expect(refuted.map((p) => p.key).sort()).toEqual(['0', '1', '2', '3', '4', '5', '7', '8', '9']);
@@ -219,11 +219,12 @@ function bruteForce(model: Model, ops: Operation[]): boolean {
 }
 
 describe('differential: search vs brute force on random small histories', () => {
-  it('agrees on 400 random cas-register histories (with crashed ops), with and without read-only pruning', () => {
+  it('agrees on 400 random cas-register histories (with crashed ops), with and without read-only pruning and refutation', () => {
     const rng = new Rng(20261126);
-    const { readOnly: _unused, ...rest } = casRegister;
+    const { readOnly: _unused, refute: _unused2, ...rest } = casRegister;
     const noPruning: Model = rest;
     let illegal = 0;
+    let refuted = 0;
     for (let h = 0; h < 400; h++) {
       const ops: Operation[] = [];
       const count = rng.int(1, 7);
@@ -239,7 +240,9 @@ describe('differential: search vs brute force on random small histories', () => 
       }
       const expected = bruteForce(casRegister, ops) ? 'ok' : 'illegal';
       if (expected === 'illegal') illegal++;
-      expect(checkOperations(casRegister, ops).result, JSON.stringify(ops)).toBe(expected);
+      const outcome = checkOperations(casRegister, ops);
+      expect(outcome.result, JSON.stringify(ops)).toBe(expected);
+      if (outcome.partitions![0].refutation !== undefined) refuted++;
       expect(checkOperations(noPruning, ops).result, JSON.stringify(ops)).toBe(expected);
       // Verbose mode: same verdict, a replayable prefix (buildInfo replays it through the model).
       const verbose = checkOperations(casRegister, ops, { verbose: true });
@@ -249,9 +252,11 @@ describe('differential: search vs brute force on random small histories', () => 
       if (expected === 'ok') expect(info.prefix).toHaveLength(ops.length);
       else expect(info.unplaced.length + info.prefix.length).toBeGreaterThan(0);
     }
-    // Both sides are exercised.
+    // Both sides are exercised, and the refutation proves some (not all) illegal ones.
     expect(illegal).toBeGreaterThan(40);
     expect(illegal).toBeLessThan(360);
+    expect(refuted).toBeGreaterThan(10);
+    expect(refuted).toBeLessThan(illegal);
   });
 });
 
@@ -317,7 +322,7 @@ describe("porcupine-kv's refutation (Model.refute)", () => {
     const outcome = checkOperations(kv, ops, { verbose: true });
     expect(outcome.result).toBe('illegal');
     const info = outcome.partitions![0].info!;
-    expect(info.refutation).toBe('get("k") -> "" misses append("k", "x"), which returned before the get was called, and no put could come between them');
+    expect(info.refutation).toBe('get("k") -> "" misses append("k", "x"), which returned before the read was called, and nothing could come between them to overwrite it');
     expect(info).toMatchObject({ result: 'illegal', prefix: [{ op: 0, stateBefore: '""', stateAfter: '"x"' }], unplaced: [{ op: 1, modelAccepts: false }], blocking: 1 });
     // A put that may come between them defeats the proof (and the search finds the order).
     const overwritten = [write('append', 'x', 0, 10), write('put', '', 5, 25), get('', 20, 30)];

@@ -264,9 +264,11 @@ function explain(run: (o: CheckOptions) => CheckOutcome, opts: CheckOptions, fir
   return run({ ...opts, verbose: true, timeoutMs });
 }
 
-/** "partition 0 is not linearizable: no linearization gets past read() -> 2 (...)". */
+/** "partition 0 is not linearizable: no linearization gets past read() -> 2 (...)"; a model's
+ *  refutation (already in the message) names the two operations itself. */
 export function illegalReason(outcome: CheckOutcome): string | undefined {
   const info = outcome.partitions?.find((p) => p.result === 'illegal')?.info;
+  if (outcome.result === 'illegal' && info?.refutation !== undefined) return outcome.message;
   if (outcome.result !== 'illegal' || !info || info.blocking === undefined) return undefined;
   const blocking = info.operations.find((op) => op.id === info.blocking);
   if (!blocking) return undefined;

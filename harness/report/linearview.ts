@@ -21,6 +21,8 @@ export interface LinInfo {
   prefix: LinStep[];
   unplaced: LinUnplaced[];
   blocking?: number;
+  /** The model's proof that the partition is illegal, when it gave one. */
+  refutation?: string;
 }
 
 /** Events shown around the failure point in a big partition. */
@@ -117,6 +119,7 @@ export function linearizationView(info: LinInfo, n: number, anchor: string): str
   }).join('');
   const finalState = info.prefix.length > 0 ? info.prefix[info.prefix.length - 1].stateAfter : info.initialState;
   const head = `<h3 id="${esc(slug(`lin-${n}`))}">Partition${info.key !== undefined ? ` <code>${esc(info.key)}</code>` : ` ${n + 1}`}: ${esc(info.result)}</h3>`
+    + (typeof info.refutation === 'string' ? `<p class="refutation">Why: ${esc(info.refutation)}.</p>` : '')
     + `<p>Longest linearizable prefix: <b>${info.prefix.length}</b> of ${info.operations.length} operations, ending in state <code>${esc(finalState)}</code>. `
     + (failedOp ? `<a class="jump" href="#${anchor}">Jump to first error</a>` : '') + '</p>'
     + (unplacedText ? `<ul class="unplaced">${unplacedText}</ul>` : '')

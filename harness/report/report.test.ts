@@ -247,6 +247,9 @@ describe('failure finders', () => {
     const [info] = findLinearizationInfos(lin);
     expect(info.operations.find((o) => o.id === info.unplaced[0].op)?.description).toMatch(/read.*1/);
     expect(historyIndexOf(info.operations.find((o) => o.id === info.unplaced[0].op)!)).toBe(4);
+    // The model's refutation names both operations, and the view prints it.
+    expect(info.refutation).toBe('read() -> 1 misses write(2), which returned before the read was called, and nothing could come between them to overwrite it');
+    expect(linearizationView(info, 0, 'first-error')).toContain('<p class="refutation">Why: read() -&gt; 1 misses write(2), which');
   });
   it('draws a window of a partition with 200,000 operations', () => {
     const operations = Array.from({ length: 200_000 }, (_, id) => ({ id, clientId: id % 7, callIndex: 2 * id, returnIndex: 2 * id + 1, description: `write(${id})` }));

@@ -6,7 +6,8 @@
  * written; get's ok value is the string read. A crashed get accepts anything; a crashed put or
  * append may take effect.
  */
-import type { Model, TimedOp } from '../types.js';
+import type { Model } from '../types.js';
+import { missedWrite } from './missed-write.js';
 import type { ModelSpec } from './spec.js';
 import { StringTable } from './string-table.js';
 import { describeValue, historyError } from './util.js';
@@ -34,7 +35,7 @@ export function createPorcupineKvModel(): Model<number, PorcupineKvInput, Porcup
   const REJECT = [false, StringTable.EMPTY] as const;
   /** A get's output -> the id of the string it read. */
   const readIds = new Map<PorcupineKvOutput, number>();
-  return {
+  const model: Model<number, PorcupineKvInput, PorcupineKvOutput> = {
     name: 'porcupine-kv',
     init: () => StringTable.EMPTY,
     step(state, input, output) {
@@ -55,7 +56,6 @@ export function createPorcupineKvModel(): Model<number, PorcupineKvInput, Porcup
     },
     hash: (s) => s,
     readOnly: (input) => input.op === 'get',
-    refute: missedWrite,
     partitionKey: (input) => input.key,
     describeOperation(input, output) {
       switch (input.op) {
@@ -70,49 +70,15 @@ export function createPorcupineKvModel(): Model<number, PorcupineKvInput, Porcup
     describeState: (s) => JSON.stringify(table.str(s)),
     retainedBytes: () => table.bytes,
   };
-}
-
-/** How many of the writes that finished last before a get's call `refute` compares it with. */
-const RECENT_WRITES = 32;
-
-type KvOp = TimedOp<PorcupineKvInput, PorcupineKvOutput>;
-
-/**
- * The model's `refute`: a get that misses a write which finished before the get was called (an
- * append's text is not in the value read; a put's text does not start it), with no put that
- * could have come between them to overwrite it. Appends only extend the value and only a put
- * replaces it, so no linearization exists. It looks only at the last RECENT_WRITES writes
- * before each get, which keeps it linear in the partition's size (fewer checks, fewer proofs).
- */
-export function missedWrite(ops: readonly KvOp[]): string | undefined {
-  const atPosition = new Int32Array(2 * ops.length);
-  ops.forEach((o, i) => {
-    atPosition[o.call] = 2 * i;
-    atPosition[o.return] = 2 * i + 1;
+  // Appends only extend the value and only a put replaces it.
+  model.refute = missedWrite<PorcupineKvInput, PorcupineKvOutput>({
+    isRead: (input, output) => input.op === 'get' && !output.unknown,
+    isWrite: (input, output) => input.op !== 'get' && !output.unknown,
+    overwrites: (input) => input.op === 'put',
+    shows: (read, write) => (write.input.op === 'put' ? read.output.value.startsWith(write.input.value) : read.output.value.includes(write.input.value)),
+    describe: (input, output) => model.describeOperation!(input, output),
   });
-  const puts = ops.filter((o) => o.input.op === 'put');
-  // A put placed after w and before g: possible iff it was called before g returned and
-  // returned after w was called.
-  const overwritable = (w: KvOp, g: KvOp) => puts.some((p) => p !== w && p.call < g.return && p.return > w.call);
-  const recent: number[] = [];
-  for (const e of atPosition) {
-    const o = ops[e >> 1];
-    if (e & 1) {
-      if (o.input.op === 'get') continue;
-      recent.push(e >> 1);
-      if (recent.length > RECENT_WRITES) recent.shift();
-    } else if (o.input.op === 'get' && !o.output.unknown) {
-      const read = o.output.value;
-      for (const w of recent) {
-        const { op, key, value } = ops[w].input;
-        const seen = op === 'put' ? read.startsWith(value) : read.includes(value);
-        if (!seen && !overwritable(ops[w], o)) {
-          return `get(${JSON.stringify(key)}) -> ${JSON.stringify(read)} misses ${op}(${JSON.stringify(key)}, ${JSON.stringify(value)}), which returned before the get was called, and no put could come between them`;
-        }
-      }
-    }
-  }
-  return undefined;
+  return model;
 }
 
 export const porcupineKvSpec: ModelSpec<number, PorcupineKvInput, PorcupineKvOutput> = {

@@ -12,6 +12,7 @@
  * a crashed cas takes effect iff it is linearized while the register holds `from`.
  */
 import type { Model } from '../types.js';
+import { missedWrite } from './missed-write.js';
 import type { ModelOptions, ModelSpec } from './spec.js';
 import { canonicalKey, describeValue, expectCasPair, historyError } from './util.js';
 
@@ -75,6 +76,16 @@ function createRegisterModel(flavor: RegisterFlavor, options: ModelOptions = {})
     sizeOf: (s) => (typeof s === 'number' || s === null ? 16 : 32 + 2 * String(valueKey(s)).length),
   };
   if (flavor.byKey) model.partitionKey = (input) => input.key as string;
+  // A completed write or cas (a cas that completed swapped) leaves its value; any write or cas,
+  // crashed ones too, may replace it.
+  const written = (input: RegisterInput) => (input.f === 'write' ? input.value : input.f === 'cas' ? input.to : undefined);
+  model.refute = missedWrite<RegisterInput, RegisterOutput>({
+    isRead: (input, output) => input.f === 'read' && !output.unknown,
+    isWrite: (input, output) => input.f !== 'read' && !output.unknown,
+    overwrites: (input) => input.f !== 'read',
+    shows: (read, write) => same(written(write.input), read.output.value ?? null),
+    describe: (input, output) => model.describeOperation!(input, output),
+  });
   return model;
 }
 
