@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import yargs from 'yargs';
+import { skipHelpCaching } from './cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = path.join(ROOT, 'bin', 'jepsen-ts.js');
@@ -69,5 +71,16 @@ describe.skipIf(!BUILT)('start-up cost', () => {
     expect(loaded.some((u) => u.endsWith('/dist/harness/run.js'))).toBe(true); // the probe does see the graph
     const late = /\/node_modules\/(undici|d3-[a-z]+|edn-data)\/|\/dist\/harness\/report\/|\/dist\/checkers\/(?!linearizable\/models\/)|\/dist\/paxos\/node\.js$/;
     expect(loaded.filter((u) => late.test(u))).toEqual([]);
+  });
+
+  it("yargs no longer renders a command's help on every run (its internal hook is still there to switch off)", async () => {
+    const run = async (skip: boolean) => {
+      const cli = yargs(['go']).command({ command: 'go', describe: 'x', handler: async () => {} });
+      if (skip) skipHelpCaching(cli);
+      await cli.parseAsync();
+      return (cli as unknown as { getInternalMethods(): { getUsageInstance(): { hasCachedHelpMessage(): boolean } } }).getInternalMethods().getUsageInstance().hasCachedHelpMessage();
+    };
+    expect(await run(false)).toBe(true); // what yargs does by itself: the hook exists
+    expect(await run(true)).toBe(false);
   });
 });

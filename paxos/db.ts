@@ -17,6 +17,13 @@ export const MAIN_JS = import.meta.url.endsWith('.ts')
   ? fileURLToPath(new URL('../dist/paxos/main.js', import.meta.url))
   : fileURLToPath(new URL('./main.js', import.meta.url));
 
+/**
+ * A fresh cluster's first election: nodes that boot together on a busy machine come up within
+ * ~0.1-0.3 s of each other; the normal 300 ms timeout (plus back-off) would keep the first
+ * client op waiting for a leader after every node answers. Restarted nodes ignore it.
+ */
+export const FIRST_ELECTION_TIMEOUT_MS = 100;
+
 const LOG_PAGE = 1000;
 const PROBE_TIMEOUT_MS = 1000;
 const PROBE_PAUSE_MS = 50;
@@ -70,6 +77,7 @@ export const paxosDb: Db = {
         '--client', node.client,
         '--peers', peersFlag(node),
         '--data-dir', node.dataDir,
+        '--first-election-timeout-ms', String(FIRST_ELECTION_TIMEOUT_MS),
         ...extraArgs,
       ],
     };

@@ -77,6 +77,7 @@ const FLAGS = {
   bug: { type: 'string', describe: `switch on one deliberately unsafe variant: ${BUGS.join(', ')}` },
   'heartbeat-ms': { type: 'string', default: '50', describe: 'leader heartbeat interval' },
   'election-timeout-ms': { type: 'string', default: '300', describe: 'base election timeout (randomized back-off is added)' },
+  'first-election-timeout-ms': { type: 'string', describe: 'election timeout and back-off range of a node on its first boot until it sees any ballot, i.e. while the cluster starts (default: --election-timeout-ms); a restarted node never uses it' },
   'request-timeout-ms': { type: 'string', default: '1000', describe: 'a client request with no answer by then gets 504 (outcome unknown)' },
   'max-batch': { type: 'string', default: '512', describe: 'most client commands batched into one slot' },
   'max-inflight': { type: 'string', describe: `most slots in phase 2 at once (pipelining; default ${core.DEFAULT_MAX_INFLIGHT})` },
@@ -195,6 +196,7 @@ export function parseArgs(argv: string[]): NodeOptions {
     bug: bug as BugName | null,
     heartbeatMs: positiveInt('heartbeat-ms', args['heartbeat-ms']),
     electionTimeoutMs: positiveInt('election-timeout-ms', args['election-timeout-ms']),
+    ...(args['first-election-timeout-ms'] !== undefined ? { firstElectionTimeoutMs: positiveInt('first-election-timeout-ms', args['first-election-timeout-ms']) } : {}),
     requestTimeoutMs: positiveInt('request-timeout-ms', args['request-timeout-ms']),
     maxBatch: positiveInt('max-batch', args['max-batch']),
     ...(args['max-inflight'] !== undefined ? { maxInflight: positiveInt('max-inflight', args['max-inflight']) } : {}),
@@ -203,7 +205,7 @@ export function parseArgs(argv: string[]): NodeOptions {
     walSync: str('wal-sync') as 'dsync' | 'fdatasync',
   };
   const bad = configError(PaxosNode.configOf(opts));
-  if (bad) fail(bad.replace('electionTimeoutMs', '--election-timeout-ms').replace('heartbeatMs', '--heartbeat-ms'));
+  if (bad) fail(bad.replace('firstElectionTimeoutMs', '--first-election-timeout-ms').replace('electionTimeoutMs', '--election-timeout-ms').replace('heartbeatMs', '--heartbeat-ms'));
   opts.dataDir = usableDataDir(str('data-dir'));
   return opts;
 }

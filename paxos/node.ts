@@ -49,6 +49,8 @@ export interface NodeOptions {
   bug: BugName | null;
   heartbeatMs: number;
   electionTimeoutMs: number;
+  /** Election timeout of a fresh node in a starting cluster (Config.firstElectionTimeoutMs). */
+  firstElectionTimeoutMs?: number;
   requestTimeoutMs: number;
   maxBatch: number;
   /** Slots in phase 2 at once; undefined = the core's default. */
@@ -148,6 +150,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
       bug: opts.bug,
       heartbeatMs: opts.heartbeatMs,
       electionTimeoutMs: opts.electionTimeoutMs,
+      ...(opts.firstElectionTimeoutMs !== undefined ? { firstElectionTimeoutMs: opts.firstElectionTimeoutMs } : {}),
       maxBatch: opts.maxBatch,
       ...(opts.maxInflight !== undefined ? { maxInflight: opts.maxInflight } : {}),
     };

@@ -26,6 +26,8 @@ export function configError(config: Config): string | null {
   if (!positive(config.heartbeatMs)) return 'heartbeatMs must be a positive integer';
   if (!positive(config.electionTimeoutMs)) return 'electionTimeoutMs must be a positive integer';
   if (config.electionTimeoutMs <= config.heartbeatMs) return 'electionTimeoutMs must exceed heartbeatMs';
+  if (config.firstElectionTimeoutMs !== undefined && !positive(config.firstElectionTimeoutMs)) return 'firstElectionTimeoutMs must be a positive integer';
+  if (config.firstElectionTimeoutMs !== undefined && config.firstElectionTimeoutMs > config.electionTimeoutMs) return 'firstElectionTimeoutMs must not exceed electionTimeoutMs';
   if (!positive(config.maxBatch)) return 'maxBatch must be a positive integer';
   if (config.maxInflight !== undefined && !positive(config.maxInflight)) return 'maxInflight must be a positive integer';
   return null;

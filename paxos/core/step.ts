@@ -60,7 +60,7 @@ function onTimer(ctx: Ctx, name: string, rand: number): void {
         return;
       }
       // Randomized back-off so that candidates do not duel forever.
-      ctx.setTimer(TIMER.campaign, 1 + Math.floor(rand * config.electionTimeoutMs));
+      ctx.setTimer(TIMER.campaign, 1 + Math.floor(rand * electionTimeoutOf(config, ctx.state)));
       return;
     }
     case TIMER.campaign:
@@ -78,6 +78,18 @@ function onTimer(ctx: Ctx, name: string, rand: number): void {
 export function start(config: Config, state: State): CoreEffect[] {
   return [
     { type: 'persist', record: { t: 'boot', inc: state.durable.incarnation } },
-    { type: 'setTimer', name: TIMER.election, ms: config.electionTimeoutMs },
+    { type: 'setTimer', name: TIMER.election, ms: electionTimeoutOf(config, state) },
   ];
+}
+
+/**
+ * The election timeout in force, which is also the range of the random back-off. A node on its
+ * first boot (incarnation 1) that has seen no ballot, not even its own campaign's, belongs to a
+ * cluster that is just starting: it uses firstElectionTimeoutMs when configured, so the first
+ * leader comes sooner. A restarted node never does: it must hear the live leader's heartbeat
+ * before it campaigns. Timing only: safety never depends on it.
+ */
+export function electionTimeoutOf(config: Config, state: State): number {
+  const fresh = state.durable.incarnation === 1 && state.volatile.maxRound === 0;
+  return fresh && config.firstElectionTimeoutMs !== undefined ? config.firstElectionTimeoutMs : config.electionTimeoutMs;
 }

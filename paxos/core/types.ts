@@ -48,6 +48,12 @@ export interface Config {
   heartbeatMs: number;
   /** Base election timeout; the core adds randomized back-off from the event's `rand`. */
   electionTimeoutMs: number;
+  /**
+   * Election timeout (and back-off range) of a node on its first boot while it has seen no
+   * ballot at all, i.e. of a cluster that is just starting: its first leader is elected sooner.
+   * Absent: electionTimeoutMs. A restarted node never uses it (see step.ts electionTimeoutOf).
+   */
+  firstElectionTimeoutMs?: number;
   /** Most client commands batched into one slot. */
   maxBatch: number;
   /** Most slots a leader has in phase 2 at once (pipelining); the core's default when absent. */
