@@ -7,7 +7,9 @@
  * insmod) whose root is the host's filesystem, read-only. The guest script
  * (netem-uml-init.sh) builds a private veth link, eth0 10.213.0.10 -> peers .11/.12/.13, that
  * exists only inside the guest, and measures each link with ping while the plan below changes
- * the node's state: unshaped, then shaped, then replaced, then cleared. One boot, ~15 s.
+ * the node's state: unshaped, then shaped, then replaced, then cleared. Before that it runs
+ * the docker runtime's netem preflight probe (NETEM_PROBE), which must pass on such a kernel.
+ * One boot, ~15-20 s.
  *
  * Needs user-mode-linux, kmod, iproute2 and iputils-ping (all installed by .ci/run). Without
  * them the file prints why and skips, unless JEPSEN_TS_REQUIRE_DOCKER=1 (CI), where it fails.
@@ -18,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkShape } from '../../harness/runtime/runtime.js';
-import { tcCommands, type NodeNetState } from '../../harness/runtime/docker-rules.js';
+import { NETEM_PROBE, tcCommands, type NodeNetState } from '../../harness/runtime/docker-rules.js';
 
 const UML = '/usr/bin/linux.uml';
 const GUEST_INIT = resolve(import.meta.dirname, 'netem-uml-init.sh');
@@ -69,9 +71,16 @@ const PLAN: Phase[] = [
   { name: 'cleared', state: { dropFrom: [], shapes: [] }, probes: [quick(DELAYED), quick(LOSSY)] },
 ];
 
-/** The guest's plan file: per phase, the production tc commands on stdin of `apply`, then probes. */
+/**
+ * The guest's plan file: first the docker runtime's netem probe (the preflight that decides
+ * whether `--nemesis packet` may run), then per phase the production tc commands on stdin of
+ * `apply`, then the probes.
+ */
 function planScript(): string {
-  return PLAN.map(({ name, state, probes }) => {
+  expect(NETEM_PROBE.slice(0, 2)).toEqual(['sh', '-c']);
+  expect(NETEM_PROBE).toHaveLength(3);
+  const preflight = [`apply netem-probe <<'JT_EOF'`, NETEM_PROBE[2], 'JT_EOF'].join('\n');
+  return preflight + '\n' + PLAN.map(({ name, state, probes }) => {
     const tc = tcCommands(state);
     expect(tc).not.toContain('JT_EOF');
     return [`apply ${name} <<'JT_EOF'`, ...tc, 'JT_EOF', ...probes.map((p) => `probe ${name} ${p.to} ${p.count} ${p.intervalS}`)].join('\n');
@@ -153,8 +162,8 @@ describe.skipIf(skip !== null)('tcCommands on a real netem kernel (User-mode Lin
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('the kernel accepts every command of every phase (each phase is one `sh -e` as in production)', () => {
-    expect([...result.applied].sort(), out).toEqual(PLAN.map((p) => p.name).sort());
+  it('the kernel accepts the netem preflight probe and every command of every phase (each one `sh -e`, as in production)', () => {
+    expect([...result.applied].sort(), out).toEqual(['netem-probe', ...PLAN.map((p) => p.name)].sort());
     const shaped = (result.qdiscs.get('shaped') ?? []).join('\n');
     expect(shaped).toMatch(/qdisc htb 1: root/);
     expect(shaped).toMatch(/qdisc netem 10: parent 1:2 .*delay 100ms\s+10ms/);
