@@ -141,6 +141,8 @@ describe.skipIf(skip !== null)('tcCommands on a real netem kernel (User-mode Lin
   beforeAll(async () => {
     const plan = join(dir, 'plan.sh');
     writeFileSync(plan, planScript());
+    // Both paths travel on the kernel command line, which splits at whitespace.
+    for (const path of [GUEST_INIT, plan]) expect(path, 'a path on the UML kernel command line').not.toMatch(/\s/);
     // The guest's console is our stdout (con0); `quiet` keeps kernel messages out of it.
     // detached: the UML process and its helpers form one process group, killed in finally.
     const child = execa(UML, ['mem=256M', 'rootfstype=hostfs', 'rootflags=/', 'ro', 'quiet', `init=${GUEST_INIT}`, `JT_PLAN=${plan}`, 'con=null', 'con0=null,fd:1'], {
