@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { faultCaveat, printVerdict, type ResultsFile } from './run.js';
+import { REPORT_FILE as REPORT_WRITTEN } from './report/index.js';
+import { faultCaveat, printVerdict, REPORT_FILE, type ResultsFile } from './run.js';
 
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'jt-verdict-'));
 afterAll(() => rmSync(runDir, { recursive: true, force: true }));
@@ -59,5 +60,9 @@ describe('verdict with nemesis errors', () => {
     expect(text.match(/nemesis error:/g)).toHaveLength(5);
     expect(text).toContain('... and 3 more nemesis errors (results.json)');
     expect(text).toMatch(/^verdict: INVALID \(linearizable\) \(but 8 nemesis errors/m);
+  });
+
+  it("names report.html by the report module's own file name (restated in run.ts so that d3 loads late)", () => {
+    expect(REPORT_FILE).toBe(REPORT_WRITTEN);
   });
 });

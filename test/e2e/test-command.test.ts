@@ -60,6 +60,12 @@ describe.skipIf(!BUILT)('jepsen-ts test, end to end on the local runtime', () =>
       const history = readFileSync(join(run.runDir!, 'history.jsonl'), 'utf8');
       expect(history.split('\n').filter((l) => l.includes('"type":"ok"')).length).toBeGreaterThan(50);
       if (nemesis !== 'none') expect(history).toContain(`"f":"start-${nemesis}"`);
+      // The start-up timeline (what bench:startup reads) is in order, and ops start after it.
+      const t = (r as { timeline?: Record<string, number> }).timeline!;
+      const marks = [t.processStart, t.runStart, t.historyStart, t.nodesReady, t.mainStart];
+      expect(marks.every((m, i) => typeof m === 'number' && (i === 0 || m >= marks[i - 1])), JSON.stringify(t)).toBe(true);
+      const firstOk = JSON.parse(history.split('\n').find((l) => l.includes('"type":"ok"'))!) as { time: number };
+      expect(t.historyStart + firstOk.time / 1e6).toBeGreaterThanOrEqual(t.mainStart);
       const test = JSON.parse(readFileSync(join(run.runDir!, 'test.json'), 'utf8'));
       expect(test.seed).toBe(11);
       expect(test.command).toContain('--seed 11');
