@@ -21,6 +21,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkShape } from '../../harness/runtime/runtime.js';
 import { NETEM_PROBE, tcCommands, type NodeNetState } from '../../harness/runtime/docker-rules.js';
+import { PACKET_BEHAVIOURS } from '../../nemesis/packet.js';
 
 const UML = '/usr/bin/linux.uml';
 const GUEST_INIT = resolve(import.meta.dirname, 'netem-uml-init.sh');
@@ -44,9 +45,12 @@ const skip = skipReason();
 const DELAYED = '10.213.0.11';
 const LOSSY = '10.213.0.12';
 const UNSHAPED = '10.213.0.13';
+const PEERS = [DELAYED, LOSSY, UNSHAPED];
 const NONE: LinkShape = { delayMs: 0, jitterMs: 0, lossPct: 0 };
 /** A link counts as unshaped when its median RTT stays under this (the bare veth: ~0.1 ms). */
 const UNSHAPED_MAX_MS = 25;
+/** How far above the configured delay a median may be: the guest's timers are coarse, the host busy. */
+const SLACK_MS = 30;
 
 interface Probe { to: string; count: number; intervalS: number }
 interface Phase { name: string; state: NodeNetState; probes: Probe[] }
@@ -68,7 +72,13 @@ const PLAN: Phase[] = [
   },
   // Applying a new state replaces the old one whole: the delay moves, the loss is gone.
   { name: 'replaced', state: { dropFrom: [], shapes: [{ to: LOSSY, shape: { ...NONE, delayMs: 50 } }] }, probes: [quick(DELAYED), { to: LOSSY, count: 40, intervalS: 0.05 }, quick(UNSHAPED)] },
-  { name: 'cleared', state: { dropFrom: [], shapes: [] }, probes: [quick(DELAYED), quick(LOSSY)] },
+  // What the packet nemesis really applies: each of its behaviours on one link at once.
+  {
+    name: 'nemesis',
+    state: { dropFrom: [], shapes: PACKET_BEHAVIOURS.map((shape, i) => ({ to: PEERS[i], shape })) },
+    probes: PACKET_BEHAVIOURS.map((shape, i) => (shape.lossPct > 0 ? { to: PEERS[i], count: 200, intervalS: 0.01 } : { to: PEERS[i], count: 60, intervalS: 0.05 })),
+  },
+  { name: 'cleared', state: { dropFrom: [], shapes: [] }, probes: [quick(DELAYED), quick(LOSSY), quick(UNSHAPED)] },
 ];
 
 /**
@@ -128,6 +138,34 @@ function parse(text: string) {
   return { applied, qdiscs, probes, errors, done: /@@done/.test(text) };
 }
 
+/**
+ * Asserts that a probe saw `shape`: its loss within 4 standard deviations of Binomial(sent,
+ * lossPct) (at least one lost when lossPct > 0, none when it is 0); its RTTs
+ * never below delay - jitter (netem never sends early), its median near the delay, and the
+ * middle half spread by at least half the jitter (netem's jitter is uniform over
+ * delay ± jitter, whose interquartile range is the jitter itself).
+ */
+function expectShape(p: Measured, shape: LinkShape, what: string): void {
+  const why = `${what}: ${JSON.stringify(p)}`;
+  const { delayMs: d, jitterMs: j, lossPct: l } = shape;
+  const lost = p.sent - p.received;
+  if (l === 0) expect(lost, why).toBe(0);
+  else {
+    const mean = (p.sent * l) / 100;
+    const sd = Math.sqrt(mean * (1 - l / 100));
+    expect(lost, why).toBeGreaterThanOrEqual(Math.max(1, mean - 4 * sd));
+    expect(lost, why).toBeLessThanOrEqual(mean + 4 * sd);
+  }
+  if (d === 0 && j === 0) {
+    expect(p.median, why).toBeLessThan(UNSHAPED_MAX_MS);
+    return;
+  }
+  expect(p.min, why).toBeGreaterThanOrEqual(Math.max(0, d - j) - 2);
+  expect(p.median, why).toBeGreaterThanOrEqual(d - j / 2 - 2);
+  expect(p.median, why).toBeLessThan(d + j / 2 + SLACK_MS);
+  if (j > 0) expect(p.iqr, why).toBeGreaterThan(j / 2);
+}
+
 describe.skipIf(skip !== null)('tcCommands on a real netem kernel (User-mode Linux)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jt-netem-uml-'));
   let out = '';
@@ -156,7 +194,7 @@ describe.skipIf(skip !== null)('tcCommands on a real netem kernel (User-mode Lin
       try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* the group has already exited */ }
     }
     result = parse(out);
-    // The figures, for whoever reads the log .
+    // The figures, for whoever reads the log.
     for (const [key, m] of result.probes) console.info(`netem-kernel ${key}: ${m.received}/${m.sent} replies, rtt min ${m.min} median ${m.median} max ${m.max} iqr ${m.iqr.toFixed(3)} ms`);
     expect(result.errors, out).toEqual([]);
     expect(result.done, out).toBe(true);
@@ -173,53 +211,38 @@ describe.skipIf(skip !== null)('tcCommands on a real netem kernel (User-mode Lin
   });
 
   it('before any shape, every link is fast and loses nothing', () => {
-    for (const to of [DELAYED, LOSSY, UNSHAPED]) {
-      const p = probe('before', to);
-      expect(p.received, `${to}: ${JSON.stringify(p)}`).toBe(p.sent);
-      expect(p.median, `${to}: ${JSON.stringify(p)}`).toBeLessThan(UNSHAPED_MAX_MS);
-    }
+    for (const to of PEERS) expectShape(probe('before', to), NONE, to);
   });
 
   it('delay 100 ms with 10 ms jitter: the shaped link\'s RTT rises by the delay and spreads, and it loses nothing', () => {
     const p = probe('shaped', DELAYED);
-    const why = JSON.stringify(p);
-    expect(p.received, why).toBe(p.sent);
-    expect(p.min, why).toBeGreaterThanOrEqual(88); // 100 - 10 ms jitter, less rounding
-    expect(p.median, why).toBeGreaterThanOrEqual(95);
-    expect(p.median, why).toBeLessThan(140); // not applied twice (replies are not shaped); slack for a busy host
-    expect(p.iqr, why).toBeGreaterThan(4); // jitter spreads the middle half over ~10 ms; a fixed delay over ~0.2 ms
+    expectShape(p, { ...NONE, delayMs: 100, jitterMs: 10 }, DELAYED);
+    expect(p.median, JSON.stringify(p)).toBeLessThan(100 + 5 + SLACK_MS); // applied once: replies are not shaped
   });
 
   it('loss 30%: about 30% of 200 probes are lost, none delayed', () => {
     const p = probe('shaped', LOSSY);
-    const why = JSON.stringify(p);
-    expect(p.sent, why).toBe(200);
-    expect(p.lossPct, why).toBeGreaterThanOrEqual(15); // ±4.6 standard deviations of Binomial(200, 0.3)
-    expect(p.lossPct, why).toBeLessThanOrEqual(45);
-    expect(p.median, why).toBeLessThan(UNSHAPED_MAX_MS);
+    expect(p.sent).toBe(200);
+    expectShape(p, { ...NONE, lossPct: 30 }, LOSSY);
   });
 
   it('only the shaped destinations are affected: an all-zero shape and other addresses are untouched', () => {
-    const p = probe('shaped', UNSHAPED);
-    expect(p.received, JSON.stringify(p)).toBe(p.sent);
-    expect(p.median, JSON.stringify(p)).toBeLessThan(UNSHAPED_MAX_MS);
+    expectShape(probe('shaped', UNSHAPED), NONE, UNSHAPED);
   });
 
   it('a new state replaces the old one whole: the delay moves to the other link and the loss is gone', () => {
-    const moved = probe('replaced', LOSSY);
-    const why = JSON.stringify(moved);
-    expect(moved.received, why).toBe(moved.sent); // 30% loss would spare all 40 probes with p < 1e-6
-    expect(moved.min, why).toBeGreaterThanOrEqual(48);
-    expect(moved.median, why).toBeLessThan(90);
-    for (const to of [DELAYED, UNSHAPED]) expect(probe('replaced', to).median, to).toBeLessThan(UNSHAPED_MAX_MS);
+    // 30% loss left in place would spare all 40 probes with p < 1e-6.
+    expectShape(probe('replaced', LOSSY), { ...NONE, delayMs: 50 }, LOSSY);
+    for (const to of [DELAYED, UNSHAPED]) expectShape(probe('replaced', to), NONE, to);
+  });
+
+  it('the packet nemesis\'s own behaviours (delay + jitter, loss, both at once) do what they say', () => {
+    expect(PACKET_BEHAVIOURS.length).toBeLessThanOrEqual(PEERS.length);
+    PACKET_BEHAVIOURS.forEach((shape, i) => expectShape(probe('nemesis', PEERS[i]), shape, `${PEERS[i]} ${JSON.stringify(shape)}`));
   });
 
   it('clearing (no shapes: only the delete command) restores every link and leaves no qdisc of ours', () => {
-    for (const to of [DELAYED, LOSSY]) {
-      const p = probe('cleared', to);
-      expect(p.received, `${to}: ${JSON.stringify(p)}`).toBe(p.sent);
-      expect(p.median, `${to}: ${JSON.stringify(p)}`).toBeLessThan(UNSHAPED_MAX_MS);
-    }
+    for (const to of PEERS) expectShape(probe('cleared', to), NONE, to);
     expect((result.qdiscs.get('cleared') ?? []).join('\n')).not.toMatch(/htb|netem/);
   });
 });
