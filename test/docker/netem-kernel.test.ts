@@ -167,7 +167,7 @@ function expectShape(p: Measured, shape: LinkShape, what: string): void {
 }
 
 describe.skipIf(skip !== null)('tcCommands on a real netem kernel (User-mode Linux)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'jt-netem-uml-'));
+  let dir = '';
   let out = '';
   let result: ReturnType<typeof parse>;
   const probe = (phase: string, to: string): Measured => {
@@ -177,6 +177,8 @@ describe.skipIf(skip !== null)('tcCommands on a real netem kernel (User-mode Lin
   };
 
   beforeAll(async () => {
+    // Made here, not in the describe body, which runs even when the file is skipped.
+    dir = mkdtempSync(join(tmpdir(), 'jt-netem-uml-'));
     const plan = join(dir, 'plan.sh');
     writeFileSync(plan, planScript());
     // Both paths travel on the kernel command line, which splits at whitespace.
@@ -200,7 +202,7 @@ describe.skipIf(skip !== null)('tcCommands on a real netem kernel (User-mode Lin
     expect(result.done, out).toBe(true);
   }, 90_000);
 
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
   it('the kernel accepts the netem preflight probe and every command of every phase (each one `sh -e`, as in production)', () => {
     expect([...result.applied].sort(), out).toEqual(['netem-probe', ...PLAN.map((p) => p.name)].sort());
