@@ -1,6 +1,7 @@
 /**
  * The workload clients against a real HTTP server on loopback (real TCP, real undici pool):
- * how each wire outcome maps to ok / fail / info, and what each workload sends.
+ * how each wire outcome maps to ok / fail / info, and what each workload sends; and that the
+ * Pool is undici's own, loaded from its parts (undici.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import { BankClient } from './bank.js';
 import { NodeHttp } from './http.js';
 import { KvClient } from './kv.js';
 import { SetClient } from './set.js';
+import { loadUndici, undiciLoadedFrom } from './undici.js';
 
 type Handler = (req: IncomingMessage, body: any, res: ServerResponse) => void;
 let handler: Handler = (_q, _b, res) => res.end('{}');
@@ -49,6 +51,16 @@ async function withHttp<T>(timeoutMs: number, fn: (h: NodeHttp) => Promise<T>, t
     await h.close();
   }
 }
+
+describe('undici, as the clients load it', () => {
+  it("is undici's own Pool and error classes, loaded without undici's index (the fast way)", async () => {
+    const parts = await loadUndici();
+    expect(undiciLoadedFrom).toBe('parts');
+    const whole = await import('undici');
+    expect(parts.Pool).toBe(whole.Pool);
+    expect(parts.errors.HeadersTimeoutError).toBe(whole.errors.HeadersTimeoutError);
+  });
+});
 
 describe('NodeHttp: wire outcome -> ok / fail / info', () => {
   it('maps statuses', async () => {

@@ -8,7 +8,7 @@
  *   - info: outcome unknown: 504 / unknown:true, any other 5xx, a timeout, a reset after sending.
  * Reads have no effect, so a workload may turn an indeterminate read into a fail (as Jepsen's
  * etcd test does): that keeps crashed reads from lingering as open ops in the checker.
- * undici is imported on first use (~0.1 s of CPU): an HttpClient starts loading it when it is
+ * undici is imported on first use (undici.ts): an HttpClient starts loading it when it is
  * made, so a test run loads it while its nodes boot rather than before.
  */
 import type { Pool } from 'undici';
@@ -16,6 +16,7 @@ import type { Client, Completion } from '../harness/client.js';
 import { deadline } from '../harness/generator.js';
 import type { Op } from '../harness/history.js';
 import type { NodeEndpoint } from '../harness/runtime/runtime.js';
+import { loadUndici, type UndiciParts } from './undici.js';
 
 export type HttpOutcome =
   | { kind: 'ok'; status: number; body: any }
@@ -24,15 +25,6 @@ export type HttpOutcome =
 
 /** Error codes meaning the request never reached the node, so it cannot have been applied. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
-
-type Undici = typeof import('undici');
-let undiciLoad: Promise<Undici> | undefined;
-
-/** The undici module, imported once on first call. */
-export function loadUndici(): Promise<Undici> {
-  undiciLoad ??= import('undici');
-  return undiciLoad;
-}
 
 export class NodeHttp {
   private readonly pool: Pool;
@@ -43,7 +35,7 @@ export class NodeHttp {
   }
 
   private constructor(
-    private readonly undici: Undici,
+    private readonly undici: UndiciParts,
     readonly node: NodeEndpoint,
     private readonly timeoutMs: number,
   ) {
@@ -95,7 +87,7 @@ export class NodeHttp {
   }
 }
 
-function classifyError({ errors: undiciErrors }: Undici, err: unknown): HttpOutcome {
+function classifyError({ errors: undiciErrors }: UndiciParts, err: unknown): HttpOutcome {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string } };
   const code = e.code ?? e.cause?.code;
   if (code && NEVER_SENT.has(code)) return { kind: 'fail', error: code.toLowerCase() };
