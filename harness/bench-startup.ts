@@ -5,10 +5,11 @@
  * 1 s main phase). The figure is exact, not polled: the clock starts when this process spawns
  * the CLI (epoch ms) and stops at the first `ok` op's wall time, which the run's own files give
  * (results.json's timeline.historyStart + the op's `time` in history.jsonl). The breakdown comes
- * from the same timeline: CLI start-up (process spawn -> runTest entered: node boot, modules,
- * options), nodes (runtime setup until every node answers), clients (open + workload setup),
- * first op (invoked -> ok, including waiting for a leader); "leader" is when the first node
- * logged that it became leader (node.log, ms precision), measured from the spawn.
+ * from the same timeline: CLI start-up (process spawn -> runTest entered: Node's own boot,
+ * modules, options), nodes up (-> every node answers: run dir, runtime setup, node boot),
+ * clients (open + workload setup), first op (invoked -> ok, including any wait for a leader);
+ * "leader at" is when the first node logged that it became leader (node.log, ms precision),
+ * measured from the spawn.
  * Targets: local < 2 s, docker < 10 s. Each column is the median of its own values.
  *
  *   node dist/harness/bench-startup.js [--runs N] [--runtime local|docker|both]
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
     process.stderr.write('bench:startup: run `npm run build` first\n');
     process.exit(254);
   }
-  console.log(`bench:startup: 5 nodes, no nemesis; ms from \`jepsen-ts test\` spawn to the first completed op (${runs} timed run(s) after 1 warm-up)`);
+  console.log(`bench:startup: 5 nodes, no nemesis; time from \`jepsen-ts test\` spawn to the first completed op (${runs} timed run(s) after 1 warm-up)`);
   // The figures mean little on a loaded machine: say how loaded it was.
   console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPU(s)`);
   let failed = false;
@@ -149,21 +150,21 @@ async function main(): Promise<void> {
       failed = true;
       continue;
     }
-    const runs_: Marks[] = [];
+    const measured: Marks[] = [];
     for (let i = 0; i < runs; i++) {
       const r = await timeOne(runtime);
-      if (typeof r.marks !== 'string') runs_.push(r.marks);
+      if (typeof r.marks !== 'string') measured.push(r.marks);
       else {
         failed = true;
         console.log(`${runtime.padEnd(7)} run ${i + 1}: ${r.marks} (exit ${r.exit}): ${lastLine(r.stderr)}`);
       }
     }
-    if (runs_.length === 0) continue;
-    const totals = runs_.map((m) => m.total);
+    if (measured.length === 0) continue;
+    const totals = measured.map((m) => m.total);
     const verdict = median(totals) < TARGET_MS[runtime] ? 'within' : 'OVER';
     console.log(`${runtime.padEnd(7)} median ${seconds(median(totals))}  min ${seconds(Math.min(...totals))}  max ${seconds(Math.max(...totals))}  (${verdict} the ${TARGET_MS[runtime] / 1000} s target)`);
     const cells = COLUMNS.map(([key, label]) => {
-      const xs = runs_.map((m) => m[key]).filter((x): x is number => x !== null);
+      const xs = measured.map((m) => m[key]).filter((x): x is number => x !== null);
       return `${label} ${xs.length ? seconds(median(xs)) : 'n/a'}`;
     });
     console.log(`${''.padEnd(7)} medians: ${cells.join(' | ')}`);
