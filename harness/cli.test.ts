@@ -72,8 +72,10 @@ describe.skipIf(!BUILT)('start-up cost', () => {
     const late = /\/node_modules\/(undici|d3-[a-z]+|edn-data)\/|\/dist\/harness\/report\/|\/dist\/checkers\/(?!linearizable\/models\/)|\/dist\/paxos\/node\.js$/;
     expect(loaded.filter((u) => late.test(u))).toEqual([]);
   });
+});
 
-  it("yargs no longer renders a command's help on every run (its internal hook is still there to switch off)", async () => {
+describe('yargs help caching', () => {
+  it("the CLI switches off yargs's rendering of the command's help on every run (the internal hook is still there)", async () => {
     const run = async (skip: boolean) => {
       const cli = yargs(['go']).command({ command: 'go', describe: 'x', handler: async () => {} });
       if (skip) skipHelpCaching(cli);

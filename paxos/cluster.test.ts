@@ -44,6 +44,7 @@ describe('the node CLI', () => {
       [[...base, '--no-id'], /Unknown argument: no-id/],
       [[...base, '--wal-sync', 'fsync'], /--wal-sync must be one of dsync, fdatasync/],
       [base.slice(0, 6), /Missing required arguments: peers, data-dir/],
+      [[...base, '--first-election-timeout-ms', '301'], /--first-election-timeout-ms must not exceed --election-timeout-ms/],
     ];
     const run = (args: string[]) =>
       promisify(execFile)(process.execPath, [MAIN_JS, ...args], { encoding: 'utf8', timeout: 20_000 }).then(
