@@ -9,7 +9,23 @@ import { dirname, resolve, join } from 'node:path';
 import type { Options } from 'yargs';
 import { UsageError } from './runtime/runtime.js';
 import { BUGS, type BugName } from '../paxos/core/types.js';
-import { NEMESIS_NAMES, parseNemesisSpec, PARTITION_SHAPES, parsePartitionShapes, type Fault, type PartitionShape } from '../nemesis/index.js';
+import {
+  CLOCK_MODES,
+  CLOCK_TARGETS,
+  NEMESIS_NAMES,
+  parseClockOffset,
+  parseNames,
+  parseNemesisSpec,
+  PARTITION_SHAPES,
+  parsePartitionShapes,
+  TARGETS,
+  type ClockMode,
+  type ClockTarget,
+  type Fault,
+  type NemesisOptions,
+  type PartitionShape,
+  type Target,
+} from '../nemesis/index.js';
 
 export const WORKLOADS = ['register', 'kv', 'set', 'bank'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
@@ -41,6 +57,15 @@ export interface TestConfig {
   recoveryTimeMs: number;
   /** A client op that takes longer completes as info (or fail for reads). */
   opTimeoutMs: number;
+  /** --nemesis-together: every cycle injects every fault (absent = false: a random subset). */
+  nemesisTogether?: boolean;
+  /** --kill-targets: node specs the kill nemesis picks among (absent/null = one, minority). */
+  killTargets?: Target[] | null;
+  /** --clock-target, --clock-mode, --clock-offset (absent/null = the clock nemesis's defaults). */
+  clockTargets?: ClockTarget[] | null;
+  clockModes?: ClockMode[] | null;
+  /** Signed [min, max] ms. */
+  clockOffsetMs?: [number, number] | null;
 }
 
 /**
@@ -63,6 +88,11 @@ export const testOptions = {
   'leave-db-running': { type: 'boolean', default: false, describe: 'keep the nodes running after the test (stop them with Ctrl-C)' },
   results: { type: 'string', requiresArg: true, default: 'results', describe: 'directory of the results store' },
   'recovery-time': { type: 'number', requiresArg: true, default: 5, describe: 'seconds of reads after every fault is healed' },
+  'nemesis-together': { type: 'boolean', default: false, describe: 'every fault cycle injects ALL the --nemesis faults at once (partition, kill, pause, clock, packet, in that order) instead of a random subset' },
+  'kill-targets': { type: 'string', requiresArg: true, describe: `nodes the kill nemesis hits, comma list picked at random: ${TARGETS.join('|')} (default: one,minority)` },
+  'clock-target': { type: 'string', requiresArg: true, describe: `nodes the clock nemesis skews, comma list picked at random: ${CLOCK_TARGETS.join('|')} (leader: the node the cluster names leader; default: ${TARGETS.join(',')})` },
+  'clock-mode': { type: 'string', requiresArg: true, describe: `clock faults, comma list picked at random: ${CLOCK_MODES.join('|')} (default: both)` },
+  'clock-offset': { type: 'string', requiresArg: true, describe: 'range of clock offsets in signed ms, MIN..MAX, e.g. -9000..-6000 steps clocks back 6-9 s (default: -10000..10000)' },
   'op-timeout': { type: 'number', requiresArg: true, describe: 'seconds before a client op counts as indeterminate (default: 2, or a third of --nemesis-interval when that is shorter and a nemesis runs)' },
   name: { type: 'string', requiresArg: true, describe: 'test name (default: <workload>-<nemesis>)' },
 } satisfies Record<string, Options>;
@@ -99,7 +129,44 @@ export function toTestConfig(argv: TestArgv): TestConfig {
     opTimeoutMs: argv['op-timeout'] === undefined ? defaultOpTimeoutMs(nemesis.length > 0, seconds(argv['nemesis-interval'], '--nemesis-interval')) : seconds(argv['op-timeout'], '--op-timeout'),
   };
   if (config.leaveDbRunning && config.testCount > 1) throw new UsageError('--leave-db-running only makes sense with --test-count 1');
+  Object.assign(config, faultOptions(argv, nemesis));
   return config;
+}
+
+/** The fault-tuning flags; each is refused unless the fault it tunes is in --nemesis. */
+function faultOptions(argv: TestArgv, nemesis: Fault[]): Pick<TestConfig, 'nemesisTogether' | 'killTargets' | 'clockTargets' | 'clockModes' | 'clockOffsetMs'> {
+  const given = (key: string, fault: Fault | null): string | null => {
+    if (argv[key] === undefined) return null;
+    const value = str(argv[key], `--${key}`);
+    if (fault !== null && !nemesis.includes(fault)) throw new UsageError(`--${key} tunes the ${fault} nemesis, which --nemesis does not include`);
+    return value;
+  };
+  const together = argv['nemesis-together'];
+  if (Array.isArray(together)) throw new UsageError('--nemesis-together given more than once');
+  if (together === true && nemesis.length === 0) throw new UsageError('--nemesis-together needs faults in --nemesis');
+  const kill = given('kill-targets', 'kill');
+  const target = given('clock-target', 'clock');
+  const mode = given('clock-mode', 'clock');
+  const offset = given('clock-offset', 'clock');
+  return {
+    nemesisTogether: together === true,
+    killTargets: kill === null ? null : parseNames(kill, TARGETS, '--kill-targets'),
+    clockTargets: target === null ? null : parseNames(target, CLOCK_TARGETS, '--clock-target'),
+    clockModes: mode === null ? null : parseNames(mode, CLOCK_MODES, '--clock-mode'),
+    clockOffsetMs: offset === null ? null : parseClockOffset(offset),
+  };
+}
+
+/** What nemesisFromSpec needs of a config (besides the --nemesis spec itself). */
+export function nemesisOptionsOf(c: TestConfig): NemesisOptions {
+  const clock = { ...(c.clockTargets ? { targets: c.clockTargets } : {}), ...(c.clockModes ? { modes: c.clockModes } : {}), ...(c.clockOffsetMs ? { offsetMs: c.clockOffsetMs } : {}) };
+  return {
+    partition: c.partition ?? undefined,
+    nodes: c.nodes,
+    together: c.nemesisTogether === true,
+    ...(c.killTargets ? { killTargets: c.killTargets } : {}),
+    ...(Object.keys(clock).length > 0 ? { clock } : {}),
+  };
 }
 
 /** Creates the results dir and proves it writable, so a bad --results fails before any node starts. */
@@ -147,6 +214,11 @@ export function replayCommand(c: TestConfig): string {
     `--results ${c.resultsDir}`,
   ];
   if (c.partition) parts.push(`--partition ${c.partition.join(',')}`);
+  if (c.nemesisTogether) parts.push('--nemesis-together');
+  if (c.killTargets) parts.push(`--kill-targets ${c.killTargets.join(',')}`);
+  if (c.clockTargets) parts.push(`--clock-target ${c.clockTargets.join(',')}`);
+  if (c.clockModes) parts.push(`--clock-mode ${c.clockModes.join(',')}`);
+  if (c.clockOffsetMs) parts.push(`--clock-offset=${c.clockOffsetMs.join('..')}`);
   if (c.bug) parts.push(`--bug ${c.bug}`);
   return parts.join(' ');
 }

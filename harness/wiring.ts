@@ -6,6 +6,7 @@
  */
 import { nemesisFromSpec, runNemesis } from '../nemesis/index.js';
 import { paxosDb } from '../paxos/db.js';
+import { nemesisOptionsOf } from './options.js';
 import type { RunDeps } from './run.js';
 import { createLocalRuntime } from './runtime/local.js';
 
@@ -20,7 +21,7 @@ export const defaultDeps: RunDeps = {
   },
   nemesis(config) {
     if (config.nemesis.length === 0) return null;
-    return nemesisFromSpec(config.nemesis.join(','), { partition: config.partition ?? undefined, nodes: config.nodes });
+    return nemesisFromSpec(config.nemesis.join(','), nemesisOptionsOf(config));
   },
   runNemesis,
 };

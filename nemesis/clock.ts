@@ -1,30 +1,49 @@
 /**
- * The clock nemesis: skews wall clocks of random nodes (through Runtime.setClockOffset, i.e.
- * libfaketime locally). Two modes, picked at random per start:
- * - bump: each target's clock jumps to a random offset in [-maxOffsetMs, +maxOffsetMs];
- * - strobe: the targets' clocks flip between +delta and 0 every periodMs until stop.
+ * The clock nemesis: skews wall clocks (through Runtime.setClockOffset, i.e. libfaketime
+ * locally). Two modes, picked at random per start among the allowed ones:
+ * - bump: each target's clock jumps to a random offset in the offset range (default
+ *   [-maxOffsetMs, +maxOffsetMs], never 0);
+ * - strobe: the targets' clocks flip between one such offset and 0 every periodMs until stop.
+ * Targets: Jepsen's node specs (one, minority, majority, all) or `leader`, the node the Db names
+ * as leader (Jepsen's :primaries; a random node when none is known). Aiming at the leader is
+ * what breaks a wall-clock lease: the leader's clock stepped back keeps its lease alive while a
+ * partition lets the others elect a new leader (see compose.ts, `together`).
  * A node restarted while skewed keeps its skew (the offset lives in its node dir, as a real
- * machine's clock outlives a process). Stop resets every skewed clock to 0. Records start-clock ({mode, offsets} or {mode, nodes,
- * deltaMs, periodMs}) and stop-clock (the nodes reset).
+ * machine's clock outlives a process). Stop resets every skewed clock to 0. Records start-clock
+ * ({mode, offsets} or {mode, nodes, deltaMs, periodMs}) and stop-clock (the nodes reset).
  */
 import type { NodeName } from '../harness/runtime/runtime.js';
+import { UsageError } from '../harness/runtime/runtime.js';
 import type { Nemesis, NemesisContext } from './nemesis.js';
-import { pickTargets, TARGETS } from './targets.js';
+import { pickTargets, TARGETS, type Target } from './targets.js';
+
+export const CLOCK_TARGETS = [...TARGETS, 'leader'] as const;
+export type ClockTarget = (typeof CLOCK_TARGETS)[number];
+export const CLOCK_MODES = ['bump', 'strobe'] as const;
+export type ClockMode = (typeof CLOCK_MODES)[number];
 
 export interface ClockOptions {
-  /** Largest skew, both directions (default 10 s). */
+  /** Largest skew, both directions (default 10 s); used when offsetMs is not given. */
   maxOffsetMs?: number;
+  /** Signed offset range [min, max] in ms that bumps and strobes draw from (0 is never drawn). */
+  offsetMs?: [number, number];
   /** Strobe flip period range (default 10..250 ms). */
   strobePeriodMs?: [number, number];
-  modes?: Array<'bump' | 'strobe'>;
+  modes?: ClockMode[];
+  /** Which nodes each start skews, picked at random among these (default one|minority|majority|all). */
+  targets?: ClockTarget[];
 }
 
 export function clockNemesis(opts: ClockOptions = {}): Nemesis {
   const max = opts.maxOffsetMs ?? 10_000;
   const [pLo, pHi] = opts.strobePeriodMs ?? [10, 250];
-  const modes = opts.modes ?? ['bump', 'strobe'];
+  const modes = opts.modes ?? [...CLOCK_MODES];
+  const targets = opts.targets ?? [...TARGETS];
   if (!Number.isInteger(max) || max < 1) throw new Error(`clock maxOffsetMs must be a positive integer, got ${max}`);
+  const [lo, hi] = opts.offsetMs ?? [-max, max];
+  if (!(Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && lo <= hi && !(lo === 0 && hi === 0))) throw new Error(`bad clock offset range ${lo}..${hi}`);
   if (!(Number.isInteger(pLo) && pLo >= 1 && pHi >= pLo)) throw new Error(`bad strobe period range ${pLo}..${pHi}`);
+  if (modes.length === 0 || targets.length === 0) throw new Error('the clock nemesis needs at least one mode and one target');
   let skewed: NodeName[] = [];
   let strobe: { timer: NodeJS.Timeout; inFlight: Promise<unknown> } | null = null;
 
@@ -41,17 +60,31 @@ export function clockNemesis(opts: ClockOptions = {}): Nemesis {
     ctx.record('stop-clock', nodes);
   };
 
-  /** A non-zero offset in [-max, max]. */
-  const offset = (ctx: NemesisContext) => {
-    const magnitude = ctx.rng.int(1, max);
-    return ctx.rng.chance(0.5) ? magnitude : -magnitude;
+  /** A non-zero offset in [lo, hi] (a zero draw is redrawn; the range is not {0}). */
+  const offset = (ctx: NemesisContext): number => {
+    if (opts.offsetMs === undefined) {
+      // The default range draws as it always has (magnitude, then sign): old seeds replay alike.
+      const magnitude = ctx.rng.int(1, max);
+      return ctx.rng.chance(0.5) ? magnitude : -magnitude;
+    }
+    for (;;) {
+      const ms = ctx.rng.int(lo, hi);
+      if (ms !== 0) return ms;
+    }
+  };
+
+  const pick = async (ctx: NemesisContext): Promise<NodeName[]> => {
+    const target = ctx.rng.pick(targets);
+    if (target !== 'leader') return pickTargets(target, ctx.nodes, ctx.rng);
+    const leader = await ctx.leader();
+    return leader !== null && ctx.nodes.includes(leader) ? [leader] : pickTargets('one', ctx.nodes, ctx.rng);
   };
 
   return {
     name: 'clock',
     async start(ctx) {
       await stop(ctx);
-      const nodes = pickTargets(ctx.rng.pick(TARGETS), ctx.nodes, ctx.rng);
+      const nodes = await pick(ctx);
       skewed = nodes.slice();
       if (ctx.rng.pick(modes) === 'bump') {
         const offsets: Record<NodeName, number> = {};
@@ -78,4 +111,25 @@ export function clockNemesis(opts: ClockOptions = {}): Nemesis {
     },
     stop,
   };
+}
+
+/** Parses `--clock-offset MIN..MAX` (signed ms, e.g. -9000..-6000; one number N means N..N). */
+export function parseClockOffset(spec: string): [number, number] {
+  const m = /^\s*(-?\d+)\s*(?:\.\.\s*(-?\d+)\s*)?$/.exec(spec);
+  if (!m) throw new UsageError(`--clock-offset must be MIN..MAX in signed milliseconds, e.g. -9000..-6000 (got ${JSON.stringify(spec)})`);
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || Math.abs(lo) > 86_400_000 || Math.abs(hi) > 86_400_000) throw new UsageError(`--clock-offset: offsets must be within a day (got ${spec})`);
+  if (lo > hi) throw new UsageError(`--clock-offset: MIN must be <= MAX (got ${spec})`);
+  if (lo === 0 && hi === 0) throw new UsageError('--clock-offset: the range must contain a non-zero offset');
+  return [lo, hi];
+}
+
+/** Parses a comma list of one of `allowed` (e.g. --clock-target, --clock-mode). */
+export function parseNames<T extends string>(spec: string, allowed: readonly T[], flag: string): T[] {
+  const names = spec.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(allowed as readonly string[]).includes(n)) throw new UsageError(`${flag}: unknown value "${n}": use ${allowed.join('|')} (comma lists pick at random)`);
+  }
+  return [...new Set(names)] as T[];
 }

@@ -3,6 +3,11 @@
  * all (= every fault). The composite's start injects a random non-empty subset of its faults
  * (each with probability 1/2), so single faults and overlapping ones (a kill during a
  * partition, ...) both occur; its stop undoes every fault in force, in reverse order.
+ * With `together` (--nemesis-together) every start injects all of them, in the order
+ * partition, kill, pause, clock, packet: Jepsen's combined schedules, for bugs that need two
+ * faults at once (isolate the leader AND step its clock back). Within one start every fault
+ * that asks who leads gets the same answer, so `--partition leader --clock-target leader` hit
+ * the same node even though the partition makes the others elect a new leader meanwhile.
  */
 import type { LinkShape, NodeName } from '../harness/runtime/runtime.js';
 import { UsageError } from '../harness/runtime/runtime.js';
@@ -27,6 +32,8 @@ export interface NemesisOptions {
   pauseTargets?: Target[];
   clock?: ClockOptions;
   packet?: LinkShape[];
+  /** Every start injects every fault (see above) instead of a random non-empty subset. */
+  together?: boolean;
 }
 
 /** A Nemesis made of named faults, plus what the runtime must support (for Runtime.preflight). */
@@ -51,7 +58,7 @@ export function parseNemesisSpec(spec: string): Fault[] {
 
 export function nemesisFromSpec(spec: string, opts: NemesisOptions = {}): ComposedNemesis {
   const faults = parseNemesisSpec(spec);
-  const n = composite(faults.map((f) => build(f, opts)));
+  const n = composite(faults.map((f) => build(f, opts)), { together: opts.together === true });
   return { ...n, faults, needs: { clock: faults.includes('clock'), packet: faults.includes('packet') } };
 }
 
@@ -86,19 +93,23 @@ function fittingShapes(opts: NemesisOptions): PartitionShape[] {
   return fit;
 }
 
-/** Composes nemeses: start injects a random non-empty subset, stop undoes all (see above). */
-export function composite(components: Nemesis[]): Nemesis & { components: Nemesis[] } {
+/**
+ * Composes nemeses: start injects a random non-empty subset (or, together, all of them), stop
+ * undoes all (see above).
+ */
+export function composite(components: Nemesis[], opts: { together?: boolean } = {}): Nemesis & { components: Nemesis[] } {
   const started: Nemesis[] = [];
   return {
     name: components.length === 0 ? 'none' : components.map((c) => c.name).join(','),
     components,
     async start(ctx: NemesisContext) {
       if (components.length === 0) return;
-      let pick = components.filter(() => ctx.rng.chance(0.5));
+      let pick = opts.together ? components : components.filter(() => ctx.rng.chance(0.5));
       if (pick.length === 0) pick = [ctx.rng.pick(components)];
+      const cycle = withOneLeaderAnswer(ctx);
       for (const c of pick) {
         started.push(c);
-        await c.start(ctx);
+        await c.start(cycle);
       }
     },
     async stop(ctx: NemesisContext) {
@@ -116,4 +127,10 @@ export function composite(components: Nemesis[]): Nemesis & { components: Nemesi
       if (errors.length > 0) throw new Error(errors.join('; '));
     },
   };
+}
+
+/** The context for one start: ctx.leader() is asked at most once and every caller gets that answer. */
+function withOneLeaderAnswer(ctx: NemesisContext): NemesisContext {
+  let answer: Promise<NodeName | null> | null = null;
+  return { ...ctx, record: (f, value) => ctx.record(f, value), leader: () => (answer ??= ctx.leader()) };
 }
