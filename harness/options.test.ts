@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureWritableResults, replayCommand, testOptions, toTestConfig, type TestArgv } from './options.js';
+import { ensureWritableResults, nemesisOptionsOf, replayCommand, testOptions, toTestConfig, type TestArgv } from './options.js';
 import { UsageError } from './runtime/runtime.js';
 
 /** yargs' defaults, as the parsed argv of a bare `jepsen-ts test`. */
@@ -73,6 +73,42 @@ describe('toTestConfig', () => {
     const words = replayCommand(c).split(' ').slice(2);
     for (let i = 0; i < words.length; i += 2) argv[words[i].slice(2)] = words[i + 1];
     expect(toTestConfig({ ...defaults(), ...argv })).toEqual(c);
+  });
+});
+
+describe('fault-tuning flags (--nemesis-together, --kill-targets, --clock-target, --clock-mode, --clock-offset)', () => {
+  it('parse into the config and into the nemesis options', () => {
+    const c = config({ nemesis: 'partition,clock,kill', 'nemesis-together': true, partition: 'leader', 'kill-targets': 'all,majority', 'clock-target': 'leader', 'clock-mode': 'bump', 'clock-offset': '-9000..-6000' });
+    expect(c).toMatchObject({ nemesisTogether: true, killTargets: ['all', 'majority'], clockTargets: ['leader'], clockModes: ['bump'], clockOffsetMs: [-9000, -6000] });
+    expect(nemesisOptionsOf(c)).toEqual({ partition: ['leader'], nodes: c.nodes, together: true, killTargets: ['all', 'majority'], clock: { targets: ['leader'], modes: ['bump'], offsetMs: [-9000, -6000] } });
+    expect(config({ nemesis: 'clock', 'clock-offset': '250' }).clockOffsetMs).toEqual([250, 250]);
+    // Absent: the nemesis's own defaults.
+    const plain = config({ nemesis: 'clock' });
+    expect(plain).toMatchObject({ nemesisTogether: false, killTargets: null, clockTargets: null, clockModes: null, clockOffsetMs: null });
+    expect(nemesisOptionsOf(plain)).toEqual({ partition: undefined, nodes: plain.nodes, together: false });
+  });
+
+  it('refuse bad values, and flags whose fault is not in --nemesis, with one line', () => {
+    refuses({ nemesis: 'kill', 'kill-targets': 'leader' }, /--kill-targets: unknown value "leader"/);
+    refuses({ nemesis: 'clock', 'clock-target': 'one,nobody' }, /--clock-target: unknown value "nobody"/);
+    refuses({ nemesis: 'clock', 'clock-mode': 'warp' }, /--clock-mode: unknown value "warp"/);
+    refuses({ nemesis: 'clock', 'clock-offset': 'back' }, /--clock-offset must be MIN..MAX/);
+    refuses({ nemesis: 'clock', 'clock-offset': '-1000..-2000' }, /MIN must be <= MAX/);
+    refuses({ nemesis: 'clock', 'clock-offset': '0..0' }, /non-zero/);
+    refuses({ nemesis: 'clock', 'clock-offset': '-99999999999..1' }, /within a day/);
+    refuses({ nemesis: 'partition', 'clock-target': 'leader' }, /--clock-target tunes the clock nemesis, which --nemesis does not include/);
+    refuses({ nemesis: 'partition', 'kill-targets': 'all' }, /--kill-targets tunes the kill nemesis/);
+    refuses({ 'nemesis-together': true }, /--nemesis-together needs faults/);
+    refuses({ nemesis: 'kill', 'kill-targets': ['all', 'one'] }, /more than once/);
+    expect(config({ nemesis: 'all', 'kill-targets': 'all', 'clock-target': 'leader' }).killTargets).toEqual(['all']); // all includes both
+  });
+
+  it('replay through yargs: the stored command line parses back into the same config', async () => {
+    const { default: yargs } = await import('yargs');
+    const c = config({ nemesis: 'partition,clock,kill', 'nemesis-together': true, partition: 'leader', 'kill-targets': 'all', 'clock-target': 'leader,one', 'clock-mode': 'bump', 'clock-offset': '-9000..-6000', seed: 4 });
+    const words = replayCommand(c).split(' ').slice(2);
+    const argv = yargs(words).options(testOptions).strict().parseSync() as TestArgv;
+    expect(toTestConfig(argv)).toEqual(c);
   });
 });
 
