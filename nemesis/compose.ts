@@ -6,8 +6,9 @@
  * With `together` (--nemesis-together) every start injects all of them, in the order
  * partition, kill, pause, clock, packet: Jepsen's combined schedules, for bugs that need two
  * faults at once (isolate the leader AND step its clock back). Within one start every fault
- * that asks who leads gets the same answer, so `--partition leader --clock-target leader` hit
- * the same node even though the partition makes the others elect a new leader meanwhile.
+ * that asks who leads gets the same answer (together: a random node when none is known), so
+ * `--partition leader --clock-target leader` hit the same node even though the partition makes
+ * the others elect a new leader meanwhile.
  */
 import type { LinkShape, NodeName } from '../harness/runtime/runtime.js';
 import { UsageError } from '../harness/runtime/runtime.js';
@@ -106,7 +107,7 @@ export function composite(components: Nemesis[], opts: { together?: boolean } = 
       if (components.length === 0) return;
       let pick = opts.together ? components : components.filter(() => ctx.rng.chance(0.5));
       if (pick.length === 0) pick = [ctx.rng.pick(components)];
-      const cycle = withOneLeaderAnswer(ctx);
+      const cycle = withOneLeaderAnswer(ctx, opts.together === true);
       for (const c of pick) {
         started.push(c);
         await c.start(cycle);
@@ -129,8 +130,13 @@ export function composite(components: Nemesis[], opts: { together?: boolean } = 
   };
 }
 
-/** The context for one start: ctx.leader() is asked at most once and every caller gets that answer. */
-function withOneLeaderAnswer(ctx: NemesisContext): NemesisContext {
+/**
+ * The context for one start: ctx.leader() is asked at most once and every caller gets that
+ * answer. With `standIn`, when no node is named leader a random node stands in for it, so that
+ * the faults of a together cycle still hit one and the same node.
+ */
+function withOneLeaderAnswer(ctx: NemesisContext, standIn: boolean): NemesisContext {
   let answer: Promise<NodeName | null> | null = null;
-  return { ...ctx, record: (f, value) => ctx.record(f, value), leader: () => (answer ??= ctx.leader()) };
+  const ask = async () => (await ctx.leader()) ?? (standIn ? ctx.rng.pick(ctx.nodes) : null);
+  return { ...ctx, record: (f, value) => ctx.record(f, value), leader: () => (answer ??= ask()) };
 }

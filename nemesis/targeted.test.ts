@@ -65,6 +65,19 @@ describe('composite, together', () => {
     expect(asked).toBe(2);
   });
 
+  it('no leader known: one random node stands in for it, the same for every fault of the cycle', async () => {
+    const picked = new Set<string | null>();
+    for (let seed = 0; seed < 20; seed++) {
+      const seen: Array<string | null> = [];
+      const aim = (name: string): Nemesis => ({ name, start: async (c) => void seen.push(await c.leader()), stop: async () => {} });
+      await composite([aim('a'), aim('b')], { together: true }).start(context(seed, null).ctx);
+      expect(seen[0]).toBe(seen[1]);
+      expect(nodes).toContain(seen[0]);
+      picked.add(seen[0]);
+    }
+    expect(picked.size).toBeGreaterThan(2);
+  });
+
   it('without together a cycle still injects a random non-empty subset (the default is unchanged)', async () => {
     const sizes = new Set<number>();
     for (let seed = 0; seed < 20; seed++) {
