@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Op } from './history.js';
 import { epochMs, type ResultsFile } from './run.js';
+import { NODE_LOG_FILE } from '../paxos/files.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(ROOT, 'bin', 'jepsen-ts.js');
@@ -76,7 +77,7 @@ function firstLeaderAt(runDir: string): number | null {
   let first: number | null = null;
   const nodes = path.join(runDir, 'nodes');
   for (const node of existsSync(nodes) ? readdirSync(nodes) : []) {
-    const log = path.join(nodes, node, 'node.log');
+    const log = path.join(nodes, node, NODE_LOG_FILE);
     if (!existsSync(log)) continue;
     const m = /^(\S+) \S+: role leader\b/m.exec(readFileSync(log, 'utf8'));
     const t = m ? Date.parse(m[1]) : NaN;

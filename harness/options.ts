@@ -150,9 +150,9 @@ function faultOptions(argv: TestArgv, nemesis: Fault[]): Pick<TestConfig, 'nemes
   const offset = given('clock-offset', 'clock');
   return {
     nemesisTogether: together === true,
-    killTargets: kill === null ? null : parseNames(kill, TARGETS, '--kill-targets'),
-    clockTargets: target === null ? null : parseNames(target, CLOCK_TARGETS, '--clock-target'),
-    clockModes: mode === null ? null : parseNames(mode, CLOCK_MODES, '--clock-mode'),
+    killTargets: kill === null ? null : parseNames(kill, TARGETS, '--kill-targets: unknown value'),
+    clockTargets: target === null ? null : parseNames(target, CLOCK_TARGETS, '--clock-target: unknown value'),
+    clockModes: mode === null ? null : parseNames(mode, CLOCK_MODES, '--clock-mode: unknown value'),
     clockOffsetMs: offset === null ? null : parseClockOffset(offset),
   };
 }

@@ -124,12 +124,3 @@ export function parseClockOffset(spec: string): [number, number] {
   if (lo === 0 && hi === 0) throw new UsageError('--clock-offset: the range must contain a non-zero offset');
   return [lo, hi];
 }
-
-/** Parses a comma list of one of `allowed` (e.g. --clock-target, --clock-mode). */
-export function parseNames<T extends string>(spec: string, allowed: readonly T[], flag: string): T[] {
-  const names = spec.split(',').map((s) => s.trim());
-  for (const n of names) {
-    if (!(allowed as readonly string[]).includes(n)) throw new UsageError(`${flag}: unknown value "${n}": use ${allowed.join('|')} (comma lists pick at random)`);
-  }
-  return [...new Set(names)] as T[];
-}

@@ -5,6 +5,7 @@
 import type { Rng } from '../harness/rng.js';
 import type { Grudge, NodeName } from '../harness/runtime/runtime.js';
 import { UsageError } from '../harness/runtime/runtime.js';
+import { parseNames } from './names.js';
 
 export const PARTITION_SHAPES = ['one', 'majority', 'majorities-ring', 'bridge', 'leader'] as const;
 export type PartitionShape = (typeof PARTITION_SHAPES)[number];
@@ -99,11 +100,5 @@ export function grudgeFor(shape: PartitionShape, nodes: NodeName[], rng: Rng, le
 /** Parses `--partition one,bridge` (or undefined: every shape). */
 export function parsePartitionShapes(spec: string | undefined): PartitionShape[] {
   if (spec === undefined || spec.trim() === '') return [...PARTITION_SHAPES];
-  const names = spec.split(',').map((s) => s.trim());
-  for (const n of names) {
-    if (!(PARTITION_SHAPES as readonly string[]).includes(n)) {
-      throw new UsageError(`unknown partition shape "${n}": use ${PARTITION_SHAPES.join('|')} (comma lists pick at random)`);
-    }
-  }
-  return [...new Set(names)] as PartitionShape[];
+  return parseNames(spec, PARTITION_SHAPES, 'unknown partition shape');
 }

@@ -6,5 +6,6 @@ export type { Nemesis, NemesisContext } from './nemesis.js';
 export { FAULTS, NEMESIS_NAMES, nemesisFromSpec, parseNemesisSpec, type ComposedNemesis, type Fault, type NemesisOptions } from './compose.js';
 export { runNemesis, type NemesisRunResult, type RunNemesisOptions } from './runner.js';
 export { PARTITION_SHAPES, parsePartitionShapes, type PartitionShape } from './grudges.js';
-export { CLOCK_MODES, CLOCK_TARGETS, parseClockOffset, parseNames, type ClockMode, type ClockOptions, type ClockTarget } from './clock.js';
-export { TARGETS, parseTargets, type Target } from './targets.js';
+export { CLOCK_MODES, CLOCK_TARGETS, parseClockOffset, type ClockMode, type ClockOptions, type ClockTarget } from './clock.js';
+export { TARGETS, type Target } from './targets.js';
+export { parseNames } from './names.js';

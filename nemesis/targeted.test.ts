@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../harness/rng.js';
 import type { Runtime } from '../harness/runtime/runtime.js';
 import { UsageError } from '../harness/runtime/runtime.js';
-import { clockNemesis, parseClockOffset, parseNames, CLOCK_TARGETS } from './clock.js';
+import { clockNemesis, parseClockOffset, CLOCK_TARGETS } from './clock.js';
+import { parseNames } from './names.js';
 import { composite, nemesisFromSpec } from './compose.js';
 import type { Nemesis, NemesisContext } from './nemesis.js';
 
@@ -162,7 +163,7 @@ describe('flag parsers', () => {
   });
 
   it('comma lists of known names, deduplicated', () => {
-    expect(parseNames('leader,one,leader', CLOCK_TARGETS, '--clock-target')).toEqual(['leader', 'one']);
-    expect(() => parseNames('one,', CLOCK_TARGETS, '--clock-target')).toThrow(/unknown value ""/);
+    expect(parseNames('leader,one,leader', CLOCK_TARGETS, '--clock-target: unknown value')).toEqual(['leader', 'one']);
+    expect(() => parseNames('one,', CLOCK_TARGETS, '--clock-target: unknown value')).toThrow(/unknown value ""/);
   });
 });

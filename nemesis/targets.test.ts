@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../harness/rng.js';
 import { UsageError } from '../harness/runtime/runtime.js';
-import { parseTargets, pickTargets, targetSize } from './targets.js';
+import { parseNames } from './names.js';
+import { pickTargets, targetSize, type Target } from './targets.js';
 
 describe('targets', () => {
   it('one / minority / majority / all have the sizes their names say', () => {
@@ -26,8 +27,8 @@ describe('targets', () => {
   });
 
   it('validates target names', () => {
-    expect(parseTargets('one,majority,one', ['one', 'majority'], 'pause')).toEqual(['one', 'majority']);
-    expect(() => parseTargets('one,half', ['one', 'majority'], 'pause')).toThrow(UsageError);
-    expect(() => parseTargets('all', ['one', 'minority'], 'kill')).toThrow(/unknown kill target "all"/);
+    expect(parseNames<Target>('one,majority,one', ['one', 'majority'], 'unknown pause target')).toEqual(['one', 'majority']);
+    expect(() => parseNames<Target>('one,half', ['one', 'majority'], 'unknown pause target')).toThrow(UsageError);
+    expect(() => parseNames<Target>('all', ['one', 'minority'], 'unknown kill target')).toThrow(/unknown kill target "all"/);
   });
 });

@@ -4,7 +4,6 @@
  */
 import type { Rng } from '../harness/rng.js';
 import type { NodeName } from '../harness/runtime/runtime.js';
-import { UsageError } from '../harness/runtime/runtime.js';
 import { majority } from './grudges.js';
 
 export const TARGETS = ['one', 'minority', 'majority', 'all'] as const;
@@ -29,12 +28,4 @@ export function pickTargets(target: Target, nodes: NodeName[], rng: Rng): NodeNa
   if (nodes.length === 0) throw new Error('no nodes to pick from');
   const chosen = new Set(rng.shuffle(nodes).slice(0, targetSize(target, nodes.length)));
   return nodes.filter((n) => chosen.has(n));
-}
-
-export function parseTargets(spec: string, allowed: readonly Target[], what: string): Target[] {
-  const names = spec.split(',').map((s) => s.trim());
-  for (const n of names) {
-    if (!(allowed as readonly string[]).includes(n)) throw new UsageError(`unknown ${what} target "${n}": use ${allowed.join('|')}`);
-  }
-  return [...new Set(names)] as Target[];
 }

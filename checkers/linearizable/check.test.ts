@@ -309,7 +309,7 @@ describe("porcupine-kv's refutation (Model.refute)", () => {
     let confirmed = 0;
     for (const { key } of refuted) {
       const sub = events.filter((e) => (e.kind === 'call' ? keyOf.set(e.id, (e.value as { key: string }).key).get(e.id) : keyOf.get(e.id)) === key);
-      const verdict = checkEvents({ ...searchOnly }, sub, { timeoutMs: 2000 }).result;
+      const verdict = checkEvents(searchOnly, sub, { timeoutMs: 2000 }).result;
       expect(verdict, `c10-bad key ${key}`).not.toBe('ok');
       if (verdict === 'illegal') confirmed++;
     }
