@@ -1,6 +1,6 @@
 /**
  * `npm run bench:checker`: times our linearizability checker on every Porcupine history of
- * ../shared/data/porcupine (min and median of several in-process runs after one warm-up run, wall
+ * test/fixtures/porcupine (min and median of several in-process runs after one warm-up run, wall
  * and CPU time, plus one verbose run, wall and CPU),
  * then once per file in a fresh Node process (start-up included, reported separately), with
  * peak memory. Prints a table and totals next to Go Porcupine v1.3.0's reference figures.

@@ -1,6 +1,6 @@
 /**
  * The history: the one artefact every checker reads. One `Op` per line of history.jsonl.
- * Format and rules: ../shared/DESIGN.md ("The history").
+ * Format and rules: ARCHITECTURE.md ("The history").
  */
 
 export type OpType = 'invoke' | 'ok' | 'fail' | 'info';

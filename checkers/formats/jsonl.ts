@@ -1,5 +1,5 @@
 /**
- * Our own history format, history.jsonl (../shared/DESIGN.md "The history"): one JSON object a
+ * Our own history format, history.jsonl (ARCHITECTURE.md "The history"): one JSON object a
  * line. The reader streams the file line by line (never one giant string) and validates every
  * line with HistoryValidator, so a malformed file fails with `line N: what is wrong`. A torn
  * last line (the harness crashed mid-write; DESIGN: "loses at most the last batch") is dropped.

@@ -1,5 +1,5 @@
 /**
- * Parsers for Porcupine's two test-history formats (see ../shared/data/porcupine/VERDICTS.md):
+ * Parsers for Porcupine's two test-history formats (see test/fixtures/porcupine/VERDICTS.md):
  * - `porcupine-etcd`: Jepsen etcd logs (`INFO  jepsen.util - <process> <type> <f> <value>`),
  *   for the `etcd` model;
  * - `porcupine-kv`: one Clojure map a line (`{:process P, :type T, :f F, :key "K", :value V}`),

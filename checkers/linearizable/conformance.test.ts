@@ -1,5 +1,5 @@
 /**
- * Porcupine conformance: every history of ../shared/data/porcupine gets the verdict upstream's
+ * Porcupine conformance: every history of test/fixtures/porcupine gets the verdict upstream's
  * tests assert (read from VERDICTS.md), with the etcd and kv models and parsers of this repo.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 /**
- * The Porcupine conformance corpus (../shared/data/porcupine, next to the repo): where it is,
+ * The Porcupine conformance corpus (test/fixtures/porcupine: Porcupine v1.3.0's test_data, MIT,
+ * origin in its VERDICTS.md): where it is,
  * which verdict each history must get (read from its VERDICTS.md table, not restated here), and
  * how to parse and check one. Used by the conformance test and by `npm run bench:checker`.
  */
@@ -31,9 +32,9 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** `../shared/data/porcupine` relative to the repo root. */
+/** The corpus, a fixture inside the repo (test/fixtures/porcupine). */
 export function porcupineDataDir(): string {
-  return resolve(repoRoot(), '..', 'shared', 'data', 'porcupine');
+  return resolve(repoRoot(), 'test', 'fixtures', 'porcupine');
 }
 
 /** Reads the expected verdicts from the rows of VERDICTS.md's two tables. */

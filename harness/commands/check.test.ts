@@ -13,7 +13,7 @@ import { checkFile, UncheckableFile, validateCheckArgs } from './check.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = `${root}bin/jepsen-ts.js`;
-const porcupine = `${root}../shared/data/porcupine/test_data`;
+const porcupine = `${root}test/fixtures/porcupine/test_data`;
 const etcd = (n: string) => `${porcupine}/jepsen/etcd_${n}.log`;
 const kv = (name: string) => `${porcupine}/kv/${name}.txt`;
 const fixture = (name: string) => `${root}checkers/formats/fixtures/${name}`;
