@@ -1,5 +1,5 @@
 /**
- * The lifecycle of one test run (DESIGN.md "The flow of one test run"):
+ * The lifecycle of one test run (ARCHITECTURE.md "The flow of one test run"):
  *   preflight (refuse before anything starts) -> run dir + test.json -> runtime.setup ->
  *   main (clients + nemesis for the time limit) -> heal (every fault stops) ->
  *   recovery (reads) -> final reads -> decided logs + node logs -> teardown (ALWAYS) ->

@@ -1,5 +1,5 @@
 /**
- * The store of runs (DESIGN.md "The store"):
+ * The store of runs (ARCHITECTURE.md "The store"):
  *   <results>/<test-name>/<start time, ISO basic>/ test.json history.jsonl results.json nodes/<n>/
  *   <results>/latest -> the newest run (a relative symlink, swapped atomically).
  * JSON files are written to a temp name and renamed, so a reader never sees half a file.

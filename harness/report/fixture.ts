@@ -1,6 +1,6 @@
 /**
  * Writes realistic run directories for the report's tests and benchmark (the formats of
- * DESIGN.md "The store"): a register-workload history with concurrency, crashes (info) and
+ * ARCHITECTURE.md "The store"): a register-workload history with concurrency, crashes (info) and
  * failures, a partition nemesis window, node logs, vector-clocked event logs, decided logs, and
  * results.json either valid or carrying a linearizability counterexample (in the checker's
  * verbose LinearizationInfo format) and an agreement divergence. Seeded: same seed, same files.

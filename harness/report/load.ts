@@ -1,5 +1,5 @@
 /**
- * Reads a run directory (see DESIGN.md "The store") for the report, defensively: every part
+ * Reads a run directory (see ARCHITECTURE.md "The store") for the report, defensively: every part
  * is a `Section` that is either the parsed data or the reason it is not available, so a
  * missing or malformed file becomes a visible note in the page and never a crash.
  */
