@@ -6,13 +6,14 @@
  * accounts, each with a number (a null balance means the account vanished).
  * Reports the first bad reads (by history order) and counts of each kind of fault.
  * No ok read at all is 'unknown': there is nothing to judge.
+ * Integer balances are summed exactly (as bigints beyond 2^53: harness/exact-json.ts).
  */
 import { pairOps, type History } from '../harness/history.js';
 import type { CheckResult, Checker } from './checker.js';
 
 export interface BankOptions {
   /** The sum of all balances, fixed at setup. */
-  total: number;
+  total: number | bigint;
   /** The accounts every read must show (any order); unchecked when absent. */
   accounts?: string[];
   negativeAllowed?: boolean;
@@ -25,12 +26,12 @@ export type BadReadKind = 'wrong-total' | 'negative' | 'nil-balance' | 'missing-
 export interface BadRead {
   index: number;
   kinds: BadReadKind[];
-  total: number | null;
+  total: number | bigint | null;
   balances: unknown;
 }
 
 export function bankChecker(opts: BankOptions): Checker {
-  if (!Number.isFinite(opts.total)) throw new Error(`bank checker: total must be a finite number, got ${String(opts.total)}`);
+  if (typeof opts.total === 'number' && !Number.isFinite(opts.total)) throw new Error(`bank checker: total must be a finite number, got ${String(opts.total)}`);
   if (opts.accounts && new Set(opts.accounts).size !== opts.accounts.length) throw new Error('bank checker: accounts must be distinct');
   return { name: 'bank', check: (history) => checkBank(history, opts) };
 }
@@ -64,12 +65,13 @@ function judgeRead(value: unknown, opts: BankOptions): Omit<BadRead, 'index'> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { kinds: ['malformed'], total: null, balances: value };
   const balances = value as Record<string, unknown>;
   const kinds = new Set<BadReadKind>();
-  let total = 0;
+  let total: number | bigint | undefined = 0;
   for (const balance of Object.values(balances)) {
     if (balance === null || balance === undefined) kinds.add('nil-balance');
-    else if (typeof balance !== 'number' || !Number.isFinite(balance)) kinds.add('malformed');
+    else if (typeof balance !== 'bigint' && (typeof balance !== 'number' || !Number.isFinite(balance))) kinds.add('malformed');
     else {
-      total += balance;
+      total = total === undefined ? undefined : exactSum(total, balance);
+      if (total === undefined) kinds.add('malformed');
       if (balance < 0 && !opts.negativeAllowed) kinds.add('negative');
     }
   }
@@ -77,6 +79,22 @@ function judgeRead(value: unknown, opts: BankOptions): Omit<BadRead, 'index'> {
     if (opts.accounts.some((a) => !(a in balances))) kinds.add('missing-account');
     if (Object.keys(balances).some((a) => !opts.accounts!.includes(a))) kinds.add('unexpected-account');
   }
-  if (total !== opts.total) kinds.add('wrong-total');
+  if (total === undefined) return { kinds: [...kinds], total: null, balances };
+  if (!sameNumber(total, opts.total)) kinds.add('wrong-total');
   return { kinds: [...kinds], total, balances };
 }
+
+/** a + b without rounding: integers beyond 2^53 as bigints; undefined when a fraction meets a
+ *  bigint (no exact sum: the read is malformed). Fractions alone add as doubles, as always. */
+function exactSum(a: number | bigint, b: number | bigint): number | bigint | undefined {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const sum = a + b;
+    if (Number.isSafeInteger(sum) || !Number.isInteger(a) || !Number.isInteger(b)) return sum;
+  }
+  if ((typeof a === 'number' && !Number.isInteger(a)) || (typeof b === 'number' && !Number.isInteger(b))) return undefined;
+  return BigInt(a) + BigInt(b);
+}
+
+/** Exact equality however represented: `==` compares a bigint and a number by value (2n == 2). */
+// eslint-disable-next-line eqeqeq
+const sameNumber = (a: number | bigint, b: number | bigint): boolean => a == b;

@@ -6,11 +6,12 @@
  * - recovered: indeterminate adds (info, or never completed) that are present;
  * - duplicated: elements the read returned more than once (reported; a set read should not).
  * Invalid iff lost or unexpected is non-empty; no ok read at all is 'unknown'.
- * Elements are compared by canonical JSON, so 3 and "3" are different elements.
+ * Elements are compared by canonical JSON, so 3 and "3" are different elements; numbers are
+ * compared exactly (harness/exact-json.ts: 9007199254740993 is not 9007199254740992).
  */
-import { canonicalJson } from '../paxos/core/canonical.js';
 import { pairOps, type History, type Op } from '../harness/history.js';
 import type { CheckResult, Checker } from './checker.js';
+import { canonicalKey } from './linearizable/models/util.js';
 
 /** Element lists in results are cut to this many (the counts are always exact). */
 const MAX_LISTED = 200;
@@ -36,7 +37,7 @@ export function checkSet(history: History): CheckResult {
   for (const { invoke, complete } of pairs) {
     if (invoke.f !== 'add') continue;
     const outcome: AddOutcome = complete?.type === 'ok' ? 'ok' : complete?.type === 'fail' ? 'fail' : 'indeterminate';
-    const id = canonicalJson(invoke.value);
+    const id = canonicalKey(invoke.value);
     const seen = adds.get(id) ?? { element: invoke.value, outcome, okBeforeRead: false };
     if (rank[outcome] > rank[seen.outcome]) seen.outcome = outcome;
     if (outcome === 'ok' && complete!.index < finalRead.invoke.index) seen.okBeforeRead = true;
@@ -46,7 +47,7 @@ export function checkSet(history: History): CheckResult {
   const read = new Map<string, unknown>();
   const duplicated: unknown[] = [];
   for (const element of finalRead.complete.value) {
-    const id = canonicalJson(element);
+    const id = canonicalKey(element);
     if (read.has(id)) duplicated.push(element);
     read.set(id, element);
   }
@@ -101,7 +102,7 @@ function lastOkRead(pairs: ReturnType<typeof pairOps>): { invoke: Op; complete: 
 /** Sorted (numbers numerically, then the rest by JSON) and cut to MAX_LISTED. */
 function listed(elements: unknown[]): unknown[] {
   const sorted = [...elements].sort((a, b) =>
-    typeof a === 'number' && typeof b === 'number' ? a - b : canonicalJson(a) < canonicalJson(b) ? -1 : canonicalJson(a) > canonicalJson(b) ? 1 : 0,
+    typeof a === 'number' && typeof b === 'number' ? a - b : canonicalKey(a) < canonicalKey(b) ? -1 : canonicalKey(a) > canonicalKey(b) ? 1 : 0,
   );
   return sorted.slice(0, MAX_LISTED);
 }

@@ -143,6 +143,32 @@ describe('a 3-node cluster', () => {
     expect((await decidedDigests(cluster.nodes[0].url)).size).toBe(slotsBefore);
   });
 
+  it('refuses numbers it cannot keep exactly with 400 and one line; safe values round-trip exactly (issue 12)', async () => {
+    const url = cluster.nodes[0].url;
+    await call(url, 'PUT', '/kv/big', { value: 1 });
+    const slotsBefore = (await decidedDigests(url)).size;
+    const refused: Array<[string, string, string, string]> = [
+      ['PUT', '/kv/big', '{"value":9007199254740993}', 'integer 9007199254740993 is beyond ±(2^53-1)'],
+      ['PUT', '/kv/big', '{"value":9007199254740992}', 'integer 9007199254740992 is beyond ±(2^53-1)'],
+      ['PUT', '/kv/big', '{"value":1e400}', 'integer 1e400 is beyond ±(2^53-1)'],
+      ['PUT', '/kv/big', '{"value":-1.5e99999}', 'number -1.5e99999 is beyond the range of a double'],
+      ['PUT', '/kv/big', '{"value":{"deep":[0.10000000000000000000001]}}', 'number 0.10000000000000000000001 has more precision than a double keeps'],
+      ['POST', '/kv/big/cas', '{"from":1,"to":12345678901234567890}', 'integer 12345678901234567890 is beyond ±(2^53-1)'],
+      ['POST', '/txn', '{"ops":[["w","big",2],["c","big",9007199254740993]]}', 'integer 9007199254740993 is beyond ±(2^53-1)'],
+    ];
+    for (const [method, path, raw, message] of refused) {
+      expect(await call(url, method, path, undefined, raw), raw).toEqual({ status: 400, body: { error: 'bad-request', message: `${message}: the store keeps only numbers a double holds exactly` } });
+    }
+    expect(await call(url, 'GET', '/kv/big')).toEqual({ status: 200, body: { value: 1 } });
+    expect((await decidedDigests(url)).size).toBe(slotsBefore);
+    // What a double keeps exactly is stored and read back as written (text compared, not parsed).
+    for (const raw of ['9007199254740991', '-9007199254740991', '0.1', '1.5e-300', '-123.456', '{"n":[2.5,"9007199254740993"]}']) {
+      expect((await call(url, 'PUT', '/kv/safe', undefined, `{"value":${raw}}`)).status, raw).toBe(200);
+      const res = await fetch(`${url}/kv/safe`, { signal: AbortSignal.timeout(5000) });
+      expect(await res.text()).toBe(`{"value":${JSON.stringify(JSON.parse(raw))}}`);
+    }
+  });
+
   it('refuses a second node on a data dir in use', async () => {
     const n1 = cluster.node('n1');
     const peers = Object.fromEntries(cluster.nodes.map((x) => [x.name, x.listen]));

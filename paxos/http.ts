@@ -12,9 +12,12 @@
  *
  * Definitely not applied: 503 {"error", "leader", "definite": true} (and the 409s). Outcome
  * unknown: 504 {"error", "unknown": true}. Malformed: 400 {"error":"bad-request","message"},
- * and nothing reaches the core. Unknown path: 404.
+ * and nothing reaches the core. Unknown path: 404. A body holding a number a double cannot keep
+ * exactly (an integer beyond ±(2^53-1), a number beyond a double's range or precision) is
+ * malformed too: storing it rounded would read back a value nobody wrote.
  */
 import http from 'node:http';
+import { inexactReason, parseExactJson } from '../harness/exact-json.js';
 import type { Command, Result, TxnOp, Value } from './core/types.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -82,12 +85,19 @@ function readBody(req: http.IncomingMessage): Promise<unknown> {
       if (tooLarge) return reject(new BadRequest(`body larger than ${MAX_BODY_BYTES} bytes`));
       const text = Buffer.concat(chunks).toString('utf8');
       try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(new BadRequest('body is not valid JSON'));
+        resolve(parseExactJson(text, exactOnly));
+      } catch (err) {
+        reject(err instanceof BadRequest ? err : new BadRequest('body is not valid JSON'));
       }
     });
   });
+}
+
+/** A number token of a body as a JS number, or BadRequest when that would not be exact. */
+function exactOnly(token: string): number {
+  const problem = inexactReason(token);
+  if (problem) throw new BadRequest(`${problem}: the store keeps only numbers a double holds exactly`);
+  return Number(token);
 }
 
 function checkKey(raw: string): string {

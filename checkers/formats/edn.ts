@@ -15,6 +15,8 @@
  * - `:key` (Porcupine's kv files) becomes Op.key; with `independent: true`, the jepsen.independent
  *   tuples `:value [k v]` of client ops become key = k (a string, or its JSON), value = v.
  * - a non-string `:error` (e.g. `[:timed-out nil]`) is kept as its JSON text.
+ * - numbers are exact (harness/exact-json.ts; edn-data's own parseInt/parseFloat would round
+ *   10^40+1 to 10^40): `N` and `M` suffixes only mark the precision Clojure keeps, so `1N` = 1.
  * Every op then goes through HistoryValidator, so pairing errors name their line as well.
  * The other way, `formatEdnOp` writes one of our ops as a Jepsen op map, so EDN-reading tools
  * (Knossos, Elle) can judge our histories; parseEdn reads it back to the same Op.
@@ -24,6 +26,7 @@ import { createInterface } from 'node:readline';
 // edn-data's streaming parser; the package index only re-exports the one-shot parseEDNString.
 import { EDNListParser } from 'edn-data/dist/parse.js';
 import { toEDNString } from 'edn-data';
+import { exactNumber, LosslessNumber, stringifyExact } from '../../harness/exact-json.js';
 import type { History, Op } from '../../harness/history.js';
 import { HistoryFormatError, HistoryValidator, show } from './history-validator.js';
 
@@ -81,12 +84,22 @@ class DelimiterCheck {
   }
 }
 
-/** edn-data's output -> plain JSON data (bigints, dates, tagged values made JSON-safe). */
-function toJson(v: unknown, line: number): unknown {
-  if (typeof v === 'bigint') {
-    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new HistoryFormatError(line, `integer ${v} is too large`);
-    return Number(v);
+/** edn-data's number syntax (integers, floats, `N` and `M` suffixes). */
+const EDN_NUMBER = /^[-+]?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?(0|[1-9][0-9]*))?[NM]?$/;
+
+/** edn-data's list parser with every number token read exactly. */
+class ExactEdnParser extends EDNListParser {
+  override match(): void {
+    const token = this.state;
+    if (!EDN_NUMBER.test(token)) return super.match();
+    this.result = exactNumber(token.replace(/^\+|[NM]$/g, ''));
+    this.state = '';
   }
+}
+
+/** edn-data's output -> our history values (dates and tagged values made JSON data). */
+function toJson(v: unknown, line: number): unknown {
+  if (typeof v === 'bigint' || v instanceof LosslessNumber) return v;
   if (v instanceof Date) return v.toISOString();
   if (Array.isArray(v)) return v.map((x) => toJson(x, line));
   if (v !== null && typeof v === 'object') {
@@ -112,12 +125,12 @@ function toOp(form: unknown, index: number, line: number, opts: EdnOptions): Rec
   // Nemesis ops carry their own values (grudges, messages), never tuples.
   if (opts.independent && m.process !== 'nemesis' && value !== null && value !== undefined) {
     if (!Array.isArray(value) || value.length !== 2) throw new HistoryFormatError(line, `independent: :value must be a [key value] tuple, got ${show(value)}`);
-    op.key = typeof value[0] === 'string' ? value[0] : JSON.stringify(value[0]);
+    op.key = typeof value[0] === 'string' ? value[0] : stringifyExact(value[0]);
     value = value[1];
   }
   if (value !== undefined) op.value = value;
   if (m.node !== undefined && m.node !== null) op.node = String(m.node);
-  if (m.error !== undefined && m.error !== null) op.error = typeof m.error === 'string' ? m.error : JSON.stringify(m.error);
+  if (m.error !== undefined && m.error !== null) op.error = typeof m.error === 'string' ? m.error : stringifyExact(m.error);
   return op;
 }
 
@@ -127,7 +140,7 @@ function toOp(form: unknown, index: number, line: number, opts: EdnOptions): Rec
  * and each op is attributed to the line its map closes on.
  */
 export class EdnHistoryReader {
-  private readonly parser = new EDNListParser({ mapAs: 'object', setAs: 'array', listAs: 'array', keywordAs: 'string', symbolAs: 'string', charAs: 'string', objectKeysAs: 'string' });
+  private readonly parser = new ExactEdnParser({ mapAs: 'object', setAs: 'array', listAs: 'array', keywordAs: 'string', symbolAs: 'string', charAs: 'string', objectKeysAs: 'string' });
   private readonly delimiters = new DelimiterCheck();
   private readonly validator = new HistoryValidator();
   private readonly ops: Op[] = [];

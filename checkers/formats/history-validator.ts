@@ -6,6 +6,7 @@
  * Nemesis events are not paired: they may carry any known type (ours record `info`; Jepsen
  * records an `invoke` and an `info` per fault).
  */
+import { stringifyExact } from '../../harness/exact-json.js';
 import type { Op, OpType, Process } from '../../harness/history.js';
 
 /** A malformed history: `line` is 1-based in the source file; the CLI prints `file:line: message`. */
@@ -39,7 +40,7 @@ export function opShapeProblem(op: Record<string, unknown>): string | null {
 
 export function show(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x)) ?? String(v);
+  const s = stringifyExact(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

@@ -3,11 +3,13 @@
  * line. The reader streams the file line by line (never one giant string) and validates every
  * line with HistoryValidator, so a malformed file fails with `line N: what is wrong`. A torn
  * last line (the harness crashed mid-write; DESIGN: "loses at most the last batch") is dropped.
+ * Numbers are read exactly (harness/exact-json.ts): 9007199254740993 stays itself, not 2^53.
  * `formatOp` is the writer side: one canonical line per op, fields in a fixed order.
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { parseExactJson, stringifyExact } from '../../harness/exact-json.js';
 import type { History, Op } from '../../harness/history.js';
 import { HistoryFormatError, HistoryValidator, opShapeProblem } from './history-validator.js';
 
@@ -22,19 +24,19 @@ export function formatOp(op: Op): string {
   const ordered: Record<string, unknown> = {};
   for (const field of FIELD_ORDER) if (op[field] !== undefined) ordered[field] = op[field];
   for (const [k, v] of Object.entries(op)) if (!(k in ordered) && v !== undefined) ordered[k] = v;
-  return JSON.stringify(ordered);
+  return stringifyExact(ordered);
 }
 
 /** Parses the text of one line into an object (shape and pairing are the validator's job). */
 function parseLine(text: string, line: number): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseExactJson(text);
   } catch (err) {
     throw new HistoryFormatError(line, `not valid JSON (${(err as Error).message})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new HistoryFormatError(line, `expected a JSON object (one op), got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+    throw new HistoryFormatError(line, `expected a JSON object (one op), got ${Array.isArray(value) ? 'an array' : stringifyExact(value)}`);
   }
   return value as Record<string, unknown>;
 }

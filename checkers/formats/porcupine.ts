@@ -10,8 +10,9 @@
  * have happened at any point after its call, or never. Parsing is strict: any other line is an
  * error naming the line.
  */
+import { exactNumber } from '../../harness/exact-json.js';
 import type { Event } from '../linearizable/types.js';
-import type { EtcdInput, EtcdOutput } from '../linearizable/models/etcd.js';
+import type { EtcdInput, EtcdInt, EtcdOutput } from '../linearizable/models/etcd.js';
 import type { PorcupineKvInput, PorcupineKvOutput } from '../linearizable/models/porcupine-kv.js';
 
 export class HistoryParseError extends Error {
@@ -93,6 +94,9 @@ const E_DONE_CAS = etcd(String.raw`:(ok|fail)\s+:cas\s+\[(\d+)\s+(\d+)\]`);
 const E_TIMEOUT_READ = etcd(String.raw`:fail\s+:read\s+:timed-out`);
 const E_INFO = etcd(String.raw`:info\s+:(read|write|cas)\s+.*`);
 
+/** A register value: exact, a bigint beyond 2^53 (the process ids are small). */
+const int = (digits: string) => exactNumber(digits) as EtcdInt;
+
 const etcdOut = (o: Partial<EtcdOutput>): EtcdOutput => ({ ok: false, exists: false, value: 0, unknown: false, ...o });
 
 /** Parses a Jepsen etcd log (Porcupine's `test_data/jepsen/etcd_NNN.log`). */
@@ -103,9 +107,9 @@ export function parseEtcdLog(text: string, source = 'etcd log'): Event<EtcdInput
     (line, b) => {
       let m: RegExpExecArray | null;
       if ((m = E_INVOKE_READ.exec(line))) b.call(+m[1], 'read', { op: 'read' });
-      else if ((m = E_INVOKE_WRITE.exec(line))) b.call(+m[1], 'write', { op: 'write', value: +m[2] });
-      else if ((m = E_INVOKE_CAS.exec(line))) b.call(+m[1], 'cas', { op: 'cas', from: +m[2], to: +m[3] });
-      else if ((m = E_OK_READ.exec(line))) b.complete(+m[1], 'read', m[2] === 'nil' ? etcdOut({}) : etcdOut({ exists: true, value: +m[2] }));
+      else if ((m = E_INVOKE_WRITE.exec(line))) b.call(+m[1], 'write', { op: 'write', value: int(m[2]) });
+      else if ((m = E_INVOKE_CAS.exec(line))) b.call(+m[1], 'cas', { op: 'cas', from: int(m[2]), to: int(m[3]) });
+      else if ((m = E_OK_READ.exec(line))) b.complete(+m[1], 'read', m[2] === 'nil' ? etcdOut({}) : etcdOut({ exists: true, value: int(m[2]) }));
       else if ((m = E_OK_WRITE.exec(line))) b.complete(+m[1], 'write', etcdOut({ ok: true }));
       else if ((m = E_DONE_CAS.exec(line))) b.complete(+m[1], 'cas', etcdOut({ ok: m[2] === 'ok' }));
       else if ((m = E_TIMEOUT_READ.exec(line))) b.complete(+m[1], 'read', etcdOut({ unknown: true }));

@@ -142,6 +142,28 @@ describe('jepsen-ts check', () => {
     expect(notASet).toMatchObject({ valid: 'unknown', reason: 'the final read (index 8) has a non-array value' });
   });
 
+  it('compares numbers beyond 2^53 exactly: JSON.parse would round the bad twins to valid (issue 12)', async () => {
+    const files = ['bignum-ok.jsonl', 'bignum-bad.jsonl'].map(fixture);
+    const jsonl = await check('--format', 'jsonl', '--model', 'cas-register', ...files);
+    expect(jsonl.code).toBe(1);
+    expect(jsonl.out.split('\n')).toEqual([
+      expect.stringMatching(/bignum-ok\.jsonl: valid \(3 ops, \d+ ms\)$/),
+      expect.stringMatching(/bignum-bad\.jsonl: INVALID \(3 ops, \d+ ms\): .*read\(\) -> 9007199254740992 misses write\(9007199254740993\)/),
+    ]);
+    const edn = await check('--format', 'edn', '--model', 'cas-register', ...['bignum-ok.edn', 'bignum-bad.edn', 'bignum-decimal-bad.edn'].map(fixture));
+    expect(edn.code).toBe(1);
+    expect(edn.out.split('\n')).toEqual([
+      expect.stringMatching(/bignum-ok\.edn: valid \(4 ops, \d+ ms\)$/),
+      expect.stringMatching(/bignum-bad\.edn: INVALID \(4 ops, \d+ ms\): .*read\(\) -> 10000000000000000000000000000000000000001 misses write\(10000000000000000000000000000000000000000\)/),
+      expect.stringMatching(/bignum-decimal-bad\.edn: INVALID \(2 ops, \d+ ms\): .*read\(\) -> 0\.1 misses write\(1\.0000000000000000000001e-1\)/),
+    ]);
+    const set = await check('--format', 'jsonl', '--checker', 'set', fixture('bignum-set.jsonl'));
+    expect(set.out).toMatch(/bignum-set\.jsonl: INVALID \(2 ops, \d+ ms\): 1 lost \[9007199254740993\], 1 unexpected \[9007199254740992\] of 1 attempted adds$/);
+    const bank = await check('--format', 'jsonl', '--checker', 'bank', '--total', '9007199254740993', fixture('bignum-bank.jsonl'));
+    expect(bank.out).toMatch(/bignum-bank\.jsonl: INVALID \(2 ops, \d+ ms\): 1 of 2 reads are wrong; the first \(index 3\): wrong-total, total 9007199254740992$/);
+    expect(bank.code).toBe(1);
+  });
+
   it('accepts good arguments, with the format default model and the timeout in ms', () => {
     expect(validateCheckArgs({ format: 'porcupine-etcd', files: [etcd('000')], timeout: '2.5' })).toMatchObject({ model: 'etcd', timeoutMs: 2500, independent: false });
   });

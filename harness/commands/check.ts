@@ -29,6 +29,7 @@ import type { CheckOptions, CheckOutcome } from '../../checkers/linearizable/ind
 import { getModel, getModelSpec, modelNames } from '../../checkers/linearizable/models/index.js';
 import { isClientOp, type History } from '../history.js';
 import { EXIT, exitCodeFor, worstExit } from '../exit.js';
+import { exactNumber, stringifyExact } from '../exact-json.js';
 import { UsageError } from '../runtime/runtime.js';
 
 export const FORMATS = ['jsonl', 'edn', 'porcupine-etcd', 'porcupine-kv'] as const;
@@ -47,7 +48,7 @@ export interface CheckArgs {
   /** Only for the linearizable checker. */
   model?: string;
   /** Only for the bank checker: the constant sum of all balances. */
-  total?: number;
+  total?: number | bigint;
   files: string[];
   timeoutMs?: number;
   memoryLimitMb?: number;
@@ -81,7 +82,7 @@ export function validateCheckArgs(argv: RawArgs): CheckArgs {
   if (!CHECKERS.includes(checker)) throw new UsageError(`--checker must be one of ${CHECKERS.join(', ')}, got ${JSON.stringify(argv.checker)}`);
   const fixed = FIXED_MODEL[format];
   let model: string | undefined;
-  let total: number | undefined;
+  let total: number | bigint | undefined;
   if (checker === 'linearizable') {
     if (argv.model === undefined) {
       if (!fixed) throw new UsageError(`--format ${format} needs --model NAME (one of: ${modelNames.join(', ')})`);
@@ -99,6 +100,8 @@ export function validateCheckArgs(argv: RawArgs): CheckArgs {
   if (checker === 'bank') {
     total = numberArg(argv.total, '--total', false);
     if (total === undefined) throw new UsageError('--checker bank needs --total N: the constant sum of all balances');
+    // Exact beyond 2^53, as the balances it is compared with.
+    if (/^-?\d+$/.test(String(argv.total).trim())) total = exactNumber(String(argv.total).trim()) as number | bigint;
   } else if (argv.total !== undefined) throw new UsageError('--total applies to --checker bank only');
   if (argv.independent && format !== 'edn') throw new UsageError('--independent applies to --format edn only (jepsen.independent [key value] tuples)');
 
@@ -234,7 +237,7 @@ async function checkInvariant(file: string, args: CheckArgs): Promise<FileVerdic
 
 const listed = (xs: unknown, max = 5) => {
   const list = Array.isArray(xs) ? xs : [];
-  return list.slice(0, max).map((x) => JSON.stringify(x)).join(' ') + (list.length > max ? ' ...' : '');
+  return list.slice(0, max).map((x) => stringifyExact(x)).join(' ') + (list.length > max ? ' ...' : '');
 };
 
 /** One line on why an invariant checker did not accept the history. */
@@ -318,7 +321,7 @@ export const checkCommand: CommandModule<object, RawArgs> = {
         process.stderr.write(`jepsen-ts: ${err.message}\n`);
       }
     }
-    if (args.json) process.stdout.write(JSON.stringify({ format: args.format, checker: args.checker, ...(args.model ? { model: args.model } : {}), results }, null, 2) + '\n');
+    if (args.json) process.stdout.write(stringifyExact({ format: args.format, checker: args.checker, ...(args.model ? { model: args.model } : {}), results }, 2) + '\n');
     process.exitCode = worstExit(codes);
   },
 };

@@ -7,6 +7,7 @@
  * Our history ops: f=transfer (value: {from, to, amount}); f=read (ok value: {account: balance}
  * for every account). A crashed transfer takes effect iff it can; a crashed read accepts anything.
  */
+import { stringifyExact } from '../../../harness/exact-json.js';
 import { UsageError } from '../../../harness/runtime/runtime.js';
 import type { Model } from '../types.js';
 import type { ModelOptions, ModelSpec } from './spec.js';
@@ -56,7 +57,7 @@ function createBankModel(options: ModelOptions = {}): Model<BankState, BankInput
     readOnly: (input) => input.f === 'read',
     describeOperation(input, output) {
       if (input.f === 'transfer') return `transfer(${input.from} -> ${input.to}, ${input.amount})${output.unknown ? ' -> ?' : ''}`;
-      return `read() -> ${output.unknown ? '?' : JSON.stringify(output.balances)}`;
+      return `read() -> ${output.unknown ? '?' : stringifyExact(output.balances)}`;
     },
     describeState: show,
     sizeOf: (s) => 32 + 8 * s.length,

@@ -14,8 +14,11 @@ import { describeValue, expectCasPair, historyError } from './util.js';
 
 export type EtcdInput =
   | { op: 'read' }
-  | { op: 'write'; value: number }
-  | { op: 'cas'; from: number; to: number };
+  | { op: 'write'; value: EtcdInt }
+  | { op: 'cas'; from: EtcdInt; to: EtcdInt };
+
+/** An integer, exact: a bigint beyond 2^53 (harness/exact-json.ts); `===` compares either. */
+export type EtcdInt = number | bigint;
 
 export interface EtcdOutput {
   /** cas: whether it swapped. */
@@ -23,13 +26,13 @@ export interface EtcdOutput {
   /** read: whether the key existed. */
   exists: boolean;
   /** read: the value read when it existed. */
-  value: number;
+  value: EtcdInt;
   /** The outcome was never observed: accept in any state. */
   unknown: boolean;
 }
 
 /** null = the key is absent. */
-export type EtcdState = number | null;
+export type EtcdState = EtcdInt | null;
 
 const REJECT = [false, null] as const;
 
@@ -52,7 +55,7 @@ export const etcdModel: Model<EtcdState, EtcdInput, EtcdOutput> = {
       }
     }
   },
-  hash: (s) => (s === null ? 'nil' : s),
+  hash: (s) => (s === null ? 'nil' : typeof s === 'bigint' ? String(s) : s),
   readOnly: (input, output) => input.op === 'read' || (input.op === 'cas' && !output.unknown && !output.ok),
   describeOperation(input, output) {
     const tail = output.unknown ? ' -> ?' : '';
@@ -69,7 +72,8 @@ export const etcdModel: Model<EtcdState, EtcdInput, EtcdOutput> = {
   sizeOf: () => 16,
 };
 
-function asInt(op: Op, v: unknown, what: string): number {
+function asInt(op: Op, v: unknown, what: string): EtcdInt {
+  if (typeof v === 'bigint') return v;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw historyError(op, `${what} must be an integer for the etcd model, got ${describeValue(v)}`);
   return v;
 }

@@ -11,6 +11,7 @@
  * A crashed (info / never completed) read accepts any value; a crashed write may take effect;
  * a crashed cas takes effect iff it is linearized while the register holds `from`.
  */
+import { stringifyExact } from '../../../harness/exact-json.js';
 import type { Model } from '../types.js';
 import { missedWrite } from './missed-write.js';
 import type { ModelOptions, ModelSpec } from './spec.js';
@@ -28,7 +29,8 @@ export interface RegisterOutput {
   unknown?: boolean;
 }
 
-/** A canonical key for a register value (numbers stay numbers: cheap and exact). */
+/** A canonical key for a register value (numbers stay numbers: cheap and exact; bigints and
+ *  wider decimals get their number text, which no number's key and no string's key equals). */
 const valueKey = (v: unknown): string | number => (typeof v === 'number' ? v : canonicalKey(v ?? null));
 const same = (a: unknown, b: unknown): boolean => a === b || valueKey(a) === valueKey(b);
 
@@ -41,7 +43,7 @@ interface RegisterFlavor {
 function createRegisterModel(flavor: RegisterFlavor, options: ModelOptions = {}): Model<unknown, RegisterInput, RegisterOutput> {
   const initial = options.initial ?? null;
   const REJECT = [false, null] as const;
-  const show = (v: unknown) => (v === null || v === undefined ? 'nil' : JSON.stringify(v));
+  const show = (v: unknown) => (v === null || v === undefined ? 'nil' : stringifyExact(v));
   const keyPrefix = (input: RegisterInput) => (flavor.byKey ? `${JSON.stringify(input.key)}, ` : '');
   const model: Model<unknown, RegisterInput, RegisterOutput> = {
     name: flavor.name,

@@ -2,11 +2,13 @@
  * Small helpers shared by the models' history adapters: error messages that name the op, and
  * canonical keys for plain-data values.
  */
+import { exactScalarKey, isLosslessNumber, stringifyExact } from '../../../harness/exact-json.js';
 import type { Op } from '../../../harness/history.js';
 
+/** A value as short JSON text (exact numbers as themselves). */
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
+  const s = stringifyExact(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -21,11 +23,11 @@ export function expectCasPair(op: Op): [unknown, unknown] {
 }
 
 /**
- * A canonical, injective string for plain JSON data: object keys sorted, so {a,b} and {b,a}
- * give the same key. Used as a state hash.
+ * A canonical, injective string for history values (plain JSON data and harness/exact-json's
+ * numbers): object keys sorted, so {a,b} and {b,a} give the same key. Used as a state hash.
  */
 export function canonicalKey(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
+  if (v === null || typeof v !== 'object' || isLosslessNumber(v)) return exactScalarKey(v);
   if (Array.isArray(v)) return `[${v.map(canonicalKey).join(',')}]`;
   const obj = v as Record<string, unknown>;
   const keys = Object.keys(obj).sort();
