@@ -12,6 +12,7 @@ import path from 'node:path';
 import { LocalCluster } from './cluster.js';
 import { Wal } from './wal.js';
 import { MAIN_JS, paxosDb } from './db.js';
+import { ID_FILE } from './files.js';
 
 type Reply = { status: number; body: any };
 
@@ -31,7 +32,7 @@ async function decidedDigests(url: string): Promise<Map<number, string>> {
 }
 
 describe('the node CLI', () => {
-  it('rejects bad flags (exit 2) and a WAL corrupt mid-file (exit 1) with one line each', async () => {
+  it('rejects bad flags (exit 2), a corrupt WAL and a lost WAL (exit 1) with one line each', async () => {
     const base = ['--id', 'n1', '--listen', '127.0.0.1:7001', '--client', '127.0.0.1:8001', '--peers', 'n1=127.0.0.1:7001', '--data-dir', '/tmp/paxos-cli-never-used'];
     const cases: Array<[string[], RegExp]> = [
       [[...base, '--bogus', '1'], /Unknown argument: bogus/],
@@ -65,12 +66,24 @@ describe('the node CLI', () => {
       await wal.append([{ t: 'boot', inc: 1 }, { t: 'promise', b: [1, 'n1'] }, { t: 'boot', inc: 2 }]);
       wal.close();
       const bytes = fs.readFileSync(walFile);
-      bytes[30] ^= 0xff; // inside the second record
+      bytes[45] ^= 0xff; // the second record's checksum: group header 12 bytes, first frame 8 + 20
       fs.writeFileSync(walFile, bytes);
-      const corrupt = await run(base.map((a) => (a === '/tmp/paxos-cli-never-used' ? dataDir : a)));
+      const args = base.map((a) => (a === '/tmp/paxos-cli-never-used' ? dataDir : a));
+      const corrupt = await run(args);
       expect(corrupt.code).toBe(1);
-      expect(corrupt.stderr).toMatch(new RegExp(`WAL ${walFile} is corrupt at byte offset 28`));
+      expect(corrupt.stderr).toMatch(new RegExp(`^paxos-node n1: cannot start: WAL ${walFile} is corrupt at byte offset 40 \\(frame checksum mismatch\\)`));
+      expect(corrupt.stderr.trim().split('\n')).toHaveLength(1);
       expect(fs.readFileSync(walFile).equals(bytes)).toBe(true);
+      // A dir that has run (node.id) but whose wal.log is empty or gone: refused, one line.
+      fs.writeFileSync(path.join(dataDir, ID_FILE), '{"node":"n1","incarnation":2}\n');
+      for (const damage of [() => fs.truncateSync(walFile, 0), () => fs.rmSync(walFile)]) {
+        damage();
+        const lost = await run(args);
+        expect(lost.code).toBe(1);
+        expect(lost.stderr).toMatch(new RegExp(`^paxos-node n1: cannot start: WAL ${walFile} (holds no record|is missing) but .* ran up to incarnation 2: its durable state is lost`));
+        expect(lost.stderr.trim().split('\n')).toHaveLength(1);
+        expect(fs.existsSync(path.join(dataDir, 'node.pid'))).toBe(false);
+      }
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }

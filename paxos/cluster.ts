@@ -74,6 +74,9 @@ export class LocalCluster {
     const ctl = new AbortController();
     try {
       await Promise.race([paxosDb.ready(n.url, AbortSignal.any([ctl.signal, AbortSignal.timeout(20_000)])), exited]);
+    } catch (err) {
+      if (proc.exitCode !== null || proc.signalCode !== null) n.proc = null; // refused to start: may be started again
+      throw err;
     } finally {
       ctl.abort();
     }

@@ -6,3 +6,5 @@ export const WAL_FILE = 'wal.log';
 export const EVENT_FILE = 'events.jsonl';
 export const NODE_LOG_FILE = 'node.log';
 export const PID_FILE = 'node.pid';
+/** Written once the first boot record is durable: this dir has run, for which node, up to which incarnation. */
+export const ID_FILE = 'node.id';

@@ -5,8 +5,9 @@
  *   node dist/paxos/main.js --id n1 --listen 127.0.0.1:7001 --client 127.0.0.1:8001 \
  *     --peers n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003 --data-dir DIR [--bug NAME]
  *
- * Bad flags print one line and exit 2; a node that cannot start (port in use, corrupt WAL)
- * prints one line and exits 1. SIGTERM/SIGINT close it cleanly.
+ * Bad flags print one line and exit 2; a node that cannot start (port in use, corrupt WAL, a
+ * data dir that lost its WAL: datadir.ts) prints one line on stderr and exits 1. SIGTERM/SIGINT
+ * close it cleanly.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -227,7 +228,8 @@ async function main(): Promise<void> {
   try {
     node = await PaxosNode.start(core, opts);
   } catch (err) {
-    process.stderr.write(`paxos-node ${opts.id}: cannot start: ${(err as Error).message}\n`);
+    // One line: the reason (WAL corruption names the file and byte offset), never a stack.
+    process.stderr.write(`paxos-node ${opts.id}: cannot start: ${String((err as Error)?.message ?? err).split('\n')[0]}\n`);
     process.exit(EXIT_FAILED);
   }
   let stopping = false;

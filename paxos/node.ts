@@ -22,7 +22,8 @@ import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { Rng } from '../harness/rng.js';
 import type { BugName, Command, Config, Effect, Event, NodeId, Result } from './core/types.js';
-import { Wal, type WalSync } from './wal.js';
+import type { Wal, WalSync } from './wal.js';
+import { boot, recover, type Recovered } from './datadir.js';
 import { EVENT_FILE, NODE_LOG_FILE, PID_FILE, WAL_FILE } from './files.js';
 import { Transport, type HostPort } from './transport.js';
 import { EventLog, LogicalClock, isMessageIdField, isStamp, type Stamp } from './eventlog.js';
@@ -95,6 +96,16 @@ function claimDataDir(dir: string): void {
   fs.writeFileSync(file, `${process.pid}\n`);
 }
 
+/** Removes DATA_DIR/node.pid if this process holds it. */
+function releaseDataDir(dir: string): void {
+  const file = path.join(dir, PID_FILE);
+  try {
+    if (Number(fs.readFileSync(file, 'utf8').trim()) === process.pid) fs.unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}
+
 /** The incarnation the core persists at boot ({t: 'boot', inc}): unique among this node's boots. */
 function bootIncarnation(effects: readonly Effect[]): number {
   for (const e of effects) {
@@ -156,19 +167,37 @@ export class PaxosNode<S = unknown> implements KvBackend {
     };
   }
 
-  /** Recovers from the WAL, binds both ports, and starts the core. */
+  /**
+   * Recovers from the data dir, makes the boot record durable (datadir.ts: refusing lost state),
+   * binds both ports, and starts the core.
+   */
   static async start<S>(core: Core<S>, opts: NodeOptions): Promise<PaxosNode<S>> {
     claimDataDir(opts.dataDir);
-    const { wal, records, tornBytes } = Wal.open(path.join(opts.dataDir, WAL_FILE), opts.walSync ?? 'dsync');
+    let recovered: Recovered;
+    try {
+      recovered = recover(opts.dataDir, opts.id, opts.walSync ?? 'dsync');
+    } catch (err) {
+      releaseDataDir(opts.dataDir);
+      throw err;
+    }
+    const { wal, records, tornBytes } = recovered;
     let node: PaxosNode<S>;
     try {
       node = new PaxosNode(core, opts, wal, records);
     } catch (err) {
       wal.close();
+      releaseDataDir(opts.dataDir);
+      throw err;
+    }
+    try {
+      const bootRecords = node.bootEffects.flatMap((e) => (e.type === 'persist' ? [e.record] : []));
+      boot(opts.dataDir, opts.id, recovered, node.clock.incarnation, bootRecords);
+    } catch (err) {
+      await node.close();
       throw err;
     }
     const s = core.status(node.state);
-    node.log(`incarnation ${node.clock.incarnation}: recovered ${records.length} WAL records${tornBytes ? ` (cut a torn tail of ${tornBytes} bytes)` : ''}; commit index ${s.commitIndex}${opts.bug ? `; PLANTED BUG ${opts.bug}` : ''}`);
+    node.log(`incarnation ${node.clock.incarnation}: recovered ${records.length} WAL records${tornBytes ? ` (cut a torn last group of ${tornBytes} bytes)` : ''}; commit index ${s.commitIndex}${opts.bug ? `; PLANTED BUG ${opts.bug}` : ''}`);
     node.events?.local('recover', s.commitIndex);
     try {
       await node.listen();
@@ -176,7 +205,8 @@ export class PaxosNode<S = unknown> implements KvBackend {
       await node.close();
       throw err;
     }
-    node.run(() => ({ state: node.state, effects: node.bootEffects }));
+    // The boot records are durable already (boot above); the rest of the boot effects run now.
+    node.run(() => ({ state: node.state, effects: node.bootEffects.filter((e) => e.type !== 'persist') }));
     return node;
   }
 
@@ -424,11 +454,6 @@ export class PaxosNode<S = unknown> implements KvBackend {
     this.events?.close();
     this.wal.close();
     fs.closeSync(this.logFd);
-    const pidFile = path.join(this.opts.dataDir, PID_FILE);
-    try {
-      if (Number(fs.readFileSync(pidFile, 'utf8').trim()) === process.pid) fs.unlinkSync(pidFile);
-    } catch {
-      // already gone
-    }
+    releaseDataDir(this.opts.dataDir);
   }
 }
