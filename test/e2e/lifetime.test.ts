@@ -96,3 +96,95 @@ describe.skipIf(!BUILT)('SIGINT cancels a long check', () => {
     expect(done.stdout).toMatch(/history\.jsonl: unknown \(44 ops, \d+ ms\): cancelled; 1 of 1 partitions unfinished$/m);
   });
 });
+
+/** The run dir a `test` prints on its "run dir:" line. */
+const runDirOf = (text: string) => /^run dir: (.+)$/m.exec(text)?.[1];
+
+/** Waits until `text()` shows the main phase of a run; returns its run dir. */
+async function mainPhase(text: () => string): Promise<string> {
+  await until('the main phase', () => /^phase: main$/m.test(text()), 90_000);
+  return runDirOf(text())!;
+}
+
+function collect(child: ResultPromise): () => string {
+  let text = '';
+  child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
+  return () => text;
+}
+
+const RUN = ['test', '--nodes', '3', '--time-limit', '120', '--recovery-time', '1'];
+
+describe.skipIf(!BUILT)('a harness whose caller goes away', () => {
+  it('SIGTERM to `npx jepsen-ts test`: the orphaned harness tears down, results.json says interrupted, nothing is left', async () => {
+    const results = scratch('npx');
+    const npx = execa('npx', ['jepsen-ts', ...RUN, '--results', results], { cwd: ROOT, reject: false, timeout: 180_000, env: { FORCE_COLOR: '0', TMPDIR: scratch('npx-tmp') }, stdin: 'ignore' });
+    const text = collect(npx);
+    const runDir = await mainPhase(text);
+    // npm -> sh -c -> node .../.bin/jepsen-ts: the harness is the node process.
+    const harness = processesMentioning(results).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1]?.endsWith('/.bin/jepsen-ts'));
+    expect(harness, processesMentioning(results).map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8')).join('\n')).toBeDefined();
+    await new Promise((r) => setTimeout(r, 1500)); // some ops recorded
+    npx.kill('SIGTERM');
+    const done = await npx; // npm exits at once (re-raising SIGTERM); its stdout ends when the harness's does
+    expect(done.signal ?? done.exitCode).toMatch(/^(SIGTERM|143)$/);
+    await until('the harness to exit', () => !alive(harness!), 30_000);
+    expect(text()).toContain('is gone (treated as SIGTERM): stopping clients and faults');
+    const file = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8'));
+    expect(file).toMatchObject({ interrupted: true, exit: 2 });
+    expect(readFileSync(join(runDir, 'history.jsonl'), 'utf8')).toContain('"type":"ok"');
+    expect(processesMentioning(runDir)).toEqual([]);
+  });
+
+  it('SIGKILL of the harness: its nodes die within seconds; `clean` then removes the marker it left', async () => {
+    const results = scratch('sigkill');
+    const tmp = scratch('sigkill-tmp');
+    const child = start([...RUN, '--results', results], { TMPDIR: tmp });
+    const text = collect(child);
+    const runDir = await mainPhase(text);
+    const nodes = processesMentioning(runDir);
+    expect(nodes.length).toBe(3);
+    child.kill('SIGKILL');
+    await child;
+    await until('every node to die', () => nodes.every((pid) => !alive(pid)), 5000);
+    const cleaned = await start(['clean'], { TMPDIR: tmp });
+    expect(cleaned.exitCode, String(cleaned.stdout) + String(cleaned.stderr)).toBe(0);
+    expect(cleaned.stdout).toMatch(/^removed marker .*jepsen-ts\/runs\/jt-\d+-\w+\.json \(run jt-\d+-\w+, harness \d+ gone\)$/m);
+    expect(cleaned.stdout).not.toContain('killed process');
+    expect(readdirSync(join(tmp, 'jepsen-ts', 'runs'))).toEqual([]);
+  });
+
+  it('`clean` kills the nodes of a run whose harness and leash were both SIGKILLed, naming each; then nothing is left to clean', async () => {
+    const results = scratch('clean');
+    const tmp = scratch('clean-tmp');
+    const child = start([...RUN, '--results', results], { TMPDIR: tmp });
+    const text = collect(child);
+    const runDir = await mainPhase(text);
+    const nodes = processesMentioning(runDir);
+    const runId = readdirSync(join(tmp, 'jepsen-ts', 'runs'))[0].replace(/\.json$/, '');
+    const leash = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number)
+      .find((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`JEPSEN_TS_RUN=${runId}\0`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sh\0');
+        } catch {
+          return false;
+        }
+      });
+    expect(leash).toBeDefined();
+    process.kill(leash!, 'SIGKILL');
+    child.kill('SIGKILL');
+    await child;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(nodes.filter(alive)).toEqual(nodes); // no leash: the nodes outlive the harness
+    const cleaned = await start(['clean'], { TMPDIR: tmp });
+    expect(cleaned.exitCode, String(cleaned.stdout) + String(cleaned.stderr)).toBe(0);
+    for (const pid of nodes) expect(cleaned.stdout).toMatch(new RegExp(`^killed process ${pid} of run ${runId}: .*paxos/main\\.js`, 'm'));
+    expect(cleaned.stdout).toMatch(/^removed marker /m);
+    expect(cleaned.stdout).toMatch(/^clean: removed \d+ thing\(s\)$/m);
+    expect(nodes.filter(alive)).toEqual([]);
+    const again = await start(['clean'], { TMPDIR: tmp });
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toMatch(/^clean: nothing to clean$/m);
+  });
+});
