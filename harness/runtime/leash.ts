@@ -56,6 +56,7 @@ export class Leash {
 
   /** Ends the leash (killing any group still held) and waits for it to exit. */
   async close(): Promise<void> {
+    this.child.ref(); // waited for: the process must not end before the leash has
     this.child.stdin!.end();
     await this.exited;
   }
