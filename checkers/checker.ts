@@ -19,6 +19,8 @@ export interface CheckContext {
   decidedLogs?: Record<string, DecidedEntry[]>;
   /** Give up with 'unknown' after this long. */
   timeoutMs?: number;
+  /** Stop checking (a long check gives up with 'unknown') once aborted: the user interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface DecidedEntry {
@@ -40,11 +42,16 @@ export function mergeValidity(a: Validity, b: Validity): Validity {
   return true;
 }
 
-/** Runs every checker; the composite is valid only if all are. A throwing checker is 'unknown'. */
+/**
+ * Runs every checker; the composite is valid only if all are. A throwing checker is 'unknown'.
+ * Once ctx.signal is aborted no further checker starts and the composite is 'unknown' (a checker
+ * already running stops early if it can: the linearizability search does).
+ */
 export async function checkAll(checkers: Checker[], history: History, ctx: CheckContext): Promise<{ valid: Validity; results: Record<string, CheckResult> }> {
   const results: Record<string, CheckResult> = {};
   let valid: Validity = true;
   for (const checker of checkers) {
+    if (ctx.signal?.aborted) return { valid: mergeValidity(valid, 'unknown'), results };
     let result: CheckResult;
     try {
       result = await checker.check(history, ctx);
@@ -54,5 +61,5 @@ export async function checkAll(checkers: Checker[], history: History, ctx: Check
     results[checker.name] = result;
     valid = mergeValidity(valid, result.valid);
   }
-  return { valid, results };
+  return { valid: ctx.signal?.aborted ? mergeValidity(valid, 'unknown') : valid, results };
 }

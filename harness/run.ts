@@ -212,13 +212,18 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   }
 
   try {
-    const interrupted = io.interrupts.interrupted;
+    let interrupted = io.interrupts.interrupted;
     let valid: Validity = 'unknown';
     let results: Record<string, CheckResult> = {};
     if (!crashed && !interrupted) {
+      // An interrupt now cancels the check (what finished is kept in results.json, marked interrupted).
+      const stopping = io.interrupts.stopping;
+      io.interrupts.stopping = 'cancelling the check; the history is kept';
       progress.setPhase('checking');
       const [{ checkAll }, checkers] = await Promise.all([import('../checkers/checker.js'), workload.checkers()]);
-      ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs }));
+      ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs, signal: io.interrupts.signal }));
+      io.interrupts.stopping = stopping;
+      interrupted = io.interrupts.interrupted;
     }
     const exit = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
     const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, nemesisErrors: faults.errors, nemesisCycles: faults.cycles, finalReadsMissing, timeline };

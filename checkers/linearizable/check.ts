@@ -5,6 +5,9 @@
  * and run them interleaved in this thread, a slice of steps each in turn, until one is illegal
  * (it wins at once: a hard partition cannot hide an easy illegal one), all are ok, or the time
  * or memory budget runs out ('unknown').
+ * The search is a generator that pauses about every BREATH_MS: checkOperations/checkEvents run it
+ * straight through; their Async twins let the event loop run at each pause (a SIGINT handler
+ * can fire) and stop with 'unknown' once `signal` is aborted.
  */
 import { getHeapStatistics } from 'node:v8';
 import { buildInfo } from './info.js';
@@ -26,19 +29,52 @@ const SLICE_STEPS = 1024;
 const FIRST_SLICE_STEPS = 64;
 /** Verbose mode searches a refuted partition this long for the prefix the report draws. */
 const REFUTED_VERBOSE_STEPS = 1 << 17;
+/** How often the search pauses (a clock read per slice decides; resuming costs nothing measurable). */
+const BREATH_MS = 50;
 /** 1 GiB, or half of V8's heap limit when that is smaller (states may live on the JS heap). */
 export const DEFAULT_MEMORY_LIMIT_MB = Math.min(1024, Math.floor(getHeapStatistics().heap_size_limit / (2 * 1024 * 1024)));
 
 export function checkOperations<S, I, O>(model: Model<S, I, O>, ops: Operation<I, O>[], opts: CheckOptions = {}): CheckOutcome {
   validateOptions(opts);
   const started = performance.now();
-  return search(model, partitionOperations(model, ops), opts, started);
+  return runThrough(search(model, partitionOperations(model, ops), opts, started));
 }
 
 export function checkEvents<S, I, O>(model: Model<S, I, O>, events: Event<I, O>[], opts: CheckOptions = {}): CheckOutcome {
   validateOptions(opts);
   const started = performance.now();
-  return search(model, partitionEvents(model, events), opts, started);
+  return runThrough(search(model, partitionEvents(model, events), opts, started));
+}
+
+/** checkOperations, giving the event loop a turn about every BREATH_MS (so opts.signal can stop it). */
+export async function checkOperationsAsync<S, I, O>(model: Model<S, I, O>, ops: Operation<I, O>[], opts: CheckOptions = {}): Promise<CheckOutcome> {
+  validateOptions(opts);
+  const started = performance.now();
+  return breathe(search(model, partitionOperations(model, ops), opts, started));
+}
+
+/** checkEvents, giving the event loop a turn about every BREATH_MS (so opts.signal can stop it). */
+export async function checkEventsAsync<S, I, O>(model: Model<S, I, O>, events: Event<I, O>[], opts: CheckOptions = {}): Promise<CheckOutcome> {
+  validateOptions(opts);
+  const started = performance.now();
+  return breathe(search(model, partitionEvents(model, events), opts, started));
+}
+
+type Search = Generator<void, CheckOutcome, void>;
+
+function runThrough(s: Search): CheckOutcome {
+  for (;;) {
+    const r = s.next();
+    if (r.done) return r.value;
+  }
+}
+
+async function breathe(s: Search): Promise<CheckOutcome> {
+  for (;;) {
+    const r = s.next();
+    if (r.done) return r.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 function validateOptions(opts: CheckOptions): void {
@@ -50,7 +86,7 @@ function validateOptions(opts: CheckOptions): void {
   }
 }
 
-function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O>[], opts: CheckOptions, started: number): CheckOutcome {
+function* search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O>[], opts: CheckOptions, started: number): Search {
   const verbose = opts.verbose === true;
   const deadline = opts.timeoutMs === undefined ? Infinity : started + opts.timeoutMs;
   const memoryLimit = (opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * 1024 * 1024;
@@ -63,14 +99,15 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
   const searches = histories.map((h, i) => (illegal === undefined || (verbose && i === illegal) ? new PartitionSearch(model, h, verbose) : undefined));
   let running = searches.filter((s): s is PartitionSearch<S, I, O> => s?.status === Status.Running);
   const budget = illegal !== undefined ? REFUTED_VERBOSE_STEPS : Infinity;
-  let stopped: 'memory' | 'time' | undefined;
+  let stopped: 'memory' | 'time' | 'cancelled' | undefined = opts.signal?.aborted ? 'cancelled' : undefined;
+  let breathed = started;
   // Cache bytes are tracked incrementally so that the ceiling is checked after every slice.
   let cacheBytes = searches.reduce((sum, s) => sum + (s?.cache.bytes ?? 0), 0);
   const totalBytes = () => cacheBytes + (model.retainedBytes?.() ?? 0);
   let peakBytes = totalBytes();
 
   let slice = FIRST_SLICE_STEPS;
-  search: while (running.length > 0) {
+  search: while (running.length > 0 && stopped === undefined) {
     for (const s of running) {
       if (s.steps >= budget) break search;
       const before = s.cache.bytes;
@@ -87,8 +124,14 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
         if (status === Status.Ok) throw new Error(`internal: model ${model.name} refuted partition ${illegal}, which is linearizable (${refutations[illegal]})`);
         break search;
       }
+      const now = performance.now();
       if (bytes > memoryLimit) stopped = 'memory';
-      else if (performance.now() > deadline) stopped = 'time';
+      else if (now > deadline) stopped = 'time';
+      else if (now - breathed > BREATH_MS) {
+        yield;
+        breathed = performance.now();
+        if (opts.signal?.aborted) stopped = 'cancelled';
+      }
       if (stopped !== undefined) break search;
     }
     running = running.filter((s) => s.status === Status.Running);
@@ -118,6 +161,7 @@ function search<S, I, O>(model: Model<S, I, O>, histories: PartitionHistory<I, O
   let message: string | undefined;
   if (stopped === 'memory') message = `memory ceiling reached: the search caches hold about ${mb(peakBytes)} MB (limit ${mb(memoryLimit)} MB); ${progress}`;
   if (stopped === 'time') message = `timed out after ${opts.timeoutMs} ms; ${progress}`;
+  if (stopped === 'cancelled') message = `cancelled; ${progress}`;
   if (illegal !== undefined) {
     const key = histories[illegal].key;
     const refutation = refutations[illegal];

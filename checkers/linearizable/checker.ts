@@ -11,7 +11,7 @@
 import type { History } from '../../harness/history.js';
 import { UsageError } from '../../harness/runtime/runtime.js';
 import type { CheckContext, CheckResult, Checker } from '../checker.js';
-import { checkOperations } from './check.js';
+import { checkOperationsAsync } from './check.js';
 import { historyToOperations } from './history.js';
 import { getModelSpec } from './models/index.js';
 import type { ModelOptions } from './models/spec.js';
@@ -38,7 +38,7 @@ export function linearizable(opts: LinearizableOptions): Checker {
   }
   return {
     name: 'linearizable',
-    check(history: History, ctx: CheckContext): CheckResult {
+    async check(history: History, ctx: CheckContext): Promise<CheckResult> {
       let converted;
       try {
         converted = historyToOperations(history, spec);
@@ -48,10 +48,11 @@ export function linearizable(opts: LinearizableOptions): Checker {
       const model = spec.create(opts.modelOptions);
       let outcome;
       try {
-        outcome = checkOperations(model, converted.ops, {
+        outcome = await checkOperationsAsync(model, converted.ops, {
           timeoutMs: opts.timeoutMs ?? ctx.timeoutMs,
           memoryLimitMb: opts.memoryLimitMb,
           verbose: true,
+          signal: ctx.signal,
         });
       } catch (err) {
         return { valid: 'unknown', model: spec.name, counts: converted.counts, error: `linearizability check failed: ${(err as Error).message}` };

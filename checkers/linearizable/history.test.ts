@@ -47,7 +47,7 @@ describe('historyToOperations', () => {
 });
 
 describe('linearizable checker', () => {
-  it('valid: a crashed write explains a later read', () => {
+  it('valid: a crashed write explains a later read', async () => {
     const h = history([
       [0, 'invoke', 'write', 1],
       [0, 'ok', 'write', 1],
@@ -56,7 +56,7 @@ describe('linearizable checker', () => {
       [2, 'invoke', 'read', null],
       [2, 'ok', 'read', 2],
     ]);
-    const result = linearizable({ model: 'cas-register' }).check(h, {}) as Record<string, unknown>;
+    const result = (await linearizable({ model: 'cas-register' }).check(h, {})) as Record<string, unknown>;
     expect(result).toMatchObject({ valid: true, model: 'cas-register', counts: { ok: 2, fail: 0, info: 1, pending: 0 }, operations: 3, partitions: 1 });
     expect(result.anomalies).toBeUndefined();
   });
@@ -82,12 +82,12 @@ describe('linearizable checker', () => {
     expect(blocking).toMatchObject({ description: 'read("k") -> 2', meta: { process: 2, invoke: 4, complete: 5 } });
   });
 
-  it('unknown: history that does not fit the model, or out of time', () => {
+  it('unknown: history that does not fit the model, or out of time', async () => {
     const wrong = history([
       [0, 'invoke', 'transfer', { from: 'a', to: 'b', amount: 1 }],
       [0, 'ok', 'transfer', null],
     ]);
-    const r = linearizable({ model: 'register' }).check(wrong, {}) as Record<string, unknown>;
+    const r = (await linearizable({ model: 'register' }).check(wrong, {})) as Record<string, unknown>;
     expect(r.valid).toBe('unknown');
     expect(r.error).toMatch(/does not fit the register model: .*f "transfer"/);
 
@@ -97,9 +97,28 @@ describe('linearizable checker', () => {
     for (let p = 0; p < 14; p++) rows.push([p, 'ok', 'write', p]);
     for (let p = 0; p < 14; p++) rows.push([100 + p, 'invoke', 'read', null]);
     for (let p = 0; p < 14; p++) rows.push([100 + p, 'ok', 'read', p]);
-    const slow = linearizable({ model: 'register', timeoutMs: 1 }).check(history(rows), {}) as Record<string, unknown>;
+    const slow = (await linearizable({ model: 'register', timeoutMs: 1 }).check(history(rows), {})) as Record<string, unknown>;
     expect(slow.valid).toBe('unknown');
     expect(slow.message).toMatch(/timed out/);
+  });
+
+  it('checkAll stops at an aborted signal: the running search gives up, no later checker starts, the composite is unknown', async () => {
+    const rows: Array<[number, Op['type'], string, unknown]> = [];
+    for (let p = 0; p < 16; p++) rows.push([p, 'invoke', 'write', p]);
+    for (let p = 0; p < 16; p++) rows.push([p, 'ok', 'write', p]);
+    for (let p = 0; p < 16; p++) rows.push([100 + p, 'invoke', 'read', null]);
+    for (let p = 0; p < 16; p++) rows.push([100 + p, 'ok', 'read', p]);
+    let laterRan = false;
+    const later = { name: 'later', check: () => ((laterRan = true), { valid: true as const }) };
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const started = performance.now();
+    const { valid, results } = await checkAll([linearizable({ model: 'register' }), later], history(rows), { signal: ac.signal });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(valid).toBe('unknown');
+    expect(results.linearizable).toMatchObject({ valid: 'unknown', message: expect.stringMatching(/^cancelled; /) });
+    expect(laterRan).toBe(false);
+    expect(Object.keys(results)).toEqual(['linearizable']);
   });
 
   it('refuses an unknown model or bad options at construction', () => {

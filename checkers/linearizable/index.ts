@@ -5,6 +5,7 @@
  *
  *   checkOperations(model, ops, { timeoutMs, verbose, memoryLimitMb })  -> CheckOutcome
  *   checkEvents(model, events, opts)                                    -> CheckOutcome
+ *   checkOperationsAsync / checkEventsAsync (opts.signal stops them)    -> Promise<CheckOutcome>
  *   getModel('cas-register', { initial: 0 })                            -> Model
  *   linearizable({ model: 'kv' })                                       -> Checker (our history)
  */
@@ -22,7 +23,7 @@ export type {
   UnplacedOp,
 } from './types.js';
 export type { ModelSpec, ModelOptions } from './models/spec.js';
-export { checkOperations, checkEvents, DEFAULT_MEMORY_LIMIT_MB } from './check.js';
+export { checkOperations, checkEvents, checkOperationsAsync, checkEventsAsync, DEFAULT_MEMORY_LIMIT_MB } from './check.js';
 export { getModel, getModelSpec, modelNames } from './models/index.js';
 export { historyToOperations, type ConversionCounts, type OperationSource } from './history.js';
 export { linearizable, type LinearizableOptions } from './checker.js';

@@ -102,6 +102,11 @@ export interface CheckOptions {
    * (or half of V8's heap limit when that is smaller).
    */
   memoryLimitMb?: number;
+  /**
+   * Stop with 'unknown' once aborted (checked about every 50 ms of search). Only the Async check
+   * functions let the event loop run meanwhile, so only they can see it abort mid-search.
+   */
+  signal?: AbortSignal;
 }
 
 export type CheckVerdict = 'ok' | 'illegal' | 'unknown';

@@ -2,27 +2,31 @@
  * `jepsen-ts analyze RUN_DIR`: re-checks a stored run from its files alone (test.json,
  * history.jsonl, nodes/<n>/decided-log.json) with the checkers of its workload, rewrites
  * results.json (and report.html), and exits with the verdict's code. Works on interrupted or crashed runs too:
- * whatever made it to history.jsonl is judged.
+ * whatever made it to history.jsonl is judged. Ctrl-C (or SIGTERM, or the parent's death)
+ * cancels the check: results.json is left as it was, exit 2.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { createWorkload } from '../../workloads/index.js';
-import { exitCodeFor } from '../exit.js';
+import { EXIT, exitCodeFor } from '../exit.js';
 import { readHistory } from '../historyWriter.js';
+import { CANCEL_CHECK, Interrupts } from '../interrupts.js';
 import { countOps, printVerdict, writeReportQuietly, type ResultsFile } from '../run.js';
 import { FILES, readDecidedLogs, readJson, resolveRunDir, type TestRecord, writeJson } from '../store.js';
 
-export async function analyzeRun(path: string): Promise<{ exit: number; file: ResultsFile; runDir: string }> {
+/** Re-checks a run; once `signal` aborts the check stops and nothing is written (interrupted: true). */
+export async function analyzeRun(path: string, signal?: AbortSignal): Promise<{ exit: number; file: ResultsFile; runDir: string; interrupted: boolean }> {
   const runDir = resolveRunDir(path);
   const record = readJson<TestRecord>(join(runDir, FILES.test));
   const workload = createWorkload(record.config.workload, { opTimeoutMs: record.config.opTimeoutMs });
   const history = readHistory(join(runDir, FILES.history));
   const decidedLogs = readDecidedLogs(runDir);
   const [{ checkAll }, checkers] = await Promise.all([import('../../checkers/checker.js'), workload.checkers()]);
-  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs });
+  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs, signal });
   const before: Partial<ResultsFile> = existsSync(join(runDir, FILES.results)) ? readJson<ResultsFile>(join(runDir, FILES.results)) : {};
-  const exit = exitCodeFor(valid);
+  const interrupted = signal?.aborted === true;
+  const exit = interrupted ? EXIT.unknown : exitCodeFor(valid);
   const file: ResultsFile = {
     decidedLogErrors: {},
     nemesisErrors: [],
@@ -37,9 +41,11 @@ export async function analyzeRun(path: string): Promise<{ exit: number; file: Re
     counts: countOps(history),
     analyzedAt: new Date().toISOString(),
   };
+  // A cancelled re-check proves nothing: the verdict on file stays.
+  if (interrupted) return { exit, file: { ...file, interrupted: true }, runDir, interrupted };
   writeJson(join(runDir, FILES.results), file);
   await writeReportQuietly(runDir, (line) => process.stdout.write(`${line}\n`));
-  return { exit, file, runDir };
+  return { exit, file, runDir, interrupted };
 }
 
 export const analyzeCommand: CommandModule<object, { run: string }> = {
@@ -47,8 +53,14 @@ export const analyzeCommand: CommandModule<object, { run: string }> = {
   describe: 're-check a stored run (its history and decided logs) and rewrite its results.json',
   builder: (yargs) => yargs.positional('run', { type: 'string', demandOption: true, describe: 'run directory, e.g. results/latest' }),
   async handler(argv) {
-    const { exit, file, runDir } = await analyzeRun(argv.run);
-    printVerdict(process.stdout, { ...file, crashed: null, interrupted: false }, runDir);
-    process.exitCode = exit;
+    const interrupts = new Interrupts((line) => process.stdout.write(`${line}\n`), CANCEL_CHECK).install();
+    try {
+      const { exit, file, runDir, interrupted } = await analyzeRun(argv.run, interrupts.signal);
+      printVerdict(process.stdout, { ...file, crashed: null, interrupted }, runDir);
+      if (interrupted) process.stdout.write(`interrupted: ${join(runDir, FILES.results)} left as it was\n`);
+      process.exitCode = exit;
+    } finally {
+      interrupts.uninstall();
+    }
   },
 };

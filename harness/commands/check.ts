@@ -17,6 +17,7 @@
  * format or model, a model that does not fit the format, a missing file) and for a malformed
  * file, which is reported as `file:line: what is wrong` while the other files are still checked.
  * `--json` prints every result in full (verbose linearization info included) instead.
+ * Ctrl-C (or SIGTERM) cancels the search: that file is unknown, the rest are not checked, exit 2.
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
@@ -30,6 +31,7 @@ import { getModel, getModelSpec, modelNames } from '../../checkers/linearizable/
 import { isClientOp, type History } from '../history.js';
 import { EXIT, exitCodeFor, worstExit } from '../exit.js';
 import { exactNumber, stringifyExact } from '../exact-json.js';
+import { CANCEL_CHECK, Interrupts } from '../interrupts.js';
 import { UsageError } from '../runtime/runtime.js';
 
 export const FORMATS = ['jsonl', 'edn', 'porcupine-etcd', 'porcupine-kv'] as const;
@@ -178,11 +180,11 @@ async function readHistory(file: string, args: CheckArgs): Promise<{ history: Hi
 }
 
 /** Parses and checks one file. Throws UncheckableFile for a malformed file or a model misfit. */
-export async function checkFile(file: string, args: CheckArgs): Promise<FileVerdict> {
+export async function checkFile(file: string, args: CheckArgs, signal?: AbortSignal): Promise<FileVerdict> {
   if (args.checker !== 'linearizable') return checkInvariant(file, args);
-  const { checkEvents, checkOperations, historyToOperations } = await import('../../checkers/linearizable/index.js');
-  const opts: CheckOptions = { timeoutMs: args.timeoutMs, memoryLimitMb: args.memoryLimitMb, verbose: args.json };
-  let run: (o: CheckOptions) => CheckOutcome;
+  const { checkEventsAsync, checkOperationsAsync, historyToOperations } = await import('../../checkers/linearizable/index.js');
+  const opts: CheckOptions = { timeoutMs: args.timeoutMs, memoryLimitMb: args.memoryLimitMb, verbose: args.json, signal };
+  let run: (o: CheckOptions) => Promise<CheckOutcome>;
   let ops: number;
   let counts: FileVerdict['counts'];
   if (args.format === 'porcupine-etcd' || args.format === 'porcupine-kv') {
@@ -197,7 +199,7 @@ export async function checkFile(file: string, args: CheckArgs): Promise<FileVerd
     }
     ops = events.filter((e) => e.kind === 'call').length;
     const model = getModel(args.model!);
-    run = (o) => checkEvents(model, events as never, o);
+    run = (o) => checkEventsAsync(model, events as never, o);
   } else {
     const { history, lines } = await readHistory(file, args);
     const spec = getModelSpec(args.model!);
@@ -214,12 +216,12 @@ export async function checkFile(file: string, args: CheckArgs): Promise<FileVerd
     ops = converted.ops.length;
     counts = converted.counts;
     const model = spec.create();
-    run = (o) => checkOperations(model, converted.ops, o);
+    run = (o) => checkOperationsAsync(model, converted.ops, o);
   }
-  const outcome = run(opts);
+  const outcome = await run(opts);
   const valid = VALIDITY[outcome.result];
   let reason = outcome.message;
-  if (valid === false) reason = illegalReason(opts.verbose ? outcome : explain(run, opts, outcome)) ?? reason;
+  if (valid === false) reason = illegalReason(opts.verbose ? outcome : await explain(run, opts, outcome)) ?? reason;
   return { file, checker: 'linearizable', valid, ops, elapsedMs: outcome.elapsedMs, ...(valid !== true && reason ? { reason } : {}), ...(counts ? { counts } : {}), outcome };
 }
 
@@ -261,7 +263,7 @@ export function invariantReason(checker: CheckerName, r: CheckResult): string | 
  * finds the operation the linearization cannot get past. Given about twice the time the plain
  * search took (within the user's timeout); without it the reason is just the partition.
  */
-function explain(run: (o: CheckOptions) => CheckOutcome, opts: CheckOptions, first: CheckOutcome): CheckOutcome {
+function explain(run: (o: CheckOptions) => Promise<CheckOutcome>, opts: CheckOptions, first: CheckOutcome): Promise<CheckOutcome> {
   const budget = Math.max(1000, 2 * first.elapsedMs);
   const timeoutMs = opts.timeoutMs === undefined ? budget : Math.min(budget, opts.timeoutMs);
   return run({ ...opts, verbose: true, timeoutMs });
@@ -308,9 +310,15 @@ export const checkCommand: CommandModule<object, RawArgs> = {
     const args = validateCheckArgs(argv);
     const codes: number[] = [];
     const results: Array<FileVerdict | { file: string; error: string }> = [];
+    const interrupts = new Interrupts((line) => process.stderr.write(`jepsen-ts: ${line}\n`), CANCEL_CHECK).install();
     for (const file of args.files) {
+      if (interrupts.interrupted) {
+        process.stderr.write(`jepsen-ts: interrupted: ${args.files.length - results.length} file(s) not checked\n`);
+        codes.push(EXIT.unknown);
+        break;
+      }
       try {
-        const verdict = await checkFile(file, args);
+        const verdict = await checkFile(file, args, interrupts.signal);
         codes.push(exitCodeFor(verdict.valid));
         results.push(verdict);
         if (!args.json) process.stdout.write(verdictLine(verdict) + '\n');
@@ -321,6 +329,7 @@ export const checkCommand: CommandModule<object, RawArgs> = {
         process.stderr.write(`jepsen-ts: ${err.message}\n`);
       }
     }
+    interrupts.uninstall();
     if (args.json) process.stdout.write(stringifyExact({ format: args.format, checker: args.checker, ...(args.model ? { model: args.model } : {}), results }, 2) + '\n');
     process.exitCode = worstExit(codes);
   },

@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { analyzeCommand } from './analyze.js';
 import { checkCommand } from './check.js';
+import { cleanCommand } from './clean.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { testAllCommand } from './test-all.js';
@@ -14,4 +15,5 @@ export const commands: CommandModule<any, any>[] = [
   checkCommand,
   reportCommand,
   serveCommand,
+  cleanCommand,
 ];

@@ -188,13 +188,18 @@ export async function labelled(docker: Docker, runId?: string): Promise<Array<{ 
 /**
  * Removes the resources of runs whose harness is gone (crashed or SIGKILLed): a run of another
  * live harness on this host, or of a harness on another host, is left alone. Returns the run
- * ids swept.
+ * ids swept; `say` hears one line per resource removed and per one that could not be.
  */
-export async function sweepDockerLeftovers(docker: Docker): Promise<string[]> {
+export async function sweepDockerLeftovers(docker: Docker, say: (line: string) => void = () => {}): Promise<string[]> {
   const all = await labelled(docker);
   const dead = all.filter((x) => ownerIsGone(x.owner));
   if (dead.length === 0) return [];
   const pick = (k: 'containers' | 'networks' | 'volumes') => dead.filter((x) => x.kind === k).map((x) => x.id);
-  await removeResources(docker, { containers: pick('containers'), networks: pick('networks'), volumes: pick('volumes') });
+  const errors = await removeResources(docker, { containers: pick('containers'), networks: pick('networks'), volumes: pick('volumes') });
+  for (const x of dead) {
+    const name = x.kind === 'volumes' ? x.id : x.id.slice(0, 12);
+    if (!errors.some((e) => e.includes(name))) say(`removed docker ${x.kind.slice(0, -1)} ${name} of run ${x.runId}`);
+  }
+  for (const e of errors) say(`could not remove docker ${e}`);
   return [...new Set(dead.map((x) => x.runId))];
 }

@@ -4,8 +4,9 @@
  * between nodes passes through the fault proxy (proxy.ts): node a's peer address for b is the
  * proxy listener of link a->b. Faults: kill = SIGKILL of the node's process group, pause =
  * SIGSTOP/SIGCONT, clock = libfaketime (faketime.ts), partition and packet = the proxy.
- * Teardown kills everything and is safe to call twice or concurrently; a marker file lets the
- * next run sweep the nodes of a harness that was SIGKILLed (sweep.ts).
+ * Teardown kills everything and is safe to call twice or concurrently. Should the harness die
+ * (even of SIGKILL), its nodes die with it (leash.ts); a marker file lets the next run (or
+ * `jepsen-ts clean`) sweep whatever still outlived it (sweep.ts).
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { NodeAddresses } from '../db.js';
 import { Rng } from '../rng.js';
 import { FAKETIME_PACKAGES, faketimeEnv, findLibfaketime, writeOffset } from './faketime.js';
+import { Leash } from './leash.js';
 import { NodeProcess } from './node-process.js';
 import { allocatePorts, releasePorts } from './ports.js';
 import { FaultProxy, type ProxyOptions } from './proxy.js';
@@ -63,6 +65,7 @@ export class LocalRuntime implements Runtime {
   private clocks: boolean;
   private cluster: ClusterSpec | null = null;
   private proxy: FaultProxy | null = null;
+  private leash: Leash | null = null;
   private readonly nodes = new Map<NodeName, LocalNode>();
   private ports: number[] = [];
   private proxyPorts: number[] = [];
@@ -129,6 +132,7 @@ export class LocalRuntime implements Runtime {
       }
     }
     const cwd = this.opts.cwd ?? repoRoot();
+    this.leash = new Leash({ PATH: process.env.PATH ?? '/usr/bin:/bin', [RUN_ENV]: cluster.runId });
     for (const name of cluster.nodes) {
       const dir = path.resolve(cluster.runDir, 'nodes', name);
       const dataDir = path.join(dir, 'data');
@@ -154,6 +158,7 @@ export class LocalRuntime implements Runtime {
         cwd,
         stdoutFile: path.join(dir, 'stdout.log'),
         stderrFile: path.join(dir, 'stderr.log'),
+        leash: this.leash,
       });
       this.nodes.set(name, { addr, dir, clockFile, proc, clientUrl: `http://${addr.client}` });
     }
@@ -225,6 +230,7 @@ export class LocalRuntime implements Runtime {
       await Promise.all(
         [...this.nodes.values()].map((n) => n.proc.kill().catch((e: Error) => void errors.push(e.message))),
       );
+      await this.leash?.close();
       await this.proxy?.close();
       releasePorts(this.ports);
       if (this.cluster) removeMarker(this.markerDir, this.cluster.runId);

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
+import type { Leash } from './leash.js';
 import { groupMembers } from './sweep.js';
 
 export interface SpawnSpec {
@@ -14,6 +15,8 @@ export interface SpawnSpec {
   cwd: string;
   stdoutFile: string;
   stderrFile: string;
+  /** Holds the node's process group while it runs, to kill it if the harness dies (leash.ts). */
+  leash?: Leash;
 }
 
 export class NodeProcess {
@@ -68,6 +71,12 @@ export class NodeProcess {
       });
     });
     if (child.pid === undefined) throw new Error(`node ${this.name}: could not spawn ${this.spec.cmd}`);
+    const { leash } = this.spec;
+    if (leash) {
+      const pid = child.pid;
+      leash.hold(pid);
+      child.once('exit', () => leash.release(pid));
+    }
     return child.pid;
   }
 

@@ -106,11 +106,18 @@ async function killAndWait(pids: number[], timeoutMs: number): Promise<void> {
   }
 }
 
+/** A process's command line, for saying what was killed (shortened; '?' when gone). */
+export function describeProcess(pid: number, max = 120): string {
+  const cmd = (readProc(pid, 'cmdline') ?? '?').split('\u0000').filter(Boolean).join(' ') || '?';
+  return cmd.length > max ? `${cmd.slice(0, max - 3)}...` : cmd;
+}
+
 /**
  * Kills the node processes of every marked run whose harness is dead and deletes its marker.
- * Returns the run ids swept, the pids killed, and what could not be swept (not fatal).
+ * Returns the run ids swept, the pids killed, and what could not be swept (not fatal); `say`
+ * hears one line per process killed and per marker removed (`jepsen-ts clean` prints them).
  */
-export async function sweepLeftovers(dir = defaultMarkerDir()): Promise<{ runs: string[]; killed: number[]; errors: string[] }> {
+export async function sweepLeftovers(dir = defaultMarkerDir(), say: (line: string) => void = () => {}): Promise<{ runs: string[]; killed: number[]; errors: string[] }> {
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -132,8 +139,11 @@ export async function sweepLeftovers(dir = defaultMarkerDir()): Promise<{ runs: 
     try {
       const dataDirs = Object.values(marker.nodes ?? {}).map((n) => n.dataDir);
       const pids = processesOfRun(marker.runId, dataDirs);
+      const described = pids.map((pid) => `killed process ${pid} of run ${marker.runId}: ${describeProcess(pid)}`);
       await killAndWait(pids, 5000);
+      described.forEach((line) => say(line));
       rmSync(file, { force: true });
+      say(`removed marker ${file} (run ${marker.runId}, harness ${marker.harnessPid} gone)`);
       runs.push(marker.runId);
       killed.push(...pids);
     } catch (e) {
