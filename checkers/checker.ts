@@ -2,7 +2,7 @@
  * What every checker is: a function from a history (plus context) to a verdict.
  * Verdicts compose as in Jepsen: false beats 'unknown' beats true.
  */
-import type { History } from '../harness/history.js';
+import { isClientOp, type History } from '../harness/history.js';
 
 export type Validity = true | false | 'unknown';
 
@@ -40,8 +40,15 @@ export function mergeValidity(a: Validity, b: Validity): Validity {
   return true;
 }
 
-/** Runs every checker; the composite is valid only if all are. A throwing checker is 'unknown'. */
+/** Why a history without a single client operation has no verdict (not a silent valid). */
+export const NOTHING_CHECKED = '0 client operations: nothing was checked';
+
+/**
+ * Runs every checker; the composite is valid only if all are. A throwing checker is 'unknown',
+ * and so is a history with no client operation (the result `history` says so).
+ */
 export async function checkAll(checkers: Checker[], history: History, ctx: CheckContext): Promise<{ valid: Validity; results: Record<string, CheckResult> }> {
+  if (!history.some(isClientOp)) return { valid: 'unknown', results: { history: { valid: 'unknown', error: NOTHING_CHECKED } } };
   const results: Record<string, CheckResult> = {};
   let valid: Validity = true;
   for (const checker of checkers) {

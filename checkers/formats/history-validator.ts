@@ -19,6 +19,26 @@ export class HistoryFormatError extends Error {
   }
 }
 
+/**
+ * How deep an op's values may nest. The checkers and models walk values recursively (a value
+ * nested 100k deep overflowed the stack); real histories nest a few levels.
+ */
+export const MAX_NESTING = 100;
+
+/** Whether `v` nests arrays or objects more than MAX_NESTING levels deep (no recursion here). */
+export function tooDeep(v: unknown): boolean {
+  const stack: Array<[unknown, number]> = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (depth > MAX_NESTING) return true;
+    for (const y of Object.values(x)) stack.push([y, depth + 1]);
+  }
+  return false;
+}
+
+export const NESTED_TOO_DEEP = `nested deeper than ${MAX_NESTING} levels`;
+
 export const OP_TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
 
 const isOpType = (t: unknown): t is OpType => typeof t === 'string' && (OP_TYPES as readonly string[]).includes(t);
@@ -60,6 +80,7 @@ export class HistoryValidator {
     const fail = (detail: string): never => {
       throw new HistoryFormatError(line, detail);
     };
+    if (tooDeep(raw)) fail(NESTED_TOO_DEEP); // first: describing a field (show) recurses too
     const problem = opShapeProblem(raw);
     if (problem) fail(problem);
     const op = raw as unknown as Op;
