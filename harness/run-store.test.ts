@@ -3,7 +3,8 @@
  * the local runtime) and a really full disk (a 200 KB tmpfs; mounting needs root, else skipped
  * with the reason printed): `latest` moves only to a run whose nodes came up, and a write that
  * fails under --results (ENOSPC) is one line naming the cause and the path, leaves no temp file,
- * still tears every node down, and exits 255. ~10 s.
+ * still tears every node down, and exits 255; a disk already full when the run starts leaves no
+ * run dir behind. ~15 s.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { filesUnder, processesMentioning } from '../test/e2e/cli.js';
+import { cli, filesUnder, processesMentioning } from '../test/e2e/cli.js';
 import { EXIT } from './exit.js';
 import { Interrupts } from './interrupts.js';
 import { testOptions, toTestConfig, type TestConfig } from './options.js';
@@ -90,6 +91,18 @@ describe('a full disk under --results', () => {
     expect(existsSync(resultsPath)).toBe(false);
     expect(processesMentioning(outcome.runDir)).toEqual([]);
     expect(readdirSync(mnt).sort()).toEqual(['filler', 'results']);
+  });
+
+  it('already full when a run starts (the real CLI): one line, exit 255, no run dir left behind', async (ctx) => {
+    if (!mounted) return ctx.skip();
+    const results = path.join(mnt, 'results-full');
+    mkdirSync(results);
+    fill(path.join(mnt, 'filler'));
+    const r = await cli(['test', '--time-limit', '1', '--nodes', '3', '--results', results], { timeoutMs: 60_000 });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(EXIT.crash);
+    expect(r.stderr).toMatch(/^jepsen-ts: crashed: no space left on device writing \S+\/test\.json$/);
+    expect(filesUnder(results)).toEqual([]);
+    expect(readdirSync(path.join(results, 'register-none'))).toEqual([]);
   });
 });
 

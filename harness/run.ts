@@ -10,7 +10,7 @@
  * checkers, the report and its d3) is imported when it is needed, and results.json records
  * where the start-up time went (StartupTimeline).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckResult, DecidedEntry, Validity } from '../checkers/checker.js';
 import type { Client } from './client.js';
@@ -129,11 +129,16 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
 
   const start = new Date();
   const runDir = createRunDir(config.resultsDir, config.name, start);
-  mkdirSync(join(runDir, FILES.nodes), { recursive: true });
-  writeJson(join(runDir, FILES.test), testRecord(config, start));
-
   const progress = new Progress({ out: io.out, timeLimitMs: config.timeLimitMs });
-  const history = await HistoryWriter.create(join(runDir, FILES.history), { onOp: (op) => progress.onOp(op) });
+  let history: HistoryWriter;
+  try {
+    mkdirSync(join(runDir, FILES.nodes), { recursive: true });
+    writeJson(join(runDir, FILES.test), testRecord(config, start));
+    history = await HistoryWriter.create(join(runDir, FILES.history), { onOp: (op) => progress.onOp(op) });
+  } catch (err) {
+    rmSync(runDir, { recursive: true, force: true }); // nothing started: no half-made run dir (a full disk)
+    throw err;
+  }
   const timeline: StartupTimeline = { processStart: performance.timeOrigin, runStart, historyStart: epochMs() - history.now() / 1e6, nodesReady: null, mainStart: null };
   const rng = new Rng(config.seed);
   const say = (line: string) => progress.message(line);
