@@ -25,15 +25,12 @@ export class HistoryFormatError extends Error {
  */
 export const MAX_NESTING = 100;
 
-/** Whether `v` nests arrays or objects more than MAX_NESTING levels deep (no recursion here). */
-export function tooDeep(v: unknown): boolean {
-  const stack: Array<[unknown, number]> = [[v, 0]];
-  while (stack.length > 0) {
-    const [x, depth] = stack.pop()!;
-    if (x === null || typeof x !== 'object') continue;
-    if (depth > MAX_NESTING) return true;
-    for (const y of Object.values(x)) stack.push([y, depth + 1]);
-  }
+/** Whether `v` nests arrays or objects more than MAX_NESTING levels deep (recursing at most that far). */
+export function tooDeep(v: unknown, depth = 0): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (depth > MAX_NESTING) return true;
+  if (Array.isArray(v)) return v.some((x) => tooDeep(x, depth + 1));
+  for (const key in v) if (tooDeep((v as Record<string, unknown>)[key], depth + 1)) return true;
   return false;
 }
 
