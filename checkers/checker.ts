@@ -2,7 +2,7 @@
  * What every checker is: a function from a history (plus context) to a verdict.
  * Verdicts compose as in Jepsen: false beats 'unknown' beats true.
  */
-import type { History } from '../harness/history.js';
+import { isClientOp, type History } from '../harness/history.js';
 
 export type Validity = true | false | 'unknown';
 
@@ -42,12 +42,17 @@ export function mergeValidity(a: Validity, b: Validity): Validity {
   return true;
 }
 
+/** Why a history without a single client operation has no verdict (not a silent valid). */
+export const NOTHING_CHECKED = '0 client operations: nothing was checked';
+
 /**
- * Runs every checker; the composite is valid only if all are. A throwing checker is 'unknown'.
+ * Runs every checker; the composite is valid only if all are. A throwing checker is 'unknown',
+ * and so is a history with no client operation (the result `history` says so).
  * Once ctx.signal is aborted no further checker starts and the composite is 'unknown' (a checker
  * already running stops early if it can: the linearizability search does).
  */
 export async function checkAll(checkers: Checker[], history: History, ctx: CheckContext): Promise<{ valid: Validity; results: Record<string, CheckResult> }> {
+  if (!history.some(isClientOp)) return { valid: 'unknown', results: { history: { valid: 'unknown', error: NOTHING_CHECKED } } };
   const results: Record<string, CheckResult> = {};
   let valid: Validity = true;
   for (const checker of checkers) {

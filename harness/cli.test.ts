@@ -30,6 +30,18 @@ const cases: Array<[why: string, args: string[], says: RegExp]> = [
   ['a missing positional', ['analyze'], /argument/i],
   ['a value our validation rejects', ['test', '--time-limit', '-3'], /time-limit/],
   ['an unknown nemesis', ['test', '--nemesis', 'bogus'], /bogus/],
+  // Node fires a timer past 2^31-1 ms after 1 ms: these ran a 1 ms main phase, timed every op out, partitioned in a loop.
+  ['a time limit past the timer ceiling', ['test', '--time-limit', '1e300'], /^jepsen-ts: --time-limit must be 0\.001\.\.86400 seconds \(got "1e300"\)$/],
+  ['an op timeout past the timer ceiling', ['test', '--op-timeout', '1e300'], /^jepsen-ts: --op-timeout must be 0\.001\.\.86400 seconds \(got "1e300"\)$/],
+  ['a nemesis interval past the timer ceiling', ['test', '--nemesis', 'partition', '--nemesis-interval', '1e300'], /^jepsen-ts: --nemesis-interval must be 0\.001\.\.86400 seconds/],
+  ['a negative recovery time', ['test-all', '--recovery-time', '-1'], /^jepsen-ts: --recovery-time must be 0\.\.86400 seconds \(got "-1"\)$/],
+  ['a non-number says what was given', ['test', '--time-limit', 'abc'], /^jepsen-ts: --time-limit: "abc" is not a number$/],
+  ['NaN', ['test', '--rate', 'NaN'], /^jepsen-ts: --rate: "NaN" is not a number$/],
+  ['Infinity', ['test', '--time-limit', 'Infinity'], /^jepsen-ts: --time-limit must be 0\.001\.\.86400 seconds \(got "Infinity"\)$/],
+  // This one took 133 s and 4.4 GB, then aborted on the heap limit leaving an empty run dir.
+  ['a concurrency that cannot fit in memory', ['test', '--concurrency', '1e9'], /^jepsen-ts: --concurrency must be an integer 1\.\.1000 \(got "1e9"\)$/],
+  ['a test count past the bound', ['test', '--test-count', '1e9'], /^jepsen-ts: --test-count must be an integer 1\.\.1000/],
+  ['a test-all of too many runs', ['test-all', '--seeds', Array.from({ length: 200 }, (_, i) => i).join(',')], /^jepsen-ts: test-all: 4 workloads x 6 nemeses x 200 seeds = 4800 runs, at most 1000$/],
 ];
 
 describe.skipIf(!BUILT)('argument errors: exit 254, one line, nothing started', () => {

@@ -7,6 +7,7 @@ import type { CommandModule } from 'yargs';
 import { EXIT } from './exit.js';
 import { UsageError } from './runtime/runtime.js';
 import { commands } from './commands/index.js';
+import { fileErrorLine } from './store.js';
 
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)
@@ -30,7 +31,7 @@ export async function main(argv: string[]): Promise<void> {
     await cli.parseAsync();
   } catch (err) {
     if (err instanceof UsageError || (err as Error)?.name === 'YError') usage((err as Error).message);
-    process.stderr.write(`jepsen-ts: crashed: ${(err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(`jepsen-ts: crashed: ${fileErrorLine(err) ?? (err as Error).stack ?? String(err)}\n`);
     process.exit(EXIT.crash);
   }
 }

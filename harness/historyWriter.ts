@@ -7,6 +7,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import type { History, Op } from './history.js';
+import { WriteFailed } from './store.js';
 
 export type OpFields = Omit<Op, 'index' | 'time'>;
 
@@ -27,6 +28,7 @@ export class HistoryWriter {
   private writeError: Error | undefined;
 
   private constructor(
+    private readonly path: string,
     private readonly file: FileHandle,
     private readonly flushMs: number,
     private readonly batchOps: number,
@@ -35,7 +37,7 @@ export class HistoryWriter {
 
   static async create(path: string, opts: HistoryWriterOptions = {}): Promise<HistoryWriter> {
     const file = await open(path, 'wx');
-    return new HistoryWriter(file, opts.flushMs ?? 100, opts.batchOps ?? 1000, opts.onOp);
+    return new HistoryWriter(path, file, opts.flushMs ?? 100, opts.batchOps ?? 1000, opts.onOp);
   }
 
   /** Nanoseconds since the writer (= the test) started; monotonic. */
@@ -46,7 +48,7 @@ export class HistoryWriter {
   /** Appends one op, stamping index and time; returns the stamped op. */
   append(fields: OpFields): Op {
     if (this.closed) throw new Error(`history: append after close (${fields.f})`);
-    if (this.writeError) throw this.writeError;
+    if (this.writeError) throw new WriteFailed(this.path, this.writeError);
     const op: Op = { index: this.ops.length, time: this.now(), ...fields };
     this.ops.push(op);
     this.pending.push(JSON.stringify(op) + '\n');
@@ -79,7 +81,7 @@ export class HistoryWriter {
     this.closed = true;
     await this.flush();
     await this.file.close();
-    if (this.writeError) throw new Error(`history: writing history.jsonl failed: ${this.writeError.message}`);
+    if (this.writeError) throw new WriteFailed(this.path, this.writeError);
   }
 }
 

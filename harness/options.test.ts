@@ -30,7 +30,7 @@ describe('toTestConfig', () => {
     expect(config({ nemesis: 'partition', 'nemesis-interval': 30 }).opTimeoutMs).toBe(2000);
     expect(config({ nemesis: 'partition', 'nemesis-interval': 0.1 }).opTimeoutMs).toBe(100);
     expect(config({ nemesis: 'partition', 'nemesis-interval': 1.5, 'op-timeout': 3 }).opTimeoutMs).toBe(3000);
-    refuses({ 'op-timeout': 0 }, /--op-timeout must be > 0/);
+    refuses({ 'op-timeout': 0 }, /--op-timeout must be 0.001..86400 seconds \(got 0\)/);
   });
 
   it('composes nemeses, expands all, and takes node names', () => {
@@ -50,21 +50,47 @@ describe('toTestConfig', () => {
     refuses({ bug: 'nope' }, /unknown bug/);
     refuses({ partition: 'half' }, /unknown partition shape "half"/);
     refuses({ runtime: 'k8s' }, /unknown runtime/);
-    refuses({ 'time-limit': -5 }, /--time-limit must be > 0/);
-    refuses({ 'time-limit': 0 }, /--time-limit must be > 0/);
-    refuses({ 'time-limit': Number.NaN }, /--time-limit must be a number/);
-    refuses({ concurrency: 0 }, /--concurrency must be an integer >= 1/);
+    refuses({ 'time-limit': -5 }, /--time-limit must be 0.001..86400 seconds \(got -5\)/);
+    refuses({ 'time-limit': 0 }, /--time-limit must be 0.001..86400 seconds/);
+    refuses({ 'time-limit': Number.NaN }, /--time-limit: NaN is not a number/);
+    refuses({ concurrency: 0 }, /--concurrency must be an integer 1..1000 \(got 0\)/);
     refuses({ concurrency: 1.5 }, /--concurrency/);
     refuses({ nodes: '0' }, /--nodes must be between 1 and 99/);
     refuses({ nodes: 'n1,n1' }, /duplicate/);
     refuses({ nodes: 'n1,,n2' }, /empty item/);
     refuses({ nodes: 'N 1' }, /bad node name/);
-    refuses({ rate: 0 }, /--rate must be > 0/);
+    refuses({ rate: 0 }, /--rate must be 0.01..100000 ops\/s \(got 0\)/);
     refuses({ seed: -1 }, /--seed/);
     refuses({ 'test-count': 0 }, /--test-count/);
     refuses({ name: '../x' }, /--name/);
     refuses({ workload: ['kv', 'set'] }, /more than once/);
     refuses({ 'leave-db-running': true, 'test-count': 2 }, /--leave-db-running/);
+  });
+
+  it('bounds every duration: Node fires a timer past 2^31-1 ms (24.8 days) after 1 ms', () => {
+    for (const flag of ['time-limit', 'op-timeout', 'nemesis-interval', 'recovery-time']) {
+      for (const bad of ['1e300', '86400.5', 'Infinity', '-Infinity', '-1', String(2 ** 31)]) {
+        refuses({ [flag]: bad }, new RegExp(`^--${flag} must be ${flag === 'recovery-time' ? '0' : '0.001'}\\.\\.86400 seconds \\(got "${bad}"\\)$`));
+      }
+      refuses({ [flag]: 'abc' }, new RegExp(`^--${flag}: "abc" is not a number$`));
+      refuses({ [flag]: '' }, new RegExp(`^--${flag}: "" is not a number$`));
+      refuses({ [flag]: ' ' }, new RegExp(`^--${flag}: " " is not a number$`));
+    }
+    expect(config({ 'time-limit': '86400', 'op-timeout': '0.001', 'nemesis-interval': '86400', 'recovery-time': '0' })).toMatchObject({ timeLimitMs: 86_400_000, opTimeoutMs: 1, nemesisIntervalMs: 86_400_000, recoveryTimeMs: 0 });
+  });
+
+  it('bounds every count, saying what was given and the allowed range', () => {
+    refuses({ concurrency: '1e9' }, /^--concurrency must be an integer 1..1000 \(got "1e9"\)$/);
+    refuses({ concurrency: 'ten' }, /^--concurrency: "ten" is not a number$/);
+    refuses({ 'test-count': '1e6' }, /^--test-count must be an integer 1..1000 \(got "1e6"\)$/);
+    refuses({ rate: '1e300' }, /^--rate must be 0.01..100000 ops\/s \(got "1e300"\)$/);
+    refuses({ rate: '0.001' }, /^--rate must be 0.01..100000 ops\/s/);
+    refuses({ seed: String(2 ** 32) }, /^--seed must be an integer 0..4294967295 \(got "4294967296"\)$/);
+    refuses({ seed: 'x' }, /^--seed: "x" is not a number$/);
+    refuses({ nodes: '100' }, /--nodes must be between 1 and 99/);
+    refuses({ nodes: Array.from({ length: 100 }, (_, i) => `m${i}`).join(',') }, /^--nodes: 100 names, at most 99$/);
+    expect(config({ concurrency: '1000', 'test-count': '1000', rate: '100000', seed: '4294967295' })).toMatchObject({ concurrency: 1000, testCount: 1000, rate: 100_000, seed: 4294967295 });
+    expect(config({ rate: '0.01' }).rate).toBe(0.01);
   });
 
   it('replays: the stored command line parses back into the same config', () => {

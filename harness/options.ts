@@ -70,32 +70,51 @@ export interface TestConfig {
 
 /**
  * yargs definitions shared by `test` and `test-all` (which widens a few to comma lists). Every
- * valued option requires its value: `--seed` alone is an error, not a random seed.
+ * valued option requires its value: `--seed` alone is an error, not a random seed. Numeric
+ * options are read as strings (yargs would turn `abc` into NaN) and checked against LIMITS.
  */
 export const testOptions = {
   workload: { type: 'string', requiresArg: true, default: 'register', describe: `workload: ${WORKLOADS.join('|')}` },
   nemesis: { type: 'string', requiresArg: true, default: 'none', describe: `faults, comma list: ${NEMESIS_NAMES.join('|')}` },
-  'nemesis-interval': { type: 'number', requiresArg: true, default: 5, describe: 'seconds between fault start and stop (and between faults)' },
+  'nemesis-interval': { type: 'string', requiresArg: true, default: 5, describe: 'seconds between fault start and stop (and between faults)' },
   partition: { type: 'string', requiresArg: true, describe: `partition shapes, comma list: ${PARTITION_SHAPES.join('|')} (default: random among all)` },
   nodes: { type: 'string', requiresArg: true, default: '5', describe: 'node count, or comma-separated node names' },
-  concurrency: { type: 'number', requiresArg: true, default: 10, describe: 'client threads (each has one outstanding op)' },
-  'time-limit': { type: 'number', requiresArg: true, default: 60, describe: 'seconds of the main phase (clients + nemesis)' },
-  rate: { type: 'number', requiresArg: true, default: 50, describe: 'total client ops per second' },
-  seed: { type: 'number', requiresArg: true, describe: 'PRNG seed (default: random, printed and stored in test.json)' },
+  concurrency: { type: 'string', requiresArg: true, default: 10, describe: 'client threads (each has one outstanding op)' },
+  'time-limit': { type: 'string', requiresArg: true, default: 60, describe: 'seconds of the main phase (clients + nemesis)' },
+  rate: { type: 'string', requiresArg: true, default: 50, describe: 'total client ops per second' },
+  seed: { type: 'string', requiresArg: true, describe: 'PRNG seed (default: random, printed and stored in test.json)' },
   runtime: { type: 'string', requiresArg: true, default: 'local', describe: 'where nodes run: local|docker' },
-  'test-count': { type: 'number', requiresArg: true, default: 1, describe: 'run N tests with seeds seed, seed+1, ...; exit code = worst' },
+  'test-count': { type: 'string', requiresArg: true, default: 1, describe: 'run N tests with seeds seed, seed+1, ...; exit code = worst' },
   bug: { type: 'string', requiresArg: true, describe: `planted Paxos bug passed to every node: ${BUGS.join('|')}` },
   'leave-db-running': { type: 'boolean', default: false, describe: 'keep the nodes running after the test (stop them with Ctrl-C)' },
   results: { type: 'string', requiresArg: true, default: 'results', describe: 'directory of the results store' },
-  'recovery-time': { type: 'number', requiresArg: true, default: 5, describe: 'seconds of reads after every fault is healed' },
+  'recovery-time': { type: 'string', requiresArg: true, default: 5, describe: 'seconds of reads after every fault is healed' },
   'nemesis-together': { type: 'boolean', default: false, describe: 'every fault cycle injects ALL the --nemesis faults at once (partition, kill, pause, clock, packet, in that order) instead of a random subset' },
   'kill-targets': { type: 'string', requiresArg: true, describe: `nodes the kill nemesis hits, comma list picked at random: ${TARGETS.join('|')} (default: one,minority)` },
   'clock-target': { type: 'string', requiresArg: true, describe: `nodes the clock nemesis skews, comma list picked at random: ${CLOCK_TARGETS.join('|')} (leader: the node the cluster names leader; default: ${TARGETS.join(',')})` },
   'clock-mode': { type: 'string', requiresArg: true, describe: `clock faults, comma list picked at random: ${CLOCK_MODES.join('|')} (default: both)` },
   'clock-offset': { type: 'string', requiresArg: true, describe: 'range of clock offsets in signed ms, MIN..MAX, e.g. -9000..-6000 steps clocks back 6-9 s (default: -10000..10000)' },
-  'op-timeout': { type: 'number', requiresArg: true, describe: 'seconds before a client op counts as indeterminate (default: 2, or a third of --nemesis-interval when that is shorter and a nemesis runs)' },
+  'op-timeout': { type: 'string', requiresArg: true, describe: 'seconds before a client op counts as indeterminate (default: 2, or a third of --nemesis-interval when that is shorter and a nemesis runs)' },
   name: { type: 'string', requiresArg: true, describe: 'test name (default: <workload>-<nemesis>)' },
 } satisfies Record<string, Options>;
+
+/**
+ * The range of every numeric option. Durations stay far below Node's timer ceiling: a timer
+ * above 2^31-1 ms (24.8 days) fires after 1 ms, so `--time-limit 1e300` would end the main phase
+ * at once. Counts stay where a run still fits in memory (`--concurrency 1e9` aborted on the heap
+ * limit after 133 s).
+ */
+export const LIMITS = {
+  /** Seconds; a whole ms at least (0 for --recovery-time). */
+  seconds: { min: 0.001, max: 86_400 },
+  nodes: 99,
+  concurrency: 1000,
+  /** Total ops per second. */
+  rate: { min: 0.01, max: 100_000 },
+  /** Runs of one `test --test-count` or one `test-all`. */
+  runs: 1000,
+  seed: 2 ** 32 - 1,
+} as const;
 
 /** Raw parsed argv of `test` (kebab keys as yargs gives them). */
 export type TestArgv = Record<string, unknown>;
@@ -106,7 +125,7 @@ export function toTestConfig(argv: TestArgv): TestConfig {
   const partition = argv.partition === undefined ? null : parsePartitionShapes(list(str(argv.partition, '--partition'), '--partition').join(','));
   const runtime = oneOf('--runtime', str(argv.runtime, '--runtime'), RUNTIMES);
   const bug = argv.bug === undefined ? null : oneOf('--bug', str(argv.bug, '--bug'), BUGS);
-  const seed = argv.seed === undefined ? randomInt(0, 2 ** 31) : int(argv.seed, '--seed', 0);
+  const seed = argv.seed === undefined ? randomInt(0, 2 ** 31) : int(argv.seed, '--seed', 0, LIMITS.seed);
   const name = argv.name === undefined ? `${workload}-${nemesis.length ? nemesis.join('+') : 'none'}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/.test(name)) throw new UsageError(`--name must be letters, digits, '.', '_', '+', '-' (got ${JSON.stringify(name)})`);
   const config: TestConfig = {
@@ -116,12 +135,12 @@ export function toTestConfig(argv: TestArgv): TestConfig {
     nemesisIntervalMs: seconds(argv['nemesis-interval'], '--nemesis-interval'),
     partition,
     nodes: nodeNames(argv.nodes),
-    concurrency: int(argv.concurrency, '--concurrency', 1),
+    concurrency: int(argv.concurrency, '--concurrency', 1, LIMITS.concurrency),
     timeLimitMs: seconds(argv['time-limit'], '--time-limit'),
-    rate: positive(argv.rate, '--rate'),
+    rate: rate(argv.rate),
     seed,
     runtime,
-    testCount: int(argv['test-count'], '--test-count', 1),
+    testCount: int(argv['test-count'], '--test-count', 1, LIMITS.runs),
     bug,
     leaveDbRunning: argv['leave-db-running'] === true,
     resultsDir: resolve(str(argv.results, '--results')),
@@ -227,10 +246,11 @@ function nodeNames(raw: unknown): string[] {
   const text = String(raw ?? '').trim();
   if (/^-?\d+$/.test(text)) {
     const n = Number(text);
-    if (n < 1 || n > 99) throw new UsageError(`--nodes must be between 1 and 99 (got ${text})`);
+    if (n < 1 || n > LIMITS.nodes) throw new UsageError(`--nodes must be between 1 and ${LIMITS.nodes} (got ${text})`);
     return Array.from({ length: n }, (_, i) => `n${i + 1}`);
   }
   const names = list(text, '--nodes');
+  if (names.length > LIMITS.nodes) throw new UsageError(`--nodes: ${names.length} names, at most ${LIMITS.nodes}`);
   for (const n of names) {
     if (!/^[a-z][a-z0-9-]{0,30}$/.test(n)) throw new UsageError(`--nodes: bad node name ${JSON.stringify(n)} (lowercase letters, digits, '-')`);
   }
@@ -255,26 +275,29 @@ function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[])
   return v as T;
 }
 
+/** What the user typed, for messages: strings quoted, so `abc` and `""` are visible as such. */
+const given = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
 function num(v: unknown, flag: string): number {
   if (Array.isArray(v)) throw new UsageError(`${flag} given more than once`);
-  const n = typeof v === 'number' ? v : Number(v);
-  if (v === undefined || v === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number (got ${JSON.stringify(v)})`);
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (Number.isNaN(n)) throw new UsageError(`${flag}: ${given(v)} is not a number`);
   return n;
 }
 
-function int(v: unknown, flag: string, min: number): number {
+function int(v: unknown, flag: string, min: number, max: number): number {
   const n = num(v, flag);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be an integer >= ${min} (got ${n})`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer ${min}..${max} (got ${given(v)})`);
   return n;
 }
 
-function positive(v: unknown, flag: string): number {
-  const n = num(v, flag);
-  if (n <= 0) throw new UsageError(`${flag} must be > 0 (got ${n})`);
+function rate(v: unknown): number {
+  const n = num(v, '--rate');
+  const { min, max } = LIMITS.rate;
+  if (!(n >= min && n <= max)) throw new UsageError(`--rate must be ${min}..${max} ops/s (got ${given(v)})`);
   return n;
 }
 
-/** Seconds (fractions allowed) -> milliseconds; must be > 0 (or >= 0 when zeroOk). */
 /**
  * Client ops must time out well within one fault: a thread of a node cut off by a partition
  * whose write hangs for the whole partition never reads there, and stale reads go unseen (the
@@ -286,8 +309,11 @@ export function defaultOpTimeoutMs(nemesis: boolean, nemesisIntervalMs: number):
   return nemesis ? Math.max(100, Math.min(base, Math.round(nemesisIntervalMs / 3))) : base;
 }
 
+/** Seconds (fractions allowed) -> whole milliseconds, within LIMITS.seconds (from 0 when zeroOk). */
 function seconds(v: unknown, flag: string, zeroOk = false): number {
   const n = num(v, flag);
-  if (zeroOk ? n < 0 : n <= 0) throw new UsageError(`${flag} must be ${zeroOk ? '>= 0' : '> 0'} seconds (got ${n})`);
+  const min = zeroOk ? 0 : LIMITS.seconds.min;
+  const max = LIMITS.seconds.max;
+  if (!(n >= min && n <= max)) throw new UsageError(`${flag} must be ${min}..${max} seconds (got ${given(v)})`);
   return Math.round(n * 1000);
 }

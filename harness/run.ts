@@ -10,7 +10,7 @@
  * checkers, the report and its d3) is imported when it is needed, and results.json records
  * where the start-up time went (StartupTimeline).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckResult, DecidedEntry, Validity } from '../checkers/checker.js';
 import type { Client } from './client.js';
@@ -24,7 +24,7 @@ import type { TestConfig } from './options.js';
 import { Progress } from './progress.js';
 import { Rng } from './rng.js';
 import type { NodeEndpoint, NodeName, Runtime } from './runtime/runtime.js';
-import { createRunDir, FILES, testRecord, updateLatest, writeJson } from './store.js';
+import { createRunDir, fileErrorLine, FILES, testRecord, updateLatest, writeJson } from './store.js';
 import type { Nemesis, NemesisContext } from '../nemesis/nemesis.js';
 import { createWorkload } from '../workloads/index.js';
 import type { Workload } from '../workloads/workload.js';
@@ -129,12 +129,16 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
 
   const start = new Date();
   const runDir = createRunDir(config.resultsDir, config.name, start);
-  mkdirSync(join(runDir, FILES.nodes), { recursive: true });
-  writeJson(join(runDir, FILES.test), testRecord(config, start));
-  updateLatest(config.resultsDir, runDir);
-
   const progress = new Progress({ out: io.out, timeLimitMs: config.timeLimitMs });
-  const history = await HistoryWriter.create(join(runDir, FILES.history), { onOp: (op) => progress.onOp(op) });
+  let history: HistoryWriter;
+  try {
+    mkdirSync(join(runDir, FILES.nodes), { recursive: true });
+    writeJson(join(runDir, FILES.test), testRecord(config, start));
+    history = await HistoryWriter.create(join(runDir, FILES.history), { onOp: (op) => progress.onOp(op) });
+  } catch (err) {
+    rmSync(runDir, { recursive: true, force: true }); // nothing started: no half-made run dir (a full disk)
+    throw err;
+  }
   const timeline: StartupTimeline = { processStart: performance.timeOrigin, runStart, historyStart: epochMs() - history.now() / 1e6, nodesReady: null, mainStart: null };
   const rng = new Rng(config.seed);
   const say = (line: string) => progress.message(line);
@@ -171,6 +175,8 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       dbArgs: config.bug ? ['--bug', config.bug] : [],
     });
     timeline.nodesReady = epochMs();
+    // Only now: a run refused at setup keeps its dir (results.json: crashed) but is not the latest.
+    updateLatest(config.resultsDir, runDir);
     for (const [t, client] of unopened.entries()) {
       await client.open(endpoints[t % endpoints.length]); // threads bind to nodes round-robin
       clients.push(client);
@@ -201,7 +207,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     await runtime.collectLogs();
   } catch (err) {
     crashed = err as Error;
-    say(`harness crashed: ${crashed.stack ?? String(crashed)}`);
+    say(`harness crashed: ${fileErrorLine(crashed) ?? crashed.stack ?? String(crashed)}`);
   } finally {
     await Promise.allSettled(clients.map((c) => c.close()));
     if (!config.leaveDbRunning || crashed) await teardown().catch((err) => say(`teardown failed: ${(err as Error).message}`));
@@ -225,9 +231,18 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       io.interrupts.stopping = stopping;
       interrupted = io.interrupts.interrupted;
     }
-    const exit = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
+    let exit: number = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
     const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, nemesisErrors: faults.errors, nemesisCycles: faults.cycles, finalReadsMissing, timeline };
-    writeJson(join(runDir, FILES.results), file);
+    try {
+      writeJson(join(runDir, FILES.results), file);
+    } catch (err) {
+      // A full disk: the verdict is printed below but not stored, so the run counts as crashed.
+      const line = fileErrorLine(err);
+      if (line === null) throw err;
+      say(`results: ${line}`);
+      file.crashed ??= `results: ${line}`;
+      file.exit = exit = EXIT.crash;
+    }
     await writeReportQuietly(runDir, say);
     progress.stop();
     printVerdict(io.out, file, runDir);
@@ -326,7 +341,7 @@ export async function writeReportQuietly(runDir: string, say: (line: string) => 
     const { writeReport } = await import('./report/index.js');
     await writeReport(runDir);
   } catch (err) {
-    say(`report.html not written (${(err as Error).message}); retry with: jepsen-ts report ${runDir}`);
+    say(`report.html not written (${fileErrorLine(err) ?? (err as Error).message}); retry with: jepsen-ts report ${runDir}`);
   }
 }
 

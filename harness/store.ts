@@ -2,12 +2,14 @@
  * The store of runs (ARCHITECTURE.md "The store"):
  *   <results>/<test-name>/<start time, ISO basic>/ test.json history.jsonl results.json nodes/<n>/
  *   <results>/latest -> the newest run (a relative symlink, swapped atomically).
- * JSON files are written to a temp name and renamed, so a reader never sees half a file.
+ * JSON files are written to a temp name and renamed, so a reader never sees half a file; a write
+ * that fails (a full disk) removes its temp file and throws WriteFailed, whose message is one line.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getSystemErrorMap } from 'node:util';
 import type { TestConfig } from './options.js';
 import { replayCommand } from './options.js';
 import { UsageError } from './runtime/runtime.js';
@@ -57,8 +59,39 @@ export function updateLatest(resultsDir: string, runDir: string): void {
 
 export function writeJson(path: string, value: unknown): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new WriteFailed(path, err);
+  }
+}
+
+/** A file of the store could not be written: "no space left on device writing PATH". */
+export class WriteFailed extends Error {
+  override name = 'WriteFailed';
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`${systemReason(cause) ?? (cause as Error).message} writing ${path}`, { cause });
+  }
+}
+
+/** The OS's words for a system error ("no space left on device"), or null for any other error. */
+export function systemReason(err: unknown): string | null {
+  const errno = (err as NodeJS.ErrnoException | null)?.errno;
+  return typeof errno === 'number' ? (getSystemErrorMap().get(errno)?.[1] ?? null) : null;
+}
+
+/** One line for a failed file operation (a full disk while copying node logs, ...); null if it is no such error. */
+export function fileErrorLine(err: unknown): string | null {
+  if (err instanceof WriteFailed) return err.message;
+  const reason = systemReason(err);
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  if (reason === null || typeof e.syscall !== 'string') return null;
+  return `${reason} (${e.syscall}${e.path ? ` ${e.path}` : ''}${e.dest ? ` -> ${e.dest}` : ''})`;
 }
 
 export function readJson<T>(path: string): T {

@@ -162,8 +162,12 @@ function parseFlags(argv: string[]): Record<string, string | boolean | undefined
 function positiveInt(name: string, v: string | boolean | undefined): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n <= 0) throw new FlagError(`--${name} must be a positive integer, got ${String(v)}`);
+  // A timer past 2^31-1 ms fires after 1 ms (Node): bound every -ms flag to a day.
+  if (name.endsWith('-ms') && n > MAX_MS) throw new FlagError(`--${name} must be 1..${MAX_MS} ms, got ${String(v)}`);
   return n;
 }
+
+const MAX_MS = 86_400_000;
 
 export function parseArgs(argv: string[]): NodeOptions {
   const fail = (msg: string): never => {

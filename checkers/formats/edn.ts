@@ -28,7 +28,7 @@ import { EDNListParser } from 'edn-data/dist/parse.js';
 import { toEDNString } from 'edn-data';
 import { exactNumber, LosslessNumber, stringifyExact } from '../../harness/exact-json.js';
 import type { History, Op } from '../../harness/history.js';
-import { HistoryFormatError, HistoryValidator, show } from './history-validator.js';
+import { HistoryFormatError, HistoryValidator, NESTED_TOO_DEEP, show, tooDeep } from './history-validator.js';
 
 export interface EdnOptions {
   /** Values are jepsen.independent tuples `[key value]`: split them into Op.key and Op.value. */
@@ -115,6 +115,7 @@ const isPlainMap = (v: unknown): v is Record<string, unknown> => v !== null && t
 
 /** Converts one EDN op map into an Op-shaped record (validated afterwards). */
 function toOp(form: unknown, index: number, line: number, opts: EdnOptions): Record<string, unknown> {
+  if (tooDeep(form)) throw new HistoryFormatError(line, NESTED_TOO_DEEP); // toJson and show recurse
   // A tagged record such as #jepsen.history.Op{...} arrives as {tag, val}.
   if (isPlainMap(form) && typeof form.tag === 'string' && isPlainMap(form.val) && Object.keys(form).length === 2) form = form.val;
   if (!isPlainMap(form)) throw new HistoryFormatError(line, `expected an op map like {:process 0, :type :invoke, :f :read}, got ${show(form)}`);
@@ -159,6 +160,8 @@ export class EdnHistoryReader {
     try {
       forms = this.parser.next(text + '\n');
     } catch (err) {
+      // edn-data recurses over tagged values (#a #a ... 1): a stack overflow there is nesting too.
+      if (err instanceof RangeError) throw new HistoryFormatError(line, NESTED_TOO_DEEP);
       throw new HistoryFormatError(line, `not valid EDN (${(err as Error).message})`);
     }
     // A top-level scalar ending the line is only emitted at the next character: take it now.

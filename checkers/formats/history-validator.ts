@@ -20,6 +20,23 @@ export class HistoryFormatError extends Error {
   }
 }
 
+/**
+ * How deep an op's values may nest. The checkers and models walk values recursively (a value
+ * nested 100k deep overflowed the stack); real histories nest a few levels.
+ */
+export const MAX_NESTING = 100;
+
+/** Whether `v` nests arrays or objects more than MAX_NESTING levels deep (recursing at most that far). */
+export function tooDeep(v: unknown, depth = 0): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (depth > MAX_NESTING) return true;
+  if (Array.isArray(v)) return v.some((x) => tooDeep(x, depth + 1));
+  for (const key in v) if (tooDeep((v as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
+}
+
+export const NESTED_TOO_DEEP = `nested deeper than ${MAX_NESTING} levels`;
+
 export const OP_TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
 
 const isOpType = (t: unknown): t is OpType => typeof t === 'string' && (OP_TYPES as readonly string[]).includes(t);
@@ -61,6 +78,7 @@ export class HistoryValidator {
     const fail = (detail: string): never => {
       throw new HistoryFormatError(line, detail);
     };
+    if (tooDeep(raw)) fail(NESTED_TOO_DEEP); // first: describing a field (show) recurses too
     const problem = opShapeProblem(raw);
     if (problem) fail(problem);
     const op = raw as unknown as Op;

@@ -35,6 +35,13 @@ describe('jsonl reader', () => {
     expect(ops[4].node).toBe('n2');
   });
 
+  it('accepts values nested 100 levels deep, refuses 101 (the checkers recurse over values)', () => {
+    const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    const line = (n: number) => `{"index":0,"time":0,"process":0,"type":"invoke","f":"write","value":${nested(n)}}`;
+    expect(parseJsonl(line(100))[0].value).toBeInstanceOf(Array);
+    expect(() => parseJsonl(line(101))).toThrow(new HistoryFormatError(1, 'nested deeper than 100 levels'));
+  });
+
   it('tolerates CRLF and a trailing blank line', () => {
     expect(parseJsonl(`${line(inv(0, 0))}\r\n${line(done(1, 0))}\r\n\r\n`)).toHaveLength(2);
   });

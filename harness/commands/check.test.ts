@@ -107,8 +107,8 @@ describe('jepsen-ts check', () => {
     [{ format: 'jsonl', files: [fixture('register-ok.jsonl')] }, /--format jsonl needs --model NAME/],
     [{ format: 'porcupine-kv', model: 'kv', files: [fixture('register-ok.jsonl')] }, /checked with the porcupine-kv model; --model kv does not fit it/],
     [{ format: 'jsonl', model: 'kv', independent: true, files: [fixture('register-ok.jsonl')] }, /--independent applies to --format edn only/],
-    [{ format: 'jsonl', model: 'kv', timeout: '-3', files: [fixture('register-ok.jsonl')] }, /--timeout must be a positive number/],
-    [{ format: 'jsonl', model: 'kv', memoryLimit: 'lots', files: [fixture('register-ok.jsonl')] }, /--memory-limit must be a positive number/],
+    [{ format: 'jsonl', model: 'kv', timeout: '-3', files: [fixture('register-ok.jsonl')] }, /--timeout must be 0.001..86400 seconds, got "-3"/],
+    [{ format: 'jsonl', model: 'kv', memoryLimit: 'lots', files: [fixture('register-ok.jsonl')] }, /--memory-limit must be 1..1048576 MB, got "lots"/],
     [{ format: 'jsonl', model: 'kv', files: [`${root}no-such-file.jsonl`] }, /no-such-file\.jsonl: cannot read it \(ENOENT\)/],
     [{ format: 'jsonl', model: 'kv', files: [root] }, /not a regular file/],
     [{ format: 'jsonl', model: 'kv', files: [] }, /name at least one history FILE/],
@@ -175,6 +175,56 @@ describe('jepsen-ts check', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(/^jepsen-ts: --total must be a number, got "lots"/);
     expect(r.out).toBe('');
+  });
+
+  it('input nested 100k deep (JSONL, EDN): one line naming the file and line, exit 254, no stack overflow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-deep-'));
+    try {
+      const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+      const jsonl = join(dir, 'deep.jsonl');
+      writeFileSync(jsonl, `{"index":0,"time":0,"process":0,"type":"invoke","f":"write","value":${deep}}\n{"index":1,"time":1,"process":0,"type":"ok","f":"write","value":1}\n`);
+      const edn = join(dir, 'deep.edn');
+      writeFileSync(edn, `[{:process 0 :type :invoke :f :write :value 1}\n{:process 0 :type :ok :f :write :value ${deep}}]\n`);
+      const whole = join(dir, 'whole.edn');
+      writeFileSync(whole, `${deep}\n`);
+      const tagged = join(dir, 'tagged.edn');
+      writeFileSync(tagged, `{:process 0 :type :invoke :f :write :value ${'#x '.repeat(100_000)}1}\n`);
+      for (const [format, file, line, args] of [['jsonl', jsonl, 1, ['--model', 'cas-register']], ['jsonl', jsonl, 1, ['--checker', 'set']], ['edn', edn, 2, ['--model', 'cas-register']], ['edn', whole, 1, ['--checker', 'stats']], ['edn', tagged, 1, ['--checker', 'stats']]] as const) {
+        const r = await check('--format', format, ...args, file);
+        expect(r.code, r.err).toBe(254);
+        expect(r.err).toBe(`jepsen-ts: ${file}:${line}: nested deeper than 100 levels`);
+        expect(r.out).toBe('');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a history with no client operation is not a silent valid: unknown, exit 2, saying nothing was checked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-empty-'));
+    try {
+      const empty = join(dir, 'empty.txt');
+      writeFileSync(empty, '');
+      const nemesisOnly = join(dir, 'nemesis.jsonl');
+      writeFileSync(nemesisOnly, '{"index":0,"time":0,"process":"nemesis","type":"info","f":"start-partition","value":null}\n');
+      for (const args of [['--format', 'jsonl', '--model', 'kv'], ['--format', 'edn', '--model', 'cas-register'], ['--format', 'edn', '--checker', 'set'], ['--format', 'porcupine-etcd'], ['--format', 'porcupine-kv']]) {
+        const r = await check(...args, empty);
+        expect(r.code, `${args.join(' ')}: ${r.out}${r.err}`).toBe(2);
+        expect(r.out).toMatch(new RegExp(`^${empty}: unknown \\(0 ops, \\d+ ms\\): 0 client operations: nothing was checked$`));
+      }
+      const r = await check('--format', 'jsonl', '--checker', 'stats', nemesisOnly);
+      expect(r.code).toBe(2);
+      expect(r.out).toMatch(/nemesis\.jsonl: unknown \(0 ops, \d+ ms\): 0 client operations: nothing was checked$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--timeout and --memory-limit have ranges, as every number the CLI takes', async () => {
+    const r = await check('--format', 'porcupine-etcd', '--timeout', '1e300', etcd('000'));
+    expect(r.code).toBe(254);
+    expect(r.err).toBe('jepsen-ts: --timeout must be 0.001..86400 seconds, got "1e300"');
+    expect(() => validateCheckArgs({ format: 'porcupine-etcd', files: [etcd('000')], memoryLimit: '1e300' })).toThrow(/^--memory-limit must be 1..1048576 MB, got "1e300"$/);
   });
 
   it('a timeout gives unknown and exit 2; --json prints full results', async () => {

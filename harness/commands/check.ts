@@ -32,7 +32,11 @@ import { isClientOp, type History } from '../history.js';
 import { EXIT, exitCodeFor, worstExit } from '../exit.js';
 import { exactNumber, stringifyExact } from '../exact-json.js';
 import { CANCEL_CHECK, Interrupts } from '../interrupts.js';
+import { LIMITS } from '../options.js';
 import { UsageError } from '../runtime/runtime.js';
+
+/** 1 TiB: more than any machine this runs on; past it the number is a typo. */
+const MAX_MEMORY_LIMIT_MB = 1_048_576;
 
 export const FORMATS = ['jsonl', 'edn', 'porcupine-etcd', 'porcupine-kv'] as const;
 export type HistoryFormat = (typeof FORMATS)[number];
@@ -70,10 +74,12 @@ interface RawArgs {
   json?: unknown;
 }
 
-function numberArg(raw: unknown, flag: string, positive: boolean): number | undefined {
+/** A number from the command line (undefined when absent), within `range` when one is given. */
+function numberArg(raw: unknown, flag: string, range?: { min: number; max: number; unit: string }): number | undefined {
   if (raw === undefined) return undefined;
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : typeof raw === 'number' ? raw : NaN;
-  if (!Number.isFinite(n) || (positive && n <= 0)) throw new UsageError(`${flag} must be a ${positive ? 'positive ' : ''}number, got ${JSON.stringify(raw)}`);
+  if (range && !(n >= range.min && n <= range.max)) throw new UsageError(`${flag} must be ${range.min}..${range.max} ${range.unit}, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -100,7 +106,7 @@ export function validateCheckArgs(argv: RawArgs): CheckArgs {
     if (argv.model !== undefined) throw new UsageError(`--model applies to --checker linearizable only, not ${checker}`);
   }
   if (checker === 'bank') {
-    total = numberArg(argv.total, '--total', false);
+    total = numberArg(argv.total, '--total');
     if (total === undefined) throw new UsageError('--checker bank needs --total N: the constant sum of all balances');
     // Exact beyond 2^53, as the balances it is compared with.
     if (/^-?\d+$/.test(String(argv.total).trim())) total = exactNumber(String(argv.total).trim()) as number | bigint;
@@ -118,7 +124,7 @@ export function validateCheckArgs(argv: RawArgs): CheckArgs {
     }
     if (!isFile) throw new UsageError(`${file}: not a regular file`);
   }
-  const timeoutS = numberArg(argv.timeout, '--timeout', true);
+  const timeoutS = numberArg(argv.timeout, '--timeout', { ...LIMITS.seconds, unit: 'seconds' });
   return {
     format,
     checker,
@@ -126,7 +132,7 @@ export function validateCheckArgs(argv: RawArgs): CheckArgs {
     ...(total !== undefined ? { total } : {}),
     files,
     timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
-    memoryLimitMb: numberArg(argv.memoryLimit, '--memory-limit', true),
+    memoryLimitMb: numberArg(argv.memoryLimit, '--memory-limit', { min: 1, max: MAX_MEMORY_LIMIT_MB, unit: 'MB' }),
     independent: argv.independent === true,
     json: argv.json === true,
   };
@@ -179,6 +185,12 @@ async function readHistory(file: string, args: CheckArgs): Promise<{ history: Hi
   }
 }
 
+/** A file without a single client operation: no verdict, whatever the checker would say. */
+async function nothingChecked(file: string, checker: CheckerName): Promise<FileVerdict> {
+  const { NOTHING_CHECKED } = await import('../../checkers/checker.js');
+  return { file, checker, valid: 'unknown', ops: 0, elapsedMs: 0, reason: NOTHING_CHECKED };
+}
+
 /** Parses and checks one file. Throws UncheckableFile for a malformed file or a model misfit. */
 export async function checkFile(file: string, args: CheckArgs, signal?: AbortSignal): Promise<FileVerdict> {
   if (args.checker !== 'linearizable') return checkInvariant(file, args);
@@ -198,10 +210,12 @@ export async function checkFile(file: string, args: CheckArgs, signal?: AbortSig
       throw err;
     }
     ops = events.filter((e) => e.kind === 'call').length;
+    if (ops === 0) return nothingChecked(file, args.checker);
     const model = getModel(args.model!);
     run = (o) => checkEventsAsync(model, events as never, o);
   } else {
     const { history, lines } = await readHistory(file, args);
+    if (!history.some(isClientOp)) return nothingChecked(file, args.checker);
     const spec = getModelSpec(args.model!);
     let converted: ReturnType<typeof historyToOperations>;
     try {
@@ -228,6 +242,7 @@ export async function checkFile(file: string, args: CheckArgs, signal?: AbortSig
 /** set / bank / stats on a history of ops. */
 async function checkInvariant(file: string, args: CheckArgs): Promise<FileVerdict> {
   const { history } = await readHistory(file, args);
+  if (!history.some(isClientOp)) return nothingChecked(file, args.checker);
   const [{ checkBank }, { checkSet }, { checkStats }] = await Promise.all([import('../../checkers/bank.js'), import('../../checkers/set.js'), import('../../checkers/stats.js')]);
   const started = performance.now();
   const result = args.checker === 'set' ? checkSet(history) : args.checker === 'bank' ? checkBank(history, { total: args.total! }) : checkStats(history);

@@ -30,5 +30,12 @@ describe('test-all cross product', () => {
     expect(() => crossProduct({ ...base, workload: 'register', nemesis: 'none,flood' })).toThrow(/unknown nemesis "flood"/);
     expect(() => crossProduct({ ...base, workload: 'register', nemesis: 'none', seeds: '1,x' })).toThrow(/--seed/);
     expect(() => crossProduct({ ...base, workload: 'register,', nemesis: 'none' })).toThrow(/empty item/);
+    expect(() => crossProduct({ ...base, workload: 'register', nemesis: 'none', seeds: '1,1e300' })).toThrow(/^--seed must be an integer 0..4294967295 \(got "1e300"\)$/);
+  });
+
+  it('refuses more runs than one test-all may hold, before building any of them', () => {
+    const seeds = Array.from({ length: 501 }, (_, i) => i).join(',');
+    expect(() => crossProduct({ ...base, workload: 'register,kv', nemesis: 'none', seeds })).toThrow(/^test-all: 2 workloads x 1 nemeses x 501 seeds = 1002 runs, at most 1000$/);
+    expect(crossProduct({ ...base, workload: 'register,kv', nemesis: 'none', seeds: seeds.replace(/,500$/, '') })).toHaveLength(1000);
   });
 });

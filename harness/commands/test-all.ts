@@ -7,7 +7,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { worstExit } from '../exit.js';
-import { ensureWritableResults, testOptions, toTestConfig, type TestConfig } from '../options.js';
+import { ensureWritableResults, LIMITS, testOptions, toTestConfig, type TestConfig } from '../options.js';
 import { UsageError } from '../runtime/runtime.js';
 import { exitNow, runSeries } from './test.js';
 
@@ -33,6 +33,8 @@ export function crossProduct(argv: Record<string, unknown>): TestConfig[] {
   const workloads = items(argv.workload, '--workload');
   const nemeses = items(argv.nemesis, '--nemesis').map((n) => n.split('+').join(','));
   const seeds = argv.seeds === undefined ? [undefined] : items(argv.seeds, '--seeds');
+  const runs = workloads.length * nemeses.length * seeds.length;
+  if (runs > LIMITS.runs) throw new UsageError(`test-all: ${workloads.length} workloads x ${nemeses.length} nemeses x ${seeds.length} seeds = ${runs} runs, at most ${LIMITS.runs}`);
   const configs: TestConfig[] = [];
   let random: number | undefined;
   for (const workload of workloads) {

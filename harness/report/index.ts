@@ -4,7 +4,7 @@
  * Each section renders from what is available; a missing or malformed input becomes a visible
  * "not available: why" note, never an exception.
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Op } from '../history.js';
 import { loadRun, MAX_EVENT_LOG_BYTES, type RunData } from './load.js';
@@ -143,8 +143,13 @@ export async function buildReport(data: RunData): Promise<{ html: string; shiviz
 
 async function writeAtomically(path: string, text: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }); // a full disk must not leave half a report behind
+    throw err;
+  }
 }
 
 /** Reads the run dir, writes <runDir>/report.html (and shiviz.log when there are event logs); returns the report's path. */

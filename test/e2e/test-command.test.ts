@@ -158,7 +158,7 @@ describe.skipIf(!BUILT)('jepsen-ts test refuses bad input: exit 254, one line, n
   const cases: Array<[what: string, args: (dir: string) => string[], message: RegExp]> = [
     ['unknown workload', () => ['--workload', 'queue'], /unknown workload "queue"/],
     ['unknown nemesis', () => ['--nemesis', 'partition,flood'], /unknown nemesis "flood"/],
-    ['negative time limit', () => ['--time-limit=-5'], /--time-limit must be > 0/],
+    ['negative time limit', () => ['--time-limit=-5'], /--time-limit must be 0.001..86400 seconds \(got "-5"\)/],
     ['unknown bug', () => ['--bug', 'nope'], /unknown bug "nope"/],
     ['unwritable results dir', (dir) => {
       writeFileSync(join(dir, 'a-file'), '');
