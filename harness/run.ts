@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckResult, DecidedEntry, Validity } from '../checkers/checker.js';
+import type { CheckResult, DecidedEntry, ReplicaState, Validity } from '../checkers/checker.js';
 import type { Client } from './client.js';
 import type { Db } from './db.js';
 import { EXIT, exitCodeFor } from './exit.js';
@@ -149,6 +149,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   let faults = { cycles: 0, errors: [] as string[] };
   const decidedLogs: Record<string, DecidedEntry[]> = {};
   const decidedLogErrors: Record<string, string> = {};
+  let replicaStates: Record<string, ReplicaState> | undefined;
   let tornDown = false;
   const teardown = async () => {
     if (tornDown) return;
@@ -197,6 +198,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       }
     }
     progress.setPhase('collect');
+    replicaStates = await collectReplicaStates(deps.db, endpoints, runDir, decidedLogErrors);
     await collectDecidedLogs(deps.db, endpoints, runDir, decidedLogs, decidedLogErrors);
     await runtime.collectLogs();
   } catch (err) {
@@ -218,7 +220,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     if (!crashed && !interrupted) {
       progress.setPhase('checking');
       const [{ checkAll }, checkers] = await Promise.all([import('../checkers/checker.js'), workload.checkers()]);
-      ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs }));
+      ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs, replicaStates, replay: deps.db.replay, dbName: deps.db.name }));
     }
     const exit = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
     const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, nemesisErrors: faults.errors, nemesisCycles: faults.cycles, finalReadsMissing, timeline };
@@ -292,20 +294,39 @@ async function askLeader(db: Db, endpoints: NodeEndpoint[]): Promise<NodeName | 
 async function collectDecidedLogs(db: Db, endpoints: NodeEndpoint[], runDir: string, into: Record<string, DecidedEntry[]>, errors: Record<string, string>): Promise<void> {
   if (!db.decidedLog) return;
   const fetchLog = db.decidedLog.bind(db);
+  await collectPerNode(endpoints, runDir, FILES.decidedLog, fetchLog, into, errors);
+}
+
+/**
+ * Every node's applied state (Db.stateDigests), saved as nodes/<n>/replica-state.json; undefined
+ * when the db offers none. Fetched BEFORE the decided logs: a log fetched later holds every
+ * slot the state had applied, so the checker can replay the log up to the state's index.
+ */
+async function collectReplicaStates(db: Db, endpoints: NodeEndpoint[], runDir: string, errors: Record<string, string>): Promise<Record<string, ReplicaState> | undefined> {
+  if (!db.stateDigests) return undefined;
+  const into: Record<string, ReplicaState> = {};
+  const failed: Record<string, string> = {};
+  await collectPerNode(endpoints, runDir, FILES.replicaState, db.stateDigests.bind(db), into, failed);
+  for (const [node, message] of Object.entries(failed)) errors[`${node} replica-state`] = message;
+  return into;
+}
+
+/** `fetch` of every node at once, each bounded by DECIDED_LOG_TIMEOUT_MS, kept in `into` and nodes/<n>/<file>. */
+async function collectPerNode<T>(endpoints: NodeEndpoint[], runDir: string, file: string, fetch: (clientUrl: string) => Promise<T>, into: Record<string, T>, errors: Record<string, string>): Promise<void> {
   await Promise.all(
     endpoints.map(async (e) => {
       // The timer is cleared once the answer is in: a pending one would keep the CLI alive.
       let timer: NodeJS.Timeout | undefined;
       try {
-        const log = await Promise.race([
-          fetchLog(e.clientUrl),
+        const value = await Promise.race([
+          fetch(e.clientUrl),
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new Error(`no answer within ${DECIDED_LOG_TIMEOUT_MS} ms`)), DECIDED_LOG_TIMEOUT_MS);
           }),
         ]);
-        into[e.name] = log;
+        into[e.name] = value;
         mkdirSync(join(runDir, FILES.nodes, e.name), { recursive: true });
-        writeJson(join(runDir, FILES.nodes, e.name, FILES.decidedLog), log);
+        writeJson(join(runDir, FILES.nodes, e.name, file), value);
       } catch (err) {
         errors[e.name] = (err as Error).message;
       } finally {

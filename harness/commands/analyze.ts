@@ -11,7 +11,8 @@ import { createWorkload } from '../../workloads/index.js';
 import { exitCodeFor } from '../exit.js';
 import { readHistory } from '../historyWriter.js';
 import { countOps, printVerdict, writeReportQuietly, type ResultsFile } from '../run.js';
-import { FILES, readDecidedLogs, readJson, resolveRunDir, type TestRecord, writeJson } from '../store.js';
+import { FILES, readDecidedLogs, readJson, readReplicaStates, resolveRunDir, type TestRecord, writeJson } from '../store.js';
+import { paxosDb } from '../../paxos/db.js';
 
 export async function analyzeRun(path: string): Promise<{ exit: number; file: ResultsFile; runDir: string }> {
   const runDir = resolveRunDir(path);
@@ -20,7 +21,8 @@ export async function analyzeRun(path: string): Promise<{ exit: number; file: Re
   const history = readHistory(join(runDir, FILES.history));
   const decidedLogs = readDecidedLogs(runDir);
   const [{ checkAll }, checkers] = await Promise.all([import('../../checkers/checker.js'), workload.checkers()]);
-  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs });
+  // The runs jepsen-ts stores are of our Paxos KV (harness/wiring.ts): its state machine replays them.
+  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs, replicaStates: readReplicaStates(runDir), replay: paxosDb.replay, dbName: paxosDb.name });
   const before: Partial<ResultsFile> = existsSync(join(runDir, FILES.results)) ? readJson<ResultsFile>(join(runDir, FILES.results)) : {};
   const exit = exitCodeFor(valid);
   const file: ResultsFile = {
