@@ -109,6 +109,15 @@ describe('agreement checker: replica state digests', () => {
     expect(r.error).toBe("state digests: n2's applied state differs from a replay of its decided log at index 2 (key k2: n2 has nothing, the replay 7)");
   });
 
+  it('a replica whose state has healed since (same end state): names what a correct replica changes at the diverging index', async () => {
+    const good = await replayDecidedLog(log, 3);
+    const healed = { ...good, digests: good.digests.map((d) => (d.index === 2 ? { ...d, digest: 'ffffffffffffffff' } : d)) };
+    const r = await agreementChecker().check(ops, { decidedLogs: { n1: log, n2: log }, replicaStates: { n1: good, n2: healed }, replay: replayDecidedLog });
+    expect(r.valid).toBe(false);
+    expect(r.state).toMatchObject({ firstDivergence: { node: 'n2', index: 2, changedAtIndex: [{ key: 'k2', expected: 7 }] } });
+    expect(r.error).toBe("state digests: n2's applied state differs from a replay of its decided log at index 2 (where a correct replica changes k2 nothing -> 7)");
+  });
+
   it('without a replay, a divergence between replicas still fails, named by index and digests', async () => {
     const r = await agreementChecker().check(ops, { decidedLogs: { n1: log, n2: log }, replicaStates: { n1: await replayDecidedLog(log, 3), n2: await skipped() } });
     expect(r.valid).toBe(false);

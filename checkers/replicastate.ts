@@ -38,9 +38,15 @@ export interface ReplayComparison {
 export interface StateDivergence {
   node: string;
   index: number;
+  /** A key whose value differs from the replay's at the replica's state index, if any does. */
   key?: string;
   value?: unknown;
   expected?: unknown;
+  /**
+   * Otherwise (the replica's state healed since, e.g. the key was overwritten): what a correct
+   * replica changes at `index`, from replays up to index-1 and index: the suspects.
+   */
+  changedAtIndex?: KeyDifference[];
 }
 
 export interface ReplicaStateResult {
@@ -66,6 +72,12 @@ export async function checkReplicaStates(ctx: CheckContext): Promise<ReplicaStat
   if (ctx.replay) for (const node of nodes) replay[node] = await againstReplay(ctx, node, states[node]);
 
   const firstDivergence = firstReplayDivergence(replay) ?? (cross.first ? { node: Object.keys(cross.first.digests).sort()[0], index: cross.first.index } : undefined);
+  if (firstDivergence && firstDivergence.key === undefined && ctx.replay && ctx.decidedLogs?.[firstDivergence.node]) {
+    const log = ctx.decidedLogs[firstDivergence.node];
+    const [before, after] = [await ctx.replay(log, firstDivergence.index - 1), await ctx.replay(log, firstDivergence.index)];
+    // value = before the index, expected = after it.
+    if (before.state && after.state) firstDivergence.changedAtIndex = keyDifferences(before.state.kv, after.state.kv).slice(0, MAX_KEYS);
+  }
   const valid = !cross.first && !firstDivergence;
   return {
     valid,
@@ -143,7 +155,9 @@ const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 function summaryOf(replicas: number, cross: ReturnType<typeof crossReplicas>, replay: Record<string, ReplayComparison>, first: StateDivergence | undefined, replayed: boolean): string {
   if (first && replayed && (replay[first.node]?.firstMismatch || replay[first.node]?.keys)) {
-    const key = first.key !== undefined ? ` (key ${first.key}: ${first.node} has ${show(first.value)}, the replay ${show(first.expected)})` : '';
+    const changed = first.changedAtIndex?.map((k) => `${k.key} ${show(k.value)} -> ${show(k.expected)}`).join(', ');
+    const key =
+      first.key !== undefined ? ` (key ${first.key}: ${first.node} has ${show(first.value)}, the replay ${show(first.expected)})` : changed ? ` (where a correct replica changes ${changed})` : '';
     return `state digests: ${first.node}'s applied state differs from a replay of its decided log at index ${first.index}${key}`;
   }
   if (cross.first) {
