@@ -17,7 +17,7 @@ import type { Client } from './client.js';
 import type { Db } from './db.js';
 import { EXIT, exitCodeFor } from './exit.js';
 import { ClientThreads, deadline, withDeadline } from './generator.js';
-import type { History } from './history.js';
+import { FINAL_READS_MARK, type History } from './history.js';
 import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
 import type { TestConfig } from './options.js';
@@ -190,6 +190,8 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       const finals = workload.finalOps();
       if (finals.length) {
         progress.setPhase('final reads');
+        // Marks where the final reads begin, for the final-reads checker (checkers/finalreads.ts).
+        history.append({ process: 'nemesis', type: 'info', f: FINAL_READS_MARK, value: null });
         // One pass of the final reads on each node: thread i is bound to node i.
         const perThread = clients.map((_, t) => (t < endpoints.length ? finals : []));
         const limitMs = Math.max(10_000, 3 * config.opTimeoutMs);
