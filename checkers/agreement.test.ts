@@ -106,7 +106,7 @@ describe('agreement checker: replica state digests', () => {
     expect(r.valid).toBe(false);
     expect(r.divergentCount).toBe(0); // the decided logs agree
     expect(r.state).toMatchObject({ firstDivergence: { node: 'n2', index: 2, key: 'k2', expected: 7 }, firstCrossDivergence: { index: 2 } });
-    expect(r.error).toBe("state digests: n2's applied state differs from a replay of its decided log at index 2 (key k2: n2 has nothing, the replay 7)");
+    expect(r.error).toBe("state digests: n2's applied state differs from a replay of its decided log at index 2 (now key k2: n2 has nothing, the replay 7)");
   });
 
   it('a replica whose state has healed since (same end state): names what a correct replica changes at the diverging index', async () => {

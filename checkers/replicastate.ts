@@ -157,7 +157,7 @@ function summaryOf(replicas: number, cross: ReturnType<typeof crossReplicas>, re
   if (first && replayed && (replay[first.node]?.firstMismatch || replay[first.node]?.keys)) {
     const changed = first.changedAtIndex?.map((k) => `${k.key} ${show(k.value)} -> ${show(k.expected)}`).join(', ');
     const key =
-      first.key !== undefined ? ` (key ${first.key}: ${first.node} has ${show(first.value)}, the replay ${show(first.expected)})` : changed ? ` (where a correct replica changes ${changed})` : '';
+      first.key !== undefined ? ` (now key ${first.key}: ${first.node} has ${show(first.value)}, the replay ${show(first.expected)})` : changed ? ` (where a correct replica changes ${changed})` : '';
     return `state digests: ${first.node}'s applied state differs from a replay of its decided log at index ${first.index}${key}`;
   }
   if (cross.first) {
