@@ -1,6 +1,6 @@
 /**
  * `jepsen-ts analyze RUN_DIR`: re-checks a stored run from its files alone (test.json,
- * history.jsonl, nodes/<n>/decided-log.json) with the checkers of its workload, rewrites
+ * history.jsonl, nodes/<n>/decided-log.json and replica-state.json) with the checkers of its workload, rewrites
  * results.json (and report.html), and exits with the verdict's code. Works on interrupted or crashed runs too:
  * whatever made it to history.jsonl is judged.
  */
