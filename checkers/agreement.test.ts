@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { History, Op } from '../harness/history.js';
 import { digestOf } from '../paxos/core/canonical.js';
 import type { DecidedEntry } from './checker.js';
+import { replayDecidedLog } from '../paxos/db.js';
 import { agreementChecker, checkAgreement } from './agreement.js';
 
 const invoke = (index: number, f: string, key: string, value?: unknown): Op => ({ index, time: index, process: index, type: 'invoke', f, key, value });
@@ -83,5 +84,49 @@ describe('agreement checker', () => {
     expect(checkAgreement(history, {}).valid).toBe('unknown');
     expect(checkAgreement(history, { decidedLogs: { n1: [{ slot: -1, digest: 'x', command: null }] } }).valid).toBe('unknown');
     expect(checkAgreement(history, { decidedLogs: { n1: null as never } })).toMatchObject({ valid: 'unknown', error: 'malformed decided logs: n1: the decided log is not a list' });
+  });
+});
+
+describe('agreement checker: replica state digests', () => {
+  const log = [entry(1, write3), entry(2, { op: 'write', key: 'k2', value: 7 }), entry(3, cas34)];
+  const ops: History = [...history, invoke(3, 'write', 'k2', 7)];
+  // What a replica that skipped slot 2's write would report: its state is a replay without it.
+  const skipped = () => replayDecidedLog([log[0], entry(2), log[2]], 3);
+
+  it('agreeing digests that match each replica\'s replay: valid, and says what it compared', async () => {
+    const good = await replayDecidedLog(log, 3);
+    const r = await agreementChecker().check(ops, { decidedLogs: { n1: log, n2: log }, replicaStates: { n1: good, n2: good }, replay: replayDecidedLog, dbName: 'paxos' });
+    expect(r.valid).toBe(true);
+    expect(r.state).toMatchObject({ valid: true, checked: true, commonIndexes: 3, replay: { n1: { compared: 3 }, n2: { compared: 3 } } });
+    expect((r.state as { summary: string }).summary).toBe('state digests: 2 replicas agree at 3 common indexes and match replays of their decided logs');
+  });
+
+  it('a replica that applied its (agreeing) log wrongly: invalid, naming node, index and key', async () => {
+    const r = await agreementChecker().check(ops, { decidedLogs: { n1: log, n2: log }, replicaStates: { n1: await replayDecidedLog(log, 3), n2: await skipped() }, replay: replayDecidedLog, dbName: 'paxos' });
+    expect(r.valid).toBe(false);
+    expect(r.divergentCount).toBe(0); // the decided logs agree
+    expect(r.state).toMatchObject({ firstDivergence: { node: 'n2', index: 2, key: 'k2', expected: 7 }, firstCrossDivergence: { index: 2 } });
+    expect(r.error).toBe("state digests: n2's applied state differs from a replay of its decided log at index 2 (now key k2: n2 has nothing, the replay 7)");
+  });
+
+  it('a replica whose state has healed since (same end state): names what a correct replica changes at the diverging index', async () => {
+    const good = await replayDecidedLog(log, 3);
+    const healed = { ...good, digests: good.digests.map((d) => (d.index === 2 ? { ...d, digest: 'ffffffffffffffff' } : d)) };
+    const r = await agreementChecker().check(ops, { decidedLogs: { n1: log, n2: log }, replicaStates: { n1: good, n2: healed }, replay: replayDecidedLog });
+    expect(r.valid).toBe(false);
+    expect(r.state).toMatchObject({ firstDivergence: { node: 'n2', index: 2, changedAtIndex: [{ key: 'k2', expected: 7 }] } });
+    expect(r.error).toBe("state digests: n2's applied state differs from a replay of its decided log at index 2 (where a correct replica changes k2 nothing -> 7)");
+  });
+
+  it('without a replay, a divergence between replicas still fails, named by index and digests', async () => {
+    const r = await agreementChecker().check(ops, { decidedLogs: { n1: log, n2: log }, replicaStates: { n1: await replayDecidedLog(log, 3), n2: await skipped() } });
+    expect(r.valid).toBe(false);
+    expect(String(r.error)).toMatch(/^state digests: replicas differ at index 2: n1 [0-9a-f]{16}, n2 [0-9a-f]{16}$/);
+  });
+
+  it('a db without state digests: skipped, saying so in one line, and the verdict is the decided logs\'', async () => {
+    const r = await agreementChecker().check(ops, { decidedLogs: { n1: log, n2: log }, dbName: 'etcd' });
+    expect(r.valid).toBe(true);
+    expect(r.state).toMatchObject({ checked: false, summary: 'state digests: not offered by db etcd' });
   });
 });

@@ -22,11 +22,15 @@
  *    array (a batch), unwraps `{id, command}` entries, and treats null as a no-op.
  * 3. Prefixes: each node's contiguous decided prefix (its applied log); a lagging node may be
  *    shorter. Their lengths and the common prefix are reported; by (1) they agree.
+ * 4. Applied state (replicastate.ts, in `state`): replicas' state digests agree at common
+ *    indexes and each matches a replay of its own decided log; the first divergence is named
+ *    (node, index, key) in `error`. Skipped, saying so, for a db that offers no digests.
  * No decided logs at all is 'unknown'.
  */
 import { canonicalJson } from '../paxos/core/canonical.js';
 import { isClientOp, type History, type Op } from '../harness/history.js';
-import type { CheckContext, CheckResult, Checker, DecidedEntry } from './checker.js';
+import { mergeValidity, type CheckContext, type CheckResult, type Checker, type DecidedEntry } from './checker.js';
+import { checkReplicaStates } from './replicastate.js';
 
 export interface AgreementOptions {
   /**
@@ -75,7 +79,15 @@ export function defaultCommandsOfDecided(value: unknown): unknown[] | null {
 }
 
 export function agreementChecker(opts: AgreementOptions = {}): Checker {
-  return { name: 'agreement', check: (history, ctx) => checkAgreement(history, ctx, opts) };
+  return {
+    name: 'agreement',
+    async check(history, ctx) {
+      const logs = checkAgreement(history, ctx, opts);
+      const { valid, summary, ...state } = await checkReplicaStates(ctx);
+      const failed = valid === false;
+      return { ...logs, valid: mergeValidity(logs.valid, valid), ...(failed ? { error: logs.error ? `${summary}; ${String(logs.error)}` : summary } : {}), state: { valid, summary, ...state } };
+    },
+  };
 }
 
 interface SlotValue {

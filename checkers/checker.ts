@@ -21,7 +21,31 @@ export interface CheckContext {
   timeoutMs?: number;
   /** Stop checking (a long check gives up with 'unknown') once aborted: the user interrupted. */
   signal?: AbortSignal;
+  /** Each node's applied state (Db.stateDigests); absent when the db offers none. */
+  replicaStates?: Record<string, ReplicaState>;
+  /** The db's state machine replaying a decided log (Db.replay): what a replica's state should be. */
+  replay?: StateReplay;
+  /** The system under test, for messages ("not offered by db <name>"). */
+  dbName?: string;
 }
+
+/**
+ * A replica's applied state machine, as a db reports it (e.g. etcd's HashKV at a revision):
+ * digests of the state after applying log indexes (at least the recent ones; the same function
+ * of the state on every replica), and, when the db can, the whole state at one index
+ * (key -> value) so a divergence can be traced to a key.
+ */
+export interface ReplicaState {
+  digests: Array<{ index: number; digest: string }>;
+  state?: { index: number; kv: Record<string, unknown> };
+}
+
+/**
+ * Applies a decided log (its entries from the first index on) to a fresh state machine up to
+ * index `upTo`, and reports what a correct replica would: digests at (at least) the indexes
+ * near `upTo`, and the state at `upTo`.
+ */
+export type StateReplay = (log: DecidedEntry[], upTo: number) => ReplicaState | Promise<ReplicaState>;
 
 export interface DecidedEntry {
   slot: number;

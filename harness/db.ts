@@ -2,6 +2,7 @@
  * Db: how to run one node of the system under test. The built-in Db is our Multi-Paxos KV
  * (paxos/db.ts); a user plugs in another system the same way.
  */
+import type { DecidedEntry, ReplicaState, StateReplay } from '../checkers/checker.js';
 import type { NodeName } from './runtime/runtime.js';
 
 export interface NodeAddresses {
@@ -26,5 +27,12 @@ export interface Db {
   /** Files in the data dir worth collecting (node log, event log, decided log dump). */
   logFiles: string[];
   /** Fetches the node's decided log for the agreement checker. */
-  decidedLog?(clientUrl: string): Promise<Array<{ slot: number; digest: string; command: unknown }>>;
+  decidedLog?(clientUrl: string): Promise<DecidedEntry[]>;
+  /**
+   * The node's applied state: digests at applied indexes (and its whole state, if it can), so
+   * the agreement checker finds a replica that applies its log wrongly. Optional.
+   */
+  stateDigests?(clientUrl: string): Promise<ReplicaState>;
+  /** Replays a decided log through this system's state machine (see StateReplay); with stateDigests. */
+  replay?: StateReplay;
 }

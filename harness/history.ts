@@ -29,6 +29,12 @@ export type History = Op[];
 export const isClientOp = (op: Op): boolean => op.process !== 'nemesis';
 
 /**
+ * The `f` of the harness's mark (a nemesis-process info op) that the final reads begin: every
+ * client op after it is a final read of the workload (Workload.finalOps) on each node.
+ */
+export const FINAL_READS_MARK = 'final-reads';
+
+/**
  * Pairs each client invocation with its completion (the next event of the same process).
  * An invocation with no completion (the test ended first) pairs with `undefined`.
  * Nemesis events stand alone and are skipped.

@@ -12,12 +12,12 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckResult, DecidedEntry, Validity } from '../checkers/checker.js';
+import type { CheckResult, DecidedEntry, ReplicaState, Validity } from '../checkers/checker.js';
 import type { Client } from './client.js';
 import type { Db } from './db.js';
 import { EXIT, exitCodeFor } from './exit.js';
 import { ClientThreads, deadline, withDeadline } from './generator.js';
-import type { History } from './history.js';
+import { FINAL_READS_MARK, type History } from './history.js';
 import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
 import type { TestConfig } from './options.js';
@@ -153,6 +153,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   let faults = { cycles: 0, errors: [] as string[] };
   const decidedLogs: Record<string, DecidedEntry[]> = {};
   const decidedLogErrors: Record<string, string> = {};
+  let replicaStates: Record<string, ReplicaState> | undefined;
   let tornDown = false;
   const teardown = async () => {
     if (tornDown) return;
@@ -195,6 +196,8 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       const finals = workload.finalOps();
       if (finals.length) {
         progress.setPhase('final reads');
+        // Marks where the final reads begin, for the final-reads checker (checkers/finalreads.ts).
+        history.append({ process: 'nemesis', type: 'info', f: FINAL_READS_MARK, value: null });
         // One pass of the final reads on each node: thread i is bound to node i.
         const perThread = clients.map((_, t) => (t < endpoints.length ? finals : []));
         const limitMs = Math.max(10_000, 3 * config.opTimeoutMs);
@@ -203,6 +206,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       }
     }
     progress.setPhase('collect');
+    replicaStates = await collectReplicaStates(deps.db, endpoints, runDir, decidedLogErrors);
     await collectDecidedLogs(deps.db, endpoints, runDir, decidedLogs, decidedLogErrors);
     await runtime.collectLogs();
   } catch (err) {
@@ -227,7 +231,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       io.interrupts.stopping = 'cancelling the check; the history is kept';
       progress.setPhase('checking');
       const [{ checkAll }, checkers] = await Promise.all([import('../checkers/checker.js'), workload.checkers()]);
-      ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs, signal: io.interrupts.signal }));
+      ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs, replicaStates, replay: deps.db.replay, dbName: deps.db.name, signal: io.interrupts.signal }));
       io.interrupts.stopping = stopping;
       interrupted = io.interrupts.interrupted;
     }
@@ -312,20 +316,39 @@ async function askLeader(db: Db, endpoints: NodeEndpoint[]): Promise<NodeName | 
 async function collectDecidedLogs(db: Db, endpoints: NodeEndpoint[], runDir: string, into: Record<string, DecidedEntry[]>, errors: Record<string, string>): Promise<void> {
   if (!db.decidedLog) return;
   const fetchLog = db.decidedLog.bind(db);
+  await collectPerNode(endpoints, runDir, FILES.decidedLog, fetchLog, into, errors);
+}
+
+/**
+ * Every node's applied state (Db.stateDigests), saved as nodes/<n>/replica-state.json; undefined
+ * when the db offers none. Fetched BEFORE the decided logs: a log fetched later holds every
+ * slot the state had applied, so the checker can replay the log up to the state's index.
+ */
+async function collectReplicaStates(db: Db, endpoints: NodeEndpoint[], runDir: string, errors: Record<string, string>): Promise<Record<string, ReplicaState> | undefined> {
+  if (!db.stateDigests) return undefined;
+  const into: Record<string, ReplicaState> = {};
+  const failed: Record<string, string> = {};
+  await collectPerNode(endpoints, runDir, FILES.replicaState, db.stateDigests.bind(db), into, failed);
+  for (const [node, message] of Object.entries(failed)) errors[`${node} replica-state`] = message;
+  return into;
+}
+
+/** `fetch` of every node at once, each bounded by DECIDED_LOG_TIMEOUT_MS, kept in `into` and nodes/<n>/<file>. */
+async function collectPerNode<T>(endpoints: NodeEndpoint[], runDir: string, file: string, fetch: (clientUrl: string) => Promise<T>, into: Record<string, T>, errors: Record<string, string>): Promise<void> {
   await Promise.all(
     endpoints.map(async (e) => {
       // The timer is cleared once the answer is in: a pending one would keep the CLI alive.
       let timer: NodeJS.Timeout | undefined;
       try {
-        const log = await Promise.race([
-          fetchLog(e.clientUrl),
+        const value = await Promise.race([
+          fetch(e.clientUrl),
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new Error(`no answer within ${DECIDED_LOG_TIMEOUT_MS} ms`)), DECIDED_LOG_TIMEOUT_MS);
           }),
         ]);
-        into[e.name] = log;
+        into[e.name] = value;
         mkdirSync(join(runDir, FILES.nodes, e.name), { recursive: true });
-        writeJson(join(runDir, FILES.nodes, e.name, FILES.decidedLog), log);
+        writeJson(join(runDir, FILES.nodes, e.name, file), value);
       } catch (err) {
         errors[e.name] = (err as Error).message;
       } finally {

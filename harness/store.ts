@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSystemErrorMap } from 'node:util';
 import type { TestConfig } from './options.js';
+import type { ReplicaState } from '../checkers/checker.js';
 import { replayCommand } from './options.js';
 import { UsageError } from './runtime/runtime.js';
 
@@ -27,6 +28,7 @@ export const FILES = {
   results: 'results.json',
   nodes: 'nodes',
   decidedLog: 'decided-log.json',
+  replicaState: 'replica-state.json',
 } as const;
 
 /** 2026-11-26T12:11:31.123Z -> 20261126T121131.123Z */
@@ -138,12 +140,23 @@ export function testRecord(config: TestConfig, start: Date): TestRecord {
 
 /** Decided logs saved by the run (nodes/<n>/decided-log.json), for the agreement checker. */
 export function readDecidedLogs(runDir: string): Record<string, Array<{ slot: number; digest: string; command: unknown }>> {
+  return readPerNode(runDir, FILES.decidedLog);
+}
+
+/** Replica states saved by the run (nodes/<n>/replica-state.json); undefined when none were. */
+export function readReplicaStates(runDir: string): Record<string, ReplicaState> | undefined {
+  const states = readPerNode<ReplicaState>(runDir, FILES.replicaState);
+  return Object.keys(states).length > 0 ? states : undefined;
+}
+
+/** nodes/<n>/<file> of every node that has it, by node name. */
+function readPerNode<T>(runDir: string, fileName: string): Record<string, T> {
   const nodesDir = join(runDir, FILES.nodes);
-  const out: Record<string, Array<{ slot: number; digest: string; command: unknown }>> = {};
+  const out: Record<string, T> = {};
   if (!existsSync(nodesDir)) return out;
   for (const name of readdirSync(nodesDir).sort()) {
-    const file = join(nodesDir, name, FILES.decidedLog);
-    if (statSync(join(nodesDir, name)).isDirectory() && existsSync(file)) out[name] = readJson(file);
+    const file = join(nodesDir, name, fileName);
+    if (statSync(join(nodesDir, name)).isDirectory() && existsSync(file)) out[name] = readJson<T>(file);
   }
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import type { DecidedEntry, ReplicaState } from '../checkers/checker.js';
 import type { Db, NodeAddresses } from '../harness/db.js';
 import { sleep, withDeadline } from '../harness/generator.js';
 import type { NodeName } from '../harness/runtime/runtime.js';
@@ -120,4 +121,25 @@ export const paxosDb: Db = {
       from = page.next;
     }
   },
+
+  async stateDigests(clientUrl: string): Promise<ReplicaState> {
+    const s = (await getJson(`${clientUrl}/debug/state`)) as ReplicaState;
+    const okDigests = Array.isArray(s?.digests) && s.digests.every((d) => Number.isSafeInteger(d?.index) && typeof d.digest === 'string');
+    if (!okDigests || !Number.isSafeInteger(s.state?.index) || typeof s.state?.kv !== 'object') throw new Error(`${clientUrl}/debug/state: malformed answer`);
+    return s;
+  },
+
+  replay: replayDecidedLog,
 };
+
+/**
+ * Our state machine's verdict on a decided log: the core's own recovery (initState replays the
+ * decided prefix through the same applyCommand and digest a live node uses), fed the log's
+ * slots up to `upTo` as decide records. The core loads only when a run is judged.
+ */
+export async function replayDecidedLog(log: DecidedEntry[], upTo: number): Promise<ReplicaState> {
+  const { initState, appliedState } = await import('./core/index.js');
+  const records = log.filter((e) => e.slot >= 1 && e.slot <= upTo).map((e) => ({ t: 'decide', s: e.slot, v: e.command }));
+  const config = { self: 'replay', nodes: ['replay'], bug: null, heartbeatMs: 1, electionTimeoutMs: 2, maxBatch: 1 };
+  return appliedState(initState(config, records));
+}

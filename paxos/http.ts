@@ -9,6 +9,7 @@
  *   GET  /status                       {"id","role","ballot","leader","commitIndex","appliedIndex"}
  *   GET  /debug/log?from=N&limit=M     {"entries":[{"slot","digest","command"}],"next"}
  *   GET  /debug/stats                  counters (steps, WAL appends/records/bytes, messages)
+ *   GET  /debug/state                  {"digests":[{"index","digest"}],"state":{"index","kv"}}
  *
  * Definitely not applied: 503 {"error", "leader", "definite": true} (and the 409s). Outcome
  * unknown: 504 {"error", "unknown": true}. Malformed: 400 {"error":"bad-request","message"},
@@ -39,12 +40,22 @@ export interface LogPage {
   next: number;
 }
 
+/**
+ * The applied state machine: the digest of the KV map after each of the most recent applied
+ * slots (an incremental hash, paxos/core/kv.ts), and the whole map at the applied index.
+ */
+export interface AppliedStateView {
+  digests: Array<{ index: number; digest: string }>;
+  state: { index: number; kv: Record<string, unknown> };
+}
+
 /** What the HTTP layer needs from the node. */
 export interface KvBackend {
   /** Resolves with the core's answer, or an `unknown` timeout result; never rejects. */
   submit(command: Command): Promise<Result>;
   status(): StatusView;
   decidedLog(from: number, limit: number): LogPage;
+  appliedState(): AppliedStateView;
   /** Counters for diagnosis and the benchmark (GET /debug/stats). */
   stats(): Record<string, number>;
 }
@@ -173,6 +184,7 @@ export function createHttpServer(backend: KvBackend): http.Server {
     [/^\/txn$/, { method: 'POST', command: (_m, b) => ({ op: 'txn', ops: parseTxn(b) }) }],
     [/^\/status$/, { method: 'GET', read: () => backend.status() }],
     [/^\/debug\/stats$/, { method: 'GET', read: () => backend.stats() }],
+    [/^\/debug\/state$/, { method: 'GET', read: () => backend.appliedState() }],
     [
       /^\/debug\/log$/,
       {

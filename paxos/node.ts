@@ -27,7 +27,7 @@ import { boot, recover, type Recovered } from './datadir.js';
 import { EVENT_FILE, NODE_LOG_FILE, PID_FILE, WAL_FILE } from './files.js';
 import { Transport, type HostPort } from './transport.js';
 import { EventLog, LogicalClock, isMessageIdField, isStamp, type Stamp } from './eventlog.js';
-import { createHttpServer, type KvBackend, type LogPage, type StatusView } from './http.js';
+import { createHttpServer, type AppliedStateView, type KvBackend, type LogPage, type StatusView } from './http.js';
 
 /** What the driver needs of the core (paxos/core/index.ts provides it). */
 export interface Core<S = unknown> {
@@ -39,6 +39,8 @@ export interface Core<S = unknown> {
   step(config: Config, state: S, event: Event<any>): { state: S; effects: Effect[] };
   status(state: S): StatusView;
   decidedEntries(state: S, from: number, limit: number): Array<{ slot: number; digest: string; command: unknown }>;
+  /** Recent digests of the applied state machine, and its whole map at the applied index. */
+  appliedState(state: S): AppliedStateView;
 }
 
 export interface NodeOptions {
@@ -275,6 +277,10 @@ export class PaxosNode<S = unknown> implements KvBackend {
     const entries = this.core.decidedEntries(this.state, from, limit);
     const next = entries.length ? entries[entries.length - 1].slot + 1 : from;
     return { entries, next };
+  }
+
+  appliedState(): AppliedStateView {
+    return this.core.appliedState(this.state);
   }
 
   // ---- the driver loop ----

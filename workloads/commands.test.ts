@@ -44,3 +44,26 @@ describe('set workload: agreement is strict for writes', () => {
     expect(await agreement([entry(1, add7), entry(2, ghost), entry(3, readTxn)])).toMatchObject({ valid: false });
   });
 });
+
+describe('kv and register workloads: final reads of every key touched', () => {
+  it('finalOps reads each key an op was drawn for, once, in key order', async () => {
+    const { Rng } = await import('../harness/rng.js');
+    const rng = new Rng(1);
+    const kv = createWorkload('kv', { opTimeoutMs: 1000 });
+    expect(kv.finalOps()).toEqual([]);
+    const keys = new Set<string>();
+    for (let n = 0; n < 200; n++) keys.add(kv.nextOp(rng).key!);
+    keys.add(kv.recoveryOp(rng).key!);
+    expect(kv.finalOps()).toEqual([...keys].sort().map((key) => ({ f: 'read', key, value: null })));
+    const register = createWorkload('register', { opTimeoutMs: 1000 });
+    for (let n = 0; n < 300; n++) register.nextOp(rng);
+    expect(register.finalOps().map((o) => o.key)).toEqual(['r0', 'r1', 'r2']);
+  });
+
+  it('every workload is judged by final-reads', async () => {
+    for (const name of ['register', 'kv', 'set', 'bank'] as const) {
+      const names = (await createWorkload(name, { opTimeoutMs: 1000 }).checkers()).map((c) => c.name);
+      expect(names).toContain('final-reads');
+    }
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * The workloads by name, each with the checkers that judge it. Every workload gets agreement
- * (the nodes' decided logs), stats (every kind of op succeeded sometimes) and perf (latency and
- * throughput data for the report); then the workload's own safety checker:
+ * (the nodes' decided logs and applied states), final-reads (every node reads the same value of
+ * every key touched, after recovery), stats (every kind of op succeeded sometimes) and perf
+ * (latency and throughput data for the report); then the workload's own safety checker:
  *   register: linearizable, kv model (one register at a time, each checked on its own)
  *   kv:       linearizable, kv model (a cas-register per key, checked per key)
  *   set:      set (lost / unexpected elements against the final read)
@@ -20,12 +21,13 @@ import { setKeyOf, setWorkload } from './set.js';
 import type { Workload, WorkloadOptions } from './workload.js';
 
 /** Every checker module a workload uses, loaded on first call (once). */
-type CheckerModules = typeof import('../checkers/agreement.js') & typeof import('../checkers/bank.js') & typeof import('../checkers/linearizable/index.js') & typeof import('../checkers/perf.js') & typeof import('../checkers/set.js') & typeof import('../checkers/stats.js');
+type CheckerModules = typeof import('../checkers/agreement.js') & typeof import('../checkers/bank.js') & typeof import('../checkers/finalreads.js') & typeof import('../checkers/linearizable/index.js') & typeof import('../checkers/perf.js') & typeof import('../checkers/set.js') & typeof import('../checkers/stats.js');
 let checkerModules: Promise<CheckerModules> | undefined;
 function loadCheckers(): Promise<CheckerModules> {
   checkerModules ??= Promise.all([
     import('../checkers/agreement.js'),
     import('../checkers/bank.js'),
+    import('../checkers/finalreads.js'),
     import('../checkers/linearizable/index.js'),
     import('../checkers/perf.js'),
     import('../checkers/set.js'),
@@ -34,7 +36,7 @@ function loadCheckers(): Promise<CheckerModules> {
   return checkerModules;
 }
 
-const common = (m: CheckerModules, commandOf?: (op: Op) => unknown[] | null | undefined): Checker[] => [m.agreementChecker(commandOf ? { commandOf } : {}), m.statsChecker(), m.perfChecker()];
+const common = (m: CheckerModules, commandOf?: (op: Op) => unknown[] | null | undefined): Checker[] => [m.agreementChecker(commandOf ? { commandOf } : {}), m.finalReadsChecker(), m.statsChecker(), m.perfChecker()];
 
 /**
  * The Paxos commands a set op may have proposed. A read's txns are built at run time (they

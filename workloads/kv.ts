@@ -58,19 +58,26 @@ interface KvShape {
 }
 
 function kvWorkload(shape: KvShape, opts: WorkloadOptions): Workload {
-  const read = (rng: Rng): OpSpec => ({ f: 'read', key: rng.pick(shape.keys()), value: null });
+  // Every key an op was drawn for: the final reads read each of them from every node.
+  const touched = new Set<string>();
+  const pickKey = (rng: Rng): string => {
+    const key = rng.pick(shape.keys());
+    touched.add(key);
+    return key;
+  };
+  const read = (rng: Rng): OpSpec => ({ f: 'read', key: pickKey(rng), value: null });
   return {
     name: shape.name,
     client: () => new KvClient(opts.opTimeoutMs),
     nextOp(rng) {
-      const key = rng.pick(shape.keys());
+      const key = pickKey(rng);
       const roll = rng.float();
       if (roll < 0.5) return { f: 'read', key, value: null };
       if (roll < 0.75) return { f: 'write', key, value: rng.int(0, shape.maxValue) };
       return { f: 'cas', key, value: [rng.int(0, shape.maxValue), rng.int(0, shape.maxValue)] };
     },
     recoveryOp: read,
-    finalOps: () => [],
+    finalOps: () => [...touched].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).map((key) => ({ f: 'read', key, value: null })),
     checkers: shape.checkers,
   };
 }

@@ -29,8 +29,9 @@ export interface Workload {
   /** The next op of the recovery phase (reads only: faults are healed, we look at what survived). */
   recoveryOp(rng: Rng): OpSpec;
   /**
-   * Reads done once each at the very end (retried until one completes ok), e.g. the set's
-   * final read of every element; empty when the recovery reads suffice.
+   * Reads done once each on every node at the very end (retried until one completes ok): every
+   * key the workload touched (the set's read of every element, the kv's read of each key). The
+   * final-reads checker requires the nodes to agree on them; the workload's checker judges them.
    */
   finalOps(): OpSpec[];
   /** Puts the initial state in place before the main phase (e.g. bank balances); idempotent. */

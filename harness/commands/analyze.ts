@@ -1,6 +1,6 @@
 /**
  * `jepsen-ts analyze RUN_DIR`: re-checks a stored run from its files alone (test.json,
- * history.jsonl, nodes/<n>/decided-log.json) with the checkers of its workload, rewrites
+ * history.jsonl, nodes/<n>/decided-log.json and replica-state.json) with the checkers of its workload, rewrites
  * results.json (and report.html), and exits with the verdict's code. Works on interrupted or crashed runs too:
  * whatever made it to history.jsonl is judged. Ctrl-C (or SIGTERM, or the parent's death)
  * cancels the check: results.json is left as it was, exit 2.
@@ -13,7 +13,8 @@ import { EXIT, exitCodeFor } from '../exit.js';
 import { readHistory } from '../historyWriter.js';
 import { CANCEL_CHECK, Interrupts } from '../interrupts.js';
 import { countOps, printVerdict, writeReportQuietly, type ResultsFile } from '../run.js';
-import { FILES, readDecidedLogs, readJson, resolveRunDir, type TestRecord, writeJson } from '../store.js';
+import { FILES, readDecidedLogs, readJson, readReplicaStates, resolveRunDir, type TestRecord, writeJson } from '../store.js';
+import { paxosDb } from '../../paxos/db.js';
 
 /** Re-checks a run; once `signal` aborts the check stops and nothing is written (interrupted: true). */
 export async function analyzeRun(path: string, signal?: AbortSignal): Promise<{ exit: number; file: ResultsFile; runDir: string; interrupted: boolean }> {
@@ -23,7 +24,8 @@ export async function analyzeRun(path: string, signal?: AbortSignal): Promise<{ 
   const history = readHistory(join(runDir, FILES.history));
   const decidedLogs = readDecidedLogs(runDir);
   const [{ checkAll }, checkers] = await Promise.all([import('../../checkers/checker.js'), workload.checkers()]);
-  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs, signal });
+  // The runs jepsen-ts stores are of our Paxos KV (harness/wiring.ts): its state machine replays them.
+  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs, replicaStates: readReplicaStates(runDir), replay: paxosDb.replay, dbName: paxosDb.name, signal });
   const before: Partial<ResultsFile> = existsSync(join(runDir, FILES.results)) ? readJson<ResultsFile>(join(runDir, FILES.results)) : {};
   const interrupted = signal?.aborted === true;
   const exit = interrupted ? EXIT.unknown : exitCodeFor(valid);

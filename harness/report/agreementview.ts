@@ -1,7 +1,8 @@
 /**
  * The agreement failure view: the first slot where nodes' decided logs diverge, with each
  * node's value there. Taken from the agreement checker's result when it names the slot, else
- * recomputed from the decided logs the run saved (nodes/<n>/decided-log.json).
+ * recomputed from the decided logs the run saved (nodes/<n>/decided-log.json). When the logs
+ * agree but a replica's applied state does not (the result's `state`), that divergence instead.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -69,4 +70,29 @@ export function divergenceView(d: Divergence): string {
     return `<tr><td>${esc(node)}</td><td><span class="grp grp-${group % 6}">${value === undefined ? '<i>nothing decided</i>' : `<code>${escShow(value, 400)}</code>`}</span></td></tr>`;
   }).join('');
   return `<p>First diverging slot: <b class="slot">${d.slot}</b> (from ${esc(d.source)}). Nodes grouped by colour decided the same value.</p><table class="divergence"><tr><th>node</th><th>decided at slot ${d.slot}</th></tr>${rows}</table>`;
+}
+
+export interface StateFailure {
+  summary: string;
+  firstDivergence?: { node: string; index: number; key?: string; value?: unknown; expected?: unknown; changedAtIndex?: Array<{ key: string; value: unknown; expected: unknown }> };
+}
+
+/** The agreement result's failed replica-state check (checkers/replicastate.ts), if it failed. */
+export function findStateFailure(result: unknown): StateFailure | undefined {
+  const state = isObj(result) ? result.state : undefined;
+  if (!isObj(state) || state.valid !== false || typeof state.summary !== 'string') return undefined;
+  return { summary: state.summary, ...(isObj(state.firstDivergence) ? { firstDivergence: state.firstDivergence as StateFailure['firstDivergence'] } : {}) };
+}
+
+export function stateFailureView(f: StateFailure): string {
+  const d = f.firstDivergence;
+  const cell = (v: unknown) => (v === undefined ? '<i>nothing</i>' : `<code>${escShow(v, 200)}</code>`);
+  let table = '';
+  if (d?.key !== undefined) {
+    table = `<table class="divergence"><tr><th>key</th><th>${esc(d.node)} holds</th><th>a replay of its decided log holds</th></tr><tr><td>${esc(d.key)}</td><td>${cell(d.value)}</td><td>${cell(d.expected)}</td></tr></table>`;
+  } else if (d?.changedAtIndex?.length) {
+    const rows = d.changedAtIndex.map((k) => `<tr><td>${esc(k.key)}</td><td>${cell(k.value)}</td><td>${cell(k.expected)}</td></tr>`).join('');
+    table = `<table class="divergence"><tr><th>key a correct replica changes at index ${d.index}</th><th>from</th><th>to</th></tr>${rows}</table>`;
+  }
+  return `<p>The decided logs agree; a replica's applied state does not. ${esc(f.summary)}</p>${table}`;
 }

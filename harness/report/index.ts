@@ -12,7 +12,7 @@ import { functionsOf, nemesisWindows, pairOps } from './ops.js';
 import { latencyPlot, latencyQuantiles, quantileTable, throughputPlot } from './latency.js';
 import { timeline } from './timeline.js';
 import { findLinearizationInfos, historyIndexOf, linearizationView, type LinInfo } from './linearview.js';
-import { divergenceFromDecidedLogs, divergenceView, findDivergence, type Divergence } from './agreementview.js';
+import { divergenceFromDecidedLogs, divergenceView, findDivergence, findStateFailure, stateFailureView, type Divergence, type StateFailure } from './agreementview.js';
 import { chooseWindow, shivizLog, spacetimeDiagram } from './spacetime.js';
 import { checkersSection, filesSection, historyHealth, opsSection, testSection } from './sections.js';
 import { notAvailable, renderPage, verdictBadge, type PageSection } from './page.js';
@@ -35,6 +35,7 @@ function guarded(render: () => string): string {
 interface Failures {
   lin: Array<{ checker: string; info: LinInfo }>;
   divergence?: Divergence;
+  stateFailure?: StateFailure;
   agreementInvalid: boolean;
   /** History indices of ops that could not be linearized. */
   errorIndices: Set<number>;
@@ -57,6 +58,7 @@ async function findFailures(data: RunData): Promise<Failures> {
     if (/agree/i.test(checker) && result.valid === false) {
       failures.agreementInvalid = true;
       failures.divergence ??= findDivergence(result);
+      failures.stateFailure ??= findStateFailure(result);
     }
   }
   if (failures.agreementInvalid && !failures.divergence && data.nodes.ok) {
@@ -108,7 +110,7 @@ export async function buildReport(data: RunData): Promise<{ html: string; shiviz
     sections.push({ id: 'linearizability', title: 'Linearizability failure', html: `<p>Checker <b>${esc(failures.lin[0].checker)}</b> found ${failures.lin.length} failing partition(s).</p>${html}` });
   }
   if (failures.agreementInvalid) {
-    sections.push({ id: 'agreement', title: 'Agreement failure', html: failures.divergence ? guarded(() => divergenceView(failures.divergence!)) : notAvailable('the agreement checker failed but neither its result nor the decided logs name a diverging slot') });
+    sections.push({ id: 'agreement', title: 'Agreement failure', html: failures.divergence ? guarded(() => divergenceView(failures.divergence!)) : failures.stateFailure ? guarded(() => stateFailureView(failures.stateFailure!)) : notAvailable('the agreement checker failed but neither its result nor the decided logs name a diverging slot') });
   }
 
   sections.push({

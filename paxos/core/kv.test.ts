@@ -1,6 +1,6 @@
 /** The KV state machine and command validation. */
 import { describe, expect, it } from 'vitest';
-import { applyCommand, commandError, kvGet, type KvMap } from './kv.js';
+import { applyCommand, changesState, commandError, digestHex, emptyDigest, kvDigestOf, kvGet, type KvMap } from './kv.js';
 import { canonicalJson, digestOf, fnv1a64, jsonEqual } from './canonical.js';
 
 describe('kv state machine', () => {
@@ -58,5 +58,42 @@ describe('canonical JSON and digests', () => {
     expect(fnv1a64('')).toBe('cbf29ce484222325');
     expect(fnv1a64('a')).toBe('af63dc4c8601ec8c');
     expect(fnv1a64('foobar')).toBe('85944171f73967e8');
+  });
+});
+
+describe('kv digest', () => {
+  it('the incremental digest equals the digest computed from scratch after writes, cas and txns', () => {
+    const kv: KvMap = {};
+    const d = emptyDigest();
+    applyCommand(kv, { op: 'write', key: 'a', value: 1 }, d);
+    applyCommand(kv, { op: 'write', key: 'b', value: { x: [1, 2] } }, d);
+    applyCommand(kv, { op: 'cas', key: 'a', from: 1, to: 2 }, d);
+    applyCommand(kv, { op: 'cas', key: 'a', from: 7, to: 9 }, d); // mismatch: no change
+    applyCommand(kv, { op: 'txn', ops: [['c', 'a', 2], ['w', 'c', 'three'], ['w', 'a', 3]] }, d);
+    applyCommand(kv, { op: 'txn', ops: [['c', 'a', 0], ['w', 'z', 1]] }, d); // aborted: no change
+    expect(digestHex(d)).toBe(digestHex(kvDigestOf(kv)));
+    expect(digestHex(d)).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('depends on the contents only: order of writes does not matter, every value does, null is absent', () => {
+    const build = (writes: Array<[string, number | null]>) => {
+      const kv: KvMap = {};
+      const d = emptyDigest();
+      for (const [key, value] of writes) applyCommand(kv, { op: 'write', key, value }, d);
+      return digestHex(d);
+    };
+    expect(build([['a', 1], ['b', 2]])).toBe(build([['b', 2], ['a', 1]]));
+    expect(build([['a', 1], ['b', 2]])).not.toBe(build([['a', 1], ['b', 3]]));
+    expect(build([['a', 1], ['b', 2]])).not.toBe(build([['a', 2], ['b', 1]])); // same values, other keys
+    expect(build([['a', 1], ['b', null]])).toBe(build([['a', 1]]));
+    expect(build([])).toBe('0000000000000000');
+  });
+
+  it('changesState: reads and read-only txns do not; writes, cas and txns that write do', () => {
+    expect(changesState({ op: 'read', key: 'a' })).toBe(false);
+    expect(changesState({ op: 'txn', ops: [['r', 'a', null]] })).toBe(false);
+    expect(changesState({ op: 'write', key: 'a', value: 1 })).toBe(true);
+    expect(changesState({ op: 'cas', key: 'a', from: 1, to: 2 })).toBe(true);
+    expect(changesState({ op: 'txn', ops: [['r', 'a', null], ['w', 'a', 1]] })).toBe(true);
   });
 });

@@ -1,10 +1,10 @@
 /**
  * The replicated state machine: a key-value map with read, write, cas and atomic txn.
- * Deterministic and pure apart from mutating the map it is given; every node applies the
- * decided log through this in slot order, so every node computes the same results.
+ * Deterministic and pure apart from mutating the map (and its digest) it is given; every node
+ * applies the decided log through this in slot order, so every node computes the same results.
  */
 import type { Command, Key, Result, TxnOp, Value } from './types.js';
-import { jsonEqual } from './canonical.js';
+import { canonicalJson, jsonEqual } from './canonical.js';
 
 /**
  * The map's storage. Keys are stored with a 'k:' prefix so that a client key such as
@@ -17,31 +17,99 @@ export function kvGet(kv: KvMap, key: Key): Value {
   return v === undefined ? null : v;
 }
 
-function kvSet(kv: KvMap, key: Key, value: Value): void {
+/**
+ * An incremental digest of a KvMap: the sums (mod 2^32, two independent lanes) of a hash of
+ * every (key, value) pair, so a write updates it in O(1) (subtract the old pair, add the new)
+ * and two maps with the same contents have the same digest whatever the order of writes.
+ * A null value counts as absent (a read cannot tell them apart).
+ */
+export type KvDigest = [number, number];
+
+export const emptyDigest = (): KvDigest => [0, 0];
+
+/** Murmur3's 32-bit finaliser: FNV-1a alone barely mixes its last characters. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Two 32-bit FNV-1a-style lanes (different offsets and multipliers) over the pair's UTF-16 units. */
+function pairHash(key: Key, value: Value): KvDigest {
+  const text = key + '\u0000' + (typeof value === 'object' ? canonicalJson(value) : JSON.stringify(value));
+  let a = 0x811c9dc5;
+  let b = 0x2c9277b5;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return [fmix32(a), fmix32(b)];
+}
+
+function digestAdd(d: KvDigest, key: Key, value: Value | undefined, sign: 1 | -1): void {
+  if (value === undefined || value === null) return;
+  const [a, b] = pairHash(key, value);
+  d[0] = (d[0] + sign * a) >>> 0;
+  d[1] = (d[1] + sign * b) >>> 0;
+}
+
+/** The digest as 16 hex digits. */
+export function digestHex(d: KvDigest): string {
+  return d[0].toString(16).padStart(8, '0') + d[1].toString(16).padStart(8, '0');
+}
+
+/** The digest of a whole map, computed from scratch (what the incremental one must equal). */
+export function kvDigestOf(kv: KvMap): KvDigest {
+  const d = emptyDigest();
+  for (const [k, v] of Object.entries(kv)) digestAdd(d, k.slice(2), v, 1);
+  return d;
+}
+
+/** The map as the client sees it: key -> value, absent (null) keys left out. */
+export function kvContents(kv: KvMap): Record<Key, Value> {
+  const out: Record<Key, Value> = {};
+  for (const [k, v] of Object.entries(kv)) if (v !== null) out[k.slice(2)] = v;
+  return out;
+}
+
+function kvSet(kv: KvMap, key: Key, value: Value, digest: KvDigest | undefined): void {
+  if (digest) {
+    digestAdd(digest, key, kv['k:' + key], -1);
+    digestAdd(digest, key, value, 1);
+  }
   kv['k:' + key] = value;
 }
 
-/** Applies one command, mutating `kv`, and returns what the client is told. */
-export function applyCommand(kv: KvMap, command: Command): Result {
+/** Applies one command, mutating `kv` (and `digest`, when given, to match), and returns what the client is told. */
+export function applyCommand(kv: KvMap, command: Command, digest?: KvDigest): Result {
   switch (command.op) {
     case 'read':
       return { type: 'ok', value: kvGet(kv, command.key) };
     case 'write':
-      kvSet(kv, command.key, command.value);
+      kvSet(kv, command.key, command.value, digest);
       return { type: 'ok' };
     case 'cas': {
       const current = kvGet(kv, command.key);
       if (!jsonEqual(current, command.from)) return { type: 'fail', error: 'cas-mismatch', value: current };
-      kvSet(kv, command.key, command.to);
+      kvSet(kv, command.key, command.to, digest);
       return { type: 'ok' };
     }
     case 'txn':
-      return applyTxn(kv, command.ops);
+      return applyTxn(kv, command.ops, digest);
   }
 }
 
+/** Whether a command can change the state (a read, or a txn of reads only, cannot). */
+export function changesState(command: Command): boolean {
+  if (command.op === 'read') return false;
+  return command.op !== 'txn' || command.ops.some(([f]) => f !== 'r');
+}
+
 /** All micro-ops or none: they run on an overlay that is committed only if every check holds. */
-function applyTxn(kv: KvMap, ops: TxnOp[]): Result {
+function applyTxn(kv: KvMap, ops: TxnOp[], digest: KvDigest | undefined): Result {
   const overlay = new Map<Key, Value>();
   const read = (k: Key): Value => (overlay.has(k) ? (overlay.get(k) as Value) : kvGet(kv, k));
   const out: TxnOp[] = [];
@@ -57,7 +125,7 @@ function applyTxn(kv: KvMap, ops: TxnOp[]): Result {
     }
   }
   if (aborted) return { type: 'fail', error: 'txn-aborted', ops: out } as Result;
-  for (const [k, v] of overlay) kvSet(kv, k, v);
+  for (const [k, v] of overlay) kvSet(kv, k, v, digest);
   return { type: 'ok', ops: out };
 }
 

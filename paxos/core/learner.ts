@@ -5,9 +5,10 @@
 import { sameBallot, type Ballot } from './ballot.js';
 import { jsonEqual } from './canonical.js';
 import { assert, resolve, type Ctx } from './context.js';
-import { applyCommand } from './kv.js';
-import type { Msg, SlotValue } from './messages.js';
+import { applyCommand, changesState } from './kv.js';
+import type { Entry, Msg, SlotValue } from './messages.js';
 import { serveReads } from './reads.js';
+import { noteDigest } from './state.js';
 import type { NodeId } from './types.js';
 
 /** Most decided entries in one learn message. */
@@ -48,17 +49,20 @@ export function decideSlot(ctx: Ctx, s: number, value: SlotValue, ballot: Ballot
 export function apply(ctx: Ctx): void {
   const { d, v } = ctx;
   while (d.decided[v.commitIndex + 1] !== undefined) {
-    const value = d.decided[++v.commitIndex];
-    if (value === null) continue;
-    for (const e of value) {
+    const slot = ++v.commitIndex;
+    const value = d.decided[slot];
+    const skipped = ctx.config.bug === 'skip-apply' ? skippedBySkipApply(ctx, slot, value) : undefined;
+    for (const e of value ?? []) {
       let result = v.results[e.id];
       if (result === undefined) {
-        result = applyCommand(v.kv, e.command);
+        // skip-apply: the answer is computed as usual, on a copy the replica then throws away.
+        result = e === skipped ? applyCommand({ ...v.kv }, e.command) : applyCommand(v.kv, e.command, v.kvDigest);
         v.results[e.id] = result;
       }
       delete v.queued[e.id];
       resolve(ctx, e.id, result);
     }
+    noteDigest(v, slot);
   }
   assert(v.commitIndex <= v.maxSlot || v.commitIndex === 0, `commit index ${v.commitIndex} beyond the highest known slot ${v.maxSlot}`);
   serveReads(ctx);
@@ -89,4 +93,17 @@ export function onLearn(ctx: Ctx, from: NodeId, msg: Extract<Msg, { type: 'learn
   apply(ctx);
   // Still behind the sender: ask for the next chunk at once rather than at the next heartbeat.
   if (msg.commit > ctx.v.commitIndex && msg.entries.length > 0) sendCatchup(ctx, from);
+}
+
+/** skip-apply hits every SKIP_APPLY_EVERY-th slot. */
+export const SKIP_APPLY_EVERY = 16;
+
+/**
+ * The planted skip-apply bug: the LAST node of config.nodes, on its live apply path only
+ * (recovery replays correctly), drops the first state-changing command of every
+ * SKIP_APPLY_EVERY-th slot. Its decided log stays identical to everyone else's.
+ */
+function skippedBySkipApply(ctx: Ctx, slot: number, value: SlotValue): Entry | undefined {
+  if (value === null || slot % SKIP_APPLY_EVERY !== 0 || ctx.self !== ctx.config.nodes[ctx.config.nodes.length - 1]) return undefined;
+  return value.find((e) => ctx.v.results[e.id] === undefined && changesState(e.command));
 }

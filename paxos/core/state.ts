@@ -1,13 +1,14 @@
 /**
  * The core's state (plain data: clones with structuredClone, serialises canonically), split
  * into what survives a crash (`durable`, rebuilt from persisted records) and what does not.
- * Also recovery (initState) and the read-only views drivers use (status, decidedEntries).
+ * Also recovery (initState) and the read-only views drivers use (status, decidedEntries,
+ * appliedState).
  */
 import { cmpBallot, maxBallot, ZERO_BALLOT, type Ballot } from './ballot.js';
 import { canonicalJson, digestOf } from './canonical.js';
-import { applyCommand, type KvMap } from './kv.js';
+import { applyCommand, digestHex, emptyDigest, kvContents, type KvDigest, type KvMap } from './kv.js';
 import type { CmdId, Entry, Rec, SlotValue } from './messages.js';
-import type { Command, Config, Key, NodeId, Result } from './types.js';
+import type { Command, Config, Key, NodeId, Result, Value } from './types.js';
 
 export type Role = 'leader' | 'follower' | 'candidate';
 
@@ -50,6 +51,10 @@ export interface Volatile {
   /** All slots <= commitIndex are decided and applied (applied index = commit index). */
   commitIndex: number;
   kv: KvMap;
+  /** kv's incremental digest (kv.ts), kept in step with every write. */
+  kvDigest: KvDigest;
+  /** [slot, digest of kv after applying it] for the most recent DIGEST_RING applied slots. */
+  digests: [number, string][];
   /** The state machine's dedup table: each command id's result, applied exactly once. */
   results: Record<CmdId, Result>;
   waiters: Record<CmdId, Waiter[]>;
@@ -90,7 +95,7 @@ export interface State {
 export function freshVolatile(): Volatile {
   return {
     role: 'follower', leader: null, leaderBallot: ZERO_BALLOT, ballot: ZERO_BALLOT, maxRound: 0, maxSlot: 0,
-    commitIndex: 0, kv: {}, results: {}, waiters: {},
+    commitIndex: 0, kv: {}, kvDigest: emptyDigest(), digests: [], results: {}, waiters: {},
     prepareFrom: 0, promisedBy: [], reports: [],
     nextSlot: 1, proposals: {}, inflight: 0, queue: [], queued: {}, hbSeq: 0, round: null, readQueue: [], readReady: [],
     lastHbCommit: 0, leaseUntilWall: 0, lastLeaderWall: 0, unflushed: [],
@@ -147,9 +152,19 @@ function replayDecided(state: State): void {
   while (d.decided[v.commitIndex + 1] !== undefined) {
     const value = d.decided[++v.commitIndex];
     for (const e of value ?? []) {
-      if (v.results[e.id] === undefined) v.results[e.id] = applyCommand(v.kv, e.command);
+      if (v.results[e.id] === undefined) v.results[e.id] = applyCommand(v.kv, e.command, v.kvDigest);
     }
+    noteDigest(v, v.commitIndex);
   }
+}
+
+/** How many recent (slot, digest) pairs a node keeps: enough for replicas to share slots. */
+export const DIGEST_RING = 1024;
+
+/** Notes the applied state's digest after `slot` (once per applied slot, no-ops included). */
+export function noteDigest(v: Volatile, slot: number): void {
+  v.digests.push([slot, digestHex(v.kvDigest)]);
+  if (v.digests.length > DIGEST_RING) v.digests.shift();
 }
 
 /** A deep copy, for drivers that branch (the model checker). */
@@ -198,4 +213,15 @@ export function decidedEntries(state: State, from: number, limit: number): Decid
     if (value !== undefined) out.push({ slot: s, digest: digestOf(value), command: value });
   }
   return out;
+}
+
+/** A replica's applied state: recent digests, and its whole map at the applied index. */
+export interface AppliedState {
+  digests: { index: number; digest: string }[];
+  state: { index: number; kv: Record<Key, Value> };
+}
+
+export function appliedState(state: State): AppliedState {
+  const v = state.volatile;
+  return { digests: v.digests.map(([index, digest]) => ({ index, digest })), state: { index: v.commitIndex, kv: kvContents(v.kv) } };
 }

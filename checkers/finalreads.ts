@@ -1,0 +1,55 @@
+/**
+ * The final-reads checker: after recovery the harness reads every key the workload touched from
+ * every node (Workload.finalOps, after the FINAL_READS_MARK op); the nodes must agree. For each
+ * (f, key) it takes each node's last ok read after the mark and fails when two nodes read
+ * different values, naming the key and node -> value. The same reads also go to the workload's
+ * own checker (they are ordinary ops of the history). A history without the mark (no final
+ * reads, or recorded before they existed) is skipped, saying so.
+ */
+import { canonicalJson } from '../paxos/core/canonical.js';
+import { FINAL_READS_MARK, isClientOp, type History } from '../harness/history.js';
+import type { CheckResult, Checker } from './checker.js';
+
+/** How many disagreeing keys are listed (the count is exact). */
+const MAX_LISTED = 10;
+
+export function finalReadsChecker(): Checker {
+  return { name: 'final-reads', check: (history) => checkFinalReads(history) };
+}
+
+export function checkFinalReads(history: History): CheckResult {
+  const mark = history.findIndex((op) => op.process === 'nemesis' && op.f === FINAL_READS_MARK);
+  if (mark < 0) return { valid: true, skipped: 'final reads: none in this history' };
+  // "f key" -> node -> the value of that node's last ok read.
+  const reads = new Map<string, Map<string, unknown>>();
+  let count = 0;
+  for (const op of history.slice(mark + 1)) {
+    if (!isClientOp(op) || op.type !== 'ok' || op.node === undefined) continue;
+    const what = op.key === undefined ? op.f : `${op.f} ${op.key}`;
+    let byNode = reads.get(what);
+    if (!byNode) reads.set(what, (byNode = new Map()));
+    byNode.set(op.node, op.value ?? null);
+    count++;
+  }
+  const nodes = [...new Set([...reads.values()].flatMap((m) => [...m.keys()]))].sort();
+  const disagreements: Array<{ key: string; values: Record<string, unknown> }> = [];
+  for (const what of [...reads.keys()].sort()) {
+    const byNode = reads.get(what)!;
+    if (new Set([...byNode.values()].map((v) => canonicalJson(v))).size > 1) {
+      disagreements.push({ key: what, values: Object.fromEntries([...byNode].sort(([a], [b]) => a.localeCompare(b))) });
+    }
+  }
+  // A node that answered some final reads but not this one: listed, not a failure (it may have been slow).
+  const incomplete = [...reads].filter(([, m]) => m.size < nodes.length).map(([what, m]) => ({ key: what, missing: nodes.filter((n) => !m.has(n)) }));
+  const first = disagreements[0];
+  return {
+    valid: disagreements.length === 0,
+    ...(first ? { error: `nodes disagree on the final read of ${first.key}: ${Object.entries(first.values).map(([n, v]) => `${n} -> ${JSON.stringify(v)}`).join(', ')}` } : {}),
+    reads: count,
+    keys: reads.size,
+    nodes,
+    disagreementCount: disagreements.length,
+    disagreements: disagreements.slice(0, MAX_LISTED),
+    ...(incomplete.length ? { incomplete: incomplete.slice(0, MAX_LISTED), incompleteCount: incomplete.length } : {}),
+  };
+}
