@@ -24,7 +24,7 @@ const add7 = { op: 'write', key: 'set-7', value: 7 };
 const readTxn = { op: 'txn', ops: [['r', 'set-0', null], ['r', 'set-7', null]] };
 
 async function agreement(decided: DecidedEntry[]) {
-  const checker = (await createWorkload('set', { opTimeoutMs: 1000 }).checkers()).find((c) => c.name === 'agreement')!;
+  const checker = (await createWorkload('set', { opTimeoutMs: 1000, concurrency: 1 }).checkers()).find((c) => c.name === 'agreement')!;
   expect(checker).toBeDefined();
   return checker.check(history, { decidedLogs: { n1: decided, n2: decided } });
 }

@@ -6,8 +6,8 @@
  * (it wins at once: a hard partition cannot hide an easy illegal one), all are ok, or the time
  * or memory budget runs out ('unknown').
  */
-import { getHeapStatistics } from 'node:v8';
 import { buildInfo } from './info.js';
+import { DEFAULT_MEMORY_LIMIT_MB } from './limits.js';
 import { partitionEvents, partitionOperations, type PartitionHistory } from './partition.js';
 import { PartitionSearch, Status } from './search.js';
 import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation, PartitionResult, TimedOp } from './types.js';
@@ -26,8 +26,7 @@ const SLICE_STEPS = 1024;
 const FIRST_SLICE_STEPS = 64;
 /** Verbose mode searches a refuted partition this long for the prefix the report draws. */
 const REFUTED_VERBOSE_STEPS = 1 << 17;
-/** 1 GiB, or half of V8's heap limit when that is smaller (states may live on the JS heap). */
-export const DEFAULT_MEMORY_LIMIT_MB = Math.min(1024, Math.floor(getHeapStatistics().heap_size_limit / (2 * 1024 * 1024)));
+export { DEFAULT_MEMORY_LIMIT_MB };
 
 export function checkOperations<S, I, O>(model: Model<S, I, O>, ops: Operation<I, O>[], opts: CheckOptions = {}): CheckOutcome {
   validateOptions(opts);

@@ -10,13 +10,15 @@ import type { CommandModule } from 'yargs';
 import { createWorkload } from '../../workloads/index.js';
 import { exitCodeFor } from '../exit.js';
 import { readHistory } from '../historyWriter.js';
+import { checkerMemoryMb, workloadOptionsOf } from '../options.js';
 import { countOps, printVerdict, writeReportQuietly, type ResultsFile } from '../run.js';
 import { FILES, readDecidedLogs, readJson, resolveRunDir, type TestRecord, writeJson } from '../store.js';
 
-export async function analyzeRun(path: string): Promise<{ exit: number; file: ResultsFile; runDir: string }> {
+/** `checkerMemoryMb` overrides the run's own --checker-memory-mb (test.json). */
+export async function analyzeRun(path: string, opts: { checkerMemoryMb?: number } = {}): Promise<{ exit: number; file: ResultsFile; runDir: string }> {
   const runDir = resolveRunDir(path);
   const record = readJson<TestRecord>(join(runDir, FILES.test));
-  const workload = createWorkload(record.config.workload, { opTimeoutMs: record.config.opTimeoutMs });
+  const workload = createWorkload(record.config.workload, { ...workloadOptionsOf(record.config), ...opts });
   const history = readHistory(join(runDir, FILES.history));
   const decidedLogs = readDecidedLogs(runDir);
   const [{ checkAll }, checkers] = await Promise.all([import('../../checkers/checker.js'), workload.checkers()]);
@@ -42,12 +44,16 @@ export async function analyzeRun(path: string): Promise<{ exit: number; file: Re
   return { exit, file, runDir };
 }
 
-export const analyzeCommand: CommandModule<object, { run: string }> = {
+export const analyzeCommand: CommandModule<object, { run: string; 'checker-memory-mb'?: number }> = {
   command: 'analyze <run>',
   describe: 're-check a stored run (its history and decided logs) and rewrite its results.json',
-  builder: (yargs) => yargs.positional('run', { type: 'string', demandOption: true, describe: 'run directory, e.g. results/latest' }),
+  builder: (yargs) =>
+    yargs
+      .positional('run', { type: 'string', demandOption: true, describe: 'run directory, e.g. results/latest' })
+      .option('checker-memory-mb', { type: 'number', requiresArg: true, describe: "MB the linearizability checker's search caches may hold (default: the run's own)" }) as never,
   async handler(argv) {
-    const { exit, file, runDir } = await analyzeRun(argv.run);
+    const memory = argv['checker-memory-mb'];
+    const { exit, file, runDir } = await analyzeRun(argv.run, memory === undefined ? {} : { checkerMemoryMb: checkerMemoryMb(memory, '--checker-memory-mb') });
     printVerdict(process.stdout, { ...file, crashed: null, interrupted: false }, runDir);
     process.exitCode = exit;
   },

@@ -1,0 +1,8 @@
+/**
+ * The linearizability search's default memory ceiling, on its own so that the CLI's option
+ * parsing can name it without loading the search.
+ */
+import { getHeapStatistics } from 'node:v8';
+
+/** 1 GiB, or half of V8's heap limit when that is smaller (states may live on the JS heap). */
+export const DEFAULT_MEMORY_LIMIT_MB = Math.min(1024, Math.floor(getHeapStatistics().heap_size_limit / (2 * 1024 * 1024)));
