@@ -33,7 +33,7 @@ export function rateLines(rate: RateSummary): string[] {
   const share = rate.achieved / rate.requested;
   const lines = [`rate: ${achieved} of ${thousands(rate.requested)} requested (${Math.round(share * 100)}%)`];
   if (share < 1 - RATE_SHORTFALL) {
-    lines.push(`warning: the clients invoked ${Math.round((1 - share) * 100)}% fewer ops than --rate ${thousands(rate.requested)} asked for (${achieved}): --concurrency ${rate.concurrency} threads, one op outstanding each, were too few for the system's latency`);
+    lines.push(`warning: --rate ${thousands(rate.requested)} not met (${achieved} invoked): ${rate.concurrency} --concurrency thread${rate.concurrency === 1 ? '' : 's'}, one op outstanding each, ${rate.concurrency === 1 ? 'was' : 'were'} too few for the system's latency`);
   }
   return lines;
 }
