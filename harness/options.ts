@@ -10,7 +10,7 @@ import { dirname, resolve, join } from 'node:path';
 import type { Options } from 'yargs';
 import { UsageError } from './runtime/runtime.js';
 import { BUGS, type BugName } from '../paxos/core/types.js';
-import { DEFAULT_MEMORY_LIMIT_MB } from '../checkers/linearizable/limits.js';
+import { DEFAULT_MEMORY_LIMIT_MB } from './checker-memory.js';
 import type { WorkloadOptions } from '../workloads/workload.js';
 import {
   CLOCK_MODES,

@@ -7,7 +7,7 @@
  * or memory budget runs out ('unknown').
  */
 import { buildInfo } from './info.js';
-import { DEFAULT_MEMORY_LIMIT_MB } from './limits.js';
+import { DEFAULT_MEMORY_LIMIT_MB } from '../../harness/checker-memory.js';
 import { partitionEvents, partitionOperations, type PartitionHistory } from './partition.js';
 import { PartitionSearch, Status } from './search.js';
 import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation, PartitionResult, TimedOp } from './types.js';

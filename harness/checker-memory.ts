@@ -1,6 +1,7 @@
 /**
- * The linearizability search's default memory ceiling, on its own so that the CLI's option
- * parsing can name it without loading the search.
+ * The linearizability search's default memory ceiling (checkers/linearizable/check.ts), here on
+ * its own so that `test`'s option parsing can name it without loading any checker at start-up
+ * (harness/cli.test.ts).
  */
 import { getHeapStatistics } from 'node:v8';
 
