@@ -4,6 +4,7 @@ import { ClientThreads } from './generator.js';
 import { pairOps, type Op } from './history.js';
 import type { OpFields } from './historyWriter.js';
 import { Rng } from './rng.js';
+import { OPS_PER_KEY, registerWorkload } from '../workloads/kv.js';
 
 /** An in-process client (unit test of the process model only): outcome chosen by a script. */
 class ScriptedClient implements Client {
@@ -83,6 +84,33 @@ describe('ClientThreads (Jepsen process model)', () => {
     expect(invokes).toBeGreaterThanOrEqual(8);
   });
 
+  it('puts one abort listener on the phase signal, however many threads wait on it', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const { ops, record } = recorder();
+      const clients = Array.from({ length: 50 }, () => new ScriptedClient(() => ({ type: 'ok' }), 0));
+      // 100 ops/s for 50 threads: every thread waits for its slot on the same signal at once.
+      const threads = new ClientThreads({ clients, record, rng: new Rng(3), rate: 100 });
+      await threads.runPhase(nextWrite, AbortSignal.timeout(300));
+      expect(ops.length).toBeGreaterThan(10);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
+  it('rate 0 is unlimited: no waiting between ops', async () => {
+    const { ops, record } = recorder();
+    const clients = Array.from({ length: 4 }, () => new ScriptedClient(() => ({ type: 'ok' }), 0));
+    const threads = new ClientThreads({ clients, record, rng: new Rng(3), rate: 0 });
+    await threads.runPhase(nextWrite, AbortSignal.timeout(200));
+    // A 1 ms client sleep per op bounds it at ~800; any rate limit of old (> 0) would be far less.
+    expect(ops.filter((o) => o.type === 'invoke').length).toBeGreaterThan(200);
+  });
+
   it('stops at the signal, letting the op in flight complete', async () => {
     const { ops, record } = recorder();
     const threads = new ClientThreads({ clients: [new ScriptedClient(() => ({ type: 'ok' }), 50)], record, rng: new Rng(3), rate: 10_000 });
@@ -115,6 +143,51 @@ describe('ClientThreads (Jepsen process model)', () => {
     expect(flakyOps.map((o) => o.type)).toEqual(['info', 'info', 'ok']);
     expect(new Set(flakyOps.map((o) => o.process)).size).toBe(3); // a new process after each info
     expect(pairOps(ops).every((p) => p.complete)).toBe(true);
+  });
+});
+
+describe('independent keys at high concurrency (Jepsen independent/concurrent-generator)', () => {
+  /** The register workload at c50 under a seeded rng; per key: the threads, most ops open at once, invocations. */
+  const runRegister = async (seed: number, opsPerThread: number) => {
+    const concurrency = 50;
+    const { ops, record } = recorder();
+    const workload = registerWorkload({ opTimeoutMs: 1000, concurrency }, () => []);
+    // Completions in a seeded, varying order: threads drift apart as they do against a real store.
+    const delays = new Rng(seed + 1000);
+    const clients = Array.from({ length: concurrency }, () => new ScriptedClient(() => ({ type: 'ok', value: 0 }), delays.int(0, 3)));
+    const threads = new ClientThreads({ clients, record, rng: new Rng(seed), rate: 0 });
+    const left = Array.from({ length: concurrency }, () => opsPerThread);
+    await threads.runPhase((rng, t) => (left[t]-- > 0 ? workload.nextOp(rng, t) : null), new AbortController().signal);
+    const perKey = new Map<string, { threads: Set<number>; open: number; maxOpen: number; invoked: number }>();
+    for (const op of ops) {
+      const k = perKey.get(op.key!) ?? { threads: new Set(), open: 0, maxOpen: 0, invoked: 0 };
+      perKey.set(op.key!, k);
+      if (op.type === 'invoke') {
+        k.threads.add((op.process as number) % concurrency);
+        k.invoked++;
+        k.maxOpen = Math.max(k.maxOpen, ++k.open);
+      } else k.open--;
+    }
+    const byThread = Array.from({ length: concurrency }, (_, t) => ops.filter((o) => o.type === 'invoke' && o.process === t).map((o) => [o.f, o.value]));
+    return { ops, perKey, byThread };
+  };
+
+  it('keeps at most 10 threads on a key, and each key to a bounded number of invocations', async () => {
+    const { ops, perKey } = await runRegister(5, 60);
+    expect(ops.filter((o) => o.type === 'invoke').length).toBe(50 * 60);
+    const keys = [...perKey.values()];
+    expect(Math.max(...keys.map((k) => k.threads.size))).toBeLessThanOrEqual(10);
+    expect(Math.max(...keys.map((k) => k.maxOpen))).toBeLessThanOrEqual(10);
+    expect(Math.max(...keys.map((k) => k.invoked))).toBeLessThanOrEqual(OPS_PER_KEY);
+    // Each group really shares its key (Jepsen's contention), and keys do get used up.
+    expect(Math.min(...keys.map((k) => k.threads.size))).toBeGreaterThanOrEqual(5);
+    expect(keys.filter((k) => k.invoked === OPS_PER_KEY).length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('draws the same ops per thread from the same seed', async () => {
+    const a = await runRegister(9, 20);
+    expect((await runRegister(9, 20)).byThread).toEqual(a.byThread);
+    expect((await runRegister(10, 20)).byThread).not.toEqual(a.byThread);
   });
 });
 

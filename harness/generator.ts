@@ -4,8 +4,9 @@
  * process is considered crashed forever and the thread continues as process t + concurrency
  * (then t + 2*concurrency, ...), so a crashed op never has a successor in its process.
  * Ops come from the workload, drawn from a per-thread Rng forked from the run's seed. A shared
- * schedule limits the total rate. Phases (main, recovery, final reads) reuse the same threads,
- * so process ids keep counting across phases.
+ * schedule limits the total rate (0: none). Phases (main, recovery, final reads) reuse the same
+ * threads, so process ids keep counting across phases. KeyGroups splits the threads into groups
+ * that each work on one key at a time (Jepsen's independent generator).
  */
 import type { Client, Completion } from './client.js';
 import type { Op } from './history.js';
@@ -19,7 +20,7 @@ export interface ThreadsOptions {
   /** Appends to the history (stamps index and time). */
   record: (fields: OpFields) => Op;
   rng: Rng;
-  /** Total ops per second across all threads. */
+  /** Total ops per second across all threads; 0 = unlimited. */
   rate: number;
 }
 
@@ -34,10 +35,10 @@ export class ClientThreads {
   constructor(private readonly opts: ThreadsOptions) {
     this.concurrency = opts.clients.length;
     if (this.concurrency < 1) throw new Error('generator: need at least one client thread');
-    if (!(opts.rate > 0)) throw new Error(`generator: rate must be > 0, got ${opts.rate}`);
+    if (!(opts.rate >= 0)) throw new Error(`generator: rate must be >= 0, got ${opts.rate}`);
     this.processes = opts.clients.map((_, t) => t);
     this.rngs = opts.clients.map(() => opts.rng.fork());
-    this.intervalMs = 1000 / opts.rate;
+    this.intervalMs = opts.rate === 0 ? 0 : 1000 / opts.rate;
   }
 
   /**
@@ -45,16 +46,21 @@ export class ClientThreads {
    * `nextOp` returns null for that thread. Resolves when every thread has stopped.
    */
   async runPhase(nextOp: (rng: Rng, thread: number) => OpSpec | null, signal: AbortSignal): Promise<void> {
-    await Promise.all(
-      this.opts.clients.map(async (_, t) => {
-        while (!signal.aborted) {
-          if (!(await this.waitForSlot(signal))) return;
-          const spec = nextOp(this.rngs[t], t);
-          if (spec === null) return;
-          await this.invoke(t, spec);
-        }
-      }),
-    );
+    const sleeps = new Sleeps(signal);
+    try {
+      await Promise.all(
+        this.opts.clients.map(async (_, t) => {
+          while (!signal.aborted) {
+            if (!(await this.waitForSlot(sleeps))) return;
+            const spec = nextOp(this.rngs[t], t);
+            if (spec === null) return;
+            await this.invoke(t, spec);
+          }
+        }),
+      );
+    } finally {
+      sleeps.dispose();
+    }
   }
 
   /**
@@ -65,19 +71,24 @@ export class ClientThreads {
   async runUntilOk(perThread: OpSpec[][], signal: AbortSignal, retryDelayMs = 200): Promise<number> {
     if (perThread.length > this.concurrency) throw new Error(`generator: ${perThread.length} op lists for ${this.concurrency} threads`);
     let missing = 0;
-    await Promise.all(
-      perThread.map(async (queue, t) => {
-        for (const spec of queue) {
-          let ok = false;
-          while (!ok && !signal.aborted) {
-            if (!(await this.waitForSlot(signal))) break;
-            ok = (await this.invoke(t, spec)).type === 'ok';
-            if (!ok) await sleep(retryDelayMs, signal);
+    const sleeps = new Sleeps(signal);
+    try {
+      await Promise.all(
+        perThread.map(async (queue, t) => {
+          for (const spec of queue) {
+            let ok = false;
+            while (!ok && !signal.aborted) {
+              if (!(await this.waitForSlot(sleeps))) break;
+              ok = (await this.invoke(t, spec)).type === 'ok';
+              if (!ok) await sleeps.sleep(retryDelayMs);
+            }
+            if (!ok) missing++;
           }
-          if (!ok) missing++;
-        }
-      }),
-    );
+        }),
+      );
+    } finally {
+      sleeps.dispose();
+    }
     return missing;
   }
 
@@ -106,12 +117,82 @@ export class ClientThreads {
   }
 
   /** Waits for this thread's turn under the shared rate; false when the phase ended meanwhile. */
-  private async waitForSlot(signal: AbortSignal): Promise<boolean> {
+  private async waitForSlot(sleeps: Sleeps): Promise<boolean> {
+    if (this.intervalMs === 0) return !sleeps.signal.aborted;
     const now = performance.now();
     const at = Math.max(now, this.nextSlotMs);
     this.nextSlotMs = at + this.intervalMs;
-    if (at > now) await sleep(at - now, signal);
-    return !signal.aborted;
+    if (at > now) await sleeps.sleep(at - now);
+    return !sleeps.signal.aborted;
+  }
+}
+
+/**
+ * Sleeps that all end when one signal aborts, through a single listener on it: one listener per
+ * waiting thread would pass Node's limit of 10 per EventTarget (MaxListenersExceededWarning).
+ */
+class Sleeps {
+  private readonly wakers = new Set<() => void>();
+  private readonly wakeAll = () => {
+    for (const wake of this.wakers) wake();
+  };
+
+  constructor(readonly signal: AbortSignal) {
+    signal.addEventListener('abort', this.wakeAll, { once: true });
+  }
+
+  /** Resolves after `ms`, or at once when the signal aborts (never rejects). */
+  sleep(ms: number): Promise<void> {
+    if (this.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+
+  dispose(): void {
+    this.signal.removeEventListener('abort', this.wakeAll);
+    this.wakeAll();
+  }
+}
+
+/** Threads that share a key at most (Jepsen's independent generator uses groups of n threads). */
+export const THREADS_PER_KEY = 10;
+
+/**
+ * Jepsen's independent/concurrent-generator: the threads are split into groups of at most
+ * THREADS_PER_KEY (contiguous thread numbers, so a group spans the nodes), each group works on
+ * one key at a time and takes a fresh one after `opsPerKey` invocations by its threads. So a
+ * key's history has a bounded length and concurrency however many threads run, and the
+ * linearizability search over it stays small. The keys are integers: group g's k-th is
+ * g + k * groups, so which keys a run uses depends only on its concurrency.
+ */
+export class KeyGroups {
+  readonly groups: number;
+  private readonly invoked: number[];
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly opsPerKey: number,
+  ) {
+    if (!(Number.isSafeInteger(concurrency) && concurrency >= 1)) throw new Error(`key groups: concurrency must be an integer >= 1, got ${concurrency}`);
+    this.groups = Math.ceil(concurrency / THREADS_PER_KEY);
+    this.invoked = new Array<number>(this.groups).fill(0);
+  }
+
+  groupOf(thread: number): number {
+    return Math.floor((thread * this.groups) / this.concurrency);
+  }
+
+  /** The key of thread t's next invocation (counts it against its group's key). */
+  next(thread: number): number {
+    const g = this.groupOf(thread);
+    return g + this.groups * Math.floor(this.invoked[g]++ / this.opsPerKey);
   }
 }
 

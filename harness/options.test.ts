@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureWritableResults, nemesisOptionsOf, replayCommand, testOptions, toTestConfig, type TestArgv } from './options.js';
 import { UsageError } from './runtime/runtime.js';
+import { DEFAULT_MEMORY_LIMIT_MB } from './checker-memory.js';
 
 /** yargs' defaults, as the parsed argv of a bare `jepsen-ts test`. */
 const defaults = (): TestArgv => Object.fromEntries(Object.entries(testOptions).filter(([, o]) => 'default' in o).map(([k, o]) => [k, (o as { default: unknown }).default]));
@@ -59,7 +60,10 @@ describe('toTestConfig', () => {
     refuses({ nodes: 'n1,n1' }, /duplicate/);
     refuses({ nodes: 'n1,,n2' }, /empty item/);
     refuses({ nodes: 'N 1' }, /bad node name/);
-    refuses({ rate: 0 }, /--rate must be 0.01..100000 ops\/s \(got 0\)/);
+    refuses({ rate: -1 }, /--rate must be 0 \(unlimited\) or 0.01..100000 ops\/s \(got -1\)/);
+    refuses({ 'checker-memory-mb': 0 }, /--checker-memory-mb must be > 0/);
+    refuses({ 'checker-memory-mb': 'lots' }, /--checker-memory-mb: "lots" is not a number/);
+    refuses({ 'checker-memory-mb': 1e9 }, /--checker-memory-mb 1000000000 is more than this machine's memory/);
     refuses({ seed: -1 }, /--seed/);
     refuses({ 'test-count': 0 }, /--test-count/);
     refuses({ name: '../x' }, /--name/);
@@ -83,8 +87,8 @@ describe('toTestConfig', () => {
     refuses({ concurrency: '1e9' }, /^--concurrency must be an integer 1..1000 \(got "1e9"\)$/);
     refuses({ concurrency: 'ten' }, /^--concurrency: "ten" is not a number$/);
     refuses({ 'test-count': '1e6' }, /^--test-count must be an integer 1..1000 \(got "1e6"\)$/);
-    refuses({ rate: '1e300' }, /^--rate must be 0.01..100000 ops\/s \(got "1e300"\)$/);
-    refuses({ rate: '0.001' }, /^--rate must be 0.01..100000 ops\/s/);
+    refuses({ rate: '1e300' }, /^--rate must be 0 \(unlimited\) or 0.01..100000 ops\/s \(got "1e300"\)$/);
+    refuses({ rate: '0.001' }, /^--rate must be 0 \(unlimited\) or 0.01..100000 ops\/s/);
     refuses({ seed: String(2 ** 32) }, /^--seed must be an integer 0..4294967295 \(got "4294967296"\)$/);
     refuses({ seed: 'x' }, /^--seed: "x" is not a number$/);
     refuses({ nodes: '100' }, /--nodes must be between 1 and 99/);
@@ -93,8 +97,15 @@ describe('toTestConfig', () => {
     expect(config({ rate: '0.01' }).rate).toBe(0.01);
   });
 
+  it('--rate 0 is unlimited; --checker-memory-mb is in the config (default: the checker\'s own)', () => {
+    expect(config({ rate: 0 }).rate).toBe(0);
+    expect(config({ 'checker-memory-mb': 4096 }).checkerMemoryMb).toBe(4096);
+    expect(config({}).checkerMemoryMb).toBe(DEFAULT_MEMORY_LIMIT_MB);
+    expect(replayCommand(config({ rate: 0, 'checker-memory-mb': 300 }))).toMatch(/--rate 0 .*--checker-memory-mb 300/);
+  });
+
   it('replays: the stored command line parses back into the same config', () => {
-    const c = config({ nemesis: 'partition,clock', bug: 'early-ack', seed: 9, nodes: '3', 'time-limit': 8 });
+    const c = config({ nemesis: 'partition,clock', bug: 'early-ack', seed: 9, nodes: '3', 'time-limit': 8, 'checker-memory-mb': 2048 });
     const argv: TestArgv = {};
     const words = replayCommand(c).split(' ').slice(2);
     for (let i = 0; i < words.length; i += 2) argv[words[i].slice(2)] = words[i + 1];

@@ -5,10 +5,13 @@
  */
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { dirname, resolve, join } from 'node:path';
 import type { Options } from 'yargs';
 import { UsageError } from './runtime/runtime.js';
 import { BUGS, type BugName } from '../paxos/core/types.js';
+import { DEFAULT_MEMORY_LIMIT_MB } from './checker-memory.js';
+import type { WorkloadOptions } from '../workloads/workload.js';
 import {
   CLOCK_MODES,
   CLOCK_TARGETS,
@@ -45,7 +48,7 @@ export interface TestConfig {
   nodes: string[];
   concurrency: number;
   timeLimitMs: number;
-  /** Total client ops per second across all threads. */
+  /** Total client ops per second across all threads; 0 = unlimited. */
   rate: number;
   seed: number;
   runtime: RuntimeName;
@@ -57,6 +60,11 @@ export interface TestConfig {
   recoveryTimeMs: number;
   /** A client op that takes longer completes as info (or fail for reads). */
   opTimeoutMs: number;
+  /**
+   * MB the linearizability checker's search caches may hold before it gives up (unknown).
+   * Absent in runs recorded before it existed: the checker's default.
+   */
+  checkerMemoryMb?: number;
   /** --nemesis-together: every cycle injects every fault (absent = false: a random subset). */
   nemesisTogether?: boolean;
   /** --kill-targets: node specs the kill nemesis picks among (absent/null = one, minority). */
@@ -81,7 +89,7 @@ export const testOptions = {
   nodes: { type: 'string', requiresArg: true, default: '5', describe: 'node count, or comma-separated node names' },
   concurrency: { type: 'string', requiresArg: true, default: 10, describe: 'client threads (each has one outstanding op)' },
   'time-limit': { type: 'string', requiresArg: true, default: 60, describe: 'seconds of the main phase (clients + nemesis)' },
-  rate: { type: 'string', requiresArg: true, default: 50, describe: 'total client ops per second' },
+  rate: { type: 'string', requiresArg: true, default: 50, describe: 'total client ops per second (0: unlimited, as fast as the threads go)' },
   seed: { type: 'string', requiresArg: true, describe: 'PRNG seed (default: random, printed and stored in test.json)' },
   runtime: { type: 'string', requiresArg: true, default: 'local', describe: 'where nodes run: local|docker' },
   'test-count': { type: 'string', requiresArg: true, default: 1, describe: 'run N tests with seeds seed, seed+1, ...; exit code = worst' },
@@ -94,6 +102,7 @@ export const testOptions = {
   'clock-target': { type: 'string', requiresArg: true, describe: `nodes the clock nemesis skews, comma list picked at random: ${CLOCK_TARGETS.join('|')} (leader: the node the cluster names leader; default: ${TARGETS.join(',')})` },
   'clock-mode': { type: 'string', requiresArg: true, describe: `clock faults, comma list picked at random: ${CLOCK_MODES.join('|')} (default: both)` },
   'clock-offset': { type: 'string', requiresArg: true, describe: 'range of clock offsets in signed ms, MIN..MAX, e.g. -9000..-6000 steps clocks back 6-9 s (default: -10000..10000)' },
+  'checker-memory-mb': { type: 'string', requiresArg: true, describe: `MB the linearizability checker's search caches may hold before it gives up with unknown (default: ${DEFAULT_MEMORY_LIMIT_MB})` },
   'op-timeout': { type: 'string', requiresArg: true, describe: 'seconds before a client op counts as indeterminate (default: 2, or a third of --nemesis-interval when that is shorter and a nemesis runs)' },
   name: { type: 'string', requiresArg: true, describe: 'test name (default: <workload>-<nemesis>)' },
 } satisfies Record<string, Options>;
@@ -146,6 +155,7 @@ export function toTestConfig(argv: TestArgv): TestConfig {
     resultsDir: resolve(str(argv.results, '--results')),
     recoveryTimeMs: seconds(argv['recovery-time'], '--recovery-time', true),
     opTimeoutMs: argv['op-timeout'] === undefined ? defaultOpTimeoutMs(nemesis.length > 0, seconds(argv['nemesis-interval'], '--nemesis-interval')) : seconds(argv['op-timeout'], '--op-timeout'),
+    checkerMemoryMb: argv['checker-memory-mb'] === undefined ? DEFAULT_MEMORY_LIMIT_MB : checkerMemoryMb(argv['checker-memory-mb'], '--checker-memory-mb'),
   };
   if (config.leaveDbRunning && config.testCount > 1) throw new UsageError('--leave-db-running only makes sense with --test-count 1');
   Object.assign(config, faultOptions(argv, nemesis));
@@ -174,6 +184,19 @@ function faultOptions(argv: TestArgv, nemesis: Fault[]): Pick<TestConfig, 'nemes
     clockModes: mode === null ? null : parseNames(mode, CLOCK_MODES, '--clock-mode: unknown value'),
     clockOffsetMs: offset === null ? null : parseClockOffset(offset),
   };
+}
+
+/** What createWorkload needs of a config (also of one read back from an older test.json). */
+export function workloadOptionsOf(c: TestConfig): WorkloadOptions {
+  return { opTimeoutMs: c.opTimeoutMs, concurrency: c.concurrency, ...(c.checkerMemoryMb !== undefined ? { checkerMemoryMb: c.checkerMemoryMb } : {}) };
+}
+
+/** --checker-memory-mb: positive, and no more than the machine has (a typo of a zero too many). */
+export function checkerMemoryMb(v: unknown, flag: string): number {
+  const n = positive(v, flag);
+  const machineMb = Math.floor(totalmem() / (1024 * 1024));
+  if (n > machineMb) throw new UsageError(`${flag} ${n} is more than this machine's memory (${machineMb} MB)`);
+  return n;
 }
 
 /** What nemesisFromSpec needs of a config (besides the --nemesis spec itself). */
@@ -229,6 +252,7 @@ export function replayCommand(c: TestConfig): string {
     `--runtime ${c.runtime}`,
     `--recovery-time ${c.recoveryTimeMs / 1000}`,
     `--op-timeout ${c.opTimeoutMs / 1000}`,
+    ...(c.checkerMemoryMb !== undefined ? [`--checker-memory-mb ${c.checkerMemoryMb}`] : []),
     `--name ${c.name}`,
     `--results ${c.resultsDir}`,
   ];
@@ -294,7 +318,13 @@ function int(v: unknown, flag: string, min: number, max: number): number {
 function rate(v: unknown): number {
   const n = num(v, '--rate');
   const { min, max } = LIMITS.rate;
-  if (!(n >= min && n <= max)) throw new UsageError(`--rate must be ${min}..${max} ops/s (got ${given(v)})`);
+  if (n !== 0 && !(n >= min && n <= max)) throw new UsageError(`--rate must be 0 (unlimited) or ${min}..${max} ops/s (got ${given(v)})`);
+  return n;
+}
+
+function positive(v: unknown, flag: string): number {
+  const n = num(v, flag);
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`${flag} must be > 0 (got ${given(v)})`);
   return n;
 }
 

@@ -41,4 +41,24 @@ describe('Progress', () => {
     expect(s.text()).toContain('\r\x1b[Kverdict: VALID\n');
     expect(s.text()).not.toContain('phase: main');
   });
+
+  it('counts the main phase: invocations and completions while it runs, and its length', async () => {
+    const s = sink(false);
+    const p = new Progress({ out: s.out, timeLimitMs: 1_000 });
+    const invoke = (index: number) => p.onOp({ index, time: 0, process: 0, type: 'invoke', f: 'read' });
+    p.setPhase('setup');
+    invoke(0); // setup's ops are not the main phase's
+    expect(p.mainPhase()).toBeNull();
+    p.setPhase('main');
+    invoke(1);
+    p.onOp({ index: 2, time: 0, process: 0, type: 'ok', f: 'read' });
+    invoke(3);
+    await new Promise((r) => setTimeout(r, 50));
+    p.setPhase('heal');
+    invoke(4); // recovery: not counted
+    const main = p.mainPhase()!;
+    expect(main).toMatchObject({ invoked: 2, completed: 1 });
+    expect(main.seconds).toBeGreaterThanOrEqual(0.045);
+    expect(main.seconds).toBeLessThan(1);
+  });
 });

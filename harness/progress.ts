@@ -2,8 +2,41 @@
  * Live progress of a run. On a TTY: one status line redrawn in place (elapsed / limit, phase,
  * ok/fail/info counts, the faults in force). Elsewhere (CI, pipes): a plain line every few
  * seconds, with no control characters. Messages and the final verdict are always plain lines.
+ * It also measures the main phase's achieved rate (rateLines: the summary's rate line).
  */
 import type { Op } from './history.js';
+
+/** The main phase's client ops against --rate (results.json `rate`). */
+export interface RateSummary {
+  /** --rate: ops/s asked for; 0 = unlimited. */
+  requested: number;
+  /** --concurrency: client threads, each with one op outstanding. */
+  concurrency: number;
+  /** Client invocations and completions recorded during the main phase. */
+  invoked: number;
+  completed: number;
+  /** The main phase's length, from its first slot to its last completion. */
+  seconds: number;
+  /** invoked / seconds. */
+  achieved: number;
+}
+
+/** Short of --rate by more than this fraction: the summary warns. */
+const RATE_SHORTFALL = 0.1;
+
+const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** The summary's rate line, and a warning line when a requested rate was not met. */
+export function rateLines(rate: RateSummary): string[] {
+  const achieved = `${thousands(rate.achieved)} ops/s`;
+  if (rate.requested === 0) return [`rate: ${achieved} (unlimited requested)`];
+  const share = rate.achieved / rate.requested;
+  const lines = [`rate: ${achieved} of ${thousands(rate.requested)} requested (${Math.round(share * 100)}%)`];
+  if (share < 1 - RATE_SHORTFALL) {
+    lines.push(`warning: --rate ${thousands(rate.requested)} not met (${achieved} invoked): ${rate.concurrency} --concurrency thread${rate.concurrency === 1 ? '' : 's'}, one op outstanding each, ${rate.concurrency === 1 ? 'was' : 'were'} too few for the system's latency`);
+  }
+  return lines;
+}
 
 export interface ProgressOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean };
@@ -16,6 +49,8 @@ export class Progress {
   /** The main phase's start: elapsed / limit measures the main phase. */
   private startMs = performance.now();
   private readonly counts = { ok: 0, fail: 0, info: 0 };
+  /** The main phase's client ops and its end (null until it ends). */
+  private readonly main = { invoked: 0, completed: 0, started: false, endMs: null as number | null };
   private readonly faults = new Set<string>();
   private phase = 'setup';
   private timer: NodeJS.Timeout | undefined;
@@ -33,7 +68,10 @@ export class Progress {
   }
 
   setPhase(phase: string): void {
-    if (phase === 'main') this.startMs = performance.now();
+    if (phase === 'main') {
+      this.startMs = performance.now();
+      this.main.started = true;
+    } else if (this.phase === 'main') this.main.endMs = performance.now();
     this.phase = phase;
     if (!this.tty) this.message(`phase: ${phase}`);
   }
@@ -48,7 +86,15 @@ export class Progress {
       }
       return;
     }
+    if (this.phase === 'main') this.main[op.type === 'invoke' ? 'invoked' : 'completed']++;
     if (op.type !== 'invoke') this.counts[op.type]++;
+  }
+
+  /** The main phase's client ops and length so far; null before it began. */
+  mainPhase(): { invoked: number; completed: number; seconds: number } | null {
+    if (!this.main.started) return null;
+    const seconds = ((this.main.endMs ?? performance.now()) - this.startMs) / 1000;
+    return { invoked: this.main.invoked, completed: this.main.completed, seconds };
   }
 
   /** A plain line (clears the live line first on a TTY). */

@@ -20,8 +20,8 @@ import { ClientThreads, deadline, withDeadline } from './generator.js';
 import { FINAL_READS_MARK, type History } from './history.js';
 import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
-import type { TestConfig } from './options.js';
-import { Progress } from './progress.js';
+import { workloadOptionsOf, type TestConfig } from './options.js';
+import { Progress, rateLines, type RateSummary } from './progress.js';
 import { Rng } from './rng.js';
 import type { NodeEndpoint, NodeName, Runtime } from './runtime/runtime.js';
 import { createRunDir, fileErrorLine, FILES, testRecord, updateLatest, writeJson } from './store.js';
@@ -80,6 +80,8 @@ export interface ResultsFile {
   analyzedAt?: string;
   /** Where the start-up time went (absent from runs recorded before it existed). */
   timeline?: StartupTimeline;
+  /** The main phase's achieved rate against --rate (absent: recorded before it existed, or no main phase). */
+  rate?: RateSummary;
 }
 
 /**
@@ -125,7 +127,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   const nemesis = deps.nemesis(config);
   const runtime = await deps.runtime(config);
   await runtime.preflight(nemesis?.needs ?? { clock: false, packet: false });
-  const workload = createWorkload(config.workload, { opTimeoutMs: config.opTimeoutMs });
+  const workload = createWorkload(config.workload, workloadOptionsOf(config));
 
   const start = new Date();
   const runDir = createRunDir(config.resultsDir, config.name, start);
@@ -192,7 +194,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     for (const e of faults.errors) say(`nemesis error: ${e}`);
     if (!io.interrupts.interrupted) {
       progress.setPhase('recovery');
-      await withDeadline(config.recoveryTimeMs, io.interrupts.signal, (signal) => threads.runPhase((r) => workload.recoveryOp(r), signal));
+      await withDeadline(config.recoveryTimeMs, io.interrupts.signal, (signal) => threads.runPhase((r, t) => workload.recoveryOp(r, t), signal));
       const finals = workload.finalOps();
       if (finals.length) {
         progress.setPhase('final reads');
@@ -236,7 +238,9 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       interrupted = io.interrupts.interrupted;
     }
     let exit: number = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
-    const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, nemesisErrors: faults.errors, nemesisCycles: faults.cycles, finalReadsMissing, timeline };
+    const main = progress.mainPhase();
+    const rate = main && main.seconds > 0 ? { requested: config.rate, concurrency: config.concurrency, ...main, achieved: main.invoked / main.seconds } : undefined;
+    const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, nemesisErrors: faults.errors, nemesisCycles: faults.cycles, finalReadsMissing, timeline, ...(rate ? { rate } : {}) };
     try {
       writeJson(join(runDir, FILES.results), file);
     } catch (err) {
@@ -269,7 +273,7 @@ async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, 
   const stopFaults = new AbortController();
   const faults = nemesis ? deps.runNemesis(nemesis, ctx, { intervalMs: config.nemesisIntervalMs, signal: stopFaults.signal }) : Promise.resolve({ cycles: 0, errors: [] });
   try {
-    await threads.runPhase((r) => workload.nextOp(r), main.signal);
+    await threads.runPhase((r, t) => workload.nextOp(r, t), main.signal);
   } finally {
     main.clear();
     stopFaults.abort();
@@ -398,6 +402,7 @@ export function printVerdict(out: NodeJS.WritableStream, file: ResultsFile, runD
   const nemesisErrors = file.nemesisErrors ?? [];
   for (const e of nemesisErrors.slice(0, MAX_NEMESIS_ERRORS_SHOWN)) out.write(`  nemesis error: ${e.split('\n')[0]}\n`);
   if (nemesisErrors.length > MAX_NEMESIS_ERRORS_SHOWN) out.write(`  ... and ${nemesisErrors.length - MAX_NEMESIS_ERRORS_SHOWN} more nemesis errors (results.json)\n`);
+  for (const line of file.rate ? rateLines(file.rate) : []) out.write(`${line}\n`);
   out.write(`verdict: ${word}${failing.length ? ` (${failing.join(', ')})` : ''}${faultCaveat(file)}  ok ${c.ok} fail ${c.fail} info ${c.info}  exit ${file.exit}\n`);
   if (existsSync(join(runDir, REPORT_FILE))) out.write(`report: ${join(runDir, REPORT_FILE)}\n`);
   out.write(`results: ${runDir}\n`);

@@ -66,3 +66,23 @@ describe('verdict with nemesis errors', () => {
     expect(REPORT_FILE).toBe(REPORT_WRITTEN);
   });
 });
+
+describe('the rate line', () => {
+  const rate = (requested: number, invoked: number, seconds = 20) => ({ requested, concurrency: 50, invoked, completed: invoked, seconds, achieved: invoked / seconds });
+
+  it('says what was achieved of what was asked, with a warning when more than 10% short', () => {
+    const short = printed(file({ rate: rate(2000, 21_842) }));
+    expect(short).toContain('rate: 1,092 ops/s of 2,000 requested (55%)\n');
+    expect(short).toContain("warning: --rate 2,000 not met (1,092 ops/s invoked): 50 --concurrency threads, one op outstanding each, were too few for the system's latency\n");
+    const met = printed(file({ rate: rate(50, 950) }));
+    expect(met).toContain('rate: 48 ops/s of 50 requested (95%)\n');
+    expect(met).not.toContain('warning');
+  });
+
+  it('unlimited: the rate alone, never a warning; runs recorded before it: no line', () => {
+    const text = printed(file({ rate: rate(0, 100_000) }));
+    expect(text).toContain('rate: 5,000 ops/s (unlimited requested)\n');
+    expect(text).not.toContain('warning');
+    expect(printed(file({}))).not.toContain('rate:');
+  });
+});

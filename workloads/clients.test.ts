@@ -1,7 +1,7 @@
 /**
- * The workload clients against a real HTTP server on loopback (real TCP, real undici pool):
+ * The workload clients against a real HTTP server on loopback (real TCP, real undici client):
  * how each wire outcome maps to ok / fail / info, and what each workload sends; and that the
- * Pool is undici's own, loaded from its parts (undici.ts).
+ * Client is undici's own, loaded from its parts (undici.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -53,11 +53,11 @@ async function withHttp<T>(timeoutMs: number, fn: (h: NodeHttp) => Promise<T>, t
 }
 
 describe('undici, as the clients load it', () => {
-  it("is undici's own Pool and error classes, loaded without undici's index (the fast way)", async () => {
+  it("is undici's own Client and error classes, loaded without undici's index (the fast way)", async () => {
     const parts = await loadUndici();
     expect(undiciLoadedFrom).toBe('parts');
     const whole = await import('undici');
-    expect(parts.Pool).toBe(whole.Pool);
+    expect(parts.Client).toBe(whole.Client);
     expect(parts.errors.HeadersTimeoutError).toBe(whole.errors.HeadersTimeoutError);
   });
 });

@@ -24,7 +24,7 @@ const add7 = { op: 'write', key: 'set-7', value: 7 };
 const readTxn = { op: 'txn', ops: [['r', 'set-0', null], ['r', 'set-7', null]] };
 
 async function agreement(decided: DecidedEntry[]) {
-  const checker = (await createWorkload('set', { opTimeoutMs: 1000 }).checkers()).find((c) => c.name === 'agreement')!;
+  const checker = (await createWorkload('set', { opTimeoutMs: 1000, concurrency: 1 }).checkers()).find((c) => c.name === 'agreement')!;
   expect(checker).toBeDefined();
   return checker.check(history, { decidedLogs: { n1: decided, n2: decided } });
 }
@@ -49,20 +49,20 @@ describe('kv and register workloads: final reads of every key touched', () => {
   it('finalOps reads each key an op was drawn for, once, in key order', async () => {
     const { Rng } = await import('../harness/rng.js');
     const rng = new Rng(1);
-    const kv = createWorkload('kv', { opTimeoutMs: 1000 });
+    const kv = createWorkload('kv', { opTimeoutMs: 1000, concurrency: 10 });
     expect(kv.finalOps()).toEqual([]);
     const keys = new Set<string>();
-    for (let n = 0; n < 200; n++) keys.add(kv.nextOp(rng).key!);
-    keys.add(kv.recoveryOp(rng).key!);
+    for (let n = 0; n < 200; n++) keys.add(kv.nextOp(rng, 0).key!);
+    keys.add(kv.recoveryOp(rng, 0).key!);
     expect(kv.finalOps()).toEqual([...keys].sort().map((key) => ({ f: 'read', key, value: null })));
-    const register = createWorkload('register', { opTimeoutMs: 1000 });
-    for (let n = 0; n < 300; n++) register.nextOp(rng);
+    const register = createWorkload('register', { opTimeoutMs: 1000, concurrency: 10 });
+    for (let n = 0; n < 300; n++) register.nextOp(rng, 0);
     expect(register.finalOps().map((o) => o.key)).toEqual(['r0', 'r1', 'r2']);
   });
 
   it('every workload is judged by final-reads', async () => {
     for (const name of ['register', 'kv', 'set', 'bank'] as const) {
-      const names = (await createWorkload(name, { opTimeoutMs: 1000 }).checkers()).map((c) => c.name);
+      const names = (await createWorkload(name, { opTimeoutMs: 1000, concurrency: 10 }).checkers()).map((c) => c.name);
       expect(names).toContain('final-reads');
     }
   });

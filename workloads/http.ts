@@ -1,6 +1,6 @@
 /**
- * HTTP plumbing shared by the workload clients: one keep-alive undici Pool per client (one per
- * thread, so one socket, one outstanding request) and the mapping from what happened on the
+ * HTTP plumbing shared by the workload clients: one keep-alive undici Client per client (one
+ * per thread, so one socket, one outstanding request) and the mapping from what happened on the
  * wire to Jepsen's three outcomes:
  *   - ok:   2xx.
  *   - fail: DEFINITELY not applied: 409 (cas-mismatch / txn-aborted), 503 with definite:true
@@ -10,10 +10,12 @@
  * etcd test does): that keeps crashed reads from lingering as open ops in the checker.
  * undici is imported on first use (undici.ts): an HttpClient starts loading it when it is
  * made, so a test run loads it while its nodes boot rather than before.
+ * Requests go through undici's low-level `dispatch` (a handler of callbacks, one timer) rather
+ * than `request` (a promise, a body stream and an AbortSignal per request): the harness runs
+ * thousands of ops per second on the cores the nodes need (bench:harness).
  */
-import type { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Client, Completion } from '../harness/client.js';
-import { deadline } from '../harness/generator.js';
 import type { Op } from '../harness/history.js';
 import type { NodeEndpoint } from '../harness/runtime/runtime.js';
 import { loadUndici, type UndiciParts } from './undici.js';
@@ -27,7 +29,7 @@ export type HttpOutcome =
 const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export class NodeHttp {
-  private readonly pool: Pool;
+  private readonly client: Dispatcher;
 
   /** A client of one node (loads undici first if it is not yet). */
   static async open(node: NodeEndpoint, timeoutMs: number): Promise<NodeHttp> {
@@ -39,8 +41,7 @@ export class NodeHttp {
     readonly node: NodeEndpoint,
     private readonly timeoutMs: number,
   ) {
-    this.pool = new undici.Pool(node.clientUrl, {
-      connections: 1,
+    this.client = new undici.Client(node.clientUrl, {
       pipelining: 1,
       keepAliveTimeout: 30_000,
       connectTimeout: timeoutMs,
@@ -49,42 +50,72 @@ export class NodeHttp {
     });
   }
 
-  async call(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<HttpOutcome> {
-    let status: number;
-    let text: string;
-    const timeout = deadline(this.timeoutMs);
-    try {
-      const res = await this.pool.request({
-        method,
-        path,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: timeout.signal,
-      });
-      status = res.statusCode;
-      text = await res.body.text();
-    } catch (err) {
-      return classifyError(this.undici, timeout.signal.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : err);
-    } finally {
-      timeout.clear();
-    }
-    let parsed: any;
-    try {
-      parsed = text === '' ? null : JSON.parse(text);
-    } catch {
-      // A 2xx with garbage: the node did something, we cannot tell what.
-      return status >= 400 && status < 500 ? { kind: 'fail', status, error: `http-${status}` } : { kind: 'info', status, error: `unparseable-response-${status}` };
-    }
-    if (status >= 200 && status < 300) return { kind: 'ok', status, body: parsed };
-    const error = typeof parsed?.error === 'string' ? parsed.error : `http-${status}`;
-    if (status === 409 || status === 400 || status === 404) return { kind: 'fail', status, error, body: parsed };
-    if (status === 503 && parsed?.definite === true) return { kind: 'fail', status, error, body: parsed };
-    return { kind: 'info', status, error };
+  call(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<HttpOutcome> {
+    return new Promise((resolve) => {
+      let status = 0;
+      const chunks: Buffer[] = [];
+      let controller: Dispatcher.DispatchController | undefined;
+      let settled = false;
+      const settle = (out: HttpOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(out);
+      };
+      // The whole exchange within the timeout; aborting an in-flight request resets its socket.
+      const timer = setTimeout(() => {
+        settle({ kind: 'info', error: 'timeout' });
+        controller?.abort(new Error('timeout'));
+      }, this.timeoutMs);
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (c) => {
+          controller = c;
+          if (settled) c.abort(new Error('timeout'));
+        },
+        onResponseStart: (_c, statusCode) => {
+          status = statusCode;
+        },
+        onResponseData: (_c, chunk) => {
+          chunks.push(chunk);
+        },
+        onResponseEnd: () => settle(outcomeOf(status, Buffer.concat(chunks).toString('utf8'))),
+        onResponseError: (_c, err) => settle(classifyError(this.undici, err)),
+      };
+      try {
+        this.client.dispatch(
+          {
+            method,
+            path,
+            headers: body === undefined ? {} : { 'content-type': 'application/json' },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          },
+          handler,
+        );
+      } catch (err) {
+        settle(classifyError(this.undici, err));
+      }
+    });
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await this.client.destroy();
   }
+}
+
+/** What a complete response means. */
+function outcomeOf(status: number, text: string): HttpOutcome {
+  let parsed: any;
+  try {
+    parsed = text === '' ? null : JSON.parse(text);
+  } catch {
+    // A 2xx with garbage: the node did something, we cannot tell what.
+    return status >= 400 && status < 500 ? { kind: 'fail', status, error: `http-${status}` } : { kind: 'info', status, error: `unparseable-response-${status}` };
+  }
+  if (status >= 200 && status < 300) return { kind: 'ok', status, body: parsed };
+  const error = typeof parsed?.error === 'string' ? parsed.error : `http-${status}`;
+  if (status === 409 || status === 400 || status === 404) return { kind: 'fail', status, error, body: parsed };
+  if (status === 503 && parsed?.definite === true) return { kind: 'fail', status, error, body: parsed };
+  return { kind: 'info', status, error };
 }
 
 function classifyError({ errors: undiciErrors }: UndiciParts, err: unknown): HttpOutcome {

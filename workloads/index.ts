@@ -3,7 +3,8 @@
  * (the nodes' decided logs and applied states), final-reads (every node reads the same value of
  * every key touched, after recovery), stats (every kind of op succeeded sometimes) and perf
  * (latency and throughput data for the report); then the workload's own safety checker:
- *   register: linearizable, kv model (one register at a time, each checked on its own)
+ *   register: linearizable, kv model (one register per group of threads at a time, each checked
+ *             on its own)
  *   kv:       linearizable, kv model (a cas-register per key, checked per key)
  *   set:      set (lost / unexpected elements against the final read)
  *   bank:     bank (every read sees the constant total, no negative balance)
@@ -60,7 +61,7 @@ export function createWorkload(name: WorkloadName, opts: WorkloadOptions): Workl
     case 'kv': {
       const checkers = async (): Promise<Checker[]> => {
         const m = await loadCheckers();
-        return [m.linearizable({ model: 'kv' }), ...common(m, m.kvCommandOf)];
+        return [m.linearizable({ model: 'kv', ...(opts.checkerMemoryMb !== undefined ? { memoryLimitMb: opts.checkerMemoryMb } : {}) }), ...common(m, m.kvCommandOf)];
       };
       return name === 'register' ? registerWorkload(opts, checkers) : kvWorkloadOf(opts, checkers);
     }

@@ -1,18 +1,18 @@
 /**
- * The parts of undici the workload clients use (Pool and its error classes), loaded once, on
- * first use. Not undici's index: besides Pool it loads fetch, cookies, mocks and cache stores,
+ * The parts of undici the workload clients use (Client and its error classes), loaded once, on
+ * first use. Not undici's index: besides Client it loads fetch, cookies, mocks and cache stores,
  * and its cookies module reads globalThis.Headers, which makes Node load its own bundled copy
  * of undici as well: ~0.1 s more CPU in the harness while five nodes boot on the same cores
- * (bench:startup). The parts are wired the way undici's index wires them (the request API on
- * Dispatcher.prototype). They are internal paths of the package (it has no "exports" map, so
- * Node resolves them): should an undici release move them, the whole package is loaded
- * instead, and `undiciLoadedFrom` says so (workloads/clients.test.ts fails on it).
+ * (bench:startup). The clients use only Client's own `dispatch`, so nothing needs wiring. The
+ * parts are internal paths of the package (it has no "exports" map, so Node resolves them):
+ * should an undici release move them, the whole package is loaded instead, and
+ * `undiciLoadedFrom` says so (workloads/clients.test.ts fails on it).
  */
 type Undici = typeof import('undici');
 
 /** What the clients need of undici. */
 export interface UndiciParts {
-  Pool: Undici['Pool'];
+  Client: Undici['Client'];
   errors: Undici['errors'];
 }
 
@@ -25,9 +25,9 @@ export function loadUndici(): Promise<UndiciParts> {
   loading ??= loadParts().then(
     (parts) => ((undiciLoadedFrom = 'parts'), parts),
     async () => {
-      const { Pool, errors } = await import('undici');
+      const { Client, errors } = await import('undici');
       undiciLoadedFrom = 'index';
-      return { Pool, errors };
+      return { Client, errors };
     },
   );
   return loading;
@@ -37,14 +37,8 @@ export function loadUndici(): Promise<UndiciParts> {
 const cjs = async (path: string): Promise<any> => ((await import(path)) as { default: unknown }).default;
 
 async function loadParts(): Promise<UndiciParts> {
-  const [Pool, Dispatcher, api, errors] = await Promise.all([
-    cjs('undici/lib/dispatcher/pool.js'),
-    cjs('undici/lib/dispatcher/dispatcher.js'),
-    cjs('undici/lib/api/index.js'),
-    cjs('undici/lib/core/errors.js'),
-  ]);
-  const shaped = typeof Pool === 'function' && typeof Dispatcher === 'function' && typeof api?.request === 'function' && typeof errors?.HeadersTimeoutError === 'function' && typeof errors?.BodyTimeoutError === 'function';
+  const [Client, errors] = await Promise.all([cjs('undici/lib/dispatcher/client.js'), cjs('undici/lib/core/errors.js')]);
+  const shaped = typeof Client === 'function' && typeof Client.prototype.dispatch === 'function' && typeof errors?.HeadersTimeoutError === 'function' && typeof errors?.BodyTimeoutError === 'function';
   if (!shaped) throw new Error('undici parts are not where they used to be');
-  Object.assign(Dispatcher.prototype, api); // as undici's index.js does
-  return { Pool, errors };
+  return { Client, errors };
 }

@@ -18,16 +18,20 @@ export interface OpSpec {
 export interface WorkloadOptions {
   /** A client op slower than this is indeterminate. */
   opTimeoutMs: number;
+  /** Client threads of the run (keyed workloads give each group of threads its own keys). */
+  concurrency: number;
+  /** The linearizability checker's memory ceiling (default: its own, DEFAULT_MEMORY_LIMIT_MB). */
+  checkerMemoryMb?: number;
 }
 
 export interface Workload {
   name: string;
   /** A fresh client (one per thread). */
   client(): Client;
-  /** The next op of the main phase. */
-  nextOp(rng: Rng): OpSpec;
+  /** The next op of the main phase, for client thread `thread`. */
+  nextOp(rng: Rng, thread: number): OpSpec;
   /** The next op of the recovery phase (reads only: faults are healed, we look at what survived). */
-  recoveryOp(rng: Rng): OpSpec;
+  recoveryOp(rng: Rng, thread: number): OpSpec;
   /**
    * Reads done once each on every node at the very end (retried until one completes ok): every
    * key the workload touched (the set's read of every element, the kv's read of each key). The

@@ -9,8 +9,8 @@
  * straight through; their Async twins let the event loop run at each pause (a SIGINT handler
  * can fire) and stop with 'unknown' once `signal` is aborted.
  */
-import { getHeapStatistics } from 'node:v8';
 import { buildInfo } from './info.js';
+import { DEFAULT_MEMORY_LIMIT_MB } from '../../harness/checker-memory.js';
 import { partitionEvents, partitionOperations, type PartitionHistory } from './partition.js';
 import { PartitionSearch, Status } from './search.js';
 import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation, PartitionResult, TimedOp } from './types.js';
@@ -31,8 +31,7 @@ const FIRST_SLICE_STEPS = 64;
 const REFUTED_VERBOSE_STEPS = 1 << 17;
 /** How often the search pauses (a clock read per slice decides; resuming costs nothing measurable). */
 const BREATH_MS = 50;
-/** 1 GiB, or half of V8's heap limit when that is smaller (states may live on the JS heap). */
-export const DEFAULT_MEMORY_LIMIT_MB = Math.min(1024, Math.floor(getHeapStatistics().heap_size_limit / (2 * 1024 * 1024)));
+export { DEFAULT_MEMORY_LIMIT_MB };
 
 export function checkOperations<S, I, O>(model: Model<S, I, O>, ops: Operation<I, O>[], opts: CheckOptions = {}): CheckOutcome {
   validateOptions(opts);

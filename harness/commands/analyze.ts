@@ -12,15 +12,20 @@ import { createWorkload } from '../../workloads/index.js';
 import { EXIT, exitCodeFor } from '../exit.js';
 import { readHistory } from '../historyWriter.js';
 import { CANCEL_CHECK, Interrupts } from '../interrupts.js';
+import { checkerMemoryMb, workloadOptionsOf } from '../options.js';
 import { countOps, printVerdict, writeReportQuietly, type ResultsFile } from '../run.js';
 import { FILES, readDecidedLogs, readJson, readReplicaStates, resolveRunDir, type TestRecord, writeJson } from '../store.js';
 import { paxosDb } from '../../paxos/db.js';
 
-/** Re-checks a run; once `signal` aborts the check stops and nothing is written (interrupted: true). */
-export async function analyzeRun(path: string, signal?: AbortSignal): Promise<{ exit: number; file: ResultsFile; runDir: string; interrupted: boolean }> {
+/**
+ * Re-checks a run; once `signal` aborts the check stops and nothing is written (interrupted: true).
+ * `checkerMemoryMb` overrides the run's own --checker-memory-mb (test.json).
+ */
+export async function analyzeRun(path: string, opts: { checkerMemoryMb?: number; signal?: AbortSignal } = {}): Promise<{ exit: number; file: ResultsFile; runDir: string; interrupted: boolean }> {
+  const signal = opts.signal;
   const runDir = resolveRunDir(path);
   const record = readJson<TestRecord>(join(runDir, FILES.test));
-  const workload = createWorkload(record.config.workload, { opTimeoutMs: record.config.opTimeoutMs });
+  const workload = createWorkload(record.config.workload, { ...workloadOptionsOf(record.config), ...opts });
   const history = readHistory(join(runDir, FILES.history));
   const decidedLogs = readDecidedLogs(runDir);
   const [{ checkAll }, checkers] = await Promise.all([import('../../checkers/checker.js'), workload.checkers()]);
@@ -50,14 +55,19 @@ export async function analyzeRun(path: string, signal?: AbortSignal): Promise<{ 
   return { exit, file, runDir, interrupted };
 }
 
-export const analyzeCommand: CommandModule<object, { run: string }> = {
+export const analyzeCommand: CommandModule<object, { run: string; 'checker-memory-mb'?: number }> = {
   command: 'analyze <run>',
   describe: 're-check a stored run (its history and decided logs) and rewrite its results.json',
-  builder: (yargs) => yargs.positional('run', { type: 'string', demandOption: true, describe: 'run directory, e.g. results/latest' }),
+  builder: (yargs) =>
+    yargs
+      .positional('run', { type: 'string', demandOption: true, describe: 'run directory, e.g. results/latest' })
+      .option('checker-memory-mb', { type: 'number', requiresArg: true, describe: "MB the linearizability checker's search caches may hold (default: the run's own)" }) as never,
   async handler(argv) {
+    const memory = argv['checker-memory-mb'];
+    const checkerMemory = memory === undefined ? {} : { checkerMemoryMb: checkerMemoryMb(memory, '--checker-memory-mb') };
     const interrupts = new Interrupts((line) => process.stdout.write(`${line}\n`), CANCEL_CHECK).install();
     try {
-      const { exit, file, runDir, interrupted } = await analyzeRun(argv.run, interrupts.signal);
+      const { exit, file, runDir, interrupted } = await analyzeRun(argv.run, { ...checkerMemory, signal: interrupts.signal });
       printVerdict(process.stdout, { ...file, crashed: null, interrupted }, runDir);
       if (interrupted) process.stdout.write(`interrupted: ${join(runDir, FILES.results)} left as it was\n`);
       process.exitCode = exit;

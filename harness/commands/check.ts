@@ -314,7 +314,7 @@ export const checkCommand: CommandModule<object, RawArgs> = {
       .option('total', { type: 'string', describe: 'bank: the constant sum of all balances' })
       .option('model', { type: 'string', describe: `model: ${modelNames.join(' | ')} (porcupine-etcd -> etcd, porcupine-kv -> porcupine-kv by default)` })
       .option('timeout', { type: 'string', describe: 'give up on a file after S seconds (verdict unknown, exit 2)' })
-      .option('memory-limit', { type: 'string', describe: 'give up when the search caches pass MB megabytes (verdict unknown)' })
+      .option('memory-limit', { type: 'string', alias: 'checker-memory-mb', describe: 'give up when the search caches pass MB megabytes (verdict unknown)' })
       .option('independent', { type: 'boolean', default: false, describe: 'edn: values are jepsen.independent [key value] tuples' })
       .option('json', { type: 'boolean', default: false, describe: 'print the full results as JSON' })
       .example('$0 check --format jsonl --model kv results/latest/history.jsonl', 'a run of ours')
