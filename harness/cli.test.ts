@@ -6,7 +6,7 @@
  * Costs ~3.5 s (one short node process per case, no cluster).
  */
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,5 +96,20 @@ describe('yargs help caching', () => {
     };
     expect(await run(false)).toBe(true); // what yargs does by itself: the hook exists
     expect(await run(true)).toBe(false);
+  });
+});
+
+describe.skipIf(!BUILT)('analyze of a directory that is not a run', () => {
+  it('a test.json without the config analyze needs: one line naming the file and the field, exit 254', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'jt-cli-analyze-'));
+    try {
+      writeFileSync(path.join(dir, 'test.json'), JSON.stringify({ config: { workload: 'register', opTimeoutMs: 2000 } }));
+      writeFileSync(path.join(dir, 'history.jsonl'), '');
+      const run = await execa(process.execPath, [BIN, 'analyze', dir], { reject: false, timeout: 20_000 });
+      expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(254);
+      expect(run.stderr.trim()).toBe(`jepsen-ts: ${path.join(dir, 'test.json')}: config.concurrency is missing; is this a jepsen-ts run directory?`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

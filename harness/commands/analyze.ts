@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { createWorkload } from '../../workloads/index.js';
 import { EXIT, exitCodeFor } from '../exit.js';
+import { UsageError } from '../runtime/runtime.js';
 import { readHistory } from '../historyWriter.js';
 import { CANCEL_CHECK, Interrupts } from '../interrupts.js';
 import { checkerMemoryMb, workloadOptionsOf } from '../options.js';
@@ -25,6 +26,10 @@ export async function analyzeRun(path: string, opts: { checkerMemoryMb?: number;
   const signal = opts.signal;
   const runDir = resolveRunDir(path);
   const record = readJson<TestRecord>(join(runDir, FILES.test));
+  const config = record?.config as Partial<TestRecord['config']> | undefined;
+  for (const field of ['workload', 'opTimeoutMs', 'concurrency'] as const) {
+    if (config?.[field] === undefined) throw new UsageError(`${join(runDir, FILES.test)}: config.${field} is missing; is this a jepsen-ts run directory?`);
+  }
   const workload = createWorkload(record.config.workload, { ...workloadOptionsOf(record.config), ...opts });
   const history = readHistory(join(runDir, FILES.history));
   const decidedLogs = readDecidedLogs(runDir);

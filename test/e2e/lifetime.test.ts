@@ -65,7 +65,7 @@ describe.skipIf(!BUILT)('SIGINT cancels a long check', () => {
   const dir = scratch('hard');
   const runDir = join(dir, 'run');
   mkdirSync(runDir);
-  writeFileSync(join(runDir, 'test.json'), JSON.stringify({ config: { workload: 'register', opTimeoutMs: 2000 } }));
+  writeFileSync(join(runDir, 'test.json'), JSON.stringify({ config: { workload: 'register', opTimeoutMs: 2000, concurrency: 10 } }));
   writeFileSync(join(runDir, 'history.jsonl'), hardHistory(22));
   const before = JSON.stringify({ valid: true, exit: 0, results: {}, note: 'the verdict on file' });
   writeFileSync(join(runDir, 'results.json'), before);
