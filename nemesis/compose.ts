@@ -3,11 +3,11 @@
  * all (= every fault). The composite's starts go round its faults: each round is a fresh
  * shuffle of every fault, and each start injects the next one, so every kind gets its share of
  * any run with as many cycles as kinds (a random subset per start left some kinds out of short
- * runs); a quarter of the starts also inject the round's following fault, so overlapping faults
- * (a kill during a partition, ...) occur too. Its stop undoes every fault in force, in reverse
- * order.
+ * runs). Overlapping faults (a kill during a partition, ...) are `together`'s job: a random
+ * overlap mostly wasted the second fault on the node the first had already cut off (a pause of
+ * the isolated leader). Its stop undoes every fault in force, in reverse order.
  * When the Db can name its leader (`leaderAware`), the default picks of partition, kill and
- * pause include the leader (partition.ts weights the `leader` shape to a third): Jepsen's
+ * pause include the leader (partition.ts weights the `leader` shape to a half): Jepsen's
  * reputation comes from schedules that hit the node that matters.
  * With `together` (--nemesis-together) every start injects all of them, in the order
  * partition, kill, pause, clock, packet: Jepsen's combined schedules, for bugs that need two
@@ -108,8 +108,8 @@ function fittingShapes(opts: NemesisOptions): PartitionShape[] {
 }
 
 /**
- * Composes nemeses: start injects the next of a shuffled rotation (sometimes two; together: all
- * of them), stop undoes all (see above).
+ * Composes nemeses: start injects the next of a shuffled rotation (together: all of them), stop
+ * undoes all (see above).
  */
 export function composite(components: Nemesis[], opts: { together?: boolean } = {}): Nemesis & { components: Nemesis[] } {
   const started: Nemesis[] = [];
@@ -124,7 +124,6 @@ export function composite(components: Nemesis[], opts: { together?: boolean } = 
     async start(ctx: NemesisContext) {
       if (components.length === 0) return;
       const pick = opts.together ? components : [next(ctx)];
-      if (!opts.together && round.length > 0 && ctx.rng.chance(OVERLAP)) pick.push(next(ctx));
       const cycle = withOneLeaderAnswer(ctx, opts.together === true);
       for (const c of pick) {
         started.push(c);
@@ -147,9 +146,6 @@ export function composite(components: Nemesis[], opts: { together?: boolean } = 
     },
   };
 }
-
-/** Share of the rotation's starts that also inject the round's following fault. */
-const OVERLAP = 0.25;
 
 /**
  * The context for one start: ctx.leader() is asked at most once and every caller gets that
