@@ -80,6 +80,24 @@ describe('agreement checker', () => {
     expect(bad).toMatchObject({ valid: false, validity: { checked: true, excusedReads: 0, uninvoked: { count: 1, first: [{ slot: 1, command: forgedWrite }] } } });
   });
 
+  it('durability: every acknowledged write is decided, counted as a multiset; a lost one is named', () => {
+    const ok = (index: number, process: number): Op => ({ index, time: index, process, type: 'ok', f: 'write', key: 'k1' });
+    const w = (index: number, process: number, value: number): Op => ({ ...invoke(index, 'write', 'k1', value), process });
+    // Two acknowledged writes of the same value, one acknowledged cas, one read (never required).
+    const acked: History = [w(0, 0, 3), ok(1, 0), w(2, 1, 3), ok(3, 1), { ...invoke(4, 'cas', 'k1', [3, 4]), process: 2 }, { index: 5, time: 5, process: 2, type: 'ok', f: 'cas', key: 'k1' }, { ...invoke(6, 'read', 'k2', null), process: 3 }, { index: 7, time: 7, process: 3, type: 'ok', f: 'read', key: 'k2', value: null }];
+    const both = [entry(1, write3), entry(2, write3, cas34)];
+    const good = checkAgreement(acked, { decidedLogs: { n1: both, n2: both.slice(0, 1) } });
+    expect(good.valid).toBe(true);
+    expect(good.durability).toEqual({ acknowledged: 3, lost: { count: 0, first: [] } });
+    // One of the two equal writes was never decided (early-ack's lost write): invalid, and named.
+    const lost = checkAgreement(acked, { decidedLogs: { n1: [entry(1, write3), entry(2, cas34)] } });
+    expect(lost.valid).toBe(false);
+    expect(lost.durability).toMatchObject({ acknowledged: 3, lost: { count: 1, first: [{ f: 'write', key: 'k1', value: 3, process: 1 }] } });
+    // A write that failed or crashed need not be decided.
+    const notAcked: History = [w(0, 0, 3), { index: 1, time: 1, process: 0, type: 'info', f: 'write', key: 'k1' }];
+    expect(checkAgreement(notAcked, { decidedLogs: { n1: [entry(1)] } }).valid).toBe(true);
+  });
+
   it('is unknown without decided logs or with malformed entries', () => {
     expect(checkAgreement(history, {}).valid).toBe('unknown');
     expect(checkAgreement(history, { decidedLogs: { n1: [{ slot: -1, digest: 'x', command: null }] } }).valid).toBe('unknown');

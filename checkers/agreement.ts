@@ -25,10 +25,16 @@
  * 4. Applied state (replicastate.ts, in `state`): replicas' state digests agree at common
  *    indexes and each matches a replay of its own decided log; the first divergence is named
  *    (node, index, key) in `error`. Skipped, saying so, for a db that offers no digests.
+ * 5. Durability: every state-changing command of an op that completed `ok` was decided. The
+ *    converse of validity: an acknowledgement is a promise that the command is in the log, so an
+ *    acknowledged write missing from every node's decided log after recovery was lost. Counted
+ *    as multisets (a command acknowledged twice must be decided at least twice), so equal
+ *    commands (register values repeat) are judged exactly. A lost write that later writes
+ *    overwrote is invisible to a linearizability checker; here it is not.
  * No decided logs at all is 'unknown'.
  */
 import { canonicalJson } from '../paxos/core/canonical.js';
-import { isClientOp, type History, type Op } from '../harness/history.js';
+import { isClientOp, pairOps, type History, type Op } from '../harness/history.js';
 import { mergeValidity, type CheckContext, type CheckResult, type Checker, type DecidedEntry } from './checker.js';
 import { checkReplicaStates } from './replicastate.js';
 
@@ -158,9 +164,17 @@ export function checkAgreement(history: History, ctx: CheckContext, opts: Agreem
   const validity = checkValidity(history, distinct, ordered, opts);
   const prefixes = prefixReport(logs, nodes, ordered[0] ?? 0);
 
-  const valid = divergentSlots.length === 0 && validity.uninvoked.count === 0;
+  const durability = checkDurability(history, distinct, ordered, opts);
+
+  const valid = divergentSlots.length === 0 && validity.uninvoked.count === 0 && durability.lost.count === 0;
+  const errors = [
+    divergentSlots.length > 0 ? `${divergentSlots.length} slot(s) decided two ways, first slot ${divergentSlots[0]}` : '',
+    validity.uninvoked.count > 0 ? `${validity.uninvoked.count} decided command(s) no client invoked` : '',
+    durability.lost.count > 0 ? `${durability.lost.count} acknowledged write(s) never decided, first: ${describeOp(durability.lost.first[0])}` : '',
+  ].filter((e) => e !== '');
   return {
     valid,
+    ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
     nodes: prefixes.perNode,
     commonPrefix: prefixes.common,
     slots: ordered.length,
@@ -168,7 +182,50 @@ export function checkAgreement(history: History, ctx: CheckContext, opts: Agreem
     divergentCount: divergentSlots.length,
     ...(firstDivergence ? { firstDivergence } : {}),
     validity,
+    durability,
   };
+}
+
+/** e.g. `write r3 4 (process 7)`. */
+function describeOp(op: Op | undefined): string {
+  return op ? `${op.f} ${op.key ?? ''} ${JSON.stringify(op.value)} (process ${String(op.process)})`.replace('  ', ' ') : '?';
+}
+
+/** Property 5: acknowledged state-changing commands that no node decided. */
+function checkDurability(history: History, distinct: Map<number, SlotValue[]>, ordered: number[], opts: AgreementOptions) {
+  const commandOf = opts.commandOf ?? kvCommandOf;
+  const split = opts.commandsOfDecided ?? defaultCommandsOfDecided;
+  const isReadOnly = opts.isReadOnly ?? kvIsReadOnly;
+  const maxListed = opts.maxListed ?? 10;
+  const decided = new Map<string, number>();
+  for (const slot of ordered) {
+    for (const { command: value } of distinct.get(slot)!) {
+      for (const c of split(value) ?? []) {
+        const key = canonicalJson(c);
+        decided.set(key, (decided.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  let acknowledged = 0;
+  let count = 0;
+  const first: Op[] = [];
+  for (const { invoke: op, complete } of pairOps(history)) {
+    if (complete?.type !== 'ok') continue;
+    const commands = commandOf(op);
+    if (!commands) continue;
+    for (const c of commands) {
+      if (isReadOnly(c)) continue;
+      acknowledged++;
+      const key = canonicalJson(c);
+      const left = decided.get(key) ?? 0;
+      if (left > 0) decided.set(key, left - 1);
+      else {
+        count++;
+        if (first.length < maxListed) first.push(op);
+      }
+    }
+  }
+  return { acknowledged, lost: { count, first } };
 }
 
 function checkValidity(history: History, distinct: Map<number, SlotValue[]>, ordered: number[], opts: AgreementOptions) {

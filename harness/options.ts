@@ -21,13 +21,14 @@ import {
   parseNemesisSpec,
   PARTITION_SHAPES,
   parsePartitionShapes,
+  NODE_TARGETS,
   TARGETS,
   type ClockMode,
   type ClockTarget,
   type Fault,
   type NemesisOptions,
+  type NodeTarget,
   type PartitionShape,
-  type Target,
 } from '../nemesis/index.js';
 
 export const WORKLOADS = ['register', 'kv', 'set', 'bank'] as const;
@@ -67,8 +68,8 @@ export interface TestConfig {
   checkerMemoryMb?: number;
   /** --nemesis-together: every cycle injects every fault (absent = false: a random subset). */
   nemesisTogether?: boolean;
-  /** --kill-targets: node specs the kill nemesis picks among (absent/null = one, minority). */
-  killTargets?: Target[] | null;
+  /** --kill-targets: node specs the kill nemesis picks among (absent/null = one, minority, and leader when the Db names one). */
+  killTargets?: NodeTarget[] | null;
   /** --clock-target, --clock-mode, --clock-offset (absent/null = the clock nemesis's defaults). */
   clockTargets?: ClockTarget[] | null;
   clockModes?: ClockMode[] | null;
@@ -98,7 +99,7 @@ export const testOptions = {
   results: { type: 'string', requiresArg: true, default: 'results', describe: 'directory of the results store' },
   'recovery-time': { type: 'string', requiresArg: true, default: 5, describe: 'seconds of reads after every fault is healed' },
   'nemesis-together': { type: 'boolean', default: false, describe: 'every fault cycle injects ALL the --nemesis faults at once (partition, kill, pause, clock, packet, in that order) instead of a random subset' },
-  'kill-targets': { type: 'string', requiresArg: true, describe: `nodes the kill nemesis hits, comma list picked at random: ${TARGETS.join('|')} (default: one,minority)` },
+  'kill-targets': { type: 'string', requiresArg: true, describe: `nodes the kill nemesis hits, comma list picked at random: ${NODE_TARGETS.join('|')} (default: one,minority,leader; leader only when the db can name it)` },
   'clock-target': { type: 'string', requiresArg: true, describe: `nodes the clock nemesis skews, comma list picked at random: ${CLOCK_TARGETS.join('|')} (leader: the node the cluster names leader; default: ${TARGETS.join(',')})` },
   'clock-mode': { type: 'string', requiresArg: true, describe: `clock faults, comma list picked at random: ${CLOCK_MODES.join('|')} (default: both)` },
   'clock-offset': { type: 'string', requiresArg: true, describe: 'range of clock offsets in signed ms, MIN..MAX, e.g. -9000..-6000 steps clocks back 6-9 s (default: -10000..10000)' },
@@ -179,7 +180,7 @@ function faultOptions(argv: TestArgv, nemesis: Fault[]): Pick<TestConfig, 'nemes
   const offset = given('clock-offset', 'clock');
   return {
     nemesisTogether: together === true,
-    killTargets: kill === null ? null : parseNames(kill, TARGETS, '--kill-targets: unknown value'),
+    killTargets: kill === null ? null : parseNames(kill, NODE_TARGETS, '--kill-targets: unknown value'),
     clockTargets: target === null ? null : parseNames(target, CLOCK_TARGETS, '--clock-target: unknown value'),
     clockModes: mode === null ? null : parseNames(mode, CLOCK_MODES, '--clock-mode: unknown value'),
     clockOffsetMs: offset === null ? null : parseClockOffset(offset),

@@ -26,6 +26,7 @@ import { Rng } from './rng.js';
 import type { NodeEndpoint, NodeName, Runtime } from './runtime/runtime.js';
 import { createRunDir, fileErrorLine, FILES, testRecord, updateLatest, writeJson } from './store.js';
 import type { Nemesis, NemesisContext } from '../nemesis/nemesis.js';
+import { countFault, coverageLine, coverageWarnings, emptyCoverage, type FaultCoverage } from '../nemesis/coverage.js';
 import { createWorkload } from '../workloads/index.js';
 import type { Workload } from '../workloads/workload.js';
 
@@ -75,6 +76,8 @@ export interface ResultsFile {
   /** Fault starts/stops that failed (also in the history as nemesis-error ops). */
   nemesisErrors: string[];
   nemesisCycles: number;
+  /** What the nemesis injected, by kind and shape/target (absent from runs recorded before it existed). */
+  faults?: FaultCoverage;
   finalReadsMissing: number;
   /** Set by `jepsen-ts analyze`. */
   analyzedAt?: string;
@@ -153,6 +156,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   let crashed: Error | null = null;
   let finalReadsMissing = 0;
   let faults = { cycles: 0, errors: [] as string[] };
+  const coverage = emptyCoverage(config.nemesis);
   const decidedLogs: Record<string, DecidedEntry[]> = {};
   const decidedLogErrors: Record<string, string> = {};
   let replicaStates: Record<string, ReplicaState> | undefined;
@@ -189,7 +193,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     timeline.mainStart = epochMs();
 
     const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate });
-    const ctx = nemesisContext(runtime, config.nodes, rng.fork(), history, deps.db, endpoints);
+    const ctx = nemesisContext(runtime, config.nodes, rng.fork(), history, deps.db, endpoints, coverage);
     faults = await mainPhase(config, deps, workload, threads, nemesis, ctx, io, progress);
     for (const e of faults.errors) say(`nemesis error: ${e}`);
     if (!io.interrupts.interrupted) {
@@ -240,7 +244,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     let exit: number = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
     const main = progress.mainPhase();
     const rate = main && main.seconds > 0 ? { requested: config.rate, concurrency: config.concurrency, ...main, achieved: main.invoked / main.seconds } : undefined;
-    const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, nemesisErrors: faults.errors, nemesisCycles: faults.cycles, finalReadsMissing, timeline, ...(rate ? { rate } : {}) };
+    const file: ResultsFile = { valid, exit, results, interrupted, crashed: crashed ? (crashed.stack ?? String(crashed)) : null, counts: countOps(history.ops), decidedLogErrors, nemesisErrors: faults.errors, nemesisCycles: faults.cycles, faults: coverage, finalReadsMissing, timeline, ...(rate ? { rate } : {}) };
     try {
       writeJson(join(runDir, FILES.results), file);
     } catch (err) {
@@ -286,13 +290,14 @@ async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, 
   return result;
 }
 
-function nemesisContext(runtime: Runtime, nodes: NodeName[], rng: Rng, history: HistoryWriter, db: Db, endpoints: NodeEndpoint[]): NemesisContext {
+function nemesisContext(runtime: Runtime, nodes: NodeName[], rng: Rng, history: HistoryWriter, db: Db, endpoints: NodeEndpoint[], coverage: FaultCoverage): NemesisContext {
   return {
     runtime,
     nodes,
     rng,
     record: (f, value) => void history.append({ process: 'nemesis', type: 'info', f, value: value ?? null }),
     leader: () => askLeader(db, endpoints),
+    injected: (kind, detail) => countFault(coverage, kind, detail),
   };
 }
 
@@ -403,6 +408,10 @@ export function printVerdict(out: NodeJS.WritableStream, file: ResultsFile, runD
   for (const e of nemesisErrors.slice(0, MAX_NEMESIS_ERRORS_SHOWN)) out.write(`  nemesis error: ${e.split('\n')[0]}\n`);
   if (nemesisErrors.length > MAX_NEMESIS_ERRORS_SHOWN) out.write(`  ... and ${nemesisErrors.length - MAX_NEMESIS_ERRORS_SHOWN} more nemesis errors (results.json)\n`);
   for (const line of file.rate ? rateLines(file.rate) : []) out.write(`${line}\n`);
+  if (file.faults && file.faults.requested.length > 0) {
+    out.write(`  faults injected: ${coverageLine(file.faults)}\n`);
+    for (const w of coverageWarnings(file.faults)) out.write(`  ${w}\n`);
+  }
   out.write(`verdict: ${word}${failing.length ? ` (${failing.join(', ')})` : ''}${faultCaveat(file)}  ok ${c.ok} fail ${c.fail} info ${c.info}  exit ${file.exit}\n`);
   if (existsSync(join(runDir, REPORT_FILE))) out.write(`report: ${join(runDir, REPORT_FILE)}\n`);
   out.write(`results: ${runDir}\n`);

@@ -21,7 +21,7 @@ export const defaultDeps: RunDeps = {
   },
   nemesis(config) {
     if (config.nemesis.length === 0) return null;
-    return nemesisFromSpec(config.nemesis.join(','), nemesisOptionsOf(config));
+    return nemesisFromSpec(config.nemesis.join(','), { ...nemesisOptionsOf(config), leaderAware: this.db.leader !== undefined });
   },
   runNemesis,
 };

@@ -15,10 +15,10 @@
 import type { NodeName } from '../harness/runtime/runtime.js';
 import { UsageError } from '../harness/runtime/runtime.js';
 import type { Nemesis, NemesisContext } from './nemesis.js';
-import { pickTargets, TARGETS, type Target } from './targets.js';
+import { NODE_TARGETS, resolveTargets, TARGETS, type NodeTarget } from './targets.js';
 
-export const CLOCK_TARGETS = [...TARGETS, 'leader'] as const;
-export type ClockTarget = (typeof CLOCK_TARGETS)[number];
+export const CLOCK_TARGETS = NODE_TARGETS;
+export type ClockTarget = NodeTarget;
 export const CLOCK_MODES = ['bump', 'strobe'] as const;
 export type ClockMode = (typeof CLOCK_MODES)[number];
 
@@ -73,24 +73,19 @@ export function clockNemesis(opts: ClockOptions = {}): Nemesis {
     }
   };
 
-  const pick = async (ctx: NemesisContext): Promise<NodeName[]> => {
-    const target = ctx.rng.pick(targets);
-    if (target !== 'leader') return pickTargets(target, ctx.nodes, ctx.rng);
-    const leader = await ctx.leader();
-    return leader !== null && ctx.nodes.includes(leader) ? [leader] : pickTargets('one', ctx.nodes, ctx.rng);
-  };
-
   return {
     name: 'clock',
     async start(ctx) {
       await stop(ctx);
-      const nodes = await pick(ctx);
+      const { nodes, detail } = await resolveTargets(targets, ctx);
       skewed = nodes.slice();
-      if (ctx.rng.pick(modes) === 'bump') {
+      const mode = ctx.rng.pick(modes);
+      if (mode === 'bump') {
         const offsets: Record<NodeName, number> = {};
         for (const n of nodes) offsets[n] = offset(ctx);
         await Promise.all(nodes.map((n) => ctx.runtime.setClockOffset(n, offsets[n])));
         ctx.record('start-clock', { mode: 'bump', offsets });
+        ctx.injected?.('clock', `bump ${detail}`);
         return;
       }
       const deltaMs = offset(ctx);
@@ -108,6 +103,7 @@ export function clockNemesis(opts: ClockOptions = {}): Nemesis {
       s.timer.unref(); // a harness that crashes before stop must still be able to exit
       strobe = s;
       ctx.record('start-clock', { mode: 'strobe', nodes, deltaMs, periodMs });
+      ctx.injected?.('clock', `strobe ${detail}`);
     },
     stop,
   };

@@ -1,8 +1,14 @@
 /**
  * `--nemesis a,b,...` -> one Nemesis. Names: none | partition | kill | pause | clock | packet |
- * all (= every fault). The composite's start injects a random non-empty subset of its faults
- * (each with probability 1/2), so single faults and overlapping ones (a kill during a
- * partition, ...) both occur; its stop undoes every fault in force, in reverse order.
+ * all (= every fault). The composite's starts go round its faults: each round is a fresh
+ * shuffle of every fault, and each start injects the next one, so every kind gets its share of
+ * any run with as many cycles as kinds (a random subset per start left some kinds out of short
+ * runs). Overlapping faults (a kill during a partition, ...) are `together`'s job: a random
+ * overlap mostly wasted the second fault on the node the first had already cut off (a pause of
+ * the isolated leader). Its stop undoes every fault in force, in reverse order.
+ * When the Db can name its leader (`leaderAware`), the default picks of partition, kill and
+ * pause include the leader (partition.ts weights the `leader` shape to a half): Jepsen's
+ * reputation comes from schedules that hit the node that matters.
  * With `together` (--nemesis-together) every start injects all of them, in the order
  * partition, kill, pause, clock, packet: Jepsen's combined schedules, for bugs that need two
  * faults at once (isolate the leader AND step its clock back). Within one start every fault
@@ -18,7 +24,7 @@ import type { Nemesis, NemesisContext } from './nemesis.js';
 import { packetNemesis } from './packet.js';
 import { partitionNemesis } from './partition.js';
 import { KILL_TARGETS, killNemesis, PAUSE_TARGETS, pauseNemesis } from './process-faults.js';
-import type { Target } from './targets.js';
+import type { NodeTarget } from './targets.js';
 
 export const FAULTS = ['partition', 'kill', 'pause', 'clock', 'packet'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -29,12 +35,14 @@ export interface NemesisOptions {
   partition?: string | PartitionShape[];
   /** The cluster's nodes, to validate shapes against its size (recommended). */
   nodes?: NodeName[];
-  killTargets?: Target[];
-  pauseTargets?: Target[];
+  killTargets?: NodeTarget[];
+  pauseTargets?: NodeTarget[];
   clock?: ClockOptions;
   packet?: LinkShape[];
-  /** Every start injects every fault (see above) instead of a random non-empty subset. */
+  /** Every start injects every fault (see above) instead of the next in the rotation. */
   together?: boolean;
+  /** The Db can name its leader: leader-aimed faults join the default picks. */
+  leaderAware?: boolean;
 }
 
 /** A Nemesis made of named faults, plus what the runtime must support (for Runtime.preflight). */
@@ -68,9 +76,9 @@ function build(fault: Fault, opts: NemesisOptions): Nemesis {
     case 'partition':
       return partitionNemesis(fittingShapes(opts));
     case 'kill':
-      return killNemesis(opts.killTargets ?? KILL_TARGETS);
+      return killNemesis(opts.killTargets ?? withLeader(KILL_TARGETS, opts));
     case 'pause':
-      return pauseNemesis(opts.pauseTargets ?? PAUSE_TARGETS);
+      return pauseNemesis(opts.pauseTargets ?? withLeader(PAUSE_TARGETS, opts));
     case 'clock':
       return clockNemesis(opts.clock);
     case 'packet':
@@ -78,11 +86,16 @@ function build(fault: Fault, opts: NemesisOptions): Nemesis {
   }
 }
 
-/** Explicitly named shapes must fit the cluster; from the default list, those that do not are left out. */
+const withLeader = (targets: NodeTarget[], opts: NemesisOptions): NodeTarget[] => (opts.leaderAware ? [...targets, 'leader'] : targets);
+
+/**
+ * Explicitly named shapes must fit the cluster; from the default list, those that do not are
+ * left out, and so is `leader` when the Db cannot name one (it would only repeat `one`).
+ */
 function fittingShapes(opts: NemesisOptions): PartitionShape[] {
   const spec = Array.isArray(opts.partition) ? opts.partition.join(',') : opts.partition;
   const explicit = spec?.trim() ? parsePartitionShapes(spec) : null;
-  const shapes = explicit ?? [...PARTITION_SHAPES];
+  const shapes = explicit ?? PARTITION_SHAPES.filter((s) => s !== 'leader' || opts.leaderAware);
   const n = opts.nodes?.length;
   if (n === undefined) return shapes;
   const fit = shapes.filter((s) => n >= MIN_NODES[s]);
@@ -95,18 +108,22 @@ function fittingShapes(opts: NemesisOptions): PartitionShape[] {
 }
 
 /**
- * Composes nemeses: start injects a random non-empty subset (or, together, all of them), stop
+ * Composes nemeses: start injects the next of a shuffled rotation (together: all of them), stop
  * undoes all (see above).
  */
 export function composite(components: Nemesis[], opts: { together?: boolean } = {}): Nemesis & { components: Nemesis[] } {
   const started: Nemesis[] = [];
+  let round: Nemesis[] = [];
+  const next = (ctx: NemesisContext): Nemesis => {
+    if (round.length === 0) round = ctx.rng.shuffle(components);
+    return round.shift()!;
+  };
   return {
     name: components.length === 0 ? 'none' : components.map((c) => c.name).join(','),
     components,
     async start(ctx: NemesisContext) {
       if (components.length === 0) return;
-      let pick = opts.together ? components : components.filter(() => ctx.rng.chance(0.5));
-      if (pick.length === 0) pick = [ctx.rng.pick(components)];
+      const pick = opts.together ? components : [next(ctx)];
       const cycle = withOneLeaderAnswer(ctx, opts.together === true);
       for (const c of pick) {
         started.push(c);

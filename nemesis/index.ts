@@ -7,5 +7,5 @@ export { FAULTS, NEMESIS_NAMES, nemesisFromSpec, parseNemesisSpec, type Composed
 export { runNemesis, type NemesisRunResult, type RunNemesisOptions } from './runner.js';
 export { PARTITION_SHAPES, parsePartitionShapes, type PartitionShape } from './grudges.js';
 export { CLOCK_MODES, CLOCK_TARGETS, parseClockOffset, type ClockMode, type ClockOptions, type ClockTarget } from './clock.js';
-export { TARGETS, type Target } from './targets.js';
+export { NODE_TARGETS, TARGETS, type NodeTarget, type Target } from './targets.js';
 export { parseNames } from './names.js';

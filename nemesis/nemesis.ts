@@ -14,6 +14,11 @@ export interface NemesisContext {
   record(f: string, value: unknown): void;
   /** Asks the Db which node leads (for the `leader` partition shape); null when unknown. */
   leader(): Promise<NodeName | null>;
+  /**
+   * Counts one injected fault for the run's fault coverage: its kind and what it hit (a
+   * partition shape, a target spec such as `minority` or `leader`, a clock mode).
+   */
+  injected?(kind: string, detail: string): void;
 }
 
 export interface Nemesis {

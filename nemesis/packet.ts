@@ -28,12 +28,14 @@ export function packetNemesis(behaviours: LinkShape[] = PACKET_BEHAVIOURS): Neme
     name: 'packet',
     async start(ctx) {
       await stop(ctx);
-      const from = pickTargets(ctx.rng.pick(TARGETS), ctx.nodes, ctx.rng);
+      const target = ctx.rng.pick(TARGETS);
+      const from = pickTargets(target, ctx.nodes, ctx.rng);
       const links = from.flatMap((a) => ctx.nodes.filter((b) => b !== a).map((b): [NodeName, NodeName] => [a, b]));
       const shape = ctx.rng.pick(behaviours);
       shaped = links;
       await Promise.all(links.map(([a, b]) => ctx.runtime.shape(a, b, shape)));
       ctx.record('start-packet', { links, shape });
+      ctx.injected?.('packet', target);
     },
     stop,
   };

@@ -1,11 +1,11 @@
 /**
  * Process faults: kill (SIGKILL random nodes, restart them on stop) and pause (SIGSTOP random
- * nodes, SIGCONT on stop). Targets are Jepsen's node specs, picked at random among the allowed
- * ones each time. Records start-kill / stop-kill and start-pause / stop-pause with the nodes.
+ * nodes, SIGCONT on stop). Targets are Jepsen's node specs or `leader`, picked at random among
+ * the allowed ones each time. Records start-kill / stop-kill and start-pause / stop-pause with the nodes.
  */
 import type { NodeName } from '../harness/runtime/runtime.js';
 import type { Nemesis, NemesisContext } from './nemesis.js';
-import { pickTargets, type Target } from './targets.js';
+import { resolveTargets, type NodeTarget } from './targets.js';
 
 interface Fault {
   name: 'kill' | 'pause';
@@ -13,7 +13,7 @@ interface Fault {
   undo(ctx: NemesisContext, node: NodeName): Promise<void>;
 }
 
-function processFault(fault: Fault, targets: Target[]): Nemesis {
+function processFault(fault: Fault, targets: NodeTarget[]): Nemesis {
   if (targets.length === 0) throw new Error(`${fault.name} nemesis needs at least one target`);
   let hit: NodeName[] = [];
   const stop = async (ctx: NemesisContext) => {
@@ -32,26 +32,28 @@ function processFault(fault: Fault, targets: Target[]): Nemesis {
     name: fault.name,
     async start(ctx) {
       await stop(ctx);
-      const nodes = pickTargets(ctx.rng.pick(targets), ctx.nodes, ctx.rng);
+      const { nodes, detail } = await resolveTargets(targets, ctx);
       hit = nodes.slice();
       await Promise.all(nodes.map((n) => fault.inject(ctx, n)));
       ctx.record(`start-${fault.name}`, nodes);
+      ctx.injected?.(fault.name, detail);
     },
     stop,
   };
 }
 
-export const KILL_TARGETS: Target[] = ['one', 'minority'];
-export const PAUSE_TARGETS: Target[] = ['one', 'minority', 'majority'];
+/** Default picks; `leader` joins them when the Db can name its leader (compose.ts). */
+export const KILL_TARGETS: NodeTarget[] = ['one', 'minority'];
+export const PAUSE_TARGETS: NodeTarget[] = ['one', 'minority', 'majority'];
 
-export function killNemesis(targets: Target[] = KILL_TARGETS): Nemesis {
+export function killNemesis(targets: NodeTarget[] = KILL_TARGETS): Nemesis {
   return processFault(
     { name: 'kill', inject: (ctx, n) => ctx.runtime.kill(n), undo: (ctx, n) => ctx.runtime.start(n) },
     targets,
   );
 }
 
-export function pauseNemesis(targets: Target[] = PAUSE_TARGETS): Nemesis {
+export function pauseNemesis(targets: NodeTarget[] = PAUSE_TARGETS): Nemesis {
   return processFault(
     { name: 'pause', inject: (ctx, n) => ctx.runtime.pause(n), undo: (ctx, n) => ctx.runtime.resume(n) },
     targets,
