@@ -27,7 +27,7 @@ describe('toTestConfig', () => {
     expect(config({}).opTimeoutMs).toBe(2000);
     expect(config({ 'nemesis-interval': 1.5 }).opTimeoutMs).toBe(2000); // no nemesis: nothing to fit into
     expect(config({ nemesis: 'partition', 'nemesis-interval': 1.5 }).opTimeoutMs).toBe(500);
-    expect(config({ nemesis: 'partition' }).opTimeoutMs).toBe(1667); // the default 5 s interval
+    expect(config({ nemesis: 'partition' }).opTimeoutMs).toBe(1000); // the default 3 s interval
     expect(config({ nemesis: 'partition', 'nemesis-interval': 30 }).opTimeoutMs).toBe(2000);
     expect(config({ nemesis: 'partition', 'nemesis-interval': 0.1 }).opTimeoutMs).toBe(100);
     expect(config({ nemesis: 'partition', 'nemesis-interval': 1.5, 'op-timeout': 3 }).opTimeoutMs).toBe(3000);
@@ -126,7 +126,8 @@ describe('fault-tuning flags (--nemesis-together, --kill-targets, --clock-target
   });
 
   it('refuse bad values, and flags whose fault is not in --nemesis, with one line', () => {
-    refuses({ nemesis: 'kill', 'kill-targets': 'leader' }, /--kill-targets: unknown value "leader"/);
+    refuses({ nemesis: 'kill', 'kill-targets': 'boss' }, /--kill-targets: unknown value "boss"/);
+    expect(config({ nemesis: 'kill', 'kill-targets': 'leader' }).killTargets).toEqual(['leader']);
     refuses({ nemesis: 'clock', 'clock-target': 'one,nobody' }, /--clock-target: unknown value "nobody"/);
     refuses({ nemesis: 'clock', 'clock-mode': 'warp' }, /--clock-mode: unknown value "warp"/);
     refuses({ nemesis: 'clock', 'clock-offset': 'back' }, /--clock-offset must be MIN..MAX/);
