@@ -33,13 +33,13 @@ export function swarmOptions(seed: number): SwarmOptions {
     pauseMaxMs: on() ? r.int(50, 1500) : 0,
     // Closed-loop clients: open-loop arrivals faster than a slow cluster's pace (long delays,
     // batches of 1) would pile up past any drain time and fail liveness for no fault of the core.
-    clients: r.int(1, 6),
+    clients: r.int(1, 4),
     clientEveryMs: r.int(5, 40),
     readShare: between(0, 0.8),
     txns: on(),
     keys: r.int(1, 5),
-    faultMs: r.int(500, 2500),
-    quietMs: r.int(2000, 2500), // clients run at least 1 s after the heal: time to elect and commit
+    faultMs: r.int(500, 2000),
+    quietMs: r.int(2000, 2200), // clients run at least 1 s after the heal: time to elect and commit
     swarm: true,
   };
 }
