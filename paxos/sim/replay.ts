@@ -97,7 +97,7 @@ for (let seed = args.seed; seed < args.seed + args.seeds; seed++) {
   if (!ok) failed++;
   if (!ok || args.verbose || args.seeds === 1) {
     const f = r.faults;
-    process.stdout.write(`seed ${seed} nodes ${args.nodes} bug ${args.bug ?? 'none'}: ${ok ? 'ok' : 'VIOLATION'}; ${r.steps} steps, ${r.slots} slots, ${r.ops.length} ops, ${r.okAfterHeal} ok after heal; ${f.crashes} crashes, ${f.partitions} partitions, ${f.dropped} dropped, ${f.duplicated} duplicated, ${f.ballots} leader ballots\n`);
+    process.stdout.write(`seed ${seed} nodes ${args.nodes} bug ${args.bug ?? 'none'}: ${ok ? 'ok' : 'VIOLATION'}; ${r.steps} steps, ${r.slots} slots, ${r.ops.length} ops, ${r.okAfterHeal} ok after heal; ${f.crashes} crashes (${f.torn} torn), ${f.pauses} pauses, ${f.partitions} partitions, ${f.dropped} dropped, ${f.duplicated} duplicated, ${f.ballots} leader ballots\n`);
     if (swarm !== null) process.stdout.write(`  swarm: ${describeSwarm(r.options)}\n`);
     for (const v of violations) process.stdout.write(`  ${v}\n`);
     if (!ok) process.stdout.write(`  replay: ${replayCommand({ ...options, seed }, args.linearizable)}\n`);

@@ -40,7 +40,7 @@ export interface SimResult {
   ops: SimOp[];
   steps: number;
   /** What the faults amounted to (to show a run was not trivially calm). */
-  faults: { crashes: number; partitions: number; dropped: number; duplicated: number; ballots: number };
+  faults: { crashes: number; torn: number; pauses: number; partitions: number; dropped: number; duplicated: number; ballots: number };
   /** Decided slots at the end (highest commit index). */
   slots: number;
   okAfterHeal: number;
@@ -93,7 +93,7 @@ class Simulation {
   private readonly ops: SimOp[] = [];
   private now = 0;
   private steps = 0;
-  private readonly faults = { crashes: 0, partitions: 0, dropped: 0, duplicated: 0, ballots: 0 };
+  private readonly faults = { crashes: 0, torn: 0, pauses: 0, partitions: 0, dropped: 0, duplicated: 0, ballots: 0 };
   /** Distinct ballots that became leader (an election count). */
   private readonly leaderBallots = new Set<string>();
   private timerGen = 0;
@@ -212,6 +212,7 @@ class Simulation {
         const leaders = this.nodes.filter((n) => n.state?.volatile.role === 'leader');
         const node = leaders.length > 0 && this.rng.chance(0.5) ? this.rng.pick(leaders) : this.rng.pick(this.nodes);
         node.pausedUntil = this.now + this.rng.int(1, o.pauseMaxMs);
+        this.faults.pauses++;
         return;
       }
       case 'restart': {
@@ -357,6 +358,7 @@ class Simulation {
     effects.forEach((e, i) => e.type === 'persist' && persists.push(i));
     if (persists.length === 0) return null;
     const k = this.rng.int(0, persists.length);
+    this.faults.torn++;
     return k < persists.length ? persists[k] : persists[k - 1] + 1;
   }
 

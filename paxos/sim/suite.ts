@@ -41,6 +41,8 @@ export function simulationSuite(nodes: number, firstSeed: number): void {
         }
         expect(r.okOps).toBeGreaterThan(CHUNK * 20);
         expect(r.crashes).toBeGreaterThan(CHUNK / 2);
+        expect(r.torn).toBeGreaterThan(CHUNK / 10);
+        expect(r.pauses).toBeGreaterThan(CHUNK / 2);
       });
     }
   });

@@ -26,10 +26,13 @@ export interface SweepResult {
   elections: number;
   /** Swarm sweeps: runs that had crashes, torn crashes, partitions, pauses on. */
   kinds: { crashes: number; torn: number; partitions: number; pauses: number };
+  /** Torn crashes and pauses that happened. */
+  torn: number;
+  pauses: number;
 }
 
 export function sweep(o: { nodes: number; bug?: BugName | null; from: number; count: number; stopAtFirst?: boolean; swarm?: boolean }): SweepResult {
-  const out: SweepResult = { runs: 0, failures: [], steps: 0, slots: 0, okOps: 0, crashes: 0, partitions: 0, elections: 0, kinds: { crashes: 0, torn: 0, partitions: 0, pauses: 0 } };
+  const out: SweepResult = { runs: 0, failures: [], steps: 0, slots: 0, okOps: 0, crashes: 0, partitions: 0, elections: 0, kinds: { crashes: 0, torn: 0, partitions: 0, pauses: 0 }, torn: 0, pauses: 0 };
   for (let seed = o.from; seed < o.from + o.count; seed++) {
     const swarm = o.swarm ? swarmOptions(seed) : null;
     const r: SimResult = simulate({ seed, nodes: o.nodes, bug: o.bug ?? null, ...swarm });
@@ -46,6 +49,8 @@ export function sweep(o: { nodes: number; bug?: BugName | null; from: number; co
     out.crashes += r.faults.crashes;
     out.partitions += r.faults.partitions;
     out.elections += r.faults.ballots;
+    out.torn += r.faults.torn;
+    out.pauses += r.faults.pauses;
     if (r.violations.length > 0) {
       out.failures.push({ seed, violations: r.violations, replay: replayCommand(r.options), ...(swarm ? { swarm: describeSwarm(swarm) } : {}) });
       if (o.stopAtFirst) break;
