@@ -60,6 +60,17 @@ describe('recovery', () => {
     }
   });
 
+  it('forget-promise-on-recovery (planted bug): a promise raised by an accept is lost on restart', () => {
+    for (const bug of [null, 'forget-promise-on-recovery'] as const) {
+      const n = node('n2', undefined, bug);
+      deliver(n, 'n1', { type: 'prepare', ballot: [4, 'n1'], slot: 1 });
+      deliver(n, 'n3', { type: 'accept', ballot: [5, 'n3'], slot: 1, value: null });
+      const restarted = initState(n.config, n.records);
+      expect(restarted.durable.promised).toEqual(bug ? [4, 'n1'] : [5, 'n3']);
+      expect(restarted.durable.accepted).toEqual({ 1: { ballot: [5, 'n3'], value: null } });
+    }
+  });
+
   it('a whole cluster restarted from records agrees and keeps every acknowledged write', () => {
     const c = new Cluster();
     c.elect('n1');

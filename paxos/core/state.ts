@@ -120,7 +120,9 @@ export function initState(config: Config, records: readonly unknown[]): State {
         d.promised = maxBallot(d.promised, r.b);
         break;
       case 'accept':
-        d.promised = maxBallot(d.promised, r.b);
+        // An accept above the promise raises it and writes no promise record (acceptor.ts):
+        // the planted bug forget-promise-on-recovery forgets that here.
+        if (config.bug !== 'forget-promise-on-recovery') d.promised = maxBallot(d.promised, r.b);
         if (d.decided[r.s] === undefined) d.accepted[r.s] = { ballot: r.b, value: r.v };
         v.maxSlot = Math.max(v.maxSlot, r.s);
         break;

@@ -1,8 +1,13 @@
 /**
  * The simulator's safety and convergence checks. Agreement and validity are checked on every
  * decision as it happens (a disagreement is caught even if a node later crashes); convergence
- * (same decided prefix, same applied state everywhere) at the end of a healed run.
+ * (same decided prefix, same applied state everywhere) at the end of a healed run. Acceptor
+ * monotonicity on every promise/accepted message that leaves a node: an acceptor never
+ * acknowledges a ballot below one it has acknowledged before, across restarts (what a lost
+ * persist, or a send that outran its persist, looks like from outside), and a restarted node
+ * recovers a promise at least as high as every ballot it acknowledged before the crash.
  */
+import { cmpBallot, type Ballot } from '../core/ballot.js';
 import { canonicalJson, jsonEqual } from '../core/canonical.js';
 import type { SlotValue } from '../core/messages.js';
 import type { State } from '../core/state.js';
@@ -13,6 +18,8 @@ export class Invariants {
   private readonly chosen = new Map<number, { json: string; node: NodeId }>();
   /** `${origin}|${requestId}` -> canonical JSON of the command submitted there. */
   private readonly submitted = new Map<string, string>();
+  /** node -> highest ballot it has sent a promise or accepted for. */
+  private readonly acked = new Map<NodeId, Ballot>();
   readonly violations: string[] = [];
 
   submit(node: NodeId, rid: number, command: Command): void {
@@ -37,6 +44,19 @@ export class Invariants {
       const sent = this.submitted.get(`${origin}|${rid}`);
       if (sent === undefined || (sent !== JSON.stringify(e.command) && canonicalJson(JSON.parse(sent)) !== canonicalJson(e.command))) this.fail(`validity: slot ${slot} decided command ${e.id} ${canonicalJson(e.command)} that no client submitted`);
     }
+  }
+
+  /** Node `node` sends a promise or accepted for `ballot`. */
+  acknowledged(node: NodeId, kind: string, ballot: Ballot, now: number): void {
+    const prior = this.acked.get(node);
+    if (prior === undefined || cmpBallot(ballot, prior) > 0) this.acked.set(node, ballot);
+    else if (cmpBallot(ballot, prior) < 0) this.fail(`acceptor: at t=${now} ${node} sent ${kind} for ballot ${ballot.join('/')} after acknowledging ${prior.join('/')}`);
+  }
+
+  /** Node `node` has just recovered `promised` from its records. */
+  recovered(node: NodeId, promised: Ballot, now: number): void {
+    const acked = this.acked.get(node);
+    if (acked !== undefined && cmpBallot(promised, acked) < 0) this.fail(`acceptor: at t=${now} ${node} recovered promise ${promised.join('/')} below ballot ${acked.join('/')} it had acknowledged`);
   }
 
   /** All live nodes hold the same decided prefix and the same applied state machine. */

@@ -4,16 +4,19 @@
  *
  *   node dist/paxos/sim/replay.js --seed 123 --nodes 5 [--bug no-adopt] [--seeds 100] [--verbose]
  *     [--clock-skew MS] [--linearizable] [--max-delay MS] [--drop P] [--dup P] [--fault-ms MS] [--quiet-ms MS]
+ *     [--swarm]
  *
+ * --swarm draws every fault and client option from the seed (swarm.ts) and prints them.
  * --linearizable runs without txns and also judges the clients' results with the
  * linearizability oracle (the Porcupine port).
  */
 import { BUGS, type BugName } from '../core/types.js';
 import { checkSimOps } from './linearizability.js';
 import { LINEARIZABLE_SIM, replayCommand, simulate, type SimOptions } from './sim.js';
+import { describeSwarm, swarmOptions } from './swarm.js';
 
 function usage(message: string): never {
-  process.stderr.write(`replay: ${message}\nusage: replay --seed N [--nodes 3|5] [--bug ${BUGS.join('|')}] [--seeds COUNT] [--clock-skew MS] [--linearizable] [--max-delay MS] [--drop P] [--dup P] [--fault-ms MS] [--quiet-ms MS] [--verbose]\n`);
+  process.stderr.write(`replay: ${message}\nusage: replay --seed N [--nodes 3|5] [--bug ${BUGS.join('|')}] [--seeds COUNT] [--clock-skew MS] [--linearizable] [--max-delay MS] [--drop P] [--dup P] [--fault-ms MS] [--quiet-ms MS] [--swarm] [--verbose]\n`);
   process.exit(2);
 }
 
@@ -25,11 +28,12 @@ interface Args {
   verbose: boolean;
   clockSkewMs: number;
   linearizable: boolean;
+  swarm: boolean;
   regime: Partial<SimOptions>;
 }
 
 function parse(argv: string[]): Args {
-  const out: Args = { seed: NaN, nodes: 3, bug: null, seeds: 1, verbose: false, clockSkewMs: 0, linearizable: false, regime: {} };
+  const out: Args = { seed: NaN, nodes: 3, bug: null, seeds: 1, verbose: false, clockSkewMs: 0, linearizable: false, swarm: false, regime: {} };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -55,6 +59,7 @@ function parse(argv: string[]): Args {
       out.bug = b as BugName;
     } else if (flag === '--verbose') out.verbose = true;
     else if (flag === '--linearizable') out.linearizable = true;
+    else if (flag === '--swarm') out.swarm = true;
     else if (flag === '--clock-skew') out.clockSkewMs = int(value());
     else if (flag === '--max-delay') out.regime.maxDelayMs = int(value());
     else if (flag === '--fault-ms') out.regime.faultMs = int(value());
@@ -68,6 +73,7 @@ function parse(argv: string[]): Args {
   if (out.seeds < 1) usage('--seeds must be at least 1');
   if (out.clockSkewMs < 0) usage('--clock-skew must be >= 0');
   const r = out.regime;
+  if (out.swarm && (Object.keys(r).length > 0 || out.clockSkewMs > 0)) usage('--swarm draws the fault options from the seed: drop --clock-skew, --max-delay, --drop, --dup, --fault-ms and --quiet-ms');
   if (r.maxDelayMs !== undefined && r.maxDelayMs < 1) usage('--max-delay must be >= 1');
   if (r.faultMs !== undefined && r.faultMs < 0) usage('--fault-ms must be >= 0');
   if (r.quietMs !== undefined && r.quietMs < 1100) usage('--quiet-ms must be >= 1100 (clients stop 1 s before the end)');
@@ -78,7 +84,8 @@ const args = parse(process.argv.slice(2));
 let failed = 0;
 const t0 = Date.now();
 for (let seed = args.seed; seed < args.seed + args.seeds; seed++) {
-  const options = { seed, nodes: args.nodes, bug: args.bug, clockSkewMs: args.clockSkewMs, ...args.regime, ...(args.linearizable ? LINEARIZABLE_SIM : {}) };
+  const swarm = args.swarm ? swarmOptions(seed) : null;
+  const options = { seed, nodes: args.nodes, bug: args.bug, clockSkewMs: args.clockSkewMs, ...args.regime, ...swarm, ...(args.linearizable ? LINEARIZABLE_SIM : {}) };
   const r = simulate(options);
   const violations = [...r.violations];
   if (args.linearizable) {
@@ -90,7 +97,8 @@ for (let seed = args.seed; seed < args.seed + args.seeds; seed++) {
   if (!ok) failed++;
   if (!ok || args.verbose || args.seeds === 1) {
     const f = r.faults;
-    process.stdout.write(`seed ${seed} nodes ${args.nodes} bug ${args.bug ?? 'none'}: ${ok ? 'ok' : 'VIOLATION'}; ${r.steps} steps, ${r.slots} slots, ${r.ops.length} ops, ${r.okAfterHeal} ok after heal; ${f.crashes} crashes, ${f.partitions} partitions, ${f.dropped} dropped, ${f.duplicated} duplicated, ${f.ballots} leader ballots\n`);
+    process.stdout.write(`seed ${seed} nodes ${args.nodes} bug ${args.bug ?? 'none'}: ${ok ? 'ok' : 'VIOLATION'}; ${r.steps} steps, ${r.slots} slots, ${r.ops.length} ops, ${r.okAfterHeal} ok after heal; ${f.crashes} crashes (${f.torn} torn), ${f.pauses} pauses, ${f.partitions} partitions, ${f.dropped} dropped, ${f.duplicated} duplicated, ${f.ballots} leader ballots\n`);
+    if (swarm !== null) process.stdout.write(`  swarm: ${describeSwarm(r.options)}\n`);
     for (const v of violations) process.stdout.write(`  ${v}\n`);
     if (!ok) process.stdout.write(`  replay: ${replayCommand({ ...options, seed }, args.linearizable)}\n`);
   }

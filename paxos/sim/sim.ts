@@ -4,46 +4,25 @@
  * of in-flight messages with random delay, drop, duplication (hence reordering), partitions
  * that come and go (often isolating the leader), crash + restart from persisted records only
  * (often the leader), optional wall-clock skew, timers on simulated time, random client
- * commands at random nodes, batch size and pipeline depth varied per seed. A fault phase is
- * followed by a healed quiet phase. Checked (invariants.ts): agreement and validity on every
- * decision; at the end convergence, no lost acknowledged update, no decided `not-leader`
- * command, and liveness after the heal. linearizability.ts judges the clients' results.
+ * commands at random nodes, batch size and pipeline depth varied per seed; optionally process
+ * pauses, and crashes aimed inside a step's persists (torn: the records up to a point are
+ * durable, the rest and every send and reply of the step are lost). swarm.ts draws all of
+ * these per seed (options.ts). A fault phase is followed by a healed quiet phase. Checked
+ * (invariants.ts): agreement, validity and acceptor monotonicity as they happen; at the end
+ * convergence, no lost acknowledged update, no decided `not-leader` command, and liveness after
+ * the heal. linearizability.ts judges the clients' results.
  */
 import { Rng } from '../../harness/rng.js';
 import { canonicalJson } from '../core/canonical.js';
 import type { CoreEffect } from '../core/context.js';
 import { initState, start, status, step, type State } from '../core/index.js';
 import type { Msg, Rec } from '../core/messages.js';
-import type { BugName, Command, Config, Event, NodeId, Result } from '../core/types.js';
+import type { Command, Config, Event, NodeId, Result } from '../core/types.js';
 import { Invariants } from './invariants.js';
+import { DEFAULT_SIM, type SimOptions } from './options.js';
 import { EventQueue } from './queue.js';
 
-export interface SimOptions {
-  seed: number;
-  nodes: number;
-  bug: BugName | null;
-  /** Simulated ms of faults, then of healed quiet (clients stop for the last second). */
-  faultMs: number;
-  quietMs: number;
-  dropP: number;
-  dupP: number;
-  maxDelayMs: number;
-  /** Mean ms between client commands. */
-  clientEveryMs: number;
-  crashes: boolean;
-  partitions: boolean;
-  /** Wall-clock skew per node (the lease-skew bug reads it), up to this many ms either way. */
-  clockSkewMs: number;
-  /** Also submit multi-key txns (the linearizability oracle cannot judge them). */
-  txns: boolean;
-  /** Share of client commands that are reads. */
-  readShare: number;
-}
-
-export const DEFAULT_SIM: Omit<SimOptions, 'seed' | 'nodes' | 'bug'> = {
-  faultMs: 1500, quietMs: 1500, dropP: 0.05, dupP: 0.03, maxDelayMs: 15, clientEveryMs: 12,
-  crashes: true, partitions: true, clockSkewMs: 0, txns: true, readShare: 0.35,
-};
+export { DEFAULT_SIM, LINEARIZABLE_SIM, replayCommand, type SimOptions } from './options.js';
 
 /** One client operation as the simulated clients saw it (for liveness and history checks). */
 export interface SimOp {
@@ -61,7 +40,7 @@ export interface SimResult {
   ops: SimOp[];
   steps: number;
   /** What the faults amounted to (to show a run was not trivially calm). */
-  faults: { crashes: number; partitions: number; dropped: number; duplicated: number; ballots: number };
+  faults: { crashes: number; torn: number; pauses: number; partitions: number; dropped: number; duplicated: number; ballots: number };
   /** Decided slots at the end (highest commit index). */
   slots: number;
   okAfterHeal: number;
@@ -72,12 +51,13 @@ export interface SimResult {
 type SimEvent =
   | { kind: 'deliver'; to: NodeId; from: NodeId; msg: Msg | null }
   | { kind: 'timer'; node: NodeId; name: string; gen: number }
-  | { kind: 'client' }
+  | { kind: 'client'; client?: number; turn?: number }
   | { kind: 'crash' }
   | { kind: 'restart'; node: NodeId }
   | { kind: 'partition' }
   | { kind: 'heal' }
-  | { kind: 'skew' };
+  | { kind: 'skew' }
+  | { kind: 'pause' };
 
 interface SimNode {
   id: NodeId;
@@ -87,9 +67,15 @@ interface SimNode {
   timers: Record<string, number>;
   pending: Map<number, SimOp>;
   skewMs: number;
+  /** Armed by a torn crash: dies inside its next step that persists. */
+  tornCrash: boolean;
+  /** Handles no event before this simulated time (a process pause). */
+  pausedUntil: number;
 }
 
-const KEYS = ['a', 'b', 'c'];
+const KEYS = ['a', 'b', 'c', 'd', 'e'];
+/** How long a closed-loop client waits for an answer before its next command. */
+const CLIENT_TIMEOUT_MS = 500;
 /** Longest the run continues past its end for in-flight work to finish (simulated ms). */
 const DRAIN_MS = 3000;
 
@@ -107,7 +93,7 @@ class Simulation {
   private readonly ops: SimOp[] = [];
   private now = 0;
   private steps = 0;
-  private readonly faults = { crashes: 0, partitions: 0, dropped: 0, duplicated: 0, ballots: 0 };
+  private readonly faults = { crashes: 0, torn: 0, pauses: 0, partitions: 0, dropped: 0, duplicated: 0, ballots: 0 };
   /** Distinct ballots that became leader (an election count). */
   private readonly leaderBallots = new Set<string>();
   private timerGen = 0;
@@ -118,6 +104,9 @@ class Simulation {
   private healed = false;
   private lastMsg: unknown = null;
   private lastCopy: Msg | null = null;
+  /** Closed-loop clients: the request each waits for, and its current turn (stale turns are ignored). */
+  private readonly waitingFor: (number | null)[];
+  private readonly clientTurn: number[];
 
   constructor(private readonly o: SimOptions) {
     if (!Number.isSafeInteger(o.nodes) || o.nodes < 1 || o.nodes > 9) throw new Error(`nodes must be 1..9, got ${o.nodes}`);
@@ -129,18 +118,22 @@ class Simulation {
     this.nodes = ids.map((id) => ({
       id,
       config: { self: id, nodes: ids, bug: o.bug, heartbeatMs: 50, electionTimeoutMs: 200, maxBatch, maxInflight },
-      state: null, records: [], timers: {}, pending: new Map(), skewMs: 0,
+      state: null, records: [], timers: {}, pending: new Map(), skewMs: 0, tornCrash: false, pausedUntil: 0,
     }));
     for (const n of this.nodes) this.byId.set(n.id, n);
+    this.waitingFor = Array.from({ length: o.clients }, () => null);
+    this.clientTurn = Array.from({ length: o.clients }, () => 0);
   }
 
   run(): SimResult {
     const o = this.o;
     for (const n of this.nodes) this.boot(n);
-    this.queue.push(this.rng.int(0, o.clientEveryMs * 2), { kind: 'client' });
+    if (o.clients === 0) this.queue.push(this.rng.int(0, o.clientEveryMs * 2), { kind: 'client' });
+    for (let c = 0; c < o.clients; c++) this.nextTurn(c, this.rng.int(0, o.clientEveryMs * 2));
     if (o.crashes) this.queue.push(this.rng.int(100, 400), { kind: 'crash' });
     if (o.partitions) this.queue.push(this.rng.int(100, 400), { kind: 'partition' });
     if (o.clockSkewMs > 0) this.queue.push(this.rng.int(100, 400), { kind: 'skew' });
+    if (o.pauseMaxMs > 0) this.queue.push(this.rng.int(100, 400), { kind: 'pause' });
     this.queue.push(o.faultMs, { kind: 'heal' });
     const end = o.faultMs + o.quietMs;
     // After the end, keep running (no new clients, no faults) until the work still in flight
@@ -169,21 +162,26 @@ class Simulation {
     switch (e.kind) {
       case 'deliver': {
         const node = this.byId.get(e.to)!;
+        if (node.pausedUntil > this.now) return this.queue.push(node.pausedUntil, e);
         if (node.state === null || !this.connected(e.from, e.to)) return;
         this.step(node, { type: 'message', from: e.from, msg: e.msg!, wallMs: this.wall(node) });
         return;
       }
       case 'timer': {
         const node = this.byId.get(e.node)!;
+        if (node.pausedUntil > this.now) return this.queue.push(node.pausedUntil, e);
         if (node.state === null || node.timers[e.name] !== e.gen) return;
         delete node.timers[e.name];
         this.step(node, { type: 'timer', name: e.name, rand: this.rng.int(0, 0x3fffffff) / 0x40000000, wallMs: this.wall(node) });
         return;
       }
       case 'client': {
-        if (this.now < o.faultMs + o.quietMs - 1000) this.queue.push(this.now + this.rng.int(1, o.clientEveryMs * 2), { kind: 'client' });
-        else return;
-        const up = this.nodes.filter((n) => n.state !== null);
+        const c = e.client;
+        if (c !== undefined && e.turn !== this.clientTurn[c]) return; // answered meanwhile: a later turn is due
+        if (this.now >= o.faultMs + o.quietMs - 1000) return;
+        if (c === undefined) this.queue.push(this.now + this.rng.int(1, o.clientEveryMs * 2), { kind: 'client' });
+        else this.nextTurn(c, CLIENT_TIMEOUT_MS); // gives up waiting then, unless answered sooner
+        const up = this.nodes.filter((n) => n.state !== null && n.pausedUntil <= this.now);
         if (up.length === 0) return;
         const node = this.rng.pick(up);
         const command = this.randomCommand();
@@ -191,21 +189,30 @@ class Simulation {
         this.ops.push(op);
         node.pending.set(op.rid, op);
         this.inv.submit(node.id, op.rid, command);
+        if (c !== undefined) this.waitingFor[c] = op.rid;
         this.step(node, { type: 'client', id: op.rid, command, wallMs: this.wall(node) });
         return;
       }
       case 'crash': {
         if (this.healed) return;
-        this.queue.push(this.now + this.rng.int(100, 600), { kind: 'crash' });
+        this.queue.push(this.now + this.rng.int(o.crashEveryMs[0], o.crashEveryMs[1]), { kind: 'crash' });
         const up = this.nodes.filter((n) => n.state !== null);
         // Keep a majority up most of the time; sometimes take down more (availability drops, safety must not).
         if (up.length <= Math.floor(o.nodes / 2) + (this.rng.chance(0.2) ? 0 : 1)) return;
         // Often the leader: its crash is what exercises phase 1, adoption and recovery.
         const leaders = up.filter((n) => n.state!.volatile.role === 'leader');
-        const node = leaders.length > 0 && this.rng.chance(0.4) ? this.rng.pick(leaders) : this.rng.pick(up);
-        this.crash(node);
-        this.faults.crashes++;
-        this.queue.push(this.now + this.rng.int(20, 500), { kind: 'restart', node: node.id });
+        const node = leaders.length > 0 && this.rng.chance(o.leaderCrashP) ? this.rng.pick(leaders) : this.rng.pick(up);
+        if (o.tornCrashP > 0 && this.rng.chance(o.tornCrashP)) node.tornCrash = true;
+        else this.crash(node);
+        return;
+      }
+      case 'pause': {
+        if (this.healed) return;
+        this.queue.push(this.now + this.rng.int(100, 800), { kind: 'pause' });
+        const leaders = this.nodes.filter((n) => n.state?.volatile.role === 'leader');
+        const node = leaders.length > 0 && this.rng.chance(0.5) ? this.rng.pick(leaders) : this.rng.pick(this.nodes);
+        node.pausedUntil = this.now + this.rng.int(1, o.pauseMaxMs);
+        this.faults.pauses++;
         return;
       }
       case 'restart': {
@@ -227,7 +234,8 @@ class Simulation {
           shuffled.forEach((id, i) => this.groups!.set(id, i < cut ? 0 : 1));
         }
         // Long enough, sometimes, for the majority side to elect a leader and commit behind it.
-        this.queue.push(this.now + this.rng.int(50, this.rng.chance(0.3) ? 900 : 400), { kind: 'partition' });
+        const longest = this.rng.chance(0.3) ? o.partitionMaxMs : Math.max(50, Math.round((o.partitionMaxMs * 4) / 9));
+        this.queue.push(this.now + this.rng.int(50, longest), { kind: 'partition' });
         return;
       }
       case 'skew': {
@@ -244,11 +252,27 @@ class Simulation {
         this.groups = null;
         for (const n of this.nodes) {
           n.skewMs = 0;
+          n.tornCrash = false;
+          n.pausedUntil = 0;
           if (n.state === null) this.boot(n);
         }
+        // Clients still waiting on an answer lost in the faults give up and go on now.
+        this.waitingFor.forEach((rid) => rid !== null && this.answered(rid));
         return;
       }
     }
+  }
+
+  private nextTurn(client: number, afterMs: number): void {
+    this.queue.push(this.now + afterMs, { kind: 'client', client, turn: ++this.clientTurn[client] });
+  }
+
+  /** A closed-loop client waiting for request `rid` has its answer: it thinks, then goes on. */
+  private answered(rid: number): void {
+    const c = this.waitingFor.indexOf(rid);
+    if (c === -1) return;
+    this.waitingFor[c] = null;
+    this.nextTurn(c, this.rng.int(1, this.o.clientEveryMs * 2));
   }
 
   /** Every node up, none with proposals or queued commands, all at one commit index. */
@@ -264,13 +288,14 @@ class Simulation {
   }
 
   private randomCommand(): Command {
-    const key = this.rng.pick(KEYS);
+    const keys = this.o.keys === KEYS.length ? KEYS : KEYS.slice(0, this.o.keys);
+    const key = this.rng.pick(keys);
     const r = this.rng.int(0, 999) / 1000;
     const reads = this.o.readShare;
     if (r < reads) return { op: 'read', key };
     if (r < reads + (1 - reads) * 0.6 || (!this.o.txns && r < reads + (1 - reads) * 0.8)) return { op: 'write', key, value: this.nextValue++ };
     if (r < reads + (1 - reads) * 0.8 || !this.o.txns) return { op: 'cas', key, from: this.rng.int(0, Math.max(0, this.nextValue - 1)), to: this.nextValue++ };
-    const k2 = this.rng.pick(KEYS);
+    const k2 = this.rng.pick(keys);
     return { op: 'txn', ops: [['r', key, null], ['w', k2, this.nextValue++]] };
   }
 
@@ -285,17 +310,26 @@ class Simulation {
   private boot(node: SimNode): void {
     try {
       node.state = initState(node.config, node.records.map((r) => JSON.parse(r) as Rec));
+      this.inv.recovered(node.id, node.state.durable.promised, this.now);
       this.effects(node, start(node.config, node.state));
     } catch (err) {
       this.inv.fail(`${node.id} failed to recover at t=${this.now}: ${(err as Error).message}`);
     }
   }
 
+  /** The node dies (its in-memory state is gone) and comes back later from its records. */
   private crash(node: SimNode): void {
     node.state = null;
     node.timers = {};
-    for (const op of node.pending.values()) op.result = { type: 'unknown', error: 'crashed' };
+    node.tornCrash = false;
+    node.pausedUntil = 0;
+    for (const op of node.pending.values()) {
+      op.result = { type: 'unknown', error: 'crashed' };
+      this.answered(op.rid);
+    }
     node.pending.clear();
+    this.faults.crashes++;
+    this.queue.push(this.now + this.rng.int(20, this.o.restartMaxMs), { kind: 'restart', node: node.id });
   }
 
   private step(node: SimNode, event: Event<Msg>): void {
@@ -311,12 +345,29 @@ class Simulation {
     if (v.role === 'leader') this.leaderBallots.add(`${v.ballot[0]}/${v.ballot[1]}`);
     // Decisions made in this step whose (cache) record is deferred: check them now, too.
     for (const rec of v.unflushed) if (rec.t === 'decide') this.inv.decided(node.id, rec.s, node.state!.durable.decided[rec.s], this.now);
-    this.effects(node, effects);
+    this.effects(node, effects, node.tornCrash ? this.tornAt(effects) : null);
   }
 
-  private effects(node: SimNode, effects: CoreEffect[]): void {
+  /**
+   * Where a torn crash stops a step's effects, run in order: at its k-th persist (k random,
+   * 0..all; all = after the last). Effects before that point happened, none after. A step
+   * without persists is not the one: no crash (null).
+   */
+  private tornAt(effects: CoreEffect[]): number | null {
+    const persists: number[] = [];
+    effects.forEach((e, i) => e.type === 'persist' && persists.push(i));
+    if (persists.length === 0) return null;
+    const k = this.rng.int(0, persists.length);
+    this.faults.torn++;
+    return k < persists.length ? persists[k] : persists[k - 1] + 1;
+  }
+
+  /** Runs `effects` in order; a crash at index `crashAt` (null: none) ends them. */
+  private effects(node: SimNode, effects: CoreEffect[], crashAt: number | null = null): void {
     const o = this.o;
-    for (const eff of effects) {
+    for (let i = 0; i < effects.length; i++) {
+      if (i === crashAt) return this.crash(node);
+      const eff = effects[i];
       switch (eff.type) {
         case 'persist': {
           node.records.push(JSON.stringify(eff.record)); // as a WAL holds it: bytes
@@ -325,6 +376,8 @@ class Simulation {
           break;
         }
         case 'send': {
+          const m = eff.msg;
+          if (m.type === 'promise' || m.type === 'accepted') this.inv.acknowledged(node.id, m.type, m.ballot, this.now);
           if (!this.connected(node.id, eff.to)) break;
           // One draw decides drop, duplicate and both delays (the PRNG is the costly part).
           const r = this.rng.int(0, 0x3fffffff);
@@ -361,26 +414,11 @@ class Simulation {
           node.pending.delete(eff.id);
           op.completeAt = this.now;
           op.result = eff.result;
+          this.answered(op.rid);
           break;
         }
       }
     }
+    if (crashAt === effects.length) this.crash(node);
   }
 }
-
-/** The one-line command that replays a run exactly (`linearizable`: also run the oracle). */
-export function replayCommand(o: Partial<SimOptions> & Pick<SimOptions, 'seed' | 'nodes'>, linearizable = false): string {
-  const flags = [`--seed ${o.seed}`, `--nodes ${o.nodes}`];
-  if (o.bug) flags.push(`--bug ${o.bug}`);
-  if (o.clockSkewMs) flags.push(`--clock-skew ${o.clockSkewMs}`);
-  // Fault-regime options that differ from the defaults.
-  const regime: [keyof SimOptions, string][] = [['maxDelayMs', '--max-delay'], ['dropP', '--drop'], ['dupP', '--dup'], ['faultMs', '--fault-ms'], ['quietMs', '--quiet-ms']];
-  for (const [key, flag] of regime) {
-    if (o[key] !== undefined && o[key] !== DEFAULT_SIM[key as keyof typeof DEFAULT_SIM]) flags.push(`${flag} ${o[key]}`);
-  }
-  if (linearizable) flags.push('--linearizable');
-  return `npx tsc -p tsconfig.json && node dist/paxos/sim/replay.js ${flags.join(' ')}`;
-}
-
-/** The options the linearizability oracle needs: no txns, half reads. */
-export const LINEARIZABLE_SIM: Partial<SimOptions> = { txns: false, readShare: 0.5 };

@@ -1,13 +1,16 @@
 /**
- * The deterministic simulation as a vitest suite: 500 seeds of faults (delay, drop, duplicate,
- * reorder, partitions, crash+restart) then a heal, checking agreement, validity, convergence
- * and liveness. A failing seed is printed with its replay command. One file per cluster size
- * (sim3/sim5.test.ts) so that vitest runs the two sizes in parallel workers.
+ * The deterministic simulation as a vitest suite, per cluster size: 250 seeds of the fixed
+ * regime (delay, drop, duplicate, reorder, partitions, crash+restart) and 250 swarm seeds
+ * (swarm.ts: a random subset of the fault kinds, torn crashes and pauses included, with random
+ * parameters and clients), each then healed, checking agreement, validity, acceptor
+ * monotonicity, convergence and liveness. A failing seed is printed with its replay command
+ * (and swarm options). One file per cluster size (sim3/sim5.test.ts) so that vitest runs the
+ * two sizes in parallel workers.
  */
 import { describe, expect, it } from 'vitest';
 import { describeFailures, sweep } from './sweep.js';
 
-const SEEDS = 500;
+const SEEDS = 250;
 const CHUNK = 50;
 
 export function simulationSuite(nodes: number, firstSeed: number): void {
@@ -23,6 +26,23 @@ export function simulationSuite(nodes: number, firstSeed: number): void {
         expect(r.crashes).toBeGreaterThan(CHUNK);
         expect(r.partitions).toBeGreaterThan(CHUNK);
         expect(r.elections).toBeGreaterThan(CHUNK * 2);
+      });
+    }
+    const swarmFrom = firstSeed + SEEDS;
+    for (let from = swarmFrom; from < swarmFrom + SEEDS; from += CHUNK) {
+      it(`keeps every invariant, swarm seeds ${from}..${from + CHUNK - 1}`, () => {
+        const r = sweep({ nodes, from, count: CHUNK, swarm: true });
+        if (r.failures.length > 0) console.error(describeFailures(nodes, r.failures));
+        expect(r.failures.map((f) => f.seed)).toEqual([]);
+        // Each fault kind was on in some runs and off in others; the runs did real work.
+        for (const kind of ['crashes', 'torn', 'partitions', 'pauses'] as const) {
+          expect(r.kinds[kind], kind).toBeGreaterThan(3);
+          expect(r.kinds[kind], kind).toBeLessThan(CHUNK - 3);
+        }
+        expect(r.okOps).toBeGreaterThan(CHUNK * 20);
+        expect(r.crashes).toBeGreaterThan(CHUNK / 2);
+        expect(r.torn).toBeGreaterThan(CHUNK / 10);
+        expect(r.pauses).toBeGreaterThan(CHUNK / 2);
       });
     }
   });
