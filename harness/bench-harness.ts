@@ -150,6 +150,7 @@ async function main(): Promise<void> {
   const profDir = path.join(tmp, 'profile');
   const results = path.join(tmp, 'results');
   const load = loadavg();
+  let keep = false;
   try {
     const cli = [BIN, 'test', '--workload', args.workload, '--concurrency', String(args.concurrency), '--rate', '0', '--time-limit', String(args.seconds), '--recovery-time', '1', '--seed', '1', '--results', results];
     const child = spawn(process.execPath, [`--cpu-prof`, `--cpu-prof-dir=${profDir}`, ...cli], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -183,7 +184,9 @@ async function main(): Promise<void> {
 
     process.stdout.write(`bench:harness: ${args.workload}, --concurrency ${args.concurrency}, --rate 0 (unlimited), ${args.seconds} s main phase, 5 local nodes, ${cores} cores\n`);
     process.stdout.write(`load average before: ${load.map((l) => l.toFixed(2)).join(' ')}; after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
-    process.stdout.write(`verdict: ${String(file.valid)} (exit ${code})\n`);
+    // A failed check is a finding: its run (history, node logs) stays for a look.
+    keep = file.valid !== true;
+    process.stdout.write(`verdict: ${String(file.valid)} (exit ${code})${keep ? `; run kept in ${runDir}` : ''}\n`);
     process.stdout.write(`ops/s: ${fmt(rate.invoked / rate.seconds)} invoked, ${fmt(rate.completed / rate.seconds)} recorded (${fmt(rate.invoked)} / ${fmt(rate.completed)} in ${rate.seconds.toFixed(1)} s)\n`);
     process.stdout.write(`CPU ms per op: harness ${perOp(harnessMs).toFixed(3)}, nodes ${nodeMs.map((ms) => perOp(ms).toFixed(3)).join(' ')}, total ${totalPerOp.toFixed(3)} -> cap ${fmt((cores * 1000) / totalPerOp)} ops/s on ${cores} cores\n`);
     process.stdout.write(`checker: linearizable ${String(lin?.valid)} in ${fmt(lin?.elapsedMs ?? NaN)} ms, peak cache ${lin?.peakCacheMb ?? '?'} MB, ${lin?.partitions ?? '?'} keys\n`);
@@ -197,7 +200,7 @@ async function main(): Promise<void> {
     process.stdout.write('top functions (self time):\n');
     for (const [name, n] of [...w.functions].sort((a, b) => b[1] - a[1]).slice(0, 15)) process.stdout.write(`  ${share(n)}  ${name}\n`);
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    if (!keep) rmSync(tmp, { recursive: true, force: true });
   }
 }
 
