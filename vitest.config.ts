@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**', 'results/**'],
+    exclude: ['node_modules/**', 'dist/**', 'results/**', '.stryker-tmp/**', 'reports/**'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     // Real clusters and fault proxies bind ports and spawn processes: keep files from

@@ -27,7 +27,10 @@ export function promiseReport(ctx: Ctx, from: number): { accepted: [number, Ball
 function followLeader(ctx: Ctx, leader: NodeId, ballot: Ballot): void {
   setLeader(ctx, leader, ballot);
   ctx.v.lastLeaderWall = ctx.wallMs;
-  ctx.setTimer(TIMER.election, ctx.config.bug === 'lease-skew' ? ctx.config.heartbeatMs : ctx.config.electionTimeoutMs);
+  // Stryker disable all: planted bug, not the protocol (paxos/core/MUTATION.md)
+  const lease = ctx.config.bug === 'lease-skew' ? ctx.config.heartbeatMs : null;
+  // Stryker restore all
+  ctx.setTimer(TIMER.election, lease ?? ctx.config.electionTimeoutMs);
   ctx.cancelTimer(TIMER.campaign);
 }
 

@@ -14,11 +14,13 @@ import type { Command, NodeId } from './types.js';
 export function onClient(ctx: Ctx, rid: number, command: Command): void {
   const { d, v } = ctx;
   const id: CmdId = `${ctx.self}:${d.incarnation}:${rid}`;
+  // Stryker disable all: planted bug, not the protocol (paxos/core/MUTATION.md)
   if (ctx.config.bug === 'stale-read' && command.op === 'read' && v.role !== 'leader') {
     // Planted bug: a follower answers from its possibly stale local state.
     ctx.reply(rid, { type: 'ok', value: kvGet(v.kv, command.key) });
     return;
   }
+  // Stryker restore all
   if (v.role === 'leader') {
     submit(ctx, id, command, { node: ctx.self, rid });
   } else if (v.leader !== null) {

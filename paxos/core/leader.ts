@@ -50,6 +50,7 @@ function becomeLeader(ctx: Ctx): void {
   let maxSlot = from - 1;
   const best: Record<string, { ballot: Ballot; value: SlotValue }> = {};
   // Planted bug no-adopt: ignore what the quorum reported accepted (or decided).
+  // Stryker disable next-line all: planted bug, not the protocol (paxos/core/MUTATION.md)
   const reports = ctx.config.bug === 'no-adopt' ? [] : v.reports;
   for (const r of reports) {
     for (const [s, value] of r.decided) {
@@ -127,10 +128,12 @@ export function pump(ctx: Ctx, onClientEvent = false): void {
     v.queue = batch === v.queue ? [] : v.queue.slice(config.maxBatch);
     while (d.decided[v.nextSlot] !== undefined) v.nextSlot++;
     proposeAt(ctx, v.nextSlot++, batch);
+    // Stryker disable all: planted bug, not the protocol (paxos/core/MUTATION.md)
     if (config.bug === 'early-ack') {
       // Planted bug: acknowledge writes on proposal, before any quorum accepted them.
       for (const e of batch) if (e.command.op === 'write') resolve(ctx, e.id, { type: 'ok' });
     }
+    // Stryker restore all
   }
 }
 

@@ -30,11 +30,14 @@ export function decideSlot(ctx: Ctx, s: number, value: SlotValue, ballot: Ballot
   const prior = d.decided[s];
   if (prior !== undefined) {
     // Agreement. Under a planted bug the simulator reports the disagreement instead.
+    // Stryker disable next-line all: planted bug, not the protocol (paxos/core/MUTATION.md)
     if (ctx.config.bug === null) assert(jsonEqual(prior, value), `slot ${s} decided with two different values`);
     return;
   }
   const acc = d.accepted[s];
-  const byRef = ballot !== null && acc !== undefined && sameBallot(acc.ballot, ballot) && ctx.config.bug !== 'volatile-acceptor';
+  // Stryker disable next-line all: planted bug, not the protocol (paxos/core/MUTATION.md)
+  const forgetful = ctx.config.bug === 'volatile-acceptor';
+  const byRef = ballot !== null && acc !== undefined && sameBallot(acc.ballot, ballot) && !forgetful;
   d.decided[s] = value;
   delete d.accepted[s];
   v.unflushed.push(byRef ? { t: 'decide', s, b: ballot } : { t: 'decide', s, v: value });

@@ -11,11 +11,13 @@ import type { Key } from './types.js';
 
 export function addRead(ctx: Ctx, id: CmdId, key: Key): void {
   const v = ctx.v;
+  // Stryker disable all: planted bug, not the protocol (paxos/core/MUTATION.md)
   if (ctx.config.bug === 'lease-skew' && ctx.wallMs < v.leaseUntilWall) {
     // Planted bug: trusts the wall clock that a lease still holds, skipping the quorum round.
     resolve(ctx, id, { type: 'ok', value: kvGet(v.kv, key) });
     return;
   }
+  // Stryker restore all
   v.readQueue.push({ id, key });
   if (v.round === null) startRound(ctx);
 }
@@ -36,6 +38,7 @@ function roundDone(ctx: Ctx): void {
   const v = ctx.v;
   const round = v.round!;
   v.round = null;
+  // Stryker disable next-line all: planted bug, not the protocol (paxos/core/MUTATION.md)
   if (ctx.config.bug === 'lease-skew') v.leaseUntilWall = ctx.wallMs + ctx.config.electionTimeoutMs;
   if (round.reads.length > 0) v.readReady.push(round);
   serveReads(ctx);

@@ -54,11 +54,13 @@ function onTimer(ctx: Ctx, name: string, rand: number): void {
   switch (name) {
     case TIMER.election: {
       if (v.role === 'leader') return;
+      // Stryker disable all: planted bug, not the protocol (paxos/core/MUTATION.md)
       if (config.bug === 'lease-skew' && v.role === 'follower' && v.leader !== null && ctx.wallMs - v.lastLeaderWall < config.electionTimeoutMs) {
         // Planted bug: the wall clock decides whether the leader's lease has expired.
         ctx.setTimer(TIMER.election, config.heartbeatMs);
         return;
       }
+      // Stryker restore all
       // Randomized back-off so that candidates do not duel forever.
       ctx.setTimer(TIMER.campaign, 1 + Math.floor(rand * electionTimeoutOf(config, ctx.state)));
       return;

@@ -1,0 +1,49 @@
+/**
+ * Checks that mutation testing (MUTATION.md) showed missing: catch-up chunking and its
+ * nothing-to-send case, the slot-number guard, and read rounds that need a real quorum of
+ * acks from the current round (5 nodes: one ack is not enough; a late ack of an earlier
+ * round does not count).
+ */
+import { describe, expect, it } from 'vitest';
+import { InvariantError } from './index.js';
+import { CATCHUP_CHUNK } from './learner.js';
+import type { Msg } from './messages.js';
+import { client, Cluster, deliver, node, replies, sends } from './testkit.js';
+
+describe('learning', () => {
+  it('answers a catch-up with one chunk of CATCHUP_CHUNK slots, and nothing if the asker is not behind', () => {
+    const n = node('n1');
+    const total = CATCHUP_CHUNK + 1;
+    const entries: [number, null][] = Array.from({ length: total }, (_, i) => [i + 1, null]);
+    deliver(n, 'n2', { type: 'learn', slot: 1, entries, commit: total });
+    expect(n.state.volatile.commitIndex).toBe(total);
+    const learns = sends(deliver(n, 'n3', { type: 'catchup', slot: 1 }), 'learn');
+    expect(learns.length).toBe(1);
+    expect((learns[0].msg as Extract<Msg, { type: 'learn' }>).entries.length).toBe(CATCHUP_CHUNK);
+    expect(sends(deliver(n, 'n3', { type: 'catchup', slot: total + 1 }))).toEqual([]);
+  });
+
+  it('refuses a slot number below 1', () => {
+    expect(() => deliver(node('n2'), 'n1', { type: 'learn', slot: 0, entries: [[0, null]], commit: 0 })).toThrow(InvariantError);
+  });
+});
+
+describe('read rounds in a 5-node cluster', () => {
+  it('answer a read only after a quorum of acks of the current round', () => {
+    const c = new Cluster(['n1', 'n2', 'n3', 'n4', 'n5']);
+    c.elect('n1');
+    const leader = c.get('n1');
+    const ackFrom = (id: string, effects: ReturnType<typeof client>) => {
+      const hb = sends(effects, 'heartbeat').find((s) => s.to === id)!.msg;
+      return sends(deliver(c.get(id), 'n1', hb), 'heartbeatAck')[0].msg;
+    };
+    const first = client(leader, 1, { op: 'read', key: 'a' });
+    const [a2, a3, a4, a5] = ['n2', 'n3', 'n4', 'n5'].map((id) => ackFrom(id, first));
+    expect(replies(deliver(leader, 'n2', a2))).toEqual([]); // 2 of 5
+    expect(replies(deliver(leader, 'n3', a3))).toEqual([{ id: 1, result: { type: 'ok', value: null } }]);
+    // A new round: the late acks of the first round from n4 and n5 must not confirm it.
+    client(leader, 2, { op: 'read', key: 'a' });
+    expect(replies(deliver(leader, 'n4', a4))).toEqual([]);
+    expect(replies(deliver(leader, 'n5', a5))).toEqual([]);
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * `npm run mutation:harness`: how many of the mutants the core's unit tests kill does
+ * `jepsen-ts test` (what users run) also catch? Samples mutants from Stryker's JSON report,
+ * applies each to a throw-away copy of the repo (never the working tree), builds it, runs
+ * `jepsen-ts test --nemesis all` on a few seeds and counts the mutant killed when any seed is
+ * INVALID (exit 1). Prints a table and the kill rate, and writes them as JSON.
+ *
+ *   npm run mutation:harness -- --sample 20 --seeds 3 --time-limit 30
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT } from '../harness/exit.js';
+import { Rng } from '../harness/rng.js';
+
+/** The parts of Stryker's report (mutation-testing-report-schema) read here; lines and columns 1-based. */
+interface Position { line: number; column: number }
+interface ReportMutant { id: string; mutatorName: string; replacement?: string; status: string; killedBy?: string[]; location: { start: Position; end: Position } }
+interface Report { files: Record<string, { source: string; mutants: ReportMutant[] }>; testFiles?: Record<string, { tests: { id: string }[] }> }
+
+interface Sampled { id: string; file: string; line: number; mutator: string; replacement: string; start: Position; end: Position }
+type Verdict = 'valid' | 'INVALID' | 'unknown' | 'crash' | 'timeout' | 'no-build';
+
+const UNIT_TESTS = /^paxos\/core\/[^/]+\.test\.ts$/;
+const VERDICT_OF: Record<number, Verdict> = { [EXIT.valid]: 'valid', [EXIT.invalid]: 'INVALID', [EXIT.unknown]: 'unknown' };
+
+function usageExit(message: string): never {
+  process.stderr.write(`mutation-harness: ${message}\n`);
+  process.exit(EXIT.usage);
+}
+
+const argv = yargs(hideBin(process.argv))
+  .scriptName('mutation-harness')
+  .option('report', { type: 'string', default: 'reports/mutation/mutation.json', describe: "Stryker's JSON report" })
+  .option('sample', { type: 'number', default: 20, describe: 'mutants to sample among those the unit tests kill' })
+  .option('sample-seed', { type: 'number', default: 1, describe: 'seed of the sample' })
+  .option('seeds', { type: 'number', default: 3, describe: 'jepsen-ts test runs per mutant (seeds first-seed, first-seed+1, ...)' })
+  .option('first-seed', { type: 'number', default: 1 })
+  .option('time-limit', { type: 'number', default: 30, describe: "each run's --time-limit, seconds" })
+  .option('out', { type: 'string', default: 'reports/mutation/harness.json' })
+  .strict()
+  .fail((msg, err) => usageExit(msg ?? err?.message ?? 'bad arguments'))
+  .parseSync();
+
+for (const flag of ['sample', 'seeds', 'time-limit'] as const) {
+  if (!Number.isSafeInteger(argv[flag]) || argv[flag] < 1) usageExit(`--${flag} must be a positive integer, got ${argv[flag]}`);
+}
+for (const flag of ['sample-seed', 'first-seed'] as const) {
+  if (!Number.isSafeInteger(argv[flag])) usageExit(`--${flag} must be an integer, got ${argv[flag]}`);
+}
+
+function readReport(file: string): Report {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    usageExit(`${file}: cannot read it (run \`npm run mutation\` first)`);
+  }
+  try {
+    const report = JSON.parse(text) as Report;
+    if (typeof report.files !== 'object' || report.files === null) throw new Error('no files');
+    return report;
+  } catch (e) {
+    usageExit(`${file}: not a Stryker JSON report (${(e as Error).message})`);
+  }
+}
+
+/** Mutants at least one of paxos/core's unit tests killed, in id order. */
+function killedByUnitTests(report: Report): Sampled[] {
+  const unitTestIds = new Set<string>();
+  for (const [file, { tests }] of Object.entries(report.testFiles ?? {})) {
+    if (UNIT_TESTS.test(file)) for (const t of tests) unitTestIds.add(t.id);
+  }
+  const out: Sampled[] = [];
+  for (const [file, { mutants }] of Object.entries(report.files)) {
+    for (const m of mutants) {
+      if (m.status !== 'Killed' || !(m.killedBy ?? []).some((t) => unitTestIds.has(t))) continue;
+      out.push({ id: m.id, file, line: m.location.start.line, mutator: m.mutatorName, replacement: m.replacement ?? '', start: m.location.start, end: m.location.end });
+    }
+  }
+  return out.sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id));
+}
+
+/** Character offset of a 1-based line/column. */
+function offsetOf(source: string, p: Position): number {
+  let at = 0;
+  for (let line = 1; line < p.line; line++) at = source.indexOf('\n', at) + 1;
+  return at + p.column - 1;
+}
+
+function applyMutant(source: string, m: Sampled): string {
+  return source.slice(0, offsetOf(source, m.start)) + m.replacement + source.slice(offsetOf(source, m.end));
+}
+
+/** A copy of the repo's files (tracked and not ignored) with the real node_modules linked in. */
+function copyRepo(root: string, into: string): void {
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const f of files) {
+    if (!fs.existsSync(path.join(root, f))) continue; // deleted but not yet staged
+    fs.mkdirSync(path.dirname(path.join(into, f)), { recursive: true });
+    fs.copyFileSync(path.join(root, f), path.join(into, f));
+  }
+  fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules')), path.join(into, 'node_modules'));
+}
+
+async function build(dir: string): Promise<boolean> {
+  const r = await execa(process.execPath, [path.join(dir, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, reject: false });
+  if (r.exitCode !== 0) process.stderr.write(`tsc failed in ${dir}:\n${r.stdout}\n`);
+  return r.exitCode === 0;
+}
+
+async function runTest(dir: string, seed: number): Promise<Verdict> {
+  const r = await execa(process.execPath, ['bin/jepsen-ts.js', 'test', '--nemesis', 'all', '--time-limit', String(argv['time-limit']), '--seed', String(seed)], {
+    cwd: dir,
+    reject: false,
+    // Start-up, recovery reads and teardown on a loaded machine: generous, but a hung run must end.
+    timeout: (argv['time-limit'] * 4 + 180) * 1000,
+    forceKillAfterDelay: 20_000,
+  });
+  fs.rmSync(path.join(dir, 'results'), { recursive: true, force: true });
+  if (r.timedOut) return 'timeout';
+  return VERDICT_OF[r.exitCode ?? -1] ?? 'crash';
+}
+
+const root = process.cwd();
+const report = readReport(argv.report);
+const candidates = killedByUnitTests(report);
+if (candidates.length === 0) usageExit(`${argv.report}: no mutant killed by paxos/core's unit tests to sample from`);
+const sample = new Rng(argv['sample-seed']).shuffle(candidates).slice(0, argv.sample).sort((a, b) => Number(a.id) - Number(b.id));
+const seeds = Array.from({ length: argv.seeds }, (_, i) => argv['first-seed'] + i);
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jepsen-mutation-'));
+const cleanup = () => fs.rmSync(work, { recursive: true, force: true });
+process.once('SIGINT', () => { cleanup(); process.exit(130); });
+process.once('SIGTERM', () => { cleanup(); process.exit(143); });
+
+const rows: (Sampled & { verdicts: Verdict[]; killed: boolean })[] = [];
+try {
+  process.stdout.write(`${candidates.length} mutants killed by the unit tests; sampling ${sample.length}, seeds ${seeds.join(',')}, --time-limit ${argv['time-limit']}\n`);
+  copyRepo(root, work);
+  if (!(await build(work))) throw new Error('the unmutated copy does not build');
+  for (const m of sample) {
+    const file = path.join(work, m.file);
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, applyMutant(original, m));
+    const verdicts: Verdict[] = [];
+    if (!(await build(work))) verdicts.push('no-build');
+    else for (const seed of seeds) verdicts.push(await runTest(work, seed));
+    fs.writeFileSync(file, original);
+    const row = { ...m, verdicts, killed: verdicts.includes('INVALID') };
+    rows.push(row);
+    process.stdout.write(`mutant ${m.id} ${m.file}:${m.line} ${m.mutator}: ${verdicts.join(' ')}${row.killed ? ' -> killed' : ''}\n`);
+  }
+} catch (e) {
+  process.stderr.write(`mutation-harness: ${(e as Error).message}\n`);
+  process.exitCode = EXIT.crash;
+} finally {
+  cleanup();
+}
+
+if (process.exitCode === EXIT.crash) process.exit();
+const killed = rows.filter((r) => r.killed).length;
+const oneLine = (s: string) => (s.length > 40 ? `${s.slice(0, 37)}...` : s).replace(/\s+/g, ' ');
+const table = [
+  ['mutant', 'file:line', 'mutator', 'replacement', ...seeds.map((s) => `seed ${s}`), 'killed'],
+  ...rows.map((r) => [r.id, `${r.file}:${r.line}`, r.mutator, oneLine(r.replacement), ...r.verdicts, r.killed ? 'yes' : 'no']),
+];
+const widths = table[0].map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length)));
+process.stdout.write(`\n${table.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n')}\n`);
+const rate = rows.length === 0 ? 0 : killed / rows.length;
+process.stdout.write(`\nharness kill rate: ${killed}/${rows.length} = ${(rate * 100).toFixed(0)}% of mutants the unit tests kill\n`);
+fs.mkdirSync(path.dirname(argv.out), { recursive: true });
+fs.writeFileSync(argv.out, `${JSON.stringify({ report: argv.report, sampleSeed: argv['sample-seed'], seeds, timeLimit: argv['time-limit'], killed, sampled: rows.length, rate, mutants: rows }, null, 2)}\n`);
+process.stdout.write(`written to ${argv.out}\n`);
