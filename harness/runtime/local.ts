@@ -108,6 +108,9 @@ export class LocalRuntime implements Runtime {
       await this.build(cluster);
       this.writeMarker();
       await Promise.all([...this.nodes.keys()].map((n) => this.start(n)));
+      // An answer on a node's port is only ours if the node still runs: one that failed to
+      // listen (the port taken meanwhile) has exited, and whatever answered was someone else.
+      for (const n of this.nodes.values()) if (!n.proc.running) throw new Error(`node ${n.addr.name} exited during setup although ${n.clientUrl} answered: another process holds its port${n.proc.stderrTail()}`);
     } catch (e) {
       await this.teardown().catch(() => {}); // the setup error is the one worth reporting
       throw e;

@@ -144,7 +144,7 @@ export class NodeProcess {
     }
   }
 
-  private stderrTail(): string {
+  stderrTail(): string {
     try {
       const lines = readFileSync(this.spec.stderrFile, 'utf8').trim().split('\n');
       const text = lines.filter((l) => !l.startsWith('=== jepsen-ts ')).slice(-5).join('\n  ');

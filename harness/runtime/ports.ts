@@ -3,9 +3,16 @@
  * proxies point at them), so they come from BELOW the kernel's ephemeral range: an outgoing
  * connection can then never take a killed node's port before it restarts. Each candidate is
  * checked by binding it; ports handed out by this process are never handed out twice.
+ * Across processes, a port handed out is reserved by a file `$TMPDIR/jepsen-ts/ports/<port>`
+ * holding the harness's pid (created exclusively): between the bind check and the node's own
+ * listen, or while a killed node is down, another harness on this machine would otherwise take
+ * it, and its clients would talk to our node (two concurrent runs did: a correct build judged
+ * INVALID). A reservation whose pid is dead is taken over.
  */
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const handedOut = new Set<number>();
 const LOWEST = 10_000;
@@ -32,15 +39,58 @@ function canBind(host: string, port: number): Promise<boolean> {
 // race for the same candidate.
 let cursor = -1;
 
-export async function allocatePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+/** Where reservations live (JEPSEN_TS_PORT_DIR overrides, for tests). */
+const reservationDir = () => process.env.JEPSEN_TS_PORT_DIR ?? path.join(os.tmpdir(), 'jepsen-ts', 'ports');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reserves `port` for this process; false when a live process holds it. */
+function reserve(port: number): boolean {
+  const dir = reservationDir();
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(file, 'utf8').trim());
+    } catch {
+      // removed meanwhile: try again
+    }
+    if (Number.isSafeInteger(holder) && holder > 0 && alive(holder)) return false;
+    try {
+      unlinkSync(file); // a dead harness's reservation (or a half-written one)
+    } catch {
+      // another harness took it over first
+    }
+  }
+  return false;
+}
+
+export async function allocatePorts(count: number, host = '127.0.0.1', from?: number): Promise<number[]> {
   const top = ephemeralStart();
   const span = top - LOWEST;
+  if (from !== undefined) cursor = from - LOWEST;
   if (cursor < 0) cursor = (process.pid * 7919) % span;
   const out: number[] = [];
   for (let tried = 0; out.length < count; tried++) {
     if (tried > span) throw new Error(`no free port in ${LOWEST}..${top - 1} on ${host}`);
     const port = LOWEST + (cursor++ % span);
-    if (handedOut.has(port) || !(await canBind(host, port))) continue;
+    if (handedOut.has(port) || !(await canBind(host, port)) || !reserve(port)) continue;
     handedOut.add(port);
     out.push(port);
   }
@@ -49,5 +99,12 @@ export async function allocatePorts(count: number, host = '127.0.0.1'): Promise<
 
 /** Gives ports back (at teardown) so a long-lived process does not run out. */
 export function releasePorts(ports: number[]): void {
-  for (const p of ports) handedOut.delete(p);
+  for (const p of ports) {
+    if (!handedOut.delete(p)) continue;
+    try {
+      unlinkSync(path.join(reservationDir(), String(p)));
+    } catch {
+      // already gone
+    }
+  }
 }
