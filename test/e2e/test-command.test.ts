@@ -76,9 +76,12 @@ describe.skipIf(!BUILT)('jepsen-ts test, end to end on the local runtime', () =>
 
   // Caught on every seed, not a lucky one: under a nemesis the client op timeout defaults to a
   // third of the interval, so the isolated node's threads get out of hung writes and read.
+  // Stale reads come from a cut-off follower, so the shapes are those that cut off any node
+  // (the default draws `leader` half the time, which leaves the followers up to date).
+  const FOLLOWER_CUTS = ['--partition', 'one,majority'];
   for (const seed of [2, 3]) {
     it(`--bug stale-read with partitions, seed ${seed}: invalid`, async () => {
-      const run = await cli(['test', '--bug', 'stale-read', '--nemesis', 'partition', '--seed', String(seed), ...SHORT]);
+      const run = await cli(['test', '--bug', 'stale-read', '--nemesis', 'partition', ...FOLLOWER_CUTS, '--seed', String(seed), ...SHORT]);
       expect(run.exitCode, run.stdout + run.stderr).toBe(1);
       expect(run.stdout).toMatch(/^verdict: INVALID \(linearizable\)/m);
       expectNothingLeft(run);
@@ -86,7 +89,7 @@ describe.skipIf(!BUILT)('jepsen-ts test, end to end on the local runtime', () =>
   }
 
   it('--bug stale-read with partitions: invalid, found by the linearizability checker', async () => {
-    const run = await cli(['test', '--bug', 'stale-read', '--nemesis', 'partition', '--seed', '1', ...SHORT]);
+    const run = await cli(['test', '--bug', 'stale-read', '--nemesis', 'partition', ...FOLLOWER_CUTS, '--seed', '1', ...SHORT]);
     expect(run.exitCode, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/^verdict: INVALID \(linearizable\)/m);
     expect(resultsOf(run).results.linearizable.valid).toBe(false);
