@@ -179,9 +179,12 @@ describe('independent keys at high concurrency (Jepsen independent/concurrent-ge
     expect(Math.max(...keys.map((k) => k.threads.size))).toBeLessThanOrEqual(10);
     expect(Math.max(...keys.map((k) => k.maxOpen))).toBeLessThanOrEqual(10);
     expect(Math.max(...keys.map((k) => k.invoked))).toBeLessThanOrEqual(OPS_PER_KEY);
-    // Each group really shares its key (Jepsen's contention), and keys do get used up.
-    expect(Math.min(...keys.map((k) => k.threads.size))).toBeGreaterThanOrEqual(5);
-    expect(keys.filter((k) => k.invoked === OPS_PER_KEY).length).toBeGreaterThanOrEqual(15);
+    // Keys do get used up, and each used-up key was really shared by its group (Jepsen's
+    // contention). A group's last key may see only the threads still running at the end (the
+    // scripted clients' timers decide which), so only used-up keys are held to that.
+    const usedUp = keys.filter((k) => k.invoked === OPS_PER_KEY);
+    expect(usedUp.length).toBeGreaterThanOrEqual(15);
+    expect(Math.min(...usedUp.map((k) => k.threads.size))).toBeGreaterThanOrEqual(5);
   });
 
   it('draws the same ops per thread from the same seed', async () => {
