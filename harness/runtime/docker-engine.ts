@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { UsageError } from './runtime.js';
-import { processStart } from './sweep.js';
+import { pidAlive, processStart } from './sweep.js';
 
 /** Label on every container, network and volume: the run id. */
 export const RUN_LABEL = 'org.jepsen-ts.run';
@@ -61,15 +61,6 @@ export function ownerIsGone(owner: string | undefined): boolean {
   if (start === '?') return !pidAlive(Number(pid)); // no /proc here: the pid alone must do
   const now = processStart(Number(pid));
   return now === null || now !== start;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface ExecResult {

@@ -13,6 +13,7 @@ import net from 'node:net';
 import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pidAlive } from './sweep.js';
 
 const handedOut = new Set<number>();
 const LOWEST = 10_000;
@@ -42,15 +43,6 @@ let cursor = -1;
 /** Where reservations live (JEPSEN_TS_PORT_DIR overrides, for tests). */
 const reservationDir = () => process.env.JEPSEN_TS_PORT_DIR ?? path.join(os.tmpdir(), 'jepsen-ts', 'ports');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Reserves `port` for this process; false when a live process holds it. */
 function reserve(port: number): boolean {
   const dir = reservationDir();
@@ -71,7 +63,7 @@ function reserve(port: number): boolean {
     } catch {
       // removed meanwhile: try again
     }
-    if (Number.isSafeInteger(holder) && holder > 0 && alive(holder)) return false;
+    if (Number.isSafeInteger(holder) && holder > 0 && pidAlive(holder)) return false;
     try {
       unlinkSync(file); // a dead harness's reservation (or a half-written one)
     } catch {

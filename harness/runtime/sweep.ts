@@ -29,6 +29,16 @@ export function defaultMarkerDir(): string {
 }
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); null when gone. */
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function processStart(pid: number): string | null {
   const stat = readProc(pid, 'stat');
   if (stat === null) return null;
