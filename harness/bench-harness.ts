@@ -1,6 +1,6 @@
 /**
  * `npm run bench:harness`: how many client ops the harness drives against the real Paxos store,
- * and where its time goes. One real `jepsen-ts test` CLI process (5 local nodes, no nemesis,
+ * and where its time goes. One real `jepsen-ts test` CLI process (--nodes local nodes, no nemesis,
  * register workload, --rate 0 = unlimited) under `node --cpu-prof`, for --seconds of main
  * phase at --concurrency threads. Prints:
  *   - ops/s invoked and recorded (completed) in the main phase (results.json `rate`);
@@ -15,7 +15,7 @@
  * The main phase is delimited by the CLI's own `phase: main` / `phase: heal` lines; the
  * profile's timestamps and process.hrtime are the same monotonic clock.
  *
- *   npm run bench:harness -- [--seconds 10] [--concurrency 64] [--workload register]
+ *   npm run bench:harness -- [--seconds 10] [--concurrency 64] [--workload register] [--nodes 3]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -34,17 +34,19 @@ interface Args {
   seconds: number;
   concurrency: number;
   workload: string;
+  nodes: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seconds: 10, concurrency: 64, workload: 'register' };
+  const args: Args = { seconds: 10, concurrency: 64, workload: 'register', nodes: 3 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
     if (flag === '--seconds' && Number(value) > 0) args.seconds = Number(value);
     else if (flag === '--concurrency' && /^[1-9]\d*$/.test(value)) args.concurrency = Number(value);
     else if (flag === '--workload' && /^[a-z]+$/.test(value)) args.workload = value;
+    else if (flag === '--nodes' && /^[1-9]$/.test(value)) args.nodes = Number(value);
     else {
-      process.stderr.write(`bench:harness: bad argument ${JSON.stringify(flag)} ${JSON.stringify(value)} (usage: [--seconds S>0] [--concurrency N>=1] [--workload NAME])\n`);
+      process.stderr.write(`bench:harness: bad argument ${JSON.stringify(flag)} ${JSON.stringify(value)} (usage: [--seconds S>0] [--concurrency N>=1] [--workload NAME] [--nodes 1-9])\n`);
       process.exit(254);
     }
   }
@@ -70,7 +72,17 @@ function cpuOf(pid: number): number | null {
 function nodePids(tmp: string): number[] {
   const dir = path.join(tmp, 'jepsen-ts', 'runs');
   const marker = readdirSync(dir).find((f) => f.endsWith('.json'));
-  return marker ? processesOfRun(marker.slice(0, -'.json'.length)) : [];
+  if (!marker) return [];
+  // The run's leash (an `sh` waiting on the harness, harness/runtime/leash.ts) is not a node.
+  return processesOfRun(marker.slice(0, -'.json'.length)).filter((pid) => commOf(pid) !== 'sh');
+}
+
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 function mark(harnessPid: number, nodes: number[]): CpuMark {
@@ -152,7 +164,7 @@ async function main(): Promise<void> {
   const load = loadavg();
   let keep = false;
   try {
-    const cli = [BIN, 'test', '--workload', args.workload, '--concurrency', String(args.concurrency), '--rate', '0', '--time-limit', String(args.seconds), '--recovery-time', '1', '--seed', '1', '--results', results];
+    const cli = [BIN, 'test', '--workload', args.workload, '--concurrency', String(args.concurrency), '--nodes', String(args.nodes), '--rate', '0', '--time-limit', String(args.seconds), '--recovery-time', '1', '--seed', '1', '--results', results];
     const child = spawn(process.execPath, [`--cpu-prof`, `--cpu-prof-dir=${profDir}`, ...cli], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let stderr = '';
@@ -182,7 +194,7 @@ async function main(): Promise<void> {
     const perOp = (ms: number) => (ops > 0 ? ms / ops : NaN);
     const totalPerOp = perOp(harnessMs + nodeMs.reduce((a, b) => a + b, 0));
 
-    process.stdout.write(`bench:harness: ${args.workload}, --concurrency ${args.concurrency}, --rate 0 (unlimited), ${args.seconds} s main phase, 5 local nodes, ${cores} cores\n`);
+    process.stdout.write(`bench:harness: ${args.workload}, --concurrency ${args.concurrency}, --rate 0 (unlimited), ${args.seconds} s main phase, ${args.nodes} local nodes, ${cores} cores\n`);
     process.stdout.write(`load average before: ${load.map((l) => l.toFixed(2)).join(' ')}; after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
     // A failed check is a finding: its run (history, node logs) stays for a look.
     keep = file.valid !== true;

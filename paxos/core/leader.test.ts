@@ -127,6 +127,25 @@ describe('phase 2', () => {
     expect(n.state.volatile.queue).toEqual([]);
   });
 
+  it('gathers forwarded commands the same way, and only a decision (not every ack) proposes the next slot', () => {
+    const n = node('n1', ['n1', 'n2', 'n3', 'n4', 'n5'], null, { maxInflight: 8 });
+    fire(n, 'campaign');
+    const b = n.state.volatile.ballot;
+    deliver(n, 'n2', { type: 'promise', ballot: b, slot: 1, decided: [], accepted: [] });
+    deliver(n, 'n3', { type: 'promise', ballot: b, slot: 1, decided: [], accepted: [] });
+    expect(n.state.volatile.role).toBe('leader');
+    const forward = (from: string, i: number) => deliver(n, from, { type: 'forward', ballot: b, id: `${from}:1:${i}`, command: { op: 'write', key: 'a', value: i } });
+    expect(sends(forward('n2', 1), 'accept')).toHaveLength(4); // idle: at once
+    // Slot 1 in flight: forwarded commands wait, as the leader's own clients' do.
+    expect(sends(forward('n3', 2), 'accept')).toHaveLength(0);
+    expect(sends(forward('n4', 3), 'accept')).toHaveLength(0);
+    // The first ack of five nodes decides nothing, so it proposes nothing.
+    expect(sends(deliver(n, 'n2', { type: 'accepted', ballot: b, slot: 1 }), 'accept')).toHaveLength(0);
+    // The quorum's ack decides slot 1: everything queued goes out in one slot.
+    const accepts = sends(deliver(n, 'n3', { type: 'accepted', ballot: b, slot: 1 }), 'accept').filter((s) => s.to === 'n2');
+    expect(accepts.map((a) => a.msg)).toMatchObject([{ slot: 2, value: [{ id: 'n3:1:2' }, { id: 'n4:1:3' }] }]);
+  });
+
   it('a command left queued is proposed by the next heartbeat tick even if no ack ever comes', () => {
     const n = node('n1', ['n1', 'n2', 'n3'], null, { maxInflight: 8 });
     fire(n, 'campaign');

@@ -19,6 +19,7 @@ export interface StepResult {
 
 export function step(config: Config, state: State, event: Event<Msg>): StepResult {
   const ctx = new Ctx(config, state, event.wallMs);
+  const inflightBefore = state.volatile.inflight;
   flushDecisions(ctx); // deferred by the previous step
   switch (event.type) {
     case 'client':
@@ -36,7 +37,8 @@ export function step(config: Config, state: State, event: Event<Msg>): StepResul
       throw new Error(`unknown event ${JSON.stringify(event)}`);
   }
   apply(ctx);
-  pump(ctx, event.type === 'client');
+  // Only a tick or a decision that freed a pipeline slot proposes a part-full batch (pump).
+  pump(ctx, event.type !== 'timer' && ctx.v.inflight >= inflightBefore);
   apply(ctx); // a single-node cluster decides in pump
   if (ctx.persisting) flushDecisions(ctx); // this step's fsync is happening anyway
   return { state, effects: ctx.effects() };
