@@ -7,7 +7,7 @@
  * overlap mostly wasted the second fault on the node the first had already cut off (a pause of
  * the isolated leader). Its stop undoes every fault in force, in reverse order.
  * When the Db can name its leader (`leaderAware`), the default picks of partition, kill and
- * pause include the leader (partition.ts weights the `leader` shape to a half): Jepsen's
+ * pause include the leader (every other partition cuts it off: partition.ts): Jepsen's
  * reputation comes from schedules that hit the node that matters.
  * With `together` (--nemesis-together) every start injects all of them, in the order
  * partition, kill, pause, clock, packet: Jepsen's combined schedules, for bugs that need two

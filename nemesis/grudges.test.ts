@@ -68,11 +68,21 @@ describe('grudges', () => {
     }
   });
 
-  it('leader: isolates the leader; without one, some node', () => {
-    const nodes = cluster(5);
-    expect(grudgeFor('leader', nodes, new Rng(1), 'n4')).toEqual(isolate(nodes, 'n4'));
-    const g = grudgeFor('leader', nodes, new Rng(1), null);
-    expect(nodes.filter((x) => g[x].length === 4)).toHaveLength(1);
+  it('leader: cuts the leader off in a minority (alone on 3 nodes, with one follower on 5); without one, a random minority', () => {
+    expect(grudgeFor('leader', cluster(3), new Rng(1), 'n2')).toEqual(isolate(cluster(3), 'n2'));
+    for (const [n, side] of [[5, 2], [6, 2], [7, 3]]) {
+      const nodes = cluster(n);
+      for (let seed = 1; seed <= 20; seed++) {
+        const g = grudgeFor('leader', nodes, new Rng(seed), 'n4');
+        const minority = sees(g, nodes, 'n4');
+        expect(minority).toHaveLength(side);
+        expect(minority.length).toBeLessThan(majority(n));
+        expect(symmetric(g)).toBe(true);
+        for (const x of minority) expect(sees(g, nodes, x)).toEqual(minority);
+      }
+    }
+    const g = grudgeFor('leader', cluster(5), new Rng(1), null);
+    expect(cluster(5).filter((x) => g[x].length === 3)).toHaveLength(2);
   });
 
   it('is a pure function of (nodes, seed)', () => {

@@ -80,7 +80,20 @@ export function bridgeGrudge(nodes: NodeName[], rng: Rng): Grudge {
   return grudge;
 }
 
-/** The grudge of a named shape; `leader` isolates `leader` (the caller asked the Db). */
+/**
+ * The leader cut off in a minority: with as many random followers as keep its side a minority
+ * (alone on 3 nodes, with one follower on 5). Its side then holds both a stale leader (writes it
+ * takes cannot commit) and, from 5 nodes, a follower that must not serve stale reads; the other
+ * side elects a new leader. `leader` is the one the Db named; with none known, a random node.
+ */
+export function leaderMinorityGrudge(nodes: NodeName[], rng: Rng, leader: NodeName | null): Grudge {
+  const lead = leader !== null && nodes.includes(leader) ? leader : rng.pick(nodes);
+  const size = Math.max(1, nodes.length - majority(nodes.length));
+  const side = [lead, ...rng.shuffle(nodes.filter((n) => n !== lead)).slice(0, size - 1)];
+  return completeGrudge([side, nodes.filter((n) => !side.includes(n))]);
+}
+
+/** The grudge of a named shape; `leader` cuts off `leader` (the caller asked the Db). */
 export function grudgeFor(shape: PartitionShape, nodes: NodeName[], rng: Rng, leader: NodeName | null): Grudge {
   if (nodes.length < MIN_NODES[shape]) throw new UsageError(`partition shape ${shape} needs at least ${MIN_NODES[shape]} nodes, the cluster has ${nodes.length}`);
   switch (shape) {
@@ -93,7 +106,7 @@ export function grudgeFor(shape: PartitionShape, nodes: NodeName[], rng: Rng, le
     case 'bridge':
       return bridgeGrudge(nodes, rng);
     case 'leader':
-      return leader !== null && nodes.includes(leader) ? isolate(nodes, leader) : oneGrudge(nodes, rng);
+      return leaderMinorityGrudge(nodes, rng, leader);
   }
 }
 

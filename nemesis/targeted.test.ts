@@ -101,7 +101,11 @@ describe('composite, together', () => {
     const grudges: unknown[] = [];
     Object.assign(ctx.runtime, { partition: async (g: unknown) => void grudges.push(g), heal: async () => {} });
     await n.start(ctx);
-    expect(grudges).toEqual([{ n3: ['n1', 'n2', 'n4', 'n5'], n1: ['n3'], n2: ['n3'], n4: ['n3'], n5: ['n3'] }]);
+    // n3, the leader, is cut off in a minority (with one follower, 5 nodes) and skewed.
+    expect(grudges).toHaveLength(1);
+    const g = grudges[0] as Record<string, string[]>;
+    expect(g.n3).toHaveLength(3);
+    expect(nodes.filter((x) => g[x].length === 3)).toHaveLength(2);
     expect(offsets).toHaveLength(1);
     expect(offsets[0][0]).toBe('n3');
     expect(records.map((r) => r.f)).toEqual(['start-partition', 'start-clock']);

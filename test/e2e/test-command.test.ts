@@ -77,8 +77,8 @@ describe.skipIf(!BUILT)('jepsen-ts test, end to end on the local runtime', () =>
   // Caught on every seed, not a lucky one: under a nemesis the client op timeout defaults to a
   // third of the interval, so the isolated node's threads get out of hung writes and read.
   // Stale reads come from a cut-off follower. `majority` cuts off two of five nodes, so always
-  // at least one follower; `one` or the default's `leader` may cut off only the leader, which
-  // leaves the followers current (seed 3 with `one,majority` went VALID in CI that way).
+  // at least one follower; `one` may cut off only the leader, which leaves the followers
+  // current (seed 3 with `one,majority` went VALID in CI that way).
   const FOLLOWER_CUTS = ['--partition', 'majority'];
   for (const seed of [2, 3]) {
     it(`--bug stale-read with partitions, seed ${seed}: invalid`, async () => {
