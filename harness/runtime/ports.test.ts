@@ -6,6 +6,7 @@
  * judged INVALID).
  */
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +44,37 @@ describe('allocatePorts across processes', () => {
       expect(readFileSync(path.join(dir, String(livePort)), 'utf8').trim()).toBe(String(live.pid));
       releasePorts(got);
     } finally {
+      live.kill('SIGKILL');
+    }
+  });
+
+  it("never binds a port another live harness reserved, even for a moment (its node may be starting)", async () => {
+    const probe = await allocatePorts(2);
+    releasePorts(probe);
+    const reserved = Math.min(...probe);
+    const live = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const bound: number[] = [];
+    const createServer = net.createServer;
+    // Records every port the allocator's bind check listens on.
+    net.createServer = ((...args: Parameters<typeof createServer>) => {
+      const server = createServer(...args);
+      const listen = server.listen.bind(server) as (...a: unknown[]) => net.Server;
+      server.listen = ((...a: unknown[]) => {
+        const opts = a[0] as { port?: number };
+        if (typeof opts === 'object' && opts !== null) bound.push(Number(opts.port));
+        return listen(...a);
+      }) as typeof server.listen;
+      return server;
+    }) as typeof net.createServer;
+    try {
+      writeFileSync(path.join(dir, String(reserved)), `${live.pid}\n`);
+      const got = await allocatePorts(2, '127.0.0.1', reserved);
+      expect(got).not.toContain(reserved);
+      expect(bound.length).toBeGreaterThanOrEqual(2);
+      expect(bound).not.toContain(reserved);
+      releasePorts(got);
+    } finally {
+      net.createServer = createServer;
       live.kill('SIGKILL');
     }
   });

@@ -7,7 +7,9 @@
  * holding the harness's pid (created exclusively): between the bind check and the node's own
  * listen, or while a killed node is down, another harness on this machine would otherwise take
  * it, and its clients would talk to our node (two concurrent runs did: a correct build judged
- * INVALID). A reservation whose pid is dead is taken over.
+ * INVALID). A reservation whose pid is dead is taken over. The reservation comes BEFORE the bind
+ * check: probing a port another harness reserved binds it for a moment, and a node of that
+ * harness starting in that moment fails with EADDRINUSE (it happened in CI).
  */
 import net from 'node:net';
 import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
@@ -82,8 +84,12 @@ export async function allocatePorts(count: number, host = '127.0.0.1', from?: nu
   for (let tried = 0; out.length < count; tried++) {
     if (tried > span) throw new Error(`no free port in ${LOWEST}..${top - 1} on ${host}`);
     const port = LOWEST + (cursor++ % span);
-    if (handedOut.has(port) || !(await canBind(host, port)) || !reserve(port)) continue;
+    if (handedOut.has(port) || !reserve(port)) continue;
     handedOut.add(port);
+    if (!(await canBind(host, port))) {
+      releasePorts([port]); // bound by something outside any harness
+      continue;
+    }
     out.push(port);
   }
   return out;
