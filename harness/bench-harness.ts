@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import type { RateSummary } from './progress.js';
 import type { ResultsFile } from './run.js';
 import { processesOfRun } from './runtime/sweep.js';
-import { processCpuMs } from '../paxos/cpu.js';
+import { processCpuMs, processCpuTimes } from '../paxos/cpu.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(ROOT, 'bin', 'jepsen-ts.js');
@@ -53,11 +53,12 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** CPU ms used so far by the harness and by each node process (null: gone). */
+/** CPU ms used so far by the harness and by each node process (null: gone), and in the kernel. */
 interface CpuMark {
   atUs: number;
   harness: number;
   nodes: Map<number, number>;
+  systemMs: number;
 }
 
 function cpuOf(pid: number): number | null {
@@ -66,6 +67,18 @@ function cpuOf(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+function systemMsOf(pids: number[]): number {
+  let ms = 0;
+  for (const pid of pids) {
+    try {
+      ms += processCpuTimes(pid).systemMs;
+    } catch {
+      // gone: its last figures are lost either way
+    }
+  }
+  return ms;
 }
 
 /** The run's node processes: the harness's marker names the run, its processes carry the tag. */
@@ -86,7 +99,7 @@ function commOf(pid: number): string {
 }
 
 function mark(harnessPid: number, nodes: number[]): CpuMark {
-  const m: CpuMark = { atUs: Number(process.hrtime.bigint() / 1000n), harness: cpuOf(harnessPid) ?? NaN, nodes: new Map() };
+  const m: CpuMark = { atUs: Number(process.hrtime.bigint() / 1000n), harness: cpuOf(harnessPid) ?? NaN, nodes: new Map(), systemMs: systemMsOf([harnessPid, ...nodes]) };
   for (const pid of nodes) {
     const ms = cpuOf(pid);
     if (ms !== null) m.nodes.set(pid, ms);
@@ -201,6 +214,8 @@ async function main(): Promise<void> {
     process.stdout.write(`verdict: ${String(file.valid)} (exit ${code})${keep ? `; run kept in ${runDir}` : ''}\n`);
     process.stdout.write(`ops/s: ${fmt(rate.invoked / rate.seconds)} invoked, ${fmt(rate.completed / rate.seconds)} recorded (${fmt(rate.invoked)} / ${fmt(rate.completed)} in ${rate.seconds.toFixed(1)} s)\n`);
     process.stdout.write(`CPU ms per op: harness ${perOp(harnessMs).toFixed(3)}, nodes ${nodeMs.map((ms) => perOp(ms).toFixed(3)).join(' ')}, total ${totalPerOp.toFixed(3)} -> cap ${fmt((cores * 1000) / totalPerOp)} ops/s on ${cores} cores\n`);
+    const systemShare = (after.systemMs - before.systemMs) / (harnessMs + nodeMs.reduce((a, b) => a + b, 0));
+    process.stdout.write(`in the kernel (syscalls, loopback TCP, fsync): ${(100 * systemShare).toFixed(0)}% of that CPU\n`);
     process.stdout.write(`checker: linearizable ${String(lin?.valid)} in ${fmt(lin?.elapsedMs ?? NaN)} ms, peak cache ${lin?.peakCacheMb ?? '?'} MB, ${lin?.partitions ?? '?'} keys\n`);
 
     const profFile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))!;
