@@ -5,7 +5,12 @@
  * `jepsen-ts test --nemesis all` on a few seeds and counts the mutant killed when any seed is
  * INVALID (exit 1). Prints a table and the kill rate, and writes them as JSON.
  *
- *   npm run mutation:harness -- --sample 20 --seeds 3 --time-limit 30
+ * Stryker on this machine runs one group of files at a time, so --report may be given once per
+ * group. --base REV measures an older harness with the same mutants: the copy is the tree at REV
+ * (git archive), and each mutant is placed by the text of the whole lines it changes, which must
+ * occur exactly once in REV's file (else the mutant is `not-in-base` and left out of the rate).
+ *
+ *   npm run mutation:harness -- --sample 20 --seeds 3 --time-limit 30 [--report F ...] [--base REV]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,14 +21,14 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT } from '../harness/exit.js';
 import { Rng } from '../harness/rng.js';
+import { placeMutant, type Position } from './mutants.js';
 
 /** The parts of Stryker's report (mutation-testing-report-schema) read here; lines and columns 1-based. */
-interface Position { line: number; column: number }
 interface ReportMutant { id: string; mutatorName: string; replacement?: string; status: string; killedBy?: string[]; location: { start: Position; end: Position } }
 interface Report { files: Record<string, { source: string; mutants: ReportMutant[] }>; testFiles?: Record<string, { tests: { id: string }[] }> }
 
-interface Sampled { id: string; file: string; line: number; mutator: string; replacement: string; start: Position; end: Position }
-type Verdict = 'valid' | 'INVALID' | 'unknown' | 'crash' | 'timeout' | 'no-build';
+interface Sampled { id: string; file: string; line: number; mutator: string; replacement: string; start: Position; end: Position; source: string }
+type Verdict = 'valid' | 'INVALID' | 'unknown' | 'crash' | 'timeout' | 'no-build' | 'not-in-base';
 
 const UNIT_TESTS = /^paxos\/core\/[^/]+\.test\.ts$/;
 const VERDICT_OF: Record<number, Verdict> = { [EXIT.valid]: 'valid', [EXIT.invalid]: 'INVALID', [EXIT.unknown]: 'unknown' };
@@ -35,7 +40,8 @@ function usageExit(message: string): never {
 
 const argv = yargs(hideBin(process.argv))
   .scriptName('mutation-harness')
-  .option('report', { type: 'string', default: 'reports/mutation/mutation.json', describe: "Stryker's JSON report" })
+  .option('report', { type: 'string', array: true, default: ['reports/mutation/mutation.json'], describe: "Stryker's JSON report (repeat for one per group of files)" })
+  .option('base', { type: 'string', describe: 'measure the harness of this git revision instead of the working tree' })
   .option('sample', { type: 'number', default: 20, describe: 'mutants to sample among those the unit tests kill' })
   .option('sample-seed', { type: 'number', default: 1, describe: 'seed of the sample' })
   .option('seeds', { type: 'number', default: 3, describe: 'jepsen-ts test runs per mutant (seeds first-seed, first-seed+1, ...)' })
@@ -79,25 +85,23 @@ function killedByUnitTests(report: Report): Sampled[] {
   for (const [file, { mutants }] of Object.entries(report.files)) {
     for (const m of mutants) {
       if (m.status !== 'Killed' || !(m.killedBy ?? []).some((t) => unitTestIds.has(t))) continue;
-      out.push({ id: m.id, file, line: m.location.start.line, mutator: m.mutatorName, replacement: m.replacement ?? '', start: m.location.start, end: m.location.end });
+      out.push({ id: m.id, file, line: m.location.start.line, mutator: m.mutatorName, replacement: m.replacement ?? '', start: m.location.start, end: m.location.end, source: report.files[file].source });
     }
   }
-  return out.sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id));
+  return out;
 }
 
-/** Character offset of a 1-based line/column. */
-function offsetOf(source: string, p: Position): number {
-  let at = 0;
-  for (let line = 1; line < p.line; line++) at = source.indexOf('\n', at) + 1;
-  return at + p.column - 1;
-}
+/** File order, then id order: a stable order whatever the order of the reports. */
+const byFileAndId = (a: Sampled, b: Sampled) => a.file.localeCompare(b.file) || Number(a.id) - Number(b.id) || a.id.localeCompare(b.id);
 
-function applyMutant(source: string, m: Sampled): string {
-  return source.slice(0, offsetOf(source, m.start)) + m.replacement + source.slice(offsetOf(source, m.end));
-}
-
-/** A copy of the repo's files (tracked and not ignored) with the real node_modules linked in. */
-function copyRepo(root: string, into: string): void {
+/** A copy of the repo's files (tracked and not ignored, or those of `base`) with the real node_modules linked in. */
+function copyRepo(root: string, into: string, base: string | undefined): void {
+  if (base !== undefined) {
+    const tar = execFileSync('git', ['archive', '--format=tar', base], { cwd: root, maxBuffer: 1 << 30 });
+    execFileSync('tar', ['-x', '-C', into], { input: tar });
+    fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules')), path.join(into, 'node_modules'));
+    return;
+  }
   const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
   for (const f of files) {
     if (!fs.existsSync(path.join(root, f))) continue; // deleted but not yet staged
@@ -127,10 +131,16 @@ async function runTest(dir: string, seed: number): Promise<Verdict> {
 }
 
 const root = process.cwd();
-const report = readReport(argv.report);
-const candidates = killedByUnitTests(report);
-if (candidates.length === 0) usageExit(`${argv.report}: no mutant killed by paxos/core's unit tests to sample from`);
-const sample = new Rng(argv['sample-seed']).shuffle(candidates).slice(0, argv.sample).sort((a, b) => Number(a.id) - Number(b.id));
+if (argv.base !== undefined) {
+  try {
+    execFileSync('git', ['rev-parse', '--verify', '--quiet', `${argv.base}^{commit}`], { cwd: root, stdio: 'ignore' });
+  } catch {
+    usageExit(`--base ${argv.base}: not a commit of this repository`);
+  }
+}
+const candidates = argv.report.flatMap((file) => killedByUnitTests(readReport(file))).sort(byFileAndId);
+if (candidates.length === 0) usageExit(`${argv.report.join(', ')}: no mutant killed by paxos/core's unit tests to sample from`);
+const sample = new Rng(argv['sample-seed']).shuffle(candidates).slice(0, argv.sample).sort(byFileAndId);
 const seeds = Array.from({ length: argv.seeds }, (_, i) => argv['first-seed'] + i);
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jepsen-mutation-'));
@@ -140,17 +150,21 @@ process.once('SIGTERM', () => { cleanup(); process.exit(143); });
 
 const rows: (Sampled & { verdicts: Verdict[]; killed: boolean })[] = [];
 try {
-  process.stdout.write(`${candidates.length} mutants killed by the unit tests; sampling ${sample.length}, seeds ${seeds.join(',')}, --time-limit ${argv['time-limit']}\n`);
-  copyRepo(root, work);
+  process.stdout.write(`${candidates.length} mutants killed by the unit tests; sampling ${sample.length}, seeds ${seeds.join(',')}, --time-limit ${argv['time-limit']}${argv.base === undefined ? '' : `, harness of ${argv.base}`}\n`);
+  copyRepo(root, work, argv.base);
   if (!(await build(work))) throw new Error('the unmutated copy does not build');
   for (const m of sample) {
     const file = path.join(work, m.file);
-    const original = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, applyMutant(original, m));
+    const original = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    const mutated = placeMutant(original, m);
     const verdicts: Verdict[] = [];
-    if (!(await build(work))) verdicts.push('no-build');
-    else for (const seed of seeds) verdicts.push(await runTest(work, seed));
-    fs.writeFileSync(file, original);
+    if (mutated === null) verdicts.push('not-in-base');
+    else {
+      fs.writeFileSync(file, mutated);
+      if (!(await build(work))) verdicts.push('no-build');
+      else for (const seed of seeds) verdicts.push(await runTest(work, seed));
+      fs.writeFileSync(file, original);
+    }
     const row = { ...m, verdicts, killed: verdicts.includes('INVALID') };
     rows.push(row);
     process.stdout.write(`mutant ${m.id} ${m.file}:${m.line} ${m.mutator}: ${verdicts.join(' ')}${row.killed ? ' -> killed' : ''}\n`);
@@ -163,7 +177,8 @@ try {
 }
 
 if (process.exitCode === EXIT.crash) process.exit();
-const killed = rows.filter((r) => r.killed).length;
+const placed = rows.filter((r) => !r.verdicts.includes('not-in-base'));
+const killed = placed.filter((r) => r.killed).length;
 const oneLine = (s: string) => (s.length > 40 ? `${s.slice(0, 37)}...` : s).replace(/\s+/g, ' ');
 const table = [
   ['mutant', 'file:line', 'mutator', 'replacement', ...seeds.map((s) => `seed ${s}`), 'killed'],
@@ -171,8 +186,9 @@ const table = [
 ];
 const widths = table[0].map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length)));
 process.stdout.write(`\n${table.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n')}\n`);
-const rate = rows.length === 0 ? 0 : killed / rows.length;
-process.stdout.write(`\nharness kill rate: ${killed}/${rows.length} = ${(rate * 100).toFixed(0)}% of mutants the unit tests kill\n`);
+const rate = placed.length === 0 ? 0 : killed / placed.length;
+const left = rows.length - placed.length;
+process.stdout.write(`\nharness kill rate: ${killed}/${placed.length} = ${(rate * 100).toFixed(0)}% of mutants the unit tests kill${left > 0 ? ` (${left} not in ${argv.base}: left out)` : ''}\n`);
 fs.mkdirSync(path.dirname(argv.out), { recursive: true });
-fs.writeFileSync(argv.out, `${JSON.stringify({ report: argv.report, sampleSeed: argv['sample-seed'], seeds, timeLimit: argv['time-limit'], killed, sampled: rows.length, rate, mutants: rows }, null, 2)}\n`);
+fs.writeFileSync(argv.out, `${JSON.stringify({ reports: argv.report, base: argv.base ?? null, sampleSeed: argv['sample-seed'], seeds, timeLimit: argv['time-limit'], killed, sampled: rows.length, placed: placed.length, rate, mutants: rows.map(({ source: _, ...r }) => r) }, null, 2)}\n`);
 process.stdout.write(`written to ${argv.out}\n`);
