@@ -1,13 +1,15 @@
 /**
  * Checks that mutation testing (MUTATION.md) showed missing: catch-up chunking and its
- * nothing-to-send case, the slot-number guard, and read rounds that need a real quorum of
- * acks from the current round (5 nodes: one ack is not enough; a late ack of an earlier
- * round does not count).
+ * nothing-to-send case, the slot-number guard, read rounds that need a real quorum of acks from
+ * the current round (5 nodes: one ack is not enough; a late ack of an earlier round does not
+ * count), a command decided twice applied once, the in-flight window when a leader learns a
+ * slot it did not propose, and a 1-node cluster's reads.
  */
 import { describe, expect, it } from 'vitest';
 import { InvariantError } from './index.js';
 import { CATCHUP_CHUNK } from './learner.js';
-import type { Msg } from './messages.js';
+import { kvGet } from './kv.js';
+import type { Entry, Msg } from './messages.js';
 import { client, Cluster, deliver, node, replies, sends } from './testkit.js';
 
 describe('learning', () => {
@@ -45,5 +47,42 @@ describe('read rounds in a 5-node cluster', () => {
     client(leader, 2, { op: 'read', key: 'a' });
     expect(replies(deliver(leader, 'n4', a4))).toEqual([]);
     expect(replies(deliver(leader, 'n5', a5))).toEqual([]);
+  });
+});
+
+describe('applying and proposing (open survivors 40 and 55 of MUTATION.md)', () => {
+  it('applies a command decided in two slots once (a forward retransmitted and proposed twice)', () => {
+    const n = node('n2');
+    const entries: [number, Entry[]][] = [
+      [1, [{ id: 'w1', command: { op: 'write', key: 'a', value: 1 } }]],
+      [2, [{ id: 'c1', command: { op: 'cas', key: 'a', from: 1, to: 2 } }]],
+      [3, [{ id: 'w2', command: { op: 'write', key: 'a', value: 1 } }]],
+      [4, [{ id: 'c1', command: { op: 'cas', key: 'a', from: 1, to: 2 } }]],
+    ];
+    deliver(n, 'n1', { type: 'learn', slot: 1, entries, commit: 4 });
+    expect(n.state.volatile.commitIndex).toBe(4);
+    expect(kvGet(n.state.volatile.kv, 'a')).toBe(1);
+  });
+
+  it('a leader that learns a slot it did not propose keeps its in-flight count, so its window holds', () => {
+    const c = new Cluster(['n1', 'n2', 'n3'], null, { maxInflight: 1 });
+    c.elect('n1');
+    const leader = c.get('n1');
+    const next = leader.state.volatile.nextSlot;
+    deliver(leader, 'n2', { type: 'learn', slot: next + 5, entries: [[next + 5, null]], commit: 0 });
+    expect(leader.state.volatile.inflight).toBe(0);
+    const first = client(leader, 1, { op: 'write', key: 'a', value: 1 });
+    const second = client(leader, 2, { op: 'write', key: 'b', value: 2 });
+    const slots = new Set([...sends(first, 'accept'), ...sends(second, 'accept')].map((s) => (s.msg as Extract<Msg, { type: 'accept' }>).slot));
+    expect(slots.size).toBe(1);
+  });
+});
+
+describe('a 1-node cluster (open survivors 143 and 144 of MUTATION.md)', () => {
+  it('answers a read at once: its own ack is the quorum', () => {
+    const c = new Cluster(['n1']);
+    c.elect('n1');
+    expect(c.get('n1').state.volatile.role).toBe('leader');
+    expect(replies(client(c.get('n1'), 1, { op: 'read', key: 'a' }))).toEqual([{ id: 1, result: { type: 'ok', value: null } }]);
   });
 });
