@@ -1,11 +1,52 @@
 /**
- * Placing one of Stryker's mutants in a file's text (for `npm run mutation:harness`): by the whole
- * lines it spans in the source Stryker mutated, so the same mutant can be applied to an older
- * revision of that file as long as those lines are unchanged there.
+ * Stryker's mutants outside Stryker (for `npm run mutation:harness` and `mutation:recheck`): its
+ * JSON report, a throw-away copy of the repo, and placing a mutant in a file's text by the whole
+ * lines it spans in the source Stryker mutated (so the same mutant can be applied to an older
+ * revision of that file as long as those lines are unchanged there).
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 
 /** 1-based, as in Stryker's JSON report (mutation-testing-report-schema). */
 export interface Position { line: number; column: number }
+
+/** The parts of Stryker's report (mutation-testing-report-schema) read here. */
+export interface ReportMutant { id: string; mutatorName: string; replacement?: string; status: string; killedBy?: string[]; location: { start: Position; end: Position } }
+export interface Report { files: Record<string, { source: string; mutants: ReportMutant[] }>; testFiles?: Record<string, { tests: { id: string }[] }> }
+
+/** Reads a Stryker JSON report; the error names the file and what is wrong with it. */
+export function readStrykerReport(file: string): Report {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${file}: cannot read it (run \`npm run mutation\` first)`);
+  }
+  try {
+    const report = JSON.parse(text) as Report;
+    if (typeof report.files !== 'object' || report.files === null) throw new Error('no files');
+    return report;
+  } catch (e) {
+    throw new Error(`${file}: not a Stryker JSON report (${(e as Error).message})`);
+  }
+}
+
+/** A copy of the repo's files (tracked and not ignored, or those of git revision `base`) with the real node_modules linked in. */
+export function copyRepo(root: string, into: string, base?: string): void {
+  if (base !== undefined) {
+    const tar = execFileSync('git', ['archive', '--format=tar', base], { cwd: root, maxBuffer: 1 << 30 });
+    execFileSync('tar', ['-x', '-C', into], { input: tar });
+  } else {
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
+    for (const f of files) {
+      if (!fs.existsSync(path.join(root, f))) continue; // deleted but not yet staged
+      fs.mkdirSync(path.dirname(path.join(into, f)), { recursive: true });
+      fs.copyFileSync(path.join(root, f), path.join(into, f));
+    }
+  }
+  fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules')), path.join(into, 'node_modules'));
+}
 
 /** A mutant: the source it was made in, the range it replaces, and the replacement. */
 export interface MutantText { source: string; start: Position; end: Position; replacement: string }

@@ -1,7 +1,7 @@
 /**
- * `npm run mutation:harness` refuses bad input with one line and exit 254 before it copies or
- * builds anything: an unknown --base revision, a file that is not a Stryker report, a report with
- * no mutant the unit tests killed.
+ * `npm run mutation:harness` and `mutation:recheck` refuse bad input with one line and exit 254
+ * before they copy or build anything: an unknown --base revision, a file that is not a Stryker
+ * report, a report with no mutant the unit tests killed, an unknown flag.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SCRIPT = path.join(ROOT, 'dist', 'paxos', 'mutation-harness.js');
+const RECHECK = path.join(ROOT, 'dist', 'paxos', 'mutation-recheck.js');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'jt-mutation-harness-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -23,9 +24,9 @@ function report(status: string): string {
   return file;
 }
 
-async function run(args: string[]): Promise<{ code: number; stderr: string }> {
+async function run(args: string[], script = SCRIPT): Promise<{ code: number; stderr: string }> {
   try {
-    await promisify(execFile)(process.execPath, [SCRIPT, ...args], { cwd: ROOT });
+    await promisify(execFile)(process.execPath, [script, ...args], { cwd: ROOT });
     return { code: 0, stderr: '' };
   } catch (e) {
     const err = e as { code: number; stderr: string };
@@ -51,5 +52,16 @@ describe('mutation:harness input', () => {
     const none = await run(['--report', report('Survived')]);
     expect(none.code).toBe(254);
     expect(none.stderr).toMatch(/no mutant killed by paxos\/core's unit tests/);
+  });
+
+  it('mutation:recheck refuses a file that is not a Stryker report, and an unknown flag', async () => {
+    const notReport = path.join(dir, 'not-either.json');
+    writeFileSync(notReport, '{"files": null}');
+    const bad = await run(['--report', notReport], RECHECK);
+    expect(bad.code).toBe(254);
+    expect(bad.stderr.trim().split('\n')).toEqual([`mutation-recheck: ${notReport}: not a Stryker JSON report (no files)`]);
+    const flag = await run(['--no-such-flag'], RECHECK);
+    expect(flag.code).toBe(254);
+    expect(flag.stderr).toMatch(/^mutation-recheck: Unknown argument/);
   });
 });

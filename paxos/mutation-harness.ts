@@ -21,11 +21,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT } from '../harness/exit.js';
 import { Rng } from '../harness/rng.js';
-import { placeMutant, type Position } from './mutants.js';
-
-/** The parts of Stryker's report (mutation-testing-report-schema) read here; lines and columns 1-based. */
-interface ReportMutant { id: string; mutatorName: string; replacement?: string; status: string; killedBy?: string[]; location: { start: Position; end: Position } }
-interface Report { files: Record<string, { source: string; mutants: ReportMutant[] }>; testFiles?: Record<string, { tests: { id: string }[] }> }
+import { copyRepo, placeMutant, readStrykerReport, type Position, type Report } from './mutants.js';
 
 interface Sampled { id: string; file: string; line: number; mutator: string; replacement: string; start: Position; end: Position; source: string }
 type Verdict = 'valid' | 'INVALID' | 'unknown' | 'crash' | 'timeout' | 'no-build' | 'not-in-base';
@@ -60,18 +56,10 @@ for (const flag of ['sample-seed', 'first-seed'] as const) {
 }
 
 function readReport(file: string): Report {
-  let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    usageExit(`${file}: cannot read it (run \`npm run mutation\` first)`);
-  }
-  try {
-    const report = JSON.parse(text) as Report;
-    if (typeof report.files !== 'object' || report.files === null) throw new Error('no files');
-    return report;
+    return readStrykerReport(file);
   } catch (e) {
-    usageExit(`${file}: not a Stryker JSON report (${(e as Error).message})`);
+    usageExit((e as Error).message);
   }
 }
 
@@ -93,23 +81,6 @@ function killedByUnitTests(report: Report): Sampled[] {
 
 /** File order, then id order: a stable order whatever the order of the reports. */
 const byFileAndId = (a: Sampled, b: Sampled) => a.file.localeCompare(b.file) || Number(a.id) - Number(b.id) || a.id.localeCompare(b.id);
-
-/** A copy of the repo's files (tracked and not ignored, or those of `base`) with the real node_modules linked in. */
-function copyRepo(root: string, into: string, base: string | undefined): void {
-  if (base !== undefined) {
-    const tar = execFileSync('git', ['archive', '--format=tar', base], { cwd: root, maxBuffer: 1 << 30 });
-    execFileSync('tar', ['-x', '-C', into], { input: tar });
-    fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules')), path.join(into, 'node_modules'));
-    return;
-  }
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
-  for (const f of files) {
-    if (!fs.existsSync(path.join(root, f))) continue; // deleted but not yet staged
-    fs.mkdirSync(path.dirname(path.join(into, f)), { recursive: true });
-    fs.copyFileSync(path.join(root, f), path.join(into, f));
-  }
-  fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules')), path.join(into, 'node_modules'));
-}
 
 async function build(dir: string): Promise<boolean> {
   const r = await execa(process.execPath, [path.join(dir, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, reject: false });

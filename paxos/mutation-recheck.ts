@@ -1,0 +1,116 @@
+/**
+ * `npm run mutation:recheck`: re-runs every mutant Stryker did not see killed (Survived,
+ * NoCoverage, Timeout) with the mutant WRITTEN INTO a copy of the source instead of switched on
+ * by Stryker's instrumentation, and prints the mutation score that results.
+ *
+ * Why: Stryker's vitest runner with perTest coverage reports some mutants Survived although the
+ * very tests it lists as covering them fail when the mutant is applied by hand (stryker-js#6192;
+ * here onHeartbeat's guard turned into `if (true) return` "survived" the heartbeat unit test),
+ * and a surviving run slowed by load past Stryker's timeout counts as a Timeout, i.e. detected.
+ *
+ * The tier is vitest.mutation.config.ts without the model checker (about 90% of its cost): the
+ * core's unit tests and SIM_SEEDS (50) simulator seeds per cluster size, stopping at the first
+ * failure, 300 s per mutant (a mutant that hangs the tier that long is counted a timeout, i.e.
+ * detected, as Stryker does). Leaving the model checker out can only under-count kills.
+ *
+ *   npm run mutation:recheck -- --report F [--report G ...] [--out reports/mutation/recheck.json]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT } from '../harness/exit.js';
+import { copyRepo, placeMutant, readStrykerReport } from './mutants.js';
+
+type Recheck = 'killed' | 'survived' | 'timeout' | 'not-placed';
+const RECHECKED = new Set(['Survived', 'NoCoverage', 'Timeout']);
+const NOT_COUNTED = new Set(['CompileError', 'Ignored', 'RuntimeError']);
+const PER_MUTANT_MS = 300_000;
+
+function usageExit(message: string): never {
+  process.stderr.write(`mutation-recheck: ${message}\n`);
+  process.exit(EXIT.usage);
+}
+
+const argv = yargs(hideBin(process.argv))
+  .scriptName('mutation-recheck')
+  .option('report', { type: 'string', array: true, default: ['reports/mutation/mutation.json'], describe: "Stryker's JSON report (repeat for one per group of files)" })
+  .option('out', { type: 'string', default: 'reports/mutation/recheck.json' })
+  .strict()
+  .fail((msg, err) => usageExit(msg ?? err?.message ?? 'bad arguments'))
+  .parseSync();
+
+const reports = argv.report.map((file) => {
+  try {
+    return readStrykerReport(file);
+  } catch (e) {
+    usageExit((e as Error).message);
+  }
+});
+
+/** Runs the tier in `dir`: 'survived' when every test passes. */
+async function tier(dir: string): Promise<Exclude<Recheck, 'not-placed'>> {
+  const r = await execa(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--config', 'vitest.mutation.config.ts', '--bail', '1', '--reporter', 'dot', 'paxos/core/', 'paxos/sim/'], {
+    cwd: dir,
+    reject: false,
+    env: { SIM_SEEDS: '50' },
+    timeout: PER_MUTANT_MS,
+    forceKillAfterDelay: 5_000,
+  });
+  if (r.timedOut) return 'timeout';
+  return r.exitCode === 0 ? 'survived' : 'killed';
+}
+
+interface Row { file: string; id: string; line: number; mutator: string; replacement: string; stryker: string; recheck: Recheck | null }
+const rows: Row[] = [];
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jepsen-recheck-'));
+const cleanup = () => fs.rmSync(work, { recursive: true, force: true });
+process.once('SIGINT', () => { cleanup(); process.exit(130); });
+process.once('SIGTERM', () => { cleanup(); process.exit(143); });
+
+try {
+  copyRepo(process.cwd(), work);
+  if ((await tier(work)) !== 'survived') throw new Error('the unmutated copy does not pass the tier');
+  for (const report of reports) {
+    for (const [file, { source, mutants }] of Object.entries(report.files)) {
+      for (const m of mutants) {
+        const row: Row = { file, id: m.id, line: m.location.start.line, mutator: m.mutatorName, replacement: m.replacement ?? '', stryker: m.status, recheck: null };
+        rows.push(row);
+        if (!RECHECKED.has(m.status)) continue;
+        const target = path.join(work, file);
+        const original = fs.readFileSync(target, 'utf8');
+        const mutated = placeMutant(original, { source, start: m.location.start, end: m.location.end, replacement: row.replacement });
+        if (mutated === null) row.recheck = 'not-placed';
+        else {
+          fs.writeFileSync(target, mutated);
+          row.recheck = await tier(work);
+          fs.writeFileSync(target, original);
+        }
+        process.stdout.write(`${file}:${row.line} #${m.id} ${m.mutatorName} ${JSON.stringify(row.replacement.replace(/\s+/g, ' ').slice(0, 60))}: Stryker ${m.status}, written in: ${row.recheck}\n`);
+      }
+    }
+  }
+} catch (e) {
+  process.stderr.write(`mutation-recheck: ${(e as Error).message}\n`);
+  process.exitCode = EXIT.crash;
+} finally {
+  cleanup();
+}
+if (process.exitCode === EXIT.crash) process.exit();
+
+const detected = (r: Row) => (r.recheck === null ? r.stryker === 'Killed' || r.stryker === 'Timeout' : r.recheck === 'killed' || r.recheck === 'timeout');
+const counted = rows.filter((r) => !NOT_COUNTED.has(r.stryker));
+const files = [...new Set(counted.map((r) => r.file))].sort();
+const line = (name: string, of: Row[]) => {
+  const d = of.filter(detected).length;
+  const falseSurvivors = of.filter((r) => (r.stryker === 'Survived' || r.stryker === 'NoCoverage') && r.recheck === 'killed').length;
+  const falseTimeouts = of.filter((r) => r.stryker === 'Timeout' && r.recheck === 'survived').length;
+  return `${name.padEnd(24)} ${String(d).padStart(4)}/${String(of.length).padEnd(4)} ${((100 * d) / Math.max(1, of.length)).toFixed(1).padStart(5)}%   Stryker's survivors killed when written in: ${falseSurvivors}, its timeouts that survive: ${falseTimeouts}`;
+};
+process.stdout.write(`\nmutation score after the re-check (detected / mutants that compile):\n${files.map((f) => line(f, counted.filter((r) => r.file === f))).join('\n')}\n${line('all', counted)}\n`);
+process.stdout.write(`survivors to triage (paxos/core/MUTATION.md): ${counted.filter((r) => !detected(r)).map((r) => `${path.basename(r.file)}#${r.id}`).join(' ') || 'none'}\n`);
+fs.mkdirSync(path.dirname(argv.out), { recursive: true });
+fs.writeFileSync(argv.out, `${JSON.stringify({ reports: argv.report, tier: 'paxos/core unit tests + SIM_SEEDS=50 simulator seeds per size', mutants: rows }, null, 2)}\n`);
+process.stdout.write(`written to ${argv.out}\n`);
