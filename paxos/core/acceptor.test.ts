@@ -106,4 +106,41 @@ describe('acceptor', () => {
     expect(sends(first, 'catchup')).toEqual([{ to: 'n1', msg: { type: 'catchup', slot: 1 } }]);
     expect(first.some((e) => e.type === 'setTimer' && e.name === 'election')).toBe(true);
   });
+
+  it('a retransmitted prepare changes nothing: no second record, and the leader it follows stays', () => {
+    const n = node('n2');
+    const prepare = { type: 'prepare' as const, ballot: [3, 'n1'] as [number, string], slot: 1 };
+    deliver(n, 'n1', prepare);
+    deliver(n, 'n1', { type: 'accept', ballot: [3, 'n1'], slot: 1, value: null });
+    expect(n.state.volatile.leader).toBe('n1');
+    const again = deliver(n, 'n1', prepare);
+    expect(persists(again)).toEqual([]);
+    expect(sends(again, 'promise')).toHaveLength(1);
+    expect(n.state.volatile.leader).toBe('n1');
+  });
+
+  it('an accept of a higher ballot for a slot it already knows decided persists the raised promise before the ack', () => {
+    const n = node('n2');
+    deliver(n, 'n1', { type: 'learn', slot: 1, entries: [[1, null]], commit: 1 });
+    expect(n.state.volatile.commitIndex).toBe(1);
+    const effects = deliver(n, 'n3', { type: 'accept', ballot: [5, 'n3'], slot: 1, value: null });
+    expect(persists(effects)).toEqual([{ t: 'decide', s: 1, v: null }, { t: 'promise', b: [5, 'n3'] }]);
+    expect(firstIndex(effects, 'persist')).toBeLessThan(firstIndex(effects, 'send'));
+    expect(sends(effects, 'accepted')).toHaveLength(1);
+    expect(n.state.durable.accepted[1]).toBeUndefined();
+  });
+
+  it('asks to catch up only when behind AND no slot was learned since the last heartbeat', () => {
+    const n = node('n2');
+    const hb = (commit: number, seq: number) => sends(deliver(n, 'n1', { type: 'heartbeat', ballot: [1, 'n1'], commit, seq }), 'catchup');
+    expect(hb(0, 1)).toEqual([]); // not behind
+    expect(hb(0, 2)).toEqual([]); // still not behind, though nothing was learned in between
+    expect(hb(2, 3)).toHaveLength(1); // behind, stuck
+    deliver(n, 'n1', { type: 'learn', slot: 1, entries: [[1, null]], commit: 1 });
+    expect(n.state.volatile.commitIndex).toBe(1);
+    expect(hb(2, 4)).toEqual([]); // behind, but it learned a slot since the last heartbeat
+    expect(hb(2, 5)).toHaveLength(1); // behind and stuck again
+    deliver(n, 'n1', { type: 'learn', slot: 2, entries: [[2, null]], commit: 2 });
+    expect(hb(2, 6)).toEqual([]); // caught up
+  });
 });
