@@ -10,9 +10,9 @@
  *
  * The tier is vitest.mutation.config.ts without the model checker (about 90% of its cost): the
  * core's unit tests and SIM_SEEDS (50) simulator seeds per cluster size, stopping at the first
- * failure, 120 s per mutant (ten times its usual run; a mutant that hangs it that long counts
- * as a timeout, i.e. detected, as Stryker does). Leaving the model checker out can only
- * under-count kills.
+ * failure. A mutant gets four times the unmutated run's time (at least 30 s): one that hangs
+ * the tier that long counts as a timeout, i.e. detected, as Stryker does. Leaving the model
+ * checker out can only under-count kills.
  *
  *   npm run mutation:recheck -- --report F [--report G ...] [--out reports/mutation/recheck.json]
  */
@@ -28,7 +28,6 @@ import { copyRepo, placeMutant, readStrykerReport } from './mutants.js';
 type Recheck = 'killed' | 'survived' | 'timeout' | 'not-placed';
 const RECHECKED = new Set(['Survived', 'NoCoverage', 'Timeout']);
 const NOT_COUNTED = new Set(['CompileError', 'Ignored', 'RuntimeError']);
-const PER_MUTANT_MS = 120_000;
 
 function usageExit(message: string): never {
   process.stderr.write(`mutation-recheck: ${message}\n`);
@@ -51,13 +50,13 @@ const reports = argv.report.map((file) => {
   }
 });
 
-/** Runs the tier in `dir`: 'survived' when every test passes. */
-async function tier(dir: string): Promise<Exclude<Recheck, 'not-placed'>> {
+/** Runs the tier in `dir` for at most `timeoutMs`: 'survived' when every test passes. */
+async function tier(dir: string, timeoutMs: number): Promise<Exclude<Recheck, 'not-placed'>> {
   const r = await execa(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--config', 'vitest.mutation.config.ts', '--bail', '1', '--reporter', 'dot', 'paxos/core/', 'paxos/sim/'], {
     cwd: dir,
     reject: false,
     env: { SIM_SEEDS: '50' },
-    timeout: PER_MUTANT_MS,
+    timeout: timeoutMs,
     forceKillAfterDelay: 5_000,
   });
   if (r.timedOut) return 'timeout';
@@ -73,7 +72,10 @@ process.once('SIGTERM', () => { cleanup(); process.exit(143); });
 
 try {
   copyRepo(process.cwd(), work);
-  if ((await tier(work)) !== 'survived') throw new Error('the unmutated copy does not pass the tier');
+  const started = Date.now();
+  if ((await tier(work, 600_000)) !== 'survived') throw new Error('the unmutated copy does not pass the tier');
+  const perMutantMs = Math.max(30_000, 4 * (Date.now() - started));
+  process.stdout.write(`the unmutated tier took ${((Date.now() - started) / 1000).toFixed(1)} s; each mutant gets ${(perMutantMs / 1000).toFixed(0)} s\n`);
   for (const report of reports) {
     for (const [file, { source, mutants }] of Object.entries(report.files)) {
       for (const m of mutants) {
@@ -86,7 +88,7 @@ try {
         if (mutated === null) row.recheck = 'not-placed';
         else {
           fs.writeFileSync(target, mutated);
-          row.recheck = await tier(work);
+          row.recheck = await tier(work, perMutantMs);
           fs.writeFileSync(target, original);
         }
         process.stdout.write(`${file}:${row.line} #${m.id} ${m.mutatorName} ${JSON.stringify(row.replacement.replace(/\s+/g, ' ').slice(0, 60))}: Stryker ${m.status}, written in: ${row.recheck}\n`);
