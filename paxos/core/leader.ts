@@ -121,7 +121,7 @@ function chosen(ctx: Ctx, s: number): void {
  * arriving while slots are in flight gather into as few slots as possible, and an idle leader
  * still proposes a lone command at once (no added latency at low load).
  */
-export function pump(ctx: Ctx, onlyIfIdle = false): void {
+export function pump(ctx: Ctx, onlyIfIdle: boolean): void {
   const { d, v, config } = ctx;
   const window = config.maxInflight ?? DEFAULT_MAX_INFLIGHT;
   if (onlyIfIdle && v.inflight > 0 && v.queue.length < config.maxBatch) return;
