@@ -185,4 +185,15 @@ describe('phase 2', () => {
     c.settle();
     expect(c.replies).toEqual([{ node: 'n1', id: 1, result: { type: 'ok' } }]);
   });
+
+  it('gives the slots it re-proposes at election the same two heartbeats before it resends them', () => {
+    const n = node('n1');
+    fire(n, 'election');
+    fire(n, 'campaign');
+    const b = n.state.volatile.ballot;
+    deliver(n, 'n2', { type: 'promise', ballot: b, slot: 1, decided: [], accepted: [[1, [0, 'n3'], w('x:1:1', 'a', 1)]] });
+    expect(n.state.volatile.role).toBe('leader');
+    expect(sends(fire(n, 'heartbeat'), 'accept')).toEqual([]); // one heartbeat: it may just be slow
+    expect(sends(fire(n, 'heartbeat'), 'accept').map((s) => s.to).sort()).toEqual(['n2', 'n3']);
+  });
 });
