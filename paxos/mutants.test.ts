@@ -24,7 +24,14 @@ describe('placeMutant', () => {
     expect(placeMutant(source, multi)).toBe(['function f(a, b) {', '  ', '}', ''].join('\n'));
   });
 
-  it('refuses lines that are missing, repeated, or only part of a longer line', () => {
+  it('tells repeated lines apart by their order', () => {
+    const twice = `${source}${source}`;
+    const second = { ...mutant, source: twice, start: { line: 6, column: 9 }, end: { line: 6, column: 10 } };
+    expect(placeMutant(twice, second)).toBe(`${source}${source.replace('a > b', 'a >= b')}`);
+    expect(placeMutant(`// older\n${twice}`, second)).toBe(`// older\n${source}${source.replace('a > b', 'a >= b')}`);
+  });
+
+  it('refuses lines that are missing, repeated a different number of times, or only part of a longer line', () => {
     expect(placeMutant(source.replace('a > b', 'b < a'), mutant)).toBeNull();
     expect(placeMutant(`${source}${source}`, mutant)).toBeNull();
     expect(placeMutant(source.replace('  if (a > b) return a;', '  if (a > b) return a; // longer'), mutant)).toBeNull();

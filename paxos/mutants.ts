@@ -58,22 +58,31 @@ function offsetOf(source: string, p: Position): number {
   return at + p.column - 1;
 }
 
+/** Offsets where `lines` occurs in `text` as whole lines. */
+function wholeLineMatches(text: string, lines: string): number[] {
+  const found: number[] = [];
+  for (let i = text.indexOf(lines); i >= 0; i = text.indexOf(lines, i + 1)) {
+    if ((i === 0 || text[i - 1] === '\n') && (i + lines.length === text.length || text[i + lines.length] === '\n')) found.push(i);
+  }
+  return found;
+}
+
 /**
  * `target` with the mutant applied, placed by the whole lines it spans in the source Stryker
- * mutated; null when those lines do not occur exactly once in `target` (an older revision).
+ * mutated. Lines that occur several times (`if (refuse(...)) return;` opens three handlers) are
+ * told apart by their order: the k-th occurrence in the source is the k-th in `target`, provided
+ * both hold the same number. Null when the lines are missing from `target` or their count differs
+ * (an older revision that changed them).
  */
 export function placeMutant(target: string, m: MutantText): string | null {
   const from = offsetOf(m.source, { line: m.start.line, column: 1 });
   const lineEnd = m.source.indexOf('\n', offsetOf(m.source, m.end));
   const to = lineEnd < 0 ? m.source.length : lineEnd;
   const lines = m.source.slice(from, to);
-  const found: number[] = [];
-  for (let i = target.indexOf(lines); i >= 0; i = target.indexOf(lines, i + 1)) {
-    const wholeLines = (i === 0 || target[i - 1] === '\n') && (i + lines.length === target.length || target[i + lines.length] === '\n');
-    if (wholeLines) found.push(i);
-  }
-  if (found.length !== 1) return null;
-  const at = found[0];
+  const inSource = wholeLineMatches(m.source, lines);
+  const inTarget = wholeLineMatches(target, lines);
+  if (inTarget.length === 0 || inTarget.length !== inSource.length) return null;
+  const at = inTarget[inSource.indexOf(from)];
   const start = at + offsetOf(m.source, m.start) - from;
   const end = at + offsetOf(m.source, m.end) - from;
   return target.slice(0, start) + m.replacement + target.slice(end);

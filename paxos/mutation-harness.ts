@@ -129,7 +129,7 @@ try {
     const original = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
     const mutated = placeMutant(original, m);
     const verdicts: Verdict[] = [];
-    if (mutated === null) verdicts.push('not-in-base');
+    if (mutated === null) verdicts.push('not-in-base'); // only with --base: the report's own source always places
     else {
       fs.writeFileSync(file, mutated);
       if (!(await build(work))) verdicts.push('no-build');
