@@ -24,7 +24,8 @@ describe('campaign and phase 1', () => {
     fire(n, 'campaign'); // ballot [1, n1]... but the promises report older ballots of other leaders
     const b = n.state.volatile.ballot;
     deliver(n, 'n2', { type: 'promise', ballot: b, slot: 1, decided: [], accepted: [[1, [0, 'n4'], w('x:1:1', 'a', 1)], [3, [0, 'n2'], w('x:1:3', 'a', 3)]] });
-    const effects = deliver(n, 'n3', { type: 'promise', ballot: b, slot: 1, decided: [], accepted: [[1, [0, 'n5'], w('x:1:2', 'a', 2)]] });
+    // Slot 1: the higher ballot arrives last; slot 3: it arrived first (the last report loses).
+    const effects = deliver(n, 'n3', { type: 'promise', ballot: b, slot: 1, decided: [], accepted: [[1, [0, 'n5'], w('x:1:2', 'a', 2)], [3, [0, 'n1'], w('x:1:4', 'a', 4)]] });
     expect(n.state.volatile.role).toBe('leader');
     const accepts = sends(effects, 'accept').filter((s) => s.to === 'n2').map((s) => s.msg);
     expect(accepts).toEqual([
