@@ -78,11 +78,18 @@ describe('applying and proposing (open survivors 40 and 55 of MUTATION.md)', () 
   });
 });
 
-describe('a 1-node cluster (open survivors 143 and 144 of MUTATION.md)', () => {
+describe('a 1-node cluster', () => {
   it('answers a read at once: its own ack is the quorum', () => {
     const c = new Cluster(['n1']);
     c.elect('n1');
     expect(c.get('n1').state.volatile.role).toBe('leader');
     expect(replies(client(c.get('n1'), 1, { op: 'read', key: 'a' }))).toEqual([{ id: 1, result: { type: 'ok', value: null } }]);
+  });
+
+  it('decides a write at once: its own accept is the quorum (mutants 106, 107 of leader.ts)', () => {
+    const c = new Cluster(['n1']);
+    c.elect('n1');
+    expect(replies(client(c.get('n1'), 1, { op: 'write', key: 'a', value: 1 }))).toEqual([{ id: 1, result: { type: 'ok' } }]);
+    expect(replies(client(c.get('n1'), 2, { op: 'read', key: 'a' }))).toEqual([{ id: 2, result: { type: 'ok', value: 1 } }]);
   });
 });
