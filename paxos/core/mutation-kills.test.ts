@@ -6,11 +6,11 @@
  * slot it did not propose, and a 1-node cluster's reads.
  */
 import { describe, expect, it } from 'vitest';
-import { InvariantError } from './index.js';
+import { InvariantError, step } from './index.js';
 import { CATCHUP_CHUNK } from './learner.js';
 import { kvGet } from './kv.js';
 import type { Entry, Msg } from './messages.js';
-import { client, Cluster, deliver, node, replies, sends } from './testkit.js';
+import { client, Cluster, deliver, fire, node, replies, sends } from './testkit.js';
 
 describe('learning', () => {
   it('answers a catch-up with one chunk of CATCHUP_CHUNK slots, and nothing if the asker is not behind', () => {
@@ -91,5 +91,13 @@ describe('a 1-node cluster', () => {
     c.elect('n1');
     expect(replies(client(c.get('n1'), 1, { op: 'write', key: 'a', value: 1 }))).toEqual([{ id: 1, result: { type: 'ok' } }]);
     expect(replies(client(c.get('n1'), 2, { op: 'read', key: 'a' }))).toEqual([{ id: 2, result: { type: 'ok', value: 1 } }]);
+  });
+});
+
+describe('the step function', () => {
+  it('refuses an event or a timer it does not know, naming it (mutants 82, 83, 136, 137 of step.ts)', () => {
+    const n = node('n1');
+    expect(() => step(n.config, n.state, { type: 'bogus', wallMs: 0 } as never)).toThrow('unknown event {"type":"bogus","wallMs":0}');
+    expect(() => fire(n, 'bogus')).toThrow('unknown timer bogus');
   });
 });
