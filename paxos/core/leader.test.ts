@@ -197,4 +197,17 @@ describe('phase 2', () => {
     expect(sends(fire(n, 'heartbeat'), 'accept')).toEqual([]); // one heartbeat: it may just be slow
     expect(sends(fire(n, 'heartbeat'), 'accept').map((s) => s.to).sort()).toEqual(['n2', 'n3']);
   });
+
+  it("writes a decision's record in the same step as the accept it proposes next (one fsync, not two)", () => {
+    const c = new Cluster(['n1', 'n2', 'n3'], null, { maxInflight: 1 });
+    c.elect('n1');
+    const leader = c.get('n1');
+    const first = client(leader, 1, { op: 'write', key: 'a', value: 1 });
+    client(leader, 2, { op: 'write', key: 'b', value: 2 }); // queued: the window is full
+    const accept = sends(first, 'accept').find((s) => s.to === 'n2')!.msg;
+    const ack = sends(deliver(c.get('n2'), 'n1', accept), 'accepted')[0].msg;
+    const effects = deliver(leader, 'n2', ack);
+    const slot = (accept as { slot: number }).slot;
+    expect(persists(effects).map((r) => [r.t, 's' in r ? r.s : null]).sort()).toEqual([['accept', slot + 1], ['decide', slot]]);
+  });
 });
