@@ -3,13 +3,14 @@
  * found unchecked (paxos/core/MUTATION.md, 2026-12-05): commandError's every refusal, the KV
  * digest (order-independent for objects, no key/value ambiguity, different for different maps,
  * incremental = from scratch), kvContents, the digest ring's bound, decidedEntries' window, a
- * round number that never goes down, and an unknown message type.
+ * round number that never goes down, an unknown message type, and a follower's forwarded
+ * commands when its leader changes.
  */
 import { describe, expect, it } from 'vitest';
 import { applyCommand, commandError, decidedEntries, digestHex, DIGEST_RING, kvDigestOf } from './index.js';
 import { emptyDigest, kvContents, type KvMap } from './kv.js';
 import { noteRound } from './roles.js';
-import { deliver, node } from './testkit.js';
+import { client, deliver, node, replies } from './testkit.js';
 import type { Ctx } from './context.js';
 import type { Command } from './types.js';
 
@@ -99,5 +100,17 @@ describe('replica bookkeeping', () => {
 
   it('refuses a message type it does not know, naming it', () => {
     expect(() => deliver(node('n2'), 'n1', { type: 'gossip' } as never)).toThrow('unknown message type "gossip"');
+  });
+
+  it("a follower's forwarded write becomes unknown when its leader changes, and only then", () => {
+    const n = node('n2');
+    deliver(n, 'n1', { type: 'heartbeat', ballot: [1, 'n1'], commit: 0, seq: 1 });
+    expect(replies(client(n, 1, { op: 'write', key: 'a', value: 1 }))).toEqual([]); // forwarded to n1
+    expect(replies(deliver(n, 'n1', { type: 'heartbeat', ballot: [1, 'n1'], commit: 0, seq: 2 }))).toEqual([]);
+    expect(replies(deliver(n, 'n3', { type: 'heartbeat', ballot: [2, 'n3'], commit: 0, seq: 1 }))).toEqual([{ id: 1, result: { type: 'unknown', error: 'leader-changed' } }]);
+    expect(n.state.volatile.leader).toBe('n3');
+    // The same node leading again in a new ballot is a leader change too.
+    expect(replies(client(n, 2, { op: 'write', key: 'a', value: 2 }))).toEqual([]);
+    expect(replies(deliver(n, 'n3', { type: 'heartbeat', ballot: [4, 'n3'], commit: 0, seq: 1 }))).toEqual([{ id: 2, result: { type: 'unknown', error: 'leader-changed' } }]);
   });
 });
