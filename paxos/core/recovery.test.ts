@@ -28,6 +28,22 @@ describe('recovery', () => {
   it('refuses records it cannot trust with a clear error', () => {
     expect(() => initState(config('n1'), [{ t: 'decide', s: 1, b: [1, 'n1'] }])).toThrow(/names an accept that is not there/);
     expect(() => initState(config('n1'), [{ t: 'bogus' }])).toThrow(/unknown record/);
+    // A decide by reference with no ballot, and one whose ballot is not the accepted one.
+    const accepted = { t: 'accept', b: [1, 'n1'], s: 1, v: null } as const;
+    expect(() => initState(config('n1'), [accepted, { t: 'decide', s: 1 }] as never)).toThrow(/names an accept that is not there/);
+    expect(() => initState(config('n1'), [accepted, { t: 'decide', s: 1, b: [2, 'n1'] }])).toThrow(/names an accept that is not there/);
+  });
+
+  it('replays a command decided in two slots once, as the live path applies it', () => {
+    const cas = { id: 'c1', command: { op: 'cas' as const, key: 'a', from: 1, to: 2 } };
+    const state = initState(config('n1'), [
+      { t: 'decide', s: 1, v: [{ id: 'w1', command: { op: 'write', key: 'a', value: 1 } }] },
+      { t: 'decide', s: 2, v: [cas] },
+      { t: 'decide', s: 3, v: [{ id: 'w2', command: { op: 'write', key: 'a', value: 1 } }] },
+      { t: 'decide', s: 4, v: [cas] },
+    ]);
+    expect(state.volatile.commitIndex).toBe(4);
+    expect(state.volatile.kv).toEqual({ 'k:a': 1 });
   });
 
   it('a restarted acceptor keeps its promise and its accepted value (the durable part)', () => {
