@@ -59,6 +59,7 @@ export function apply(ctx: Ctx): void {
       let result = v.results[e.id];
       if (result === undefined) {
         // skip-apply: the answer is computed as usual, on a copy the replica then throws away.
+        // Stryker disable next-line ObjectLiteral: the planted bug's copy, not the protocol (paxos/core/MUTATION.md)
         result = e === skipped ? applyCommand({ ...v.kv }, e.command) : applyCommand(v.kv, e.command, v.kvDigest);
         v.results[e.id] = result;
       }
@@ -106,7 +107,9 @@ export const SKIP_APPLY_EVERY = 16;
  * (recovery replays correctly), drops the first state-changing command of every
  * SKIP_APPLY_EVERY-th slot. Its decided log stays identical to everyone else's.
  */
+// Stryker disable all: planted bug, not the protocol (paxos/core/MUTATION.md)
 function skippedBySkipApply(ctx: Ctx, slot: number, value: SlotValue): Entry | undefined {
   if (value === null || slot % SKIP_APPLY_EVERY !== 0 || ctx.self !== ctx.config.nodes[ctx.config.nodes.length - 1]) return undefined;
   return value.find((e) => ctx.v.results[e.id] === undefined && changesState(e.command));
 }
+// Stryker restore all
