@@ -50,16 +50,41 @@ const reports = argv.report.map((file) => {
   }
 });
 
-/** Runs the tier in `dir` for at most `timeoutMs`: 'survived' when every test passes. */
+/** The process group of the tier now running (its vitest workers included), if any. */
+let running: number | null = null;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Runs the tier in `dir` for at most `timeoutMs`: 'survived' when every test passes. Vitest
+ * runs in a process group of its own, killed whole when the tier ends or hangs: a mutant that
+ * loops forever does so in a vitest WORKER, which outlives a kill of vitest's main process.
+ */
 async function tier(dir: string, timeoutMs: number): Promise<Exclude<Recheck, 'not-placed'>> {
-  const r = await execa(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--config', 'vitest.mutation.config.ts', '--bail', '1', '--reporter', 'dot', 'paxos/core/', 'paxos/sim/'], {
+  const child = execa(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--config', 'vitest.mutation.config.ts', '--bail', '1', '--reporter', 'dot', 'paxos/core/', 'paxos/sim/'], {
     cwd: dir,
     reject: false,
+    detached: true,
     env: { SIM_SEEDS: '50' },
-    timeout: timeoutMs,
-    forceKillAfterDelay: 5_000,
   });
-  if (r.timedOut) return 'timeout';
+  const pid = child.pid!;
+  running = pid;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(pid);
+  }, timeoutMs);
+  const r = await child;
+  clearTimeout(timer);
+  killGroup(pid);
+  running = null;
+  if (timedOut) return 'timeout';
   return r.exitCode === 0 ? 'survived' : 'killed';
 }
 
@@ -67,8 +92,13 @@ interface Row { file: string; id: string; line: number; mutator: string; replace
 const rows: Row[] = [];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jepsen-recheck-'));
 const cleanup = () => fs.rmSync(work, { recursive: true, force: true });
-process.once('SIGINT', () => { cleanup(); process.exit(130); });
-process.once('SIGTERM', () => { cleanup(); process.exit(143); });
+const stop = (code: number) => () => {
+  if (running !== null) killGroup(running);
+  cleanup();
+  process.exit(code);
+};
+process.once('SIGINT', stop(130));
+process.once('SIGTERM', stop(143));
 
 try {
   copyRepo(process.cwd(), work);
