@@ -210,4 +210,19 @@ describe('phase 2', () => {
     const slot = (accept as { slot: number }).slot;
     expect(persists(effects).map((r) => [r.t, 's' in r ? r.s : null]).sort()).toEqual([['accept', slot + 1], ['decide', slot]]);
   });
+
+  it('a decision that frees a pipeline slot proposes a part-full batch though other slots are still in flight', () => {
+    const c = new Cluster(['n1', 'n2', 'n3'], null, { maxInflight: 3 });
+    c.elect('n1');
+    const leader = c.get('n1');
+    const slotsOf = (effects: ReturnType<typeof client>) => sends(effects, 'accept').filter((s) => s.to === 'n2').map((s) => (s.msg as { slot: number }).slot);
+    const first = client(leader, 1, { op: 'write', key: 'a', value: 1 }); // idle: proposed at once
+    const [a] = slotsOf(first);
+    expect(slotsOf(client(leader, 2, { op: 'write', key: 'b', value: 2 }))).toEqual([]); // gathers
+    expect(slotsOf(fire(leader, 'heartbeat'))).toEqual([a + 1]); // a tick proposes it
+    expect(slotsOf(client(leader, 3, { op: 'write', key: 'c', value: 3 }))).toEqual([]); // gathers
+    const accept = sends(first, 'accept').find((s) => s.to === 'n2')!.msg;
+    const ack = sends(deliver(c.get('n2'), 'n1', accept), 'accepted')[0].msg;
+    expect(slotsOf(deliver(leader, 'n2', ack))).toEqual([a + 2]); // slot a decided, a+1 still in flight
+  });
 });
