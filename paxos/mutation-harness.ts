@@ -8,7 +8,8 @@
  * Stryker on this machine runs one group of files at a time, so --report may be given once per
  * group. --base REV measures an older harness with the same mutants: the copy is the tree at REV
  * (git archive), and each mutant is placed by the text of the whole lines it changes, which must
- * occur exactly once in REV's file (else the mutant is `not-in-base` and left out of the rate).
+ * occur in REV's file as often as in the report's (placeMutant; else the mutant is `not-in-base`
+ * and left out of the rate).
  *
  *   npm run mutation:harness -- --sample 20 --seeds 3 --time-limit 30 [--report F ...] [--base REV]
  */
