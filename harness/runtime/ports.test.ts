@@ -10,8 +10,11 @@ import net from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { allocatePorts, releasePorts } from './ports.js';
+
+const BUILT_PORTS = fileURLToPath(new URL('../../dist/harness/runtime/ports.js', import.meta.url));
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'jt-ports-'));
 process.env.JEPSEN_TS_PORT_DIR = dir;
@@ -76,6 +79,37 @@ describe('allocatePorts across processes', () => {
     } finally {
       net.createServer = createServer;
       live.kill('SIGKILL');
+    }
+  });
+
+  it.skipIf(!existsSync(BUILT_PORTS))('two harnesses with different TMPDIRs never hand out the same port (each e2e CLI call has its own)', async () => {
+    // A harness process: allocates 3 ports from `from`, prints them, holds them until stdin closes.
+    const script = `const { allocatePorts, releasePorts } = await import(${JSON.stringify(BUILT_PORTS)});
+      const ports = await allocatePorts(3, '127.0.0.1', Number(process.argv[1]));
+      console.log(ports.join(','));
+      process.stdin.resume();
+      process.stdin.on('end', () => { releasePorts(ports); process.exit(0); });`;
+    const from = 10_000 + Math.floor(Math.random() * 20_000);
+    const env = { ...process.env };
+    delete env.JEPSEN_TS_PORT_DIR; // the default location, as users get it
+    const harness = (tmp: string) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script, String(from)], { env: { ...env, TMPDIR: mkdtempSync(path.join(dir, tmp)) }, stdio: ['pipe', 'pipe', 'inherit'] });
+      const ports = new Promise<number[]>((resolve, reject) => {
+        child.stdout.once('data', (b: Buffer) => resolve(b.toString().trim().split(',').map(Number)));
+        child.once('exit', (code) => reject(new Error(`harness exited with ${code}`)));
+      });
+      return { child, ports };
+    };
+    const a = harness('a-');
+    const b = harness('b-');
+    try {
+      const [pa, pb] = await Promise.all([a.ports, b.ports]);
+      expect(pa).toHaveLength(3);
+      expect(pb).toHaveLength(3);
+      expect(pa.filter((p) => pb.includes(p))).toEqual([]);
+    } finally {
+      for (const h of [a, b]) h.child.stdin.end();
+      await Promise.all([a, b].map((h) => new Promise((r) => (h.child.exitCode !== null ? r(null) : h.child.once('exit', r)))));
     }
   });
 });

@@ -3,8 +3,10 @@
  * proxies point at them), so they come from BELOW the kernel's ephemeral range: an outgoing
  * connection can then never take a killed node's port before it restarts. Each candidate is
  * checked by binding it; ports handed out by this process are never handed out twice.
- * Across processes, a port handed out is reserved by a file `$TMPDIR/jepsen-ts/ports/<port>`
- * holding the harness's pid (created exclusively): between the bind check and the node's own
+ * Across processes, a port handed out is reserved by a file `/tmp/jepsen-ts-ports/<port>`
+ * holding the harness's pid (created exclusively; one directory per machine whatever TMPDIR
+ * says, since ports are per machine: e2e tests give every CLI call a TMPDIR of its own, and
+ * reservations under it protected nothing, so two runs shared a port in CI): between the bind check and the node's own
  * listen, or while a killed node is down, another harness on this machine would otherwise take
  * it, and its clients would talk to our node (two concurrent runs did: a correct build judged
  * INVALID). A reservation whose pid is dead is taken over. The reservation comes BEFORE the bind
@@ -12,8 +14,7 @@
  * harness starting in that moment fails with EADDRINUSE (it happened in CI).
  */
 import net from 'node:net';
-import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { pidAlive } from './sweep.js';
 
@@ -43,12 +44,12 @@ function canBind(host: string, port: number): Promise<boolean> {
 let cursor = -1;
 
 /** Where reservations live (JEPSEN_TS_PORT_DIR overrides, for tests). */
-const reservationDir = () => process.env.JEPSEN_TS_PORT_DIR ?? path.join(os.tmpdir(), 'jepsen-ts', 'ports');
+const reservationDir = () => process.env.JEPSEN_TS_PORT_DIR ?? '/tmp/jepsen-ts-ports';
 
 /** Reserves `port` for this process; false when a live process holds it. */
 function reserve(port: number): boolean {
   const dir = reservationDir();
-  mkdirSync(dir, { recursive: true });
+  if (mkdirSync(dir, { recursive: true }) !== undefined) chmodSync(dir, 0o1777); // every user's harnesses share it, like /tmp
   const file = path.join(dir, String(port));
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
