@@ -7,7 +7,8 @@
  * overlap mostly wasted the second fault on the node the first had already cut off (a pause of
  * the isolated leader). Its stop undoes every fault in force, in reverse order.
  * When the Db can name its leader (`leaderAware`), the default picks of partition, kill and
- * pause include the leader (every other partition cuts it off: partition.ts): Jepsen's
+ * pause include the leader (every other partition cuts it off: partition.ts; every other packet
+ * fault degrades its links: packet.ts): Jepsen's
  * reputation comes from schedules that hit the node that matters.
  * With `together` (--nemesis-together) every start injects all of them, in the order
  * partition, kill, pause, clock, packet: Jepsen's combined schedules, for bugs that need two
@@ -82,7 +83,7 @@ function build(fault: Fault, opts: NemesisOptions): Nemesis {
     case 'clock':
       return clockNemesis(opts.clock);
     case 'packet':
-      return packetNemesis(opts.packet);
+      return packetNemesis(opts.packet, { leaderAware: opts.leaderAware });
   }
 }
 

@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../harness/rng.js';
-import type { Runtime } from '../harness/runtime/runtime.js';
+import type { LinkShape, Runtime } from '../harness/runtime/runtime.js';
 import { nemesisFromSpec } from './compose.js';
 import { countFault, coverageLine, coverageWarnings, emptyCoverage } from './coverage.js';
 import type { NemesisContext } from './nemesis.js';
+import { PACKET_BEHAVIOURS, packetNemesis, pickBehaviour } from './packet.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const noop = async () => {};
@@ -66,6 +67,41 @@ describe('fault coverage', () => {
       const { coverage } = await cover('partition,kill,pause,clock,packet', 5, { leaderAware: true, leader: 'n1', seed });
       expect(Object.keys(coverage.injected).sort()).toEqual(['clock', 'kill', 'packet', 'partition', 'pause']);
     }
+  });
+
+  it('packet: every other packet fault loses packets, the first one of every seed included; the rest draw from all behaviours', async () => {
+    const shapes: LinkShape[] = [];
+    for (let seed = 1; seed <= 20; seed++) {
+      const ctx: NemesisContext = { runtime, nodes, rng: new Rng(seed), record: (f, v) => void (f === 'start-packet' && shapes.push((v as { shape: LinkShape }).shape)), leader: async () => null };
+      const packet = packetNemesis();
+      for (let i = 0; i < 6; i++) {
+        await packet.start(ctx);
+        await packet.stop(ctx);
+      }
+    }
+    const even = shapes.filter((_, i) => i % 2 === 0);
+    const odd = shapes.filter((_, i) => i % 2 === 1);
+    expect(even.every((s) => s.lossPct > 0)).toBe(true);
+    expect(odd.some((s) => s.lossPct === 0)).toBe(true);
+    expect(new Set(even.map((s) => JSON.stringify(s))).size).toBe(PACKET_BEHAVIOURS.filter((b) => b.lossPct > 0).length);
+    // A Db that names its leader: the lossy ones degrade the leader's links too, the others need not.
+    const fromLeader: boolean[] = [];
+    const details: string[] = [];
+    for (let seed = 1; seed <= 20; seed++) {
+      const record = (f: string, v: unknown) => void (f === 'start-packet' && fromLeader.push((v as { links: string[][] }).links.some(([a]) => a === 'n4')));
+      const ctx: NemesisContext = { runtime, nodes, rng: new Rng(seed), record, leader: async () => 'n4', injected: (_, d) => void details.push(d) };
+      const packet = packetNemesis(PACKET_BEHAVIOURS, { leaderAware: true });
+      for (let i = 0; i < 6; i++) {
+        await packet.start(ctx);
+        await packet.stop(ctx);
+      }
+    }
+    expect(fromLeader.filter((_, i) => i % 2 === 0).every(Boolean)).toBe(true);
+    expect(fromLeader.filter((_, i) => i % 2 === 1).some((hit) => !hit)).toBe(true);
+    expect(details.some((d) => d.endsWith('+leader'))).toBe(true);
+    // All lossy or none lossy: uniform, every nth alike.
+    const delays = [{ delayMs: 10, jitterMs: 0, lossPct: 0 }];
+    expect(pickBehaviour(delays, new Rng(1), 0)).toEqual(delays[0]);
   });
 
   it('one line by kind and detail; a requested kind never injected is a warning', () => {
