@@ -2,12 +2,14 @@
  * `jepsen-ts clean`: removes what dead runs left behind (a harness SIGKILLed together with its
  * leash, a crashed machine): the local runtime's node processes and run markers
  * ($TMPDIR/jepsen-ts/runs/), and, when a Docker engine answers, the containers, networks and
- * volumes labelled with a run whose harness is gone. One line per thing removed, then a summary
+ * volumes labelled with a run whose harness is gone. Port reservations of dead harnesses go too,
+ * silently (every allocation sweeps them anyway: ports.ts). One line per thing removed, then a summary
  * ("nothing to clean" when there was nothing). A live run, or anything not carrying our marks,
  * is never touched: the sweeps the runtimes do at setup decide (sweep.ts, docker-engine.ts).
  * Exit 0; 1 when something could not be removed (each named on stderr).
  */
 import type { CommandModule } from 'yargs';
+import { sweepPortReservations } from '../runtime/ports.js';
 import { defaultMarkerDir, sweepLeftovers } from '../runtime/sweep.js';
 
 export async function clean(say: (line: string) => void, warn: (line: string) => void): Promise<number> {
@@ -17,6 +19,7 @@ export async function clean(say: (line: string) => void, warn: (line: string) =>
     say(line);
   });
   for (const e of local.errors) warn(`could not clean ${e}`);
+  sweepPortReservations();
   let dockerErrors = 0;
   // dockerode loads only here: the engine is asked once, briefly.
   const { connectEngine, requireEngine, sweepDockerLeftovers } = await import('../runtime/docker-engine.js');

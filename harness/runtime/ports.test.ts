@@ -82,6 +82,27 @@ describe('allocatePorts across processes', () => {
     }
   });
 
+  it("removes the reservations of dead harnesses (a SIGKILLed run's) at the next allocation, and only those", async () => {
+    const live = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const dead = spawn('true', [], { stdio: 'ignore' });
+    await new Promise((resolve) => dead.once('exit', resolve));
+    try {
+      mkdirSync(dir, { recursive: true });
+      // Ports the scan below does not reach: only a sweep removes the dead one.
+      writeFileSync(path.join(dir, '10001'), `${dead.pid}\n`);
+      writeFileSync(path.join(dir, '10002'), `${live.pid}\n`);
+      writeFileSync(path.join(dir, 'notes.txt'), 'not a reservation\n');
+      const got = await allocatePorts(1, '127.0.0.1', 20_000);
+      expect(existsSync(path.join(dir, '10001'))).toBe(false);
+      expect(existsSync(path.join(dir, '10002'))).toBe(true);
+      expect(existsSync(path.join(dir, 'notes.txt'))).toBe(true);
+      releasePorts(got);
+    } finally {
+      live.kill('SIGKILL');
+      rmSync(path.join(dir, '10002'), { force: true });
+    }
+  });
+
   it.skipIf(!existsSync(BUILT_PORTS))('two harnesses with different TMPDIRs never hand out the same port (each e2e CLI call has its own)', async () => {
     // A harness process: allocates 3 ports from `from`, prints them, holds them until stdin closes.
     const script = `const { allocatePorts, releasePorts } = await import(${JSON.stringify(BUILT_PORTS)});

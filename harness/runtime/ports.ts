@@ -4,17 +4,18 @@
  * connection can then never take a killed node's port before it restarts. Each candidate is
  * checked by binding it; ports handed out by this process are never handed out twice.
  * Across processes, a port handed out is reserved by a file `/tmp/jepsen-ts-ports/<port>`
- * holding the harness's pid (created exclusively; one directory per machine whatever TMPDIR
+ * holding the harness's pid (created exclusively and whole; one directory per machine whatever TMPDIR
  * says, since ports are per machine: e2e tests give every CLI call a TMPDIR of its own, and
  * reservations under it protected nothing, so two runs shared a port in CI): between the bind check and the node's own
  * listen, or while a killed node is down, another harness on this machine would otherwise take
  * it, and its clients would talk to our node (two concurrent runs did: a correct build judged
- * INVALID). A reservation whose pid is dead is taken over. The reservation comes BEFORE the bind
+ * INVALID). A reservation whose pid is dead is taken over, and every allocation first removes
+ * all such (a SIGKILLed harness releases nothing: its reservations would pile up). The reservation comes BEFORE the bind
  * check: probing a port another harness reserved binds it for a moment, and a node of that
  * harness starting in that moment fails with EADDRINUSE (it happened in CI).
  */
 import net from 'node:net';
-import { chmodSync, mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pidAlive } from './sweep.js';
 
@@ -46,37 +47,74 @@ let cursor = -1;
 /** Where reservations live (JEPSEN_TS_PORT_DIR overrides, for tests). */
 const reservationDir = () => process.env.JEPSEN_TS_PORT_DIR ?? '/tmp/jepsen-ts-ports';
 
+/** The pid a reservation names; NaN when unreadable (half-written, or removed meanwhile). */
+function holderOf(file: string): number {
+  try {
+    return Number(readFileSync(file, 'utf8').trim());
+  } catch {
+    return NaN;
+  }
+}
+
+const heldByLive = (pid: number) => Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid);
+
+/** Removes the reservations whose harness is gone; returns their ports. */
+export function sweepPortReservations(): number[] {
+  const dir = reservationDir();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return []; // no reservation made yet on this machine
+  }
+  const swept: number[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name) || handedOut.has(Number(name))) continue;
+    const file = path.join(dir, name);
+    const pid = holderOf(file);
+    if (Number.isNaN(pid) || heldByLive(pid)) continue; // NaN: maybe being written right now
+    try {
+      unlinkSync(file);
+      swept.push(Number(name));
+    } catch {
+      // another harness swept or took it first
+    }
+  }
+  return swept;
+}
+
 /** Reserves `port` for this process; false when a live process holds it. */
 function reserve(port: number): boolean {
   const dir = reservationDir();
   if (mkdirSync(dir, { recursive: true }) !== undefined) chmodSync(dir, 0o1777); // every user's harnesses share it, like /tmp
   const file = path.join(dir, String(port));
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  // Written whole under a private name, then linked into place (link fails if the name exists):
+  // a reservation is never seen empty, so a sweep cannot mistake one being made for a dead one.
+  const draft = path.join(dir, `.${port}.${process.pid}`);
+  writeFileSync(draft, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(draft, file);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      if (heldByLive(holderOf(file))) return false; // NaN (removed meanwhile): try again
+      try {
+        unlinkSync(file); // a dead harness's reservation
+      } catch {
+        // another harness took it over first
+      }
     }
-    let holder = NaN;
-    try {
-      holder = Number(readFileSync(file, 'utf8').trim());
-    } catch {
-      // removed meanwhile: try again
-    }
-    if (Number.isSafeInteger(holder) && holder > 0 && pidAlive(holder)) return false;
-    try {
-      unlinkSync(file); // a dead harness's reservation (or a half-written one)
-    } catch {
-      // another harness took it over first
-    }
+  } finally {
+    unlinkSync(draft);
   }
   return false;
 }
 
 export async function allocatePorts(count: number, host = '127.0.0.1', from?: number): Promise<number[]> {
+  sweepPortReservations();
   const top = ephemeralStart();
   const span = top - LOWEST;
   if (from !== undefined) cursor = from - LOWEST;

@@ -18,6 +18,9 @@ import { BIN, BUILT, cleanUpScratch, processesMentioning, ROOT, scratch } from '
 
 afterAll(cleanUpScratch);
 
+/** Port reservations (harness/runtime/ports.ts): one directory per machine. */
+const PORT_DIR = '/tmp/jepsen-ts-ports';
+
 /**
  * CPU seconds process `pid` has used (utime + stime): past start-up (~0.5 s), a check command
  * is searching, with its SIGINT handler long installed (Node's own SIGINT handler makes
@@ -135,7 +138,7 @@ describe.skipIf(!BUILT)('a harness whose caller goes away', () => {
     expect(processesMentioning(runDir)).toEqual([]);
   });
 
-  it('SIGKILL of the harness: its nodes die within seconds; `clean` then removes the marker it left', async () => {
+  it('SIGKILL of the harness: its nodes die within seconds; `clean` then removes the marker and the port reservations it left', async () => {
     const results = scratch('sigkill');
     const tmp = scratch('sigkill-tmp');
     const child = start([...RUN, '--results', results], { TMPDIR: tmp });
@@ -143,10 +146,13 @@ describe.skipIf(!BUILT)('a harness whose caller goes away', () => {
     const runDir = await mainPhase(text);
     const nodes = processesMentioning(runDir);
     expect(nodes.length).toBe(3);
+    const reservations = () => readdirSync(PORT_DIR).filter((f) => /^\d+$/.test(f) && readFileSync(join(PORT_DIR, f), 'utf8').trim() === String(child.pid));
+    expect(reservations()).toHaveLength(6); // a listen and a client port per node
     child.kill('SIGKILL');
     await child;
     await until('every node to die', () => nodes.every((pid) => !alive(pid)), 5000);
     const cleaned = await start(['clean'], { TMPDIR: tmp });
+    expect(reservations()).toEqual([]);
     expect(cleaned.exitCode, String(cleaned.stdout) + String(cleaned.stderr)).toBe(0);
     expect(cleaned.stdout).toMatch(/^removed marker .*jepsen-ts\/runs\/jt-\d+-\w+\.json \(run jt-\d+-\w+, harness \d+ gone\)$/m);
     expect(cleaned.stdout).not.toContain('killed process');
