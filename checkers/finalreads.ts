@@ -44,7 +44,7 @@ export function checkFinalReads(history: History): CheckResult {
   const first = disagreements[0];
   return {
     valid: disagreements.length === 0,
-    ...(first ? { error: `nodes disagree on the final read of ${first.key}: ${Object.entries(first.values).map(([n, v]) => `${n} -> ${JSON.stringify(v)}`).join(', ')}` } : {}),
+    ...(first ? { error: `nodes disagree on the final read of ${first.key}: ${describeDisagreement(first.values)}` } : {}),
     reads: count,
     keys: reads.size,
     nodes,
@@ -52,4 +52,33 @@ export function checkFinalReads(history: History): CheckResult {
     disagreements: disagreements.slice(0, MAX_LISTED),
     ...(incomplete.length ? { incomplete: incomplete.slice(0, MAX_LISTED), incompleteCount: incomplete.length } : {}),
   };
+}
+
+/** Short enough for one line whatever the values: a set read names what differs, not the sets. */
+function describeDisagreement(values: Record<string, unknown>): string {
+  const groups = new Map<string, { value: unknown; nodes: string[] }>();
+  for (const [node, value] of Object.entries(values)) {
+    const key = canonicalJson(value);
+    const g = groups.get(key) ?? { value, nodes: [] };
+    g.nodes.push(node);
+    groups.set(key, g);
+  }
+  const [common, ...others] = [...groups.values()].sort((a, b) => b.nodes.length - a.nodes.length);
+  const short = (v: unknown) => {
+    const text = JSON.stringify(v) ?? String(v);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  };
+  const parts = others.map((g) => {
+    if (Array.isArray(g.value) && Array.isArray(common.value)) {
+      const mine = new Set(g.value.map((x) => canonicalJson(x)));
+      const theirs = new Set(common.value.map((x) => canonicalJson(x)));
+      const extra = [...mine].filter((x) => !theirs.has(x));
+      const lacks = [...theirs].filter((x) => !mine.has(x));
+      const list = (xs: string[]) => `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? ` and ${xs.length - 5} more` : ''}`;
+      const diff = [extra.length ? `has ${list(extra)}` : '', lacks.length ? `lacks ${list(lacks)}` : ''].filter(Boolean).join('; ');
+      return `${g.nodes.join(', ')} ${diff || 'differ in order'}`;
+    }
+    return `${g.nodes.join(', ')} -> ${short(g.value)}`;
+  });
+  return `${parts.join('; ')} (${common.nodes.join(', ')} -> ${short(common.value)})`;
 }
