@@ -1,7 +1,7 @@
 /**
  * `jepsen-ts clean`: removes what dead runs left behind (a harness SIGKILLed together with its
- * leash, a crashed machine): the local runtime's node processes and run markers
- * ($TMPDIR/jepsen-ts/runs/), and, when a Docker engine answers, the containers, networks and
+ * leash, a crashed machine): the local runtime's node processes, faultfs helpers and their
+ * mounts, and run markers ($TMPDIR/jepsen-ts/runs/), and, when a Docker engine answers, the containers, networks and
  * volumes labelled with a run whose harness is gone. Port reservations of dead harnesses go too,
  * silently (every allocation sweeps them anyway: ports.ts). One line per thing removed, then a summary
  * ("nothing to clean" when there was nothing). A live run, or anything not carrying our marks,

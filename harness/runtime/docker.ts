@@ -5,7 +5,9 @@
  * 127.0.0.1:<port chosen here>, fixed for the container's life so a restarted node keeps its
  * URL. Faults: partition and packet = iptables/tc inside the container by exec
  * (docker-rules.ts); kill = SIGKILL, start = start of the same container; pause = the engine's
- * cgroup freezer; clock = libfaketime reading /data/faketime, rewritten by exec. Everything
+ * cgroup freezer; clock = libfaketime reading /data/faketime, rewritten by exec; power loss and
+ * slow disks = faultfs (faultfs.ts) mounted on the host over `<runDir>/nodes/<name>/disk`,
+ * which is then /data instead of the volume (so the engine must run on this machine). Everything
  * goes through dockerode (docker-engine.ts), so DOCKER_HOST and remote engines work.
  * Every container, network and volume carries the run id label; teardown removes them all.
  */
@@ -18,8 +20,9 @@ import { BASE_ENV, ensureNodeImage, nodeEntry, offlineBaseTag } from './docker-i
 import { createRunNetwork, demuxLogs, nodeAddress, whyNoAnswer } from './docker-network.js';
 import { applyCommand, NETEM_PROBE, type NodeNetState } from './docker-rules.js';
 import { faketimeEnv, formatOffset } from './faketime.js';
+import { checkFaultfs, FaultFs } from './faultfs.js';
 import { allocatePorts, releasePorts } from './ports.js';
-import type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime } from './runtime.js';
+import type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime, RuntimeNeeds, SlowDisk } from './runtime.js';
 import { UsageError } from './runtime.js';
 
 export interface DockerRuntimeOptions {
@@ -60,6 +63,8 @@ interface DockerNode {
   /** The clock file's next contents, and the write in progress (see setClockOffset). */
   clockWanted: string | null;
   clockWriting: Promise<void> | null;
+  /** The disk layer /data is bound to (preflight({disk: true}) only). */
+  disk: FaultFs | null;
 }
 
 export class DockerRuntime implements Runtime {
@@ -68,6 +73,7 @@ export class DockerRuntime implements Runtime {
   private readonly clientHost: string;
   private clocks = false;
   private netem = false;
+  private disks = false;
   private engineChecked = false;
   private cluster: ClusterSpec | null = null;
   private image: string | null = null;
@@ -77,6 +83,8 @@ export class DockerRuntime implements Runtime {
   private ports: number[] = [];
   private readonly created = { containers: [] as string[], networks: [] as string[], volumes: [] as string[] };
   private tearingDown: Promise<void> | null = null;
+  /** Every faultfs mounted, also those of nodes whose container was never created. */
+  private readonly disksMounted: FaultFs[] = [];
 
   constructor(private readonly opts: DockerRuntimeOptions = {}) {
     if (opts.readyTimeoutMs !== undefined && !(Number.isFinite(opts.readyTimeoutMs) && opts.readyTimeoutMs > 0)) {
@@ -88,7 +96,7 @@ export class DockerRuntime implements Runtime {
   }
 
   /** Engine reachable; the base image there; netem probed when the packet nemesis is asked for. */
-  async preflight(needs: { clock: boolean; packet: boolean }): Promise<void> {
+  async preflight(needs: RuntimeNeeds): Promise<void> {
     if (this.cluster) throw new Error('preflight must come before setup');
     await this.checkEngine();
     if (needs.clock) this.clocks = true;
@@ -99,6 +107,11 @@ export class DockerRuntime implements Runtime {
           '--nemesis packet on --runtime docker needs tc netem to delay packets, but the engine\'s kernel has no sch_netem module (load it on the engine host: `modprobe sch_netem`); use --runtime local for packet faults',
         );
       }
+    }
+    if (needs.disk) {
+      if (process.env.DOCKER_HOST && !process.env.DOCKER_HOST.startsWith('unix://')) throw new UsageError('disk faults on --runtime docker mount faultfs on this machine, so the engine must run here (DOCKER_HOST names a remote one)');
+      await checkFaultfs();
+      this.disks = true;
     }
   }
 
@@ -168,9 +181,18 @@ export class DockerRuntime implements Runtime {
 
     await Promise.all(
       commands.map(async ({ name, run }, i) => {
+        const dir = path.resolve(cluster.runDir, 'nodes', name);
+        mkdirSync(dir, { recursive: true });
         const volume = `${cluster.runId}-${name}`;
-        await this.docker.createVolume({ Name: volume, Labels: labels });
-        this.created.volumes.push(volume);
+        let disk: FaultFs | null = null;
+        if (this.disks) {
+          mkdirSync(path.join(dir, 'disk'), { recursive: true });
+          disk = await FaultFs.mount(path.join(dir, 'disk'));
+          this.disksMounted.push(disk);
+        } else {
+          await this.docker.createVolume({ Name: volume, Labels: labels });
+          this.created.volumes.push(volume);
+        }
         const env = { ...run.env, ...(this.clocks ? faketimeEnv(LIBFAKETIME, CLOCK_FILE) : {}) };
         const hostPort = this.ports[i];
         const container = await this.docker.createContainer({
@@ -184,16 +206,14 @@ export class DockerRuntime implements Runtime {
           HostConfig: {
             CapAdd: ['NET_ADMIN'],
             NetworkMode: cluster.runId,
-            Mounts: [{ Type: 'volume', Source: volume, Target: DATA }],
+            Mounts: [disk ? { Type: 'bind', Source: disk.dir, Target: DATA } : { Type: 'volume', Source: volume, Target: DATA }],
             PortBindings: { [`${CLIENT_PORT}/tcp`]: [{ HostIp: this.clientHost, HostPort: String(hostPort) }] },
           },
           NetworkingConfig: { EndpointsConfig: { [cluster.runId]: { IPAMConfig: { IPv4Address: ips.get(name)! } } } },
         });
         this.created.containers.push(container.id);
         if (this.clocks) await putFiles(container, DATA, { faketime: `${formatOffset(0)}\n` });
-        const dir = path.resolve(cluster.runDir, 'nodes', name);
-        mkdirSync(dir, { recursive: true });
-        this.nodes.set(name, { name, ip: ips.get(name)!, container, volume, hostPort, dir, clientUrl: `http://${this.clientHost}:${hostPort}`, paused: false, netDirty: false, clockWanted: null, clockWriting: null });
+        this.nodes.set(name, { name, ip: ips.get(name)!, container, volume, hostPort, dir, clientUrl: `http://${this.clientHost}:${hostPort}`, paused: false, netDirty: false, clockWanted: null, clockWriting: null, disk });
       }),
     );
   }
@@ -250,6 +270,26 @@ export class DockerRuntime implements Runtime {
       if ((err as { statusCode?: number }).statusCode !== 409) throw err; // 409: not running
     }
     await n.container.wait({ condition: 'not-running' });
+  }
+
+  async powerLoss(node: NodeName, opts: { torn: boolean; seed: number }): Promise<string> {
+    const disk = this.requireDisk(this.node(node));
+    const lost = await disk.lose(opts.torn, opts.seed); // the instant of the loss: see LocalRuntime
+    try {
+      await this.kill(node);
+    } finally {
+      await disk.up();
+    }
+    return lost;
+  }
+
+  async slowDisk(node: NodeName, slow: SlowDisk | null): Promise<void> {
+    await this.requireDisk(this.node(node)).slow(slow);
+  }
+
+  private requireDisk(n: DockerNode): FaultFs {
+    if (!n.disk) throw new UsageError('disk faults need the nodes on faultfs: call preflight({disk: true}) before setup');
+    return n.disk;
   }
 
   async pause(node: NodeName): Promise<void> {
@@ -371,6 +411,8 @@ export class DockerRuntime implements Runtime {
         for (const x of more) if (!this.created[x.kind].includes(x.id)) this.created[x.kind].push(x.id);
         errors.push(...(await removeResources(this.docker, this.created)));
       }
+      // After the containers: a disk unmounted under a live node would fail its writes.
+      await Promise.all(this.disksMounted.map((d) => d.unmount().catch((e: Error) => void errors.push(e.message))));
       releasePorts(this.ports);
       if (errors.length > 0) throw new Error(`teardown: ${errors.join('; ')}`);
     })();

@@ -3,7 +3,8 @@
  * its own dir `<runDir>/nodes/<name>/` (data/, stdout.log, stderr.log, faketime). All traffic
  * between nodes passes through the fault proxy (proxy.ts): node a's peer address for b is the
  * proxy listener of link a->b. Faults: kill = SIGKILL of the node's process group, pause =
- * SIGSTOP/SIGCONT, clock = libfaketime (faketime.ts), partition and packet = the proxy.
+ * SIGSTOP/SIGCONT, clock = libfaketime (faketime.ts), partition and packet = the proxy, power
+ * loss and slow disks = faultfs mounted over each data dir (faultfs.ts; only when asked for).
  * Teardown kills everything and is safe to call twice or concurrently. Should the harness die
  * (even of SIGKILL), its nodes die with it (leash.ts); a marker file lets the next run (or
  * `jepsen-ts clean`) sweep whatever still outlived it (sweep.ts).
@@ -14,11 +15,12 @@ import { fileURLToPath } from 'node:url';
 import type { NodeAddresses } from '../db.js';
 import { Rng } from '../rng.js';
 import { FAKETIME_PACKAGES, faketimeEnv, findLibfaketime, writeOffset } from './faketime.js';
+import { checkFaultfs, FaultFs } from './faultfs.js';
 import { Leash } from './leash.js';
 import { NodeProcess } from './node-process.js';
 import { allocatePorts, releasePorts } from './ports.js';
 import { FaultProxy, type ProxyOptions } from './proxy.js';
-import type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime } from './runtime.js';
+import type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime, RuntimeNeeds, SlowDisk } from './runtime.js';
 import { UsageError } from './runtime.js';
 import { defaultMarkerDir, processStart, removeMarker, RUN_ENV, sweepLeftovers, writeMarker, type RunMarker } from './sweep.js';
 
@@ -54,6 +56,8 @@ interface LocalNode {
   clockFile: string;
   proc: NodeProcess;
   clientUrl: string;
+  /** The disk layer over the data dir (preflight({disk: true}) only). */
+  disk: FaultFs | null;
 }
 
 export class LocalRuntime implements Runtime {
@@ -63,6 +67,8 @@ export class LocalRuntime implements Runtime {
   private readonly libfaketime: string | null;
   /** Whether nodes are (to be) started under libfaketime. */
   private clocks: boolean;
+  /** Whether data dirs sit on faultfs. */
+  private disks = false;
   private cluster: ClusterSpec | null = null;
   private proxy: FaultProxy | null = null;
   private leash: Leash | null = null;
@@ -86,7 +92,7 @@ export class LocalRuntime implements Runtime {
     this.clocks = opts.faketime === 'always' && this.libfaketime !== null;
   }
 
-  async preflight(needs: { clock: boolean; packet: boolean }): Promise<void> {
+  async preflight(needs: RuntimeNeeds): Promise<void> {
     if (needs.clock && !this.libfaketime) {
       const why = this.opts.faketime === 'off' ? 'which is turned off for this runtime' : 'which is not installed';
       throw new UsageError(`the clock nemesis needs libfaketime, ${why}: ${FAKETIME_PACKAGES}`);
@@ -96,6 +102,11 @@ export class LocalRuntime implements Runtime {
       this.clocks = true;
     }
     // packet faults are the proxy's job: always available.
+    if (needs.disk) {
+      if (this.cluster) throw new Error('preflight({disk: true}) must come before setup');
+      await checkFaultfs();
+      this.disks = true;
+    }
   }
 
   async setup(cluster: ClusterSpec): Promise<NodeEndpoint[]> {
@@ -163,7 +174,13 @@ export class LocalRuntime implements Runtime {
         stderrFile: path.join(dir, 'stderr.log'),
         leash: this.leash,
       });
-      this.nodes.set(name, { addr, dir, clockFile, proc, clientUrl: `http://${addr.client}` });
+      this.nodes.set(name, { addr, dir, clockFile, proc, clientUrl: `http://${addr.client}`, disk: null });
+    }
+    if (this.disks) {
+      for (const n of this.nodes.values()) {
+        n.disk = await FaultFs.mount(n.addr.dataDir, { [RUN_ENV]: cluster.runId });
+        this.writeMarker();
+      }
     }
   }
 
@@ -181,6 +198,25 @@ export class LocalRuntime implements Runtime {
   async kill(node: NodeName): Promise<void> {
     await this.node(node).proc.kill();
     this.writeMarker();
+  }
+
+  async powerLoss(node: NodeName, opts: { torn: boolean; seed: number }): Promise<string> {
+    const n = this.node(node);
+    const disk = this.requireDisk(n);
+    // The writes go at the instant of the loss, and nothing after it reaches the disk (down
+    // until up): the node's last moments cannot make anything durable that a power loss took.
+    const lost = await disk.lose(opts.torn, opts.seed);
+    try {
+      await n.proc.kill();
+      this.writeMarker();
+    } finally {
+      await disk.up();
+    }
+    return lost;
+  }
+
+  async slowDisk(node: NodeName, slow: SlowDisk | null): Promise<void> {
+    await this.requireDisk(this.node(node)).slow(slow);
   }
 
   async pause(node: NodeName): Promise<void> {
@@ -234,6 +270,8 @@ export class LocalRuntime implements Runtime {
         [...this.nodes.values()].map((n) => n.proc.kill().catch((e: Error) => void errors.push(e.message))),
       );
       await this.leash?.close();
+      // After the nodes: a disk unmounted under a live node would fail its writes.
+      await Promise.all([...this.nodes.values()].map((n) => n.disk?.unmount().catch((e: Error) => void errors.push(e.message))));
       await this.proxy?.close();
       releasePorts(this.ports);
       if (this.cluster) removeMarker(this.markerDir, this.cluster.runId);
@@ -267,6 +305,11 @@ export class LocalRuntime implements Runtime {
     return n;
   }
 
+  private requireDisk(n: LocalNode): FaultFs {
+    if (!n.disk) throw new UsageError('disk faults need the nodes on faultfs: call preflight({disk: true}) before setup');
+    return n.disk;
+  }
+
   private requireProxy(): FaultProxy {
     if (!this.proxy) throw new Error('runtime not set up');
     return this.proxy;
@@ -280,7 +323,7 @@ export class LocalRuntime implements Runtime {
       harnessPid: process.pid,
       harnessStart: processStart(process.pid)!,
       runDir: path.resolve(c.runDir),
-      nodes: Object.fromEntries([...this.nodes].map(([name, n]) => [name, { pid: n.proc.pid, dataDir: n.addr.dataDir }])),
+      nodes: Object.fromEntries([...this.nodes].map(([name, n]) => [name, { pid: n.proc.pid, dataDir: n.addr.dataDir, ...(n.disk ? { mounted: true } : {}) }])),
     };
     writeMarker(this.markerDir, marker);
   }

@@ -34,15 +34,38 @@ export interface NodeEndpoint {
   clientUrl: string;
 }
 
+/** What a nemesis needs of the runtime, asked before setup (Runtime.preflight). */
+export interface RuntimeNeeds {
+  clock: boolean;
+  packet: boolean;
+  /** Node data dirs on the faultfs disk layer (lose-unsynced, slow-disk). */
+  disk?: boolean;
+}
+
+/** How slow a slow disk is: every sync waits minMs..maxMs, drawn from seed. */
+export interface SlowDisk {
+  minMs: number;
+  maxMs: number;
+  seed: number;
+}
+
 export interface Runtime {
   readonly name: 'local' | 'docker';
   /** Refuse early (throw a UsageError) when a requested capability is missing. */
-  preflight(needs: { clock: boolean; packet: boolean }): Promise<void>;
+  preflight(needs: RuntimeNeeds): Promise<void>;
   /** Starts every node and waits until each answers; sweeps leftovers of crashed runs first. */
   setup(cluster: ClusterSpec): Promise<NodeEndpoint[]>;
   start(node: NodeName): Promise<void>;
   /** SIGKILL; the node stays down until start(). */
   kill(node: NodeName): Promise<void>;
+  /**
+   * Power loss: the writes the node has not synced are lost (torn: each file keeps a random
+   * prefix of them, the last cut at a sector), then it is killed; it stays down until start().
+   * Returns what its disk lost, in one line. Needs preflight({disk: true}).
+   */
+  powerLoss(node: NodeName, opts: { torn: boolean; seed: number }): Promise<string>;
+  /** Makes the node's syncs slow (null: normal again). Needs preflight({disk: true}). */
+  slowDisk(node: NodeName, slow: SlowDisk | null): Promise<void>;
   pause(node: NodeName): Promise<void>;
   resume(node: NodeName): Promise<void>;
   partition(grudge: Grudge): Promise<void>;

@@ -3,7 +3,8 @@
  * `$TMPDIR/jepsen-ts/runs/<runId>.json` (harness pid + its start time, node pids and data dirs)
  * at setup, updates it on every node (re)start and deletes it at teardown. When a harness is
  * SIGKILLed its marker stays; the next setup calls sweepLeftovers(), which kills the node
- * processes of every run whose harness is gone.
+ * processes (and faultfs helpers) of every run whose harness is gone and lazily unmounts the
+ * faultfs mounts they left.
  *
  * Nothing is killed on a pid alone (pids are reused): a process is ours when its environment
  * carries JEPSEN_TS_RUN=<runId> (inherited by grandchildren too) or its command line names the
@@ -12,6 +13,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { unmountStale } from './faultfs.js';
 
 export const RUN_ENV = 'JEPSEN_TS_RUN';
 
@@ -21,7 +23,8 @@ export interface RunMarker {
   /** /proc/<pid>/stat start time of the harness, so a reused pid is not mistaken for it. */
   harnessStart: string;
   runDir: string;
-  nodes: Record<string, { pid: number | null; dataDir: string }>;
+  /** mounted: the data dir has faultfs over it (a helper SIGKILLed with the harness leaves it). */
+  nodes: Record<string, { pid: number | null; dataDir: string; mounted?: boolean }>;
 }
 
 export function defaultMarkerDir(): string {
@@ -152,6 +155,8 @@ export async function sweepLeftovers(dir = defaultMarkerDir(), say: (line: strin
       const described = pids.map((pid) => `killed process ${pid} of run ${marker.runId}: ${describeProcess(pid)}`);
       await killAndWait(pids, 5000);
       described.forEach((line) => say(line));
+      const mounts = Object.values(marker.nodes ?? {}).filter((n) => n.mounted).map((n) => n.dataDir);
+      for (const dir of unmountStale(mounts)) say(`unmounted faultfs ${dir} of run ${marker.runId}`);
       rmSync(file, { force: true });
       say(`removed marker ${file} (run ${marker.runId}, harness ${marker.harnessPid} gone)`);
       runs.push(marker.runId);

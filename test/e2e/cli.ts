@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { checkFaultfs } from '../../harness/runtime/faultfs.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'jepsen-ts.js');
@@ -137,4 +138,19 @@ export function nodePorts(runDir: string): number[] {
 export function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => !statSync(join(dir, p)).isDirectory());
+}
+
+/**
+ * null when faultfs (the disk faults' FUSE layer) works here; else why not, printed as a skip,
+ * or thrown when JEPSEN_TS_REQUIRE_FUSE=1 (CI installs FUSE: there a skip would hide a failure).
+ */
+export async function fuseSkipReason(file: string): Promise<string | null> {
+  const reason = await checkFaultfs().then(
+    () => null,
+    (e: Error) => e.message,
+  );
+  if (reason === null) return null;
+  if (process.env.JEPSEN_TS_REQUIRE_FUSE === '1') throw new Error(`JEPSEN_TS_REQUIRE_FUSE=1 but faultfs cannot run: ${reason}`);
+  console.warn(`SKIPPED ${file}: ${reason}`);
+  return reason;
 }
