@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs as parseArgv } from 'node:util';
 import * as core from './core/index.js';
-import { BUGS, configError, type BugName } from './core/index.js';
+import { PLANTED_BUGS, type PlantedBug } from './bugs.js';
+import { configError } from './core/index.js';
 import { parseHostPort, type HostPort } from './transport.js';
 import { PaxosNode, type NodeOptions } from './node.js';
 
@@ -75,7 +76,7 @@ const FLAGS = {
   client: { type: 'string', required: true, describe: 'host:port of the HTTP client API' },
   peers: { type: 'string', required: true, describe: 'every node as name=host:port, comma separated, in a fixed order; the address is where THIS node sends to that peer (maybe a fault proxy)' },
   'data-dir': { type: 'string', required: true, describe: 'directory for the WAL (wal.log) and event log (events.jsonl); created if absent' },
-  bug: { type: 'string', describe: `switch on one deliberately unsafe variant: ${BUGS.join(', ')}` },
+  bug: { type: 'string', describe: `switch on one deliberately unsafe variant: ${PLANTED_BUGS.join(', ')}` },
   'heartbeat-ms': { type: 'string', default: '50', describe: 'leader heartbeat interval' },
   'election-timeout-ms': { type: 'string', default: '300', describe: 'base election timeout (randomized back-off is added)' },
   'first-election-timeout-ms': { type: 'string', describe: 'election timeout and back-off range of a node on its first boot until it sees any ballot, i.e. while the cluster starts (default: --election-timeout-ms); a restarted node never uses it' },
@@ -191,14 +192,14 @@ export function parseArgs(argv: string[]): NodeOptions {
   if (!(id in peers)) fail(`--id ${id} is not among --peers (${Object.keys(peers).join(', ')})`);
   if (Object.keys(peers).length < 1) fail('--peers must name at least one node');
   const bug = args.bug === undefined ? null : str('bug');
-  if (bug !== null && !BUGS.includes(bug as BugName)) fail(`--bug ${bug} is unknown; choose one of ${BUGS.join(', ')}`);
+  if (bug !== null && !PLANTED_BUGS.includes(bug as PlantedBug)) fail(`--bug ${bug} is unknown; choose one of ${PLANTED_BUGS.join(', ')}`);
   const opts: NodeOptions = {
     id,
     listen,
     client,
     peers,
     dataDir: '', // set below, once everything else is valid (checking it creates the dir)
-    bug: bug as BugName | null,
+    bug: bug as PlantedBug | null,
     heartbeatMs: positiveInt('heartbeat-ms', args['heartbeat-ms']),
     electionTimeoutMs: positiveInt('election-timeout-ms', args['election-timeout-ms']),
     ...(args['first-election-timeout-ms'] !== undefined ? { firstElectionTimeoutMs: positiveInt('first-election-timeout-ms', args['first-election-timeout-ms']) } : {}),

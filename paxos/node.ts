@@ -21,7 +21,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { Rng } from '../harness/rng.js';
-import type { BugName, Command, Config, Effect, Event, NodeId, Result } from './core/types.js';
+import { isCoreBug, type PlantedBug } from './bugs.js';
+import type { Command, Config, Effect, Event, NodeId, Result } from './core/types.js';
 import type { Wal, WalSync } from './wal.js';
 import { boot, recover, type Recovered } from './datadir.js';
 import { EVENT_FILE, NODE_LOG_FILE, PID_FILE, WAL_FILE } from './files.js';
@@ -49,7 +50,7 @@ export interface NodeOptions {
   client: HostPort;
   peers: Record<NodeId, HostPort>;
   dataDir: string;
-  bug: BugName | null;
+  bug: PlantedBug | null;
   heartbeatMs: number;
   electionTimeoutMs: number;
   /** Election timeout of a fresh node in a starting cluster (Config.firstElectionTimeoutMs). */
@@ -160,7 +161,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
     return {
       self: opts.id,
       nodes: Object.keys(opts.peers),
-      bug: opts.bug,
+      bug: isCoreBug(opts.bug) ? opts.bug : null,
       heartbeatMs: opts.heartbeatMs,
       electionTimeoutMs: opts.electionTimeoutMs,
       ...(opts.firstElectionTimeoutMs !== undefined ? { firstElectionTimeoutMs: opts.firstElectionTimeoutMs } : {}),
@@ -177,7 +178,8 @@ export class PaxosNode<S = unknown> implements KvBackend {
     claimDataDir(opts.dataDir);
     let recovered: Recovered;
     try {
-      recovered = recover(opts.dataDir, opts.id, opts.walSync ?? 'dsync');
+      // Stryker disable next-line all: planted bug, not the protocol (paxos/bugs.ts)
+      recovered = recover(opts.dataDir, opts.id, opts.bug === 'lazy-fsync' ? 'lazy' : (opts.walSync ?? 'dsync'));
     } catch (err) {
       releaseDataDir(opts.dataDir);
       throw err;

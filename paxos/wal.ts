@@ -43,9 +43,13 @@ export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 /**
  * How an append becomes durable. 'dsync' (the default) opens the log O_DSYNC, so the one writev
  * of a group commit returns only once the data is on disk: a single system call, and a single
- * thread-pool job instead of two. 'fdatasync' does writev then fdatasync.
+ * thread-pool job instead of two. 'fdatasync' does writev then fdatasync. 'lazy' is the
+ * planted bug lazy-fsync (paxos/bugs.ts): writev, and an fdatasync every LAZY_SYNC_EVERY appends.
  */
-export type WalSync = 'dsync' | 'fdatasync';
+export type WalSync = 'dsync' | 'fdatasync' | 'lazy';
+
+/** How many appends the lazy-fsync bug lets pass between two syncs. */
+export const LAZY_SYNC_EVERY = 8;
 
 export class WalCorruptError extends Error {
   override name = 'WalCorruptError';
@@ -179,6 +183,8 @@ function encodeGroup(records: readonly unknown[]): { buffers: Buffer[]; total: n
 export class Wal {
   private appending = false;
   private closed = false;
+  /** Appends since open (the lazy-fsync bug's count). */
+  private lazyAppends = 0;
 
   private constructor(
     readonly file: string,
@@ -234,7 +240,9 @@ export class Wal {
         fs.writev(this.fd, buffers, this.bytes, (err, n) => (err ? reject(err) : resolve(n))),
       );
       if (written !== total) throw new Error(`short write to WAL ${this.file}: ${written} of ${total} bytes`);
-      if (this.sync === 'fdatasync') await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
+      if (this.sync === 'fdatasync' || (this.sync === 'lazy' && ++this.lazyAppends % LAZY_SYNC_EVERY === 0)) {
+        await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
+      }
       this.bytes += total;
     } finally {
       this.appending = false;
@@ -255,7 +263,7 @@ export class Wal {
     // writevSync takes at most IOV_MAX buffers per call on some platforms: go in chunks.
     for (let i = 0; i < buffers.length; i += 1024) written += fs.writevSync(this.fd, buffers.slice(i, i + 1024), this.bytes + written);
     if (written !== total) throw new Error(`short write to WAL ${this.file}: ${written} of ${total} bytes`);
-    if (this.sync === 'fdatasync') fs.fdatasyncSync(this.fd);
+    if (this.sync !== 'dsync') fs.fdatasyncSync(this.fd);
     this.bytes += total;
   }
 
