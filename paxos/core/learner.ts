@@ -55,12 +55,14 @@ export function apply(ctx: Ctx): void {
     const slot = ++v.commitIndex;
     const value = d.decided[slot];
     const skipped = ctx.config.bug === 'skip-apply' ? skippedBySkipApply(ctx, slot, value) : undefined;
-    for (const e of value ?? []) {
+    for (const [i, e] of (value ?? []).entries()) {
       let result = v.results[e.id];
       if (result === undefined) {
-        // skip-apply: the answer is computed as usual, on a copy the replica then throws away.
+        // skip-apply, batch-drop: the answer is computed as usual, on a copy the replica then throws away.
+        // Stryker disable next-line all: the planted bugs' copy, not the protocol (paxos/core/MUTATION.md)
+        const dropped = e === skipped || (ctx.config.bug === 'batch-drop' && i >= BATCH_DROP_AFTER);
         // Stryker disable next-line ObjectLiteral: the planted bug's copy, not the protocol (paxos/core/MUTATION.md)
-        result = e === skipped ? applyCommand({ ...v.kv }, e.command) : applyCommand(v.kv, e.command, v.kvDigest);
+        result = dropped ? applyCommand({ ...v.kv }, e.command) : applyCommand(v.kv, e.command, v.kvDigest);
         v.results[e.id] = result;
       }
       delete v.queued[e.id];
@@ -98,6 +100,9 @@ export function onLearn(ctx: Ctx, from: NodeId, msg: Extract<Msg, { type: 'learn
   // Still behind the sender: ask for the next chunk at once rather than at the next heartbeat.
   if (msg.commit > ctx.v.commitIndex && msg.entries.length > 0) sendCatchup(ctx, from);
 }
+
+/** batch-drop: a slot's commands after this many are answered but not applied. */
+export const BATCH_DROP_AFTER = 4;
 
 /** skip-apply hits every SKIP_APPLY_EVERY-th slot. */
 export const SKIP_APPLY_EVERY = 16;

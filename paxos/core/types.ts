@@ -37,8 +37,8 @@ export type Result =
   | { type: 'fail'; error: 'cas-mismatch' | 'txn-aborted' | 'not-leader' | string; value?: Value; leader?: NodeId | null }
   | { type: 'unknown'; error: string };
 
-export type BugName = 'stale-read' | 'no-adopt' | 'volatile-acceptor' | 'early-ack' | 'lease-skew' | 'skip-apply' | 'forget-promise-on-recovery';
-export const BUGS: readonly BugName[] = ['stale-read', 'no-adopt', 'volatile-acceptor', 'early-ack', 'lease-skew', 'skip-apply', 'forget-promise-on-recovery'];
+export type BugName = 'stale-read' | 'no-adopt' | 'volatile-acceptor' | 'early-ack' | 'lease-skew' | 'skip-apply' | 'forget-promise-on-recovery' | 'batch-drop';
+export const BUGS: readonly BugName[] = ['stale-read', 'no-adopt', 'volatile-acceptor', 'early-ack', 'lease-skew', 'skip-apply', 'forget-promise-on-recovery', 'batch-drop'];
 
 export interface Config {
   self: NodeId;
