@@ -33,6 +33,29 @@ function recorder() {
 const nextWrite = (rng: Rng) => ({ f: 'write', key: 'r', value: rng.int(0, 9) });
 
 describe('ClientThreads (Jepsen process model)', () => {
+  it('unthrottle: the rate limit is lifted while on, and back from the moment it is off', async () => {
+    const { ops, record } = recorder();
+    const clients = Array.from({ length: 2 }, () => new ScriptedClient(() => ({ type: 'ok' })));
+    const threads = new ClientThreads({ clients, record, rng: new Rng(1), rate: 10 });
+    const invokes = () => ops.filter((o) => o.type === 'invoke').length;
+    const stop = new AbortController();
+    const phase = threads.runPhase((rng) => nextWrite(rng), stop.signal);
+    await new Promise((r) => setTimeout(r, 300));
+    const limited = invokes(); // about 3 in 300 ms at 10 ops/s
+    threads.unthrottle(true);
+    await new Promise((r) => setTimeout(r, 300));
+    const burst = invokes() - limited;
+    threads.unthrottle(false);
+    const after = invokes();
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    await phase;
+    expect(limited).toBeGreaterThanOrEqual(2);
+    expect(limited).toBeLessThanOrEqual(5);
+    expect(burst).toBeGreaterThan(50); // two threads with 1 ms ops, no limit
+    expect(invokes() - after).toBeLessThanOrEqual(5); // limited again, no catching up
+  });
+
   it('gives a thread a new process id after every info, and never reuses a crashed one', async () => {
     const { ops, record } = recorder();
     const concurrency = 3;

@@ -31,6 +31,7 @@ export class ClientThreads {
   private readonly rngs: Rng[];
   private readonly intervalMs: number;
   private nextSlotMs = 0;
+  private unthrottled = false;
 
   constructor(private readonly opts: ThreadsOptions) {
     this.concurrency = opts.clients.length;
@@ -116,9 +117,15 @@ export class ClientThreads {
     return done;
   }
 
+  /** Lifts the rate limit (a load burst) until called with false; the schedule restarts from now. */
+  unthrottle(on: boolean): void {
+    this.unthrottled = on;
+    if (!on) this.nextSlotMs = performance.now();
+  }
+
   /** Waits for this thread's turn under the shared rate; false when the phase ended meanwhile. */
   private async waitForSlot(sleeps: Sleeps): Promise<boolean> {
-    if (this.intervalMs === 0) return !sleeps.signal.aborted;
+    if (this.intervalMs === 0 || this.unthrottled) return !sleeps.signal.aborted;
     const now = performance.now();
     const at = Math.max(now, this.nextSlotMs);
     this.nextSlotMs = at + this.intervalMs;

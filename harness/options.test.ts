@@ -36,7 +36,7 @@ describe('toTestConfig', () => {
 
   it('composes nemeses, expands all, and takes node names', () => {
     expect(config({ nemesis: 'partition,kill,partition' }).nemesis).toEqual(['partition', 'kill']);
-    expect(config({ nemesis: 'all' }).nemesis).toEqual(['partition', 'kill', 'pause', 'clock', 'packet']);
+    expect(config({ nemesis: 'all' }).nemesis).toEqual(['partition', 'kill', 'pause', 'clock', 'packet', 'burst']);
     expect(config({ nodes: 'a1,b2,c3' }).nodes).toEqual(['a1', 'b2', 'c3']);
     expect(config({ nodes: '3' }).nodes).toEqual(['n1', 'n2', 'n3']);
     expect(config({ partition: 'leader,one' }).partition).toEqual(['leader', 'one']);
@@ -135,7 +135,7 @@ describe('fault-tuning flags (--nemesis-together, --kill-targets, --clock-target
     refuses({ nemesis: 'clock', 'clock-offset': '0..0' }, /non-zero/);
     refuses({ nemesis: 'clock', 'clock-offset': '-99999999999..1' }, /within a day/);
     refuses({ nemesis: 'partition', 'clock-target': 'leader' }, /--clock-target tunes the clock nemesis, which --nemesis does not include/);
-    refuses({ nemesis: 'partition', 'kill-targets': 'all' }, /--kill-targets tunes the kill nemesis/);
+    refuses({ nemesis: 'partition', 'kill-targets': 'all' }, /--kill-targets tunes the kill and lose-unsynced nemeses, which --nemesis does not include/);
     refuses({ 'nemesis-together': true }, /--nemesis-together needs faults/);
     refuses({ nemesis: 'kill', 'kill-targets': ['all', 'one'] }, /more than once/);
     expect(config({ nemesis: 'all', 'kill-targets': 'all', 'clock-target': 'leader' }).killTargets).toEqual(['all']); // all includes both

@@ -9,7 +9,7 @@ import { totalmem } from 'node:os';
 import { dirname, resolve, join } from 'node:path';
 import type { Options } from 'yargs';
 import { UsageError } from './runtime/runtime.js';
-import { BUGS, type BugName } from '../paxos/core/types.js';
+import { PLANTED_BUGS, type PlantedBug } from '../paxos/bugs.js';
 import { DEFAULT_MEMORY_LIMIT_MB } from './checker-memory.js';
 import type { WorkloadOptions } from '../workloads/workload.js';
 import {
@@ -54,7 +54,7 @@ export interface TestConfig {
   seed: number;
   runtime: RuntimeName;
   testCount: number;
-  bug: BugName | null;
+  bug: PlantedBug | null;
   leaveDbRunning: boolean;
   /** Absolute path of the results store. */
   resultsDir: string;
@@ -84,7 +84,7 @@ export interface TestConfig {
  */
 export const testOptions = {
   workload: { type: 'string', requiresArg: true, default: 'register', describe: `workload: ${WORKLOADS.join('|')}` },
-  nemesis: { type: 'string', requiresArg: true, default: 'none', describe: `faults, comma list: ${NEMESIS_NAMES.join('|')}` },
+  nemesis: { type: 'string', requiresArg: true, default: 'none', describe: `faults, comma list: ${NEMESIS_NAMES.join('|')} (all = partition,kill,pause,clock,packet,burst; the disk faults slow-disk and lose-unsynced need FUSE and are named explicitly)` },
   'nemesis-interval': { type: 'string', requiresArg: true, default: 3, describe: 'seconds between fault start and stop (and between faults); 3 gives each of the five fault kinds its turn in 30 s' },
   partition: { type: 'string', requiresArg: true, describe: `partition shapes, comma list: ${PARTITION_SHAPES.join('|')} (default: random among all)` },
   nodes: { type: 'string', requiresArg: true, default: '5', describe: 'node count, or comma-separated node names' },
@@ -94,12 +94,12 @@ export const testOptions = {
   seed: { type: 'string', requiresArg: true, describe: 'PRNG seed (default: random, printed and stored in test.json)' },
   runtime: { type: 'string', requiresArg: true, default: 'local', describe: 'where nodes run: local|docker' },
   'test-count': { type: 'string', requiresArg: true, default: 1, describe: 'run N tests with seeds seed, seed+1, ...; exit code = worst' },
-  bug: { type: 'string', requiresArg: true, describe: `planted Paxos bug passed to every node: ${BUGS.join('|')}` },
+  bug: { type: 'string', requiresArg: true, describe: `planted Paxos bug passed to every node: ${PLANTED_BUGS.join('|')}` },
   'leave-db-running': { type: 'boolean', default: false, describe: 'keep the nodes running after the test (stop them with Ctrl-C)' },
   results: { type: 'string', requiresArg: true, default: 'results', describe: 'directory of the results store' },
   'recovery-time': { type: 'string', requiresArg: true, default: 5, describe: 'seconds of reads after every fault is healed' },
   'nemesis-together': { type: 'boolean', default: false, describe: 'every fault cycle injects ALL the --nemesis faults at once (partition, kill, pause, clock, packet, in that order) instead of a random subset' },
-  'kill-targets': { type: 'string', requiresArg: true, describe: `nodes the kill nemesis hits, comma list picked at random: ${NODE_TARGETS.join('|')} (default: one,minority,leader; leader only when the db can name it)` },
+  'kill-targets': { type: 'string', requiresArg: true, describe: `nodes the kill and lose-unsynced nemeses hit, comma list picked at random: ${NODE_TARGETS.join('|')} (default: one,minority,leader for kill, majority,all,leader for lose-unsynced; leader only when the db can name it)` },
   'clock-target': { type: 'string', requiresArg: true, describe: `nodes the clock nemesis skews, comma list picked at random: ${CLOCK_TARGETS.join('|')} (leader: the node the cluster names leader; default: ${TARGETS.join(',')})` },
   'clock-mode': { type: 'string', requiresArg: true, describe: `clock faults, comma list picked at random: ${CLOCK_MODES.join('|')} (default: both)` },
   'clock-offset': { type: 'string', requiresArg: true, describe: 'range of clock offsets in signed ms, MIN..MAX, e.g. -9000..-6000 steps clocks back 6-9 s (default: -10000..10000)' },
@@ -134,7 +134,7 @@ export function toTestConfig(argv: TestArgv): TestConfig {
   const nemesis = parseNemesisSpec(list(str(argv.nemesis, '--nemesis'), '--nemesis').join(','));
   const partition = argv.partition === undefined ? null : parsePartitionShapes(list(str(argv.partition, '--partition'), '--partition').join(','));
   const runtime = oneOf('--runtime', str(argv.runtime, '--runtime'), RUNTIMES);
-  const bug = argv.bug === undefined ? null : oneOf('--bug', str(argv.bug, '--bug'), BUGS);
+  const bug = argv.bug === undefined ? null : oneOf('--bug', str(argv.bug, '--bug'), PLANTED_BUGS);
   const seed = argv.seed === undefined ? randomInt(0, 2 ** 31) : int(argv.seed, '--seed', 0, LIMITS.seed);
   const name = argv.name === undefined ? `${workload}-${nemesis.length ? nemesis.join('+') : 'none'}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/.test(name)) throw new UsageError(`--name must be letters, digits, '.', '_', '+', '-' (got ${JSON.stringify(name)})`);
@@ -165,16 +165,16 @@ export function toTestConfig(argv: TestArgv): TestConfig {
 
 /** The fault-tuning flags; each is refused unless the fault it tunes is in --nemesis. */
 function faultOptions(argv: TestArgv, nemesis: Fault[]): Pick<TestConfig, 'nemesisTogether' | 'killTargets' | 'clockTargets' | 'clockModes' | 'clockOffsetMs'> {
-  const given = (key: string, fault: Fault | null): string | null => {
+  const given = (key: string, ...faults: Fault[]): string | null => {
     if (argv[key] === undefined) return null;
     const value = str(argv[key], `--${key}`);
-    if (fault !== null && !nemesis.includes(fault)) throw new UsageError(`--${key} tunes the ${fault} nemesis, which --nemesis does not include`);
+    if (!faults.some((f) => nemesis.includes(f))) throw new UsageError(`--${key} tunes the ${faults.join(' and ')} ${faults.length > 1 ? 'nemeses' : 'nemesis'}, which --nemesis does not include`);
     return value;
   };
   const together = argv['nemesis-together'];
   if (Array.isArray(together)) throw new UsageError('--nemesis-together given more than once');
   if (together === true && nemesis.length === 0) throw new UsageError('--nemesis-together needs faults in --nemesis');
-  const kill = given('kill-targets', 'kill');
+  const kill = given('kill-targets', 'kill', 'lose-unsynced');
   const target = given('clock-target', 'clock');
   const mode = given('clock-mode', 'clock');
   const offset = given('clock-offset', 'clock');

@@ -23,7 +23,7 @@ import type { Interrupts } from './interrupts.js';
 import { workloadOptionsOf, type TestConfig } from './options.js';
 import { Progress, rateLines, type RateSummary } from './progress.js';
 import { Rng } from './rng.js';
-import type { NodeEndpoint, NodeName, Runtime } from './runtime/runtime.js';
+import type { NodeEndpoint, NodeName, Runtime, RuntimeNeeds } from './runtime/runtime.js';
 import { createRunDir, fileErrorLine, FILES, testRecord, updateLatest, writeJson } from './store.js';
 import type { Nemesis, NemesisContext } from '../nemesis/nemesis.js';
 import { countFault, coverageLine, coverageWarnings, emptyCoverage, type FaultCoverage } from '../nemesis/coverage.js';
@@ -32,10 +32,7 @@ import type { Workload } from '../workloads/workload.js';
 
 /** The real parts a run is made of (wired by commands/test.ts; swappable for other systems). */
 /** What a nemesis asks of the runtime before setup (Runtime.preflight's argument). */
-export interface NemesisNeeds {
-  clock: boolean;
-  packet: boolean;
-}
+export type NemesisNeeds = RuntimeNeeds;
 
 export interface RunDeps {
   db: Db;
@@ -193,7 +190,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     timeline.mainStart = epochMs();
 
     const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate });
-    const ctx = nemesisContext(runtime, config.nodes, rng.fork(), history, deps.db, endpoints, coverage);
+    const ctx = { ...nemesisContext(runtime, config.nodes, rng.fork(), history, deps.db, endpoints, coverage), burst: (on: boolean) => threads.unthrottle(on) };
     faults = await mainPhase(config, deps, workload, threads, nemesis, ctx, io, progress);
     for (const e of faults.errors) say(`nemesis error: ${e}`);
     if (!io.interrupts.interrupted) {
@@ -286,7 +283,7 @@ async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, 
   const result = await faults;
   // runNemesis stops once more at its end; a stop is a no-op when nothing is in force, and this
   // one is the heal the recovery phase relies on, so a failure here is a harness failure.
-  if (nemesis) await nemesis.stop(ctx);
+  if (nemesis) await nemesis.stop({ ...ctx, lastStop: true });
   return result;
 }
 

@@ -1,6 +1,9 @@
 /**
- * `--nemesis a,b,...` -> one Nemesis. Names: none | partition | kill | pause | clock | packet |
- * all (= every fault). The composite's starts go round its faults: each round is a fresh
+ * `--nemesis a,b,...` -> one Nemesis. Names: none | partition | slow-disk | kill | lose-unsynced |
+ * pause | clock | packet | burst | all. A burst (burst.ts) is load: among other faults it is
+ * not in their rotation but fills the quiet time after each of them. `all` is every fault that needs nothing below the process; the
+ * disk faults (slow-disk, lose-unsynced: disk.ts) need a FUSE layer under each data dir, so
+ * they are named explicitly (`all,lose-unsynced`), as Jepsen's lazyfs is. The composite's starts go round its faults: each round is a fresh
  * shuffle of every fault, and each start injects the next one, so every kind gets its share of
  * any run with as many cycles as kinds (a random subset per start left some kinds out of short
  * runs). Overlapping faults (a kill during a partition, ...) are `together`'s job: a random
@@ -10,16 +13,20 @@
  * pause include the leader (every other partition cuts it off: partition.ts; every other packet
  * fault degrades its links: packet.ts): Jepsen's
  * reputation comes from schedules that hit the node that matters.
- * With `together` (--nemesis-together) every start injects all of them, in the order
- * partition, kill, pause, clock, packet: Jepsen's combined schedules, for bugs that need two
+ * With `together` (--nemesis-together) every start injects all of them, in the order of FAULTS,
+ * and the ones after a slow disk a second later (SLOW_DISK_LEAD_MS: syncs must pile up before a
+ * kill or power loss lands on them): Jepsen's combined schedules, for bugs that need two
  * faults at once (isolate the leader AND step its clock back). Within one start every fault
  * that asks who leads gets the same answer (together: a random node when none is known), so
  * `--partition leader --clock-target leader` hit the same node even though the partition makes
  * the others elect a new leader meanwhile.
  */
-import type { LinkShape, NodeName } from '../harness/runtime/runtime.js';
+import type { LinkShape, NodeName, RuntimeNeeds } from '../harness/runtime/runtime.js';
 import { UsageError } from '../harness/runtime/runtime.js';
+import { burstNemesis } from './burst.js';
 import { clockNemesis, type ClockOptions } from './clock.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LOSE_TARGETS, SLOW_DISK_LEAD_MS, loseUnsyncedNemesis, SLOW_DISK_TARGETS, slowDiskNemesis } from './disk.js';
 import { MIN_NODES, parsePartitionShapes, PARTITION_SHAPES, type PartitionShape } from './grudges.js';
 import type { Nemesis, NemesisContext } from './nemesis.js';
 import { packetNemesis } from './packet.js';
@@ -27,9 +34,13 @@ import { partitionNemesis } from './partition.js';
 import { KILL_TARGETS, killNemesis, PAUSE_TARGETS, pauseNemesis } from './process-faults.js';
 import type { NodeTarget } from './targets.js';
 
-export const FAULTS = ['partition', 'kill', 'pause', 'clock', 'packet'] as const;
+export const FAULTS = ['partition', 'slow-disk', 'kill', 'lose-unsynced', 'pause', 'clock', 'packet', 'burst'] as const;
 export type Fault = (typeof FAULTS)[number];
 export const NEMESIS_NAMES = ['none', ...FAULTS, 'all'] as const;
+/** The faults that act on the disk layer (Runtime.preflight({disk: true})). */
+export const DISK_FAULTS: readonly Fault[] = ['slow-disk', 'lose-unsynced'];
+/** What `all` stands for. */
+export const ALL_FAULTS: readonly Fault[] = FAULTS.filter((f) => !DISK_FAULTS.includes(f));
 
 export interface NemesisOptions {
   /** `--partition`: a comma list of shapes, or the list itself; default every shape that fits. */
@@ -50,7 +61,7 @@ export interface NemesisOptions {
 export interface ComposedNemesis extends Nemesis {
   readonly faults: Fault[];
   readonly components: Nemesis[];
-  readonly needs: { clock: boolean; packet: boolean };
+  readonly needs: RuntimeNeeds;
 }
 
 /** Parses and validates `--nemesis`; unknown names throw UsageError. */
@@ -62,14 +73,13 @@ export function parseNemesisSpec(spec: string): Fault[] {
     }
   }
   if (names.includes('none') && names.length > 1) throw new UsageError(`nemesis "none" cannot be combined with others: ${spec}`);
-  if (names.includes('all')) return [...FAULTS];
-  return FAULTS.filter((f) => names.includes(f));
+  return FAULTS.filter((f) => names.includes(f) || (names.includes('all') && ALL_FAULTS.includes(f)));
 }
 
 export function nemesisFromSpec(spec: string, opts: NemesisOptions = {}): ComposedNemesis {
   const faults = parseNemesisSpec(spec);
   const n = composite(faults.map((f) => build(f, opts)), { together: opts.together === true });
-  return { ...n, faults, needs: { clock: faults.includes('clock'), packet: faults.includes('packet') } };
+  return { ...n, faults, needs: { clock: faults.includes('clock'), packet: faults.includes('packet'), disk: faults.some((f) => DISK_FAULTS.includes(f)) } };
 }
 
 function build(fault: Fault, opts: NemesisOptions): Nemesis {
@@ -80,10 +90,16 @@ function build(fault: Fault, opts: NemesisOptions): Nemesis {
       return killNemesis(opts.killTargets ?? withLeader(KILL_TARGETS, opts));
     case 'pause':
       return pauseNemesis(opts.pauseTargets ?? withLeader(PAUSE_TARGETS, opts));
+    case 'slow-disk':
+      return slowDiskNemesis(withLeader(SLOW_DISK_TARGETS, opts));
+    case 'lose-unsynced':
+      return loseUnsyncedNemesis(opts.killTargets ?? withLeader(LOSE_TARGETS, opts));
     case 'clock':
       return clockNemesis(opts.clock);
     case 'packet':
       return packetNemesis(opts.packet, { leaderAware: opts.leaderAware });
+    case 'burst':
+      return burstNemesis();
   }
 }
 
@@ -115,8 +131,11 @@ function fittingShapes(opts: NemesisOptions): PartitionShape[] {
 export function composite(components: Nemesis[], opts: { together?: boolean } = {}): Nemesis & { components: Nemesis[] } {
   const started: Nemesis[] = [];
   let round: Nemesis[] = [];
+  // With other faults, a burst is not their rival for a turn: it fills the time between them.
+  const burst = components.length > 1 ? components.find((c) => c.name === 'burst') : undefined;
+  const faults = components.filter((c) => c !== burst);
   const next = (ctx: NemesisContext): Nemesis => {
-    if (round.length === 0) round = ctx.rng.shuffle(components);
+    if (round.length === 0) round = ctx.rng.shuffle(faults);
     return round.shift()!;
   };
   return {
@@ -124,11 +143,13 @@ export function composite(components: Nemesis[], opts: { together?: boolean } = 
     components,
     async start(ctx: NemesisContext) {
       if (components.length === 0) return;
-      const pick = opts.together ? components : [next(ctx)];
+      await burst?.stop(ctx);
+      const pick = opts.together ? faults : [next(ctx)];
       const cycle = withOneLeaderAnswer(ctx, opts.together === true);
-      for (const c of pick) {
+      for (const [i, c] of pick.entries()) {
         started.push(c);
         await c.start(cycle);
+        if (c.name === 'slow-disk' && i < pick.length - 1) await sleep(SLOW_DISK_LEAD_MS);
       }
     },
     async stop(ctx: NemesisContext) {
@@ -144,6 +165,7 @@ export function composite(components: Nemesis[], opts: { together?: boolean } = 
         }
       }
       if (errors.length > 0) throw new Error(errors.join('; '));
+      if (burst && !ctx.lastStop) await burst.start(ctx);
     },
   };
 }

@@ -190,11 +190,11 @@ describe('nemeses on the local runtime', () => {
 describe('nemesisFromSpec', () => {
   it('parses names and comma lists, and says what the runtime must support', () => {
     expect(parseNemesisSpec('none')).toEqual([]);
-    expect(parseNemesisSpec('all')).toEqual(['partition', 'kill', 'pause', 'clock', 'packet']);
+    expect(parseNemesisSpec('all')).toEqual(['partition', 'kill', 'pause', 'clock', 'packet', 'burst']);
     expect(parseNemesisSpec('kill, partition,kill')).toEqual(['partition', 'kill']);
     const n = nemesisFromSpec('partition,clock', { nodes: ['a', 'b', 'c'] });
     expect(n.name).toBe('partition,clock');
-    expect(n.needs).toEqual({ clock: true, packet: false });
+    expect(n.needs).toEqual({ clock: true, packet: false, disk: false });
     expect(n.components.map((c) => c.name)).toEqual(['partition', 'clock']);
     expect(nemesisFromSpec('none').name).toBe('none');
   });

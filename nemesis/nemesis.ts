@@ -19,6 +19,10 @@ export interface NemesisContext {
    * partition shape, a target spec such as `minority` or `leader`, a clock mode).
    */
   injected?(kind: string, detail: string): void;
+  /** Lifts the clients' --rate limit (true) or puts it back (false): the burst nemesis. */
+  burst?(on: boolean): void;
+  /** Set on the stops that end the main phase: heal everything, start nothing new. */
+  lastStop?: boolean;
 }
 
 export interface Nemesis {

@@ -7,13 +7,14 @@ import type { NodeName } from '../harness/runtime/runtime.js';
 import type { Nemesis, NemesisContext } from './nemesis.js';
 import { resolveTargets, type NodeTarget } from './targets.js';
 
-interface Fault {
-  name: 'kill' | 'pause';
+export interface Fault {
+  name: string;
   inject(ctx: NemesisContext, node: NodeName): Promise<void>;
   undo(ctx: NemesisContext, node: NodeName): Promise<void>;
 }
 
-function processFault(fault: Fault, targets: NodeTarget[]): Nemesis {
+/** A fault done to each targeted node on start and undone on stop (kill, pause, disk faults). */
+export function processFault(fault: Fault, targets: NodeTarget[]): Nemesis {
   if (targets.length === 0) throw new Error(`${fault.name} nemesis needs at least one target`);
   let hit: NodeName[] = [];
   const stop = async (ctx: NemesisContext) => {

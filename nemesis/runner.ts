@@ -22,9 +22,9 @@ export interface NemesisRunResult {
 export async function runNemesis(nemesis: Nemesis, ctx: NemesisContext, opts: RunNemesisOptions): Promise<NemesisRunResult> {
   if (!(Number.isFinite(opts.intervalMs) && opts.intervalMs > 0)) throw new RangeError(`nemesis interval must be > 0 ms, got ${opts.intervalMs}`);
   const result: NemesisRunResult = { cycles: 0, errors: [] };
-  const attempt = async (phase: 'start' | 'stop') => {
+  const attempt = async (phase: 'start' | 'stop', on: NemesisContext = ctx) => {
     try {
-      await (phase === 'start' ? nemesis.start(ctx) : nemesis.stop(ctx));
+      await (phase === 'start' ? nemesis.start(on) : nemesis.stop(on));
     } catch (e) {
       const error = (e as Error).message;
       result.errors.push(`${phase} ${nemesis.name}: ${error}`);
@@ -44,6 +44,6 @@ export async function runNemesis(nemesis: Nemesis, ctx: NemesisContext, opts: Ru
     if (!(await wait())) break;
     await attempt('stop');
   }
-  await attempt('stop');
+  await attempt('stop', { ...ctx, lastStop: true });
   return result;
 }

@@ -4,6 +4,9 @@
  * of the planted bugs `stale-read`, `early-ack` and `no-adopt` on at least 2 of the 3 seeds, and
  * pass the correct build on all 3. Every run must also have injected every fault kind, and the
  * run's first partition must have cut off the leader (fault coverage, results.json `faults`).
+ * `--bug batch-drop` needs slots of more than 4 commands, which only the bursts between the
+ * faults bring: INVALID on at least 2 of seeds 1-3 with them, VALID on all 3 without
+ * (`--nemesis partition,kill,pause,clock,packet`, the same faults without bursts).
  * About 8 min on a quiet 2-core machine (12 runs of a 30 s main phase); the runs are
  * sequential within this file so their timing does not depend on each other.
  */
@@ -16,6 +19,7 @@ const results = scratch('detection');
 afterAll(cleanUpScratch);
 
 const DEFAULT_RUN = ['test', '--nemesis', 'all', '--time-limit', '30', '--seed', '1', '--test-count', '3', '--results', results];
+/** One CLI call of 3 runs (about 2.5 min with bursts; their histories are ~6x bigger). */
 const TIMEOUT_MS = 300_000;
 
 interface Results {
@@ -28,10 +32,10 @@ function runsOf(stdout: string): Array<{ dir: string; results: Results }> {
   return [...stdout.matchAll(/^results: (.+)$/gm)].map((m) => ({ dir: m[1], results: JSON.parse(readFileSync(join(m[1], 'results.json'), 'utf8')) as Results }));
 }
 
-/** Every kind of `--nemesis all` injected, and a leader partition among them. */
+/** Every kind of `--nemesis all` injected (bursts between the faults), and a leader partition among them. */
 function expectFullCoverage(r: Results, dir: string): void {
   const injected = r.faults?.injected ?? {};
-  for (const kind of ['partition', 'kill', 'pause', 'clock', 'packet']) expect(injected[kind]?.count ?? 0, `${kind} in ${dir}`).toBeGreaterThan(0);
+  for (const kind of ['partition', 'kill', 'pause', 'clock', 'packet', 'burst']) expect(injected[kind]?.count ?? 0, `${kind} in ${dir}`).toBeGreaterThan(0);
   expect(injected.partition.by.leader ?? 0, dir).toBeGreaterThan(0);
 }
 
@@ -57,13 +61,23 @@ describe.skipIf(!BUILT)('the default run (--nemesis all, 30 s) finds narrow plan
         expectFullCoverage(r.results, r.dir);
         expect(processesMentioning(r.dir)).toEqual([]);
       }
-    });
+    }, TIMEOUT_MS);
   }
+
+  it('--bug batch-drop: INVALID on at least 2 of seeds 1-3 with the bursts of `all`, VALID on all 3 without them', async () => {
+    const run = await cli([...DEFAULT_RUN, '--bug', 'batch-drop'], { timeoutMs: TIMEOUT_MS });
+    const invalid = runsOf(run.stdout).filter((r) => r.results.valid === false);
+    expect(invalid.length, run.stdout + run.stderr).toBeGreaterThanOrEqual(2);
+    for (const r of invalid) expect(['linearizable', 'agreement'].some((c) => r.results.results[c]?.valid === false), r.dir).toBe(true);
+    const noBursts = DEFAULT_RUN.map((a) => (a === 'all' ? 'partition,kill,pause,clock,packet' : a));
+    const without = await cli([...noBursts, '--bug', 'batch-drop'], { timeoutMs: TIMEOUT_MS });
+    expect(without.stdout, without.stderr).toContain('3 tests: seed 1 exit 0, seed 2 exit 0, seed 3 exit 0');
+  }, 2 * TIMEOUT_MS);
 
   it('the correct build: VALID on seeds 1-3', async () => {
     const run = await cli(DEFAULT_RUN, { timeoutMs: TIMEOUT_MS });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain('3 tests: seed 1 exit 0, seed 2 exit 0, seed 3 exit 0');
     for (const r of runsOf(run.stdout)) expectFullCoverage(r.results, r.dir);
-  });
+  }, TIMEOUT_MS);
 });

@@ -14,7 +14,9 @@ import { execa, type ResultPromise } from 'execa';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, BUILT, cleanUpScratch, processesMentioning, ROOT, scratch } from './cli.js';
+import { BIN, BUILT, cleanUpScratch, fuseSkipReason, processesMentioning, ROOT, scratch } from './cli.js';
+
+const fuse = await fuseSkipReason('the disk-fault case of test/e2e/lifetime.test.ts');
 
 afterAll(cleanUpScratch);
 
@@ -100,6 +102,28 @@ describe.skipIf(!BUILT)('SIGINT cancels a long check', () => {
   });
 });
 
+/** Live processes carrying JEPSEN_TS_RUN=<runId> (the run's nodes, leash and faultfs helpers). */
+function processesOfRun(runId: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`JEPSEN_TS_RUN=${runId}\0`);
+      } catch {
+        return false;
+      }
+    });
+}
+
+const cmdline = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
 /** The run dir a `test` prints on its "run dir:" line. */
 const runDirOf = (text: string) => /^run dir: (.+)$/m.exec(text)?.[1];
 
@@ -159,6 +183,29 @@ describe.skipIf(!BUILT)('a harness whose caller goes away', () => {
     expect(readdirSync(join(tmp, 'jepsen-ts', 'runs'))).toEqual([]);
   });
 
+  it.skipIf(fuse !== null)('disk faults: with the harness, its leash and every faultfs helper SIGKILLed, `clean` unmounts each dead mount', async () => {
+    const results = scratch('clean-disk');
+    const tmp = scratch('clean-disk-tmp');
+    const child = start([...RUN, '--nemesis', 'slow-disk', '--results', results], { TMPDIR: tmp });
+    const text = collect(child);
+    const runDir = await mainPhase(text);
+    const runId = readdirSync(join(tmp, 'jepsen-ts', 'runs'))[0].replace(/\.json$/, '');
+    const ofRun = processesOfRun(runId);
+    const helpers = ofRun.filter((pid) => /faultfs-[0-9a-f]+\0/.test(cmdline(pid)));
+    const leash = ofRun.find((pid) => cmdline(pid).startsWith('sh\0'));
+    expect(helpers).toHaveLength(3);
+    for (const pid of [leash!, ...helpers]) process.kill(pid, 'SIGKILL');
+    child.kill('SIGKILL');
+    await child;
+    const mounts = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(runDir));
+    expect(mounts()).toHaveLength(3); // dead mounts: their helpers are gone
+    const cleaned = await start(['clean'], { TMPDIR: tmp });
+    expect(cleaned.exitCode, String(cleaned.stdout) + String(cleaned.stderr)).toBe(0);
+    for (const n of ['n1', 'n2', 'n3']) expect(cleaned.stdout).toContain(`unmounted faultfs ${join(runDir, 'nodes', n, 'data')} of run ${runId}`);
+    expect(mounts()).toEqual([]);
+    expect(processesMentioning(runDir)).toEqual([]);
+  });
+
   it('`clean` kills the nodes of a run whose harness and leash were both SIGKILLed, naming each; then nothing is left to clean', async () => {
     const results = scratch('clean');
     const tmp = scratch('clean-tmp');
@@ -167,16 +214,7 @@ describe.skipIf(!BUILT)('a harness whose caller goes away', () => {
     const runDir = await mainPhase(text);
     const nodes = processesMentioning(runDir);
     const runId = readdirSync(join(tmp, 'jepsen-ts', 'runs'))[0].replace(/\.json$/, '');
-    const leash = readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .map(Number)
-      .find((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`JEPSEN_TS_RUN=${runId}\0`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sh\0');
-        } catch {
-          return false;
-        }
-      });
+    const leash = processesOfRun(runId).find((pid) => cmdline(pid).startsWith('sh\0'));
     expect(leash).toBeDefined();
     process.kill(leash!, 'SIGKILL');
     child.kill('SIGKILL');
