@@ -31,9 +31,6 @@ import { createWorkload } from '../workloads/index.js';
 import type { Workload } from '../workloads/workload.js';
 
 /** The real parts a run is made of (wired by commands/test.ts; swappable for other systems). */
-/** What a nemesis asks of the runtime before setup (Runtime.preflight's argument). */
-export type NemesisNeeds = RuntimeNeeds;
-
 export interface RunDeps {
   db: Db;
   /**
@@ -45,7 +42,7 @@ export interface RunDeps {
    * The composed nemesis of the config, or null for none. Throws UsageError on a bad spec.
    * `needs` says what the runtime must support (preflight); without it, none is assumed.
    */
-  nemesis(config: TestConfig): (Nemesis & { readonly needs?: NemesisNeeds }) | null;
+  nemesis(config: TestConfig): (Nemesis & { readonly needs?: RuntimeNeeds }) | null;
   /** Runs the fault schedule until `signal` aborts; failed starts/stops are returned, not thrown. */
   runNemesis(nemesis: Nemesis, ctx: NemesisContext, opts: { intervalMs: number; signal: AbortSignal }): Promise<{ cycles: number; errors: string[] }>;
 }

@@ -1,9 +1,10 @@
 /**
  * `--nemesis a,b,...` -> one Nemesis. Names: none | partition | slow-disk | kill | lose-unsynced |
  * pause | clock | packet | burst | all. A burst (burst.ts) is load: among other faults it is
- * not in their rotation but fills the quiet time after each of them. `all` is every fault that needs nothing below the process; the
- * disk faults (slow-disk, lose-unsynced: disk.ts) need a FUSE layer under each data dir, so
- * they are named explicitly (`all,lose-unsynced`), as Jepsen's lazyfs is. The composite's starts go round its faults: each round is a fresh
+ * not in their rotation but fills the quiet time after each of them. `all` is every fault that
+ * needs nothing below the process; the disk faults (slow-disk, lose-unsynced: disk.ts) need a
+ * FUSE layer under each data dir, so they are named explicitly (`all,lose-unsynced`), as
+ * Jepsen's lazyfs is. The composite's starts go round its faults: each round is a fresh
  * shuffle of every fault, and each start injects the next one, so every kind gets its share of
  * any run with as many cycles as kinds (a random subset per start left some kinds out of short
  * runs). Overlapping faults (a kill during a partition, ...) are `together`'s job: a random
@@ -21,12 +22,12 @@
  * `--partition leader --clock-target leader` hit the same node even though the partition makes
  * the others elect a new leader meanwhile.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LinkShape, NodeName, RuntimeNeeds } from '../harness/runtime/runtime.js';
 import { UsageError } from '../harness/runtime/runtime.js';
 import { burstNemesis } from './burst.js';
 import { clockNemesis, type ClockOptions } from './clock.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { LOSE_TARGETS, SLOW_DISK_LEAD_MS, loseUnsyncedNemesis, SLOW_DISK_TARGETS, slowDiskNemesis } from './disk.js';
+import { LOSE_TARGETS, loseUnsyncedNemesis, SLOW_DISK_LEAD_MS, SLOW_DISK_TARGETS, slowDiskNemesis } from './disk.js';
 import { MIN_NODES, parsePartitionShapes, PARTITION_SHAPES, type PartitionShape } from './grudges.js';
 import type { Nemesis, NemesisContext } from './nemesis.js';
 import { packetNemesis } from './packet.js';
