@@ -102,7 +102,7 @@ export function onLearn(ctx: Ctx, from: NodeId, msg: Extract<Msg, { type: 'learn
 }
 
 /** batch-drop: a slot's commands after this many are answered but not applied. */
-export const BATCH_DROP_AFTER = 4;
+export const BATCH_DROP_AFTER = 5;
 
 /** skip-apply hits every SKIP_APPLY_EVERY-th slot. */
 export const SKIP_APPLY_EVERY = 16;

@@ -4,9 +4,10 @@
  * of the planted bugs `stale-read`, `early-ack` and `no-adopt` on at least 2 of the 3 seeds, and
  * pass the correct build on all 3. Every run must also have injected every fault kind, and the
  * run's first partition must have cut off the leader (fault coverage, results.json `faults`).
- * `--bug batch-drop` needs slots of more than 4 commands, which only the bursts between the
- * faults bring: INVALID on at least 2 of seeds 1-3 with them, VALID on all 3 without
- * (`--nemesis partition,kill,pause,clock,packet`, the same faults without bursts).
+ * `--bug batch-drop` needs slots of more than 5 commands, which the bursts between the faults
+ * bring (10-15 per run) and the same faults without them (`--nemesis
+ * partition,kill,pause,clock,packet`) rarely do: INVALID on at least 2 of seeds 1-3 with the
+ * bursts, on at most 1 without (0 here; a stall under load can gather such a slot).
  * About 8 min on a quiet 2-core machine (12 runs of a 30 s main phase); the runs are
  * sequential within this file so their timing does not depend on each other.
  */
@@ -64,14 +65,16 @@ describe.skipIf(!BUILT)('the default run (--nemesis all, 30 s) finds narrow plan
     }, TIMEOUT_MS);
   }
 
-  it('--bug batch-drop: INVALID on at least 2 of seeds 1-3 with the bursts of `all`, VALID on all 3 without them', async () => {
+  it('--bug batch-drop: INVALID on at least 2 of seeds 1-3 with the bursts of `all`, on at most 1 without them', async () => {
     const run = await cli([...DEFAULT_RUN, '--bug', 'batch-drop'], { timeoutMs: TIMEOUT_MS });
     const invalid = runsOf(run.stdout).filter((r) => r.results.valid === false);
     expect(invalid.length, run.stdout + run.stderr).toBeGreaterThanOrEqual(2);
     for (const r of invalid) expect(['linearizable', 'agreement'].some((c) => r.results.results[c]?.valid === false), r.dir).toBe(true);
     const noBursts = DEFAULT_RUN.map((a) => (a === 'all' ? 'partition,kill,pause,clock,packet' : a));
     const without = await cli([...noBursts, '--bug', 'batch-drop'], { timeoutMs: TIMEOUT_MS });
-    expect(without.stdout, without.stderr).toContain('3 tests: seed 1 exit 0, seed 2 exit 0, seed 3 exit 0');
+    const found = runsOf(without.stdout).filter((r) => r.results.valid === false).length;
+    expect(runsOf(without.stdout), without.stderr).toHaveLength(3);
+    expect(found, without.stdout).toBeLessThanOrEqual(1);
   }, 2 * TIMEOUT_MS);
 
   it('the correct build: VALID on seeds 1-3', async () => {

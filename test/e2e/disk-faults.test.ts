@@ -19,7 +19,7 @@ const fuse = await fuseSkipReason('test/e2e/disk-faults.test.ts');
 const results = scratch('disk');
 afterAll(cleanUpScratch);
 const TIMEOUT_MS = 300_000;
-const SEEDS = ['--workload', 'set', '--time-limit', '30', '--seed', '1', '--test-count', '3', '--results', results];
+const SEEDS = ['test', '--workload', 'set', '--time-limit', '30', '--seed', '1', '--test-count', '3', '--results', results];
 
 interface Results {
   valid: unknown;
