@@ -240,9 +240,7 @@ export class Wal {
         fs.writev(this.fd, buffers, this.bytes, (err, n) => (err ? reject(err) : resolve(n))),
       );
       if (written !== total) throw new Error(`short write to WAL ${this.file}: ${written} of ${total} bytes`);
-      if (this.sync === 'fdatasync' || (this.sync === 'lazy' && ++this.lazyAppends % LAZY_SYNC_EVERY === 0)) {
-        await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
-      }
+      if (this.syncDue()) await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
       this.bytes += total;
     } finally {
       this.appending = false;
@@ -263,8 +261,13 @@ export class Wal {
     // writevSync takes at most IOV_MAX buffers per call on some platforms: go in chunks.
     for (let i = 0; i < buffers.length; i += 1024) written += fs.writevSync(this.fd, buffers.slice(i, i + 1024), this.bytes + written);
     if (written !== total) throw new Error(`short write to WAL ${this.file}: ${written} of ${total} bytes`);
-    if (this.sync !== 'dsync') fs.fdatasyncSync(this.fd);
+    if (this.syncDue()) fs.fdatasyncSync(this.fd);
     this.bytes += total;
+  }
+
+  /** Whether this append ends with an fdatasync ('dsync' needs none: the writev was durable). */
+  private syncDue(): boolean {
+    return this.sync === 'fdatasync' || (this.sync === 'lazy' && ++this.lazyAppends % LAZY_SYNC_EVERY === 0);
   }
 
   close(): void {

@@ -273,14 +273,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async powerLoss(node: NodeName, opts: { torn: boolean; seed: number }): Promise<string> {
-    const disk = this.requireDisk(this.node(node));
-    const lost = await disk.lose(opts.torn, opts.seed); // the instant of the loss: see LocalRuntime
-    try {
-      await this.kill(node);
-    } finally {
-      await disk.up();
-    }
-    return lost;
+    return this.requireDisk(this.node(node)).powerLoss(opts, () => this.kill(node));
   }
 
   async slowDisk(node: NodeName, slow: SlowDisk | null): Promise<void> {

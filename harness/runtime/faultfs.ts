@@ -128,13 +128,28 @@ export class FaultFs {
     return next;
   }
 
-  /** Power loss: undoes every unsynced write and takes the disk down until up(). */
+  /** Undoes every unsynced write and takes the disk down until up(). */
   lose(torn: boolean, seed: number): Promise<string> {
     return this.command(`lose ${torn ? 'torn' : 'all'} ${seed >>> 0}`);
   }
 
   up(): Promise<string> {
     return this.command('up');
+  }
+
+  /**
+   * A power loss of the node on this disk: its unsynced writes go at that instant and the disk
+   * stays down while `kill` ends the node, so nothing its last moments do becomes durable; then
+   * the disk is back for a restart. Returns what was lost, in one line.
+   */
+  async powerLoss(opts: { torn: boolean; seed: number }, kill: () => Promise<void>): Promise<string> {
+    const lost = await this.lose(opts.torn, opts.seed);
+    try {
+      await kill();
+    } finally {
+      await this.up();
+    }
+    return lost;
   }
 
   /** Every sync waits minMs..maxMs (drawn from `seed`); null: no waiting. */

@@ -201,18 +201,7 @@ export class LocalRuntime implements Runtime {
   }
 
   async powerLoss(node: NodeName, opts: { torn: boolean; seed: number }): Promise<string> {
-    const n = this.node(node);
-    const disk = this.requireDisk(n);
-    // The writes go at the instant of the loss, and nothing after it reaches the disk (down
-    // until up): the node's last moments cannot make anything durable that a power loss took.
-    const lost = await disk.lose(opts.torn, opts.seed);
-    try {
-      await n.proc.kill();
-      this.writeMarker();
-    } finally {
-      await disk.up();
-    }
-    return lost;
+    return this.requireDisk(this.node(node)).powerLoss(opts, () => this.kill(node));
   }
 
   async slowDisk(node: NodeName, slow: SlowDisk | null): Promise<void> {

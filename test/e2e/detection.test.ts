@@ -5,7 +5,7 @@
  * pass the correct build on all 3. Every run must also have injected every fault kind, and the
  * run's first partition must have cut off the leader (fault coverage, results.json `faults`).
  * `--bug batch-drop` needs slots of more than 5 commands, which the bursts between the faults
- * bring (10-15 per run) and the same faults without them (`--nemesis
+ * bring (7-15 per run) and the same faults without them (`--nemesis
  * partition,kill,pause,clock,packet`) rarely do: INVALID on at least 2 of seeds 1-3 with the
  * bursts, on at most 1 without (0 here; a stall under load can gather such a slot).
  * About 8 min on a quiet 2-core machine (12 runs of a 30 s main phase); the runs are
