@@ -1,8 +1,8 @@
 /** The agreement checker on hand-made decided logs: agreement, validity (commands invoked), prefixes. */
 import { describe, expect, it } from 'vitest';
-import type { History, Op } from '../harness/history.js';
-import { digestOf } from '../paxos/core/canonical.js';
-import type { DecidedEntry } from './checker.js';
+import type { History, Op } from '../ground/history.js';
+import { digestOf } from '../ground/canonical.js';
+import type { DecidedEntry } from '../ground/checker.js';
 import { replayDecidedLog } from '../paxos/db.js';
 import { agreementChecker, checkAgreement } from './agreement.js';
 

@@ -33,9 +33,9 @@
  *    overwrote is invisible to a linearizability checker; here it is not.
  * No decided logs at all is 'unknown'.
  */
-import { canonicalJson } from '../paxos/core/canonical.js';
-import { isClientOp, pairOps, type History, type Op } from '../harness/history.js';
-import { mergeValidity, type CheckContext, type CheckResult, type Checker, type DecidedEntry } from './checker.js';
+import { canonicalJson } from '../ground/canonical.js';
+import { isClientOp, pairOps, type History, type Op } from '../ground/history.js';
+import { mergeValidity, type CheckContext, type CheckResult, type Checker, type DecidedEntry } from '../ground/checker.js';
 import { checkReplicaStates } from './replicastate.js';
 
 export interface AgreementOptions {

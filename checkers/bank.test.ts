@@ -1,6 +1,6 @@
 /** The bank checker on small hand-written histories: constant totals accepted; wrong totals, negatives, missing accounts rejected. */
 import { describe, expect, it } from 'vitest';
-import type { History, OpType, Process } from '../harness/history.js';
+import type { History, OpType, Process } from '../ground/history.js';
 import { bankChecker, checkBank } from './bank.js';
 
 const build = (events: Array<[Process, OpType, string, unknown?]>): History =>

@@ -6,10 +6,10 @@
  * accounts, each with a number (a null balance means the account vanished).
  * Reports the first bad reads (by history order) and counts of each kind of fault.
  * No ok read at all is 'unknown': there is nothing to judge.
- * Integer balances are summed exactly (as bigints beyond 2^53: harness/exact-json.ts).
+ * Integer balances are summed exactly (as bigints beyond 2^53: ground/exact-json.ts).
  */
-import { pairOps, type History } from '../harness/history.js';
-import type { CheckResult, Checker } from './checker.js';
+import { pairOps, type History } from '../ground/history.js';
+import type { CheckResult, Checker } from '../ground/checker.js';
 
 export interface BankOptions {
   /** The sum of all balances, fixed at setup. */

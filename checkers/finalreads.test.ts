@@ -1,6 +1,6 @@
 /** The final-reads checker on hand-made histories: nodes agree, disagree, no final reads. */
 import { describe, expect, it } from 'vitest';
-import { FINAL_READS_MARK, type History, type Op } from '../harness/history.js';
+import { FINAL_READS_MARK, type History, type Op } from '../ground/history.js';
 import { checkFinalReads } from './finalreads.js';
 
 let i = 0;

@@ -6,9 +6,9 @@
  * own checker (they are ordinary ops of the history). A history without the mark (no final
  * reads, or recorded before they existed) is skipped, saying so.
  */
-import { canonicalJson } from '../paxos/core/canonical.js';
-import { FINAL_READS_MARK, isClientOp, type History } from '../harness/history.js';
-import type { CheckResult, Checker } from './checker.js';
+import { canonicalJson } from '../ground/canonical.js';
+import { FINAL_READS_MARK, isClientOp, type History } from '../ground/history.js';
+import type { CheckResult, Checker } from '../ground/checker.js';
 
 /** How many disagreeing keys are listed (the count is exact). */
 const MAX_LISTED = 10;

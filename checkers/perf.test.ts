@@ -1,6 +1,6 @@
 /** Perf data: latency points, throughput, nemesis windows, quantiles, and compact output for 100k ops. */
 import { describe, expect, it } from 'vitest';
-import type { History, Op } from '../harness/history.js';
+import type { History, Op } from '../ground/history.js';
 import { perfChecker, perfData, quantilesOf } from './perf.js';
 
 const MS = 1e6;

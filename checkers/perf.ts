@@ -10,8 +10,8 @@
  * Times are seconds since the first event of the history (history time is nanoseconds).
  * The output is compact: tuples and per-second count arrays, a few MB at most for 100k ops.
  */
-import { pairOps, type History, type OpType } from '../harness/history.js';
-import type { CheckResult, Checker } from './checker.js';
+import { pairOps, type History, type OpType } from '../ground/history.js';
+import type { CheckResult, Checker } from '../ground/checker.js';
 
 export interface PerfOptions {
   /** Most latency points kept (default 10,000). */

@@ -10,8 +10,8 @@
  * Generic: digests are opaque strings and states are key -> value maps; what they mean is the
  * db's business. No replica states (a db without Db.stateDigests) skips both, saying so.
  */
-import { canonicalJson } from '../paxos/core/canonical.js';
-import type { CheckContext, ReplicaState, Validity } from './checker.js';
+import { canonicalJson } from '../ground/canonical.js';
+import type { CheckContext, ReplicaState, Validity } from '../ground/checker.js';
 
 /** How many differing keys a replica's entry lists. */
 const MAX_KEYS = 10;

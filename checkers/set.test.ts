@@ -1,6 +1,6 @@
 /** The set checker on small hand-written histories: accepts good ones, rejects lost and unexpected elements. */
 import { describe, expect, it } from 'vitest';
-import type { History, OpType, Process } from '../harness/history.js';
+import type { History, OpType, Process } from '../ground/history.js';
 import { checkSet, setChecker } from './set.js';
 
 /** Events in order; index dense, 1 ms apart. */

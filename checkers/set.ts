@@ -7,10 +7,10 @@
  * - duplicated: elements the read returned more than once (reported; a set read should not).
  * Invalid iff lost or unexpected is non-empty; no ok read at all is 'unknown'.
  * Elements are compared by canonical JSON, so 3 and "3" are different elements; numbers are
- * compared exactly (harness/exact-json.ts: 9007199254740993 is not 9007199254740992).
+ * compared exactly (ground/exact-json.ts: 9007199254740993 is not 9007199254740992).
  */
-import { pairOps, type History, type Op } from '../harness/history.js';
-import type { CheckResult, Checker } from './checker.js';
+import { pairOps, type History, type Op } from '../ground/history.js';
+import type { CheckResult, Checker } from '../ground/checker.js';
 import { canonicalKey } from './linearizable/models/util.js';
 
 /** Element lists in results are cut to this many (the counts are always exact). */

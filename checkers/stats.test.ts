@@ -1,6 +1,6 @@
 /** The stats checker: counts per f, and invalid when some f never succeeded. */
 import { describe, expect, it } from 'vitest';
-import type { History, OpType, Process } from '../harness/history.js';
+import type { History, OpType, Process } from '../ground/history.js';
 import { checkStats } from './stats.js';
 
 const build = (events: Array<[Process, OpType, string]>): History => events.map(([process, type, f], index) => ({ index, time: index, process, type, f }));

@@ -4,8 +4,8 @@
  * succeeded: a workload whose writes all fail has tested nothing about writes. Nemesis ops
  * are not counted. A history with no client op at all is 'unknown'.
  */
-import { pairOps, type History } from '../harness/history.js';
-import type { CheckResult, Checker } from './checker.js';
+import { pairOps, type History } from '../ground/history.js';
+import type { CheckResult, Checker } from '../ground/checker.js';
 
 export interface OpCounts {
   count: number;

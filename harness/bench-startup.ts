@@ -19,7 +19,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Op } from './history.js';
+import type { Op } from '../ground/history.js';
 import { epochMs, type ResultsFile } from './run.js';
 import { NODE_LOG_FILE } from '../paxos/files.js';
 

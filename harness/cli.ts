@@ -4,8 +4,8 @@
  */
 import yargs from 'yargs';
 import type { CommandModule } from 'yargs';
-import { EXIT } from './exit.js';
-import { UsageError } from './runtime/runtime.js';
+import { EXIT } from '../ground/exit.js';
+import { UsageError } from '../ground/runtime.js';
 import { commands } from './commands/index.js';
 import { fileErrorLine } from './store.js';
 

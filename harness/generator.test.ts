@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Client, Completion } from './client.js';
+import type { Client, Completion } from '../ground/client.js';
 import { ClientThreads } from './generator.js';
-import { pairOps, type Op } from './history.js';
+import { pairOps, type Op } from '../ground/history.js';
 import type { OpFields } from './historyWriter.js';
-import { Rng } from './rng.js';
+import { Rng } from '../ground/rng.js';
 import { OPS_PER_KEY, registerWorkload } from '../workloads/kv.js';
 
 /** An in-process client (unit test of the process model only): outcome chosen by a script. */
@@ -219,7 +219,7 @@ describe('independent keys at high concurrency (Jepsen independent/concurrent-ge
 
 describe('deadline', () => {
   it('aborts after its time, or with its parent, and not after clear()', async () => {
-    const { deadline } = await import('./generator.js');
+    const { deadline } = await import('../ground/time.js');
     const a = deadline(30);
     await new Promise((r) => setTimeout(r, 80));
     expect(a.signal.aborted).toBe(true);

@@ -8,11 +8,11 @@
  * threads, so process ids keep counting across phases. KeyGroups splits the threads into groups
  * that each work on one key at a time (Jepsen's independent generator).
  */
-import type { Client, Completion } from './client.js';
-import type { Op } from './history.js';
+import type { Client, Completion } from '../ground/client.js';
+import type { Op } from '../ground/history.js';
 import type { OpFields } from './historyWriter.js';
-import { Rng } from './rng.js';
-import type { OpSpec } from '../workloads/workload.js';
+import { Rng } from '../ground/rng.js';
+import type { OpSpec } from '../ground/workload.js';
 
 export interface ThreadsOptions {
   /** One opened client per thread (thread t uses clients[t]). */
@@ -205,49 +205,4 @@ export class KeyGroups {
 
 function keyOf(spec: OpSpec): { key?: string } {
   return spec.key === undefined ? {} : { key: spec.key };
-}
-
-/**
- * A signal that aborts after `ms`, or as soon as `parent` aborts. Built on a plain timer on
- * purpose: with Node 20, `AbortSignal.any([.., AbortSignal.timeout(ms)])` can lose its timeout
- * to garbage collection and never fire (seen here: a 2 s recovery phase ran for minutes under
- * GC pressure). `clear()` releases the timer and the listener once the phase is over.
- */
-export function deadline(ms: number, parent?: AbortSignal): { signal: AbortSignal; clear(): void } {
-  const controller = new AbortController();
-  const onParent = () => controller.abort(parent!.reason);
-  const timer = setTimeout(() => controller.abort(new Error(`deadline of ${ms} ms`)), ms);
-  if (parent?.aborted) controller.abort(parent.reason);
-  else parent?.addEventListener('abort', onParent, { once: true });
-  return {
-    signal: controller.signal,
-    clear() {
-      clearTimeout(timer);
-      parent?.removeEventListener('abort', onParent);
-    },
-  };
-}
-
-/** Runs `fn` under a deadline (see above) and releases it afterwards. */
-export async function withDeadline<T>(ms: number, parent: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const d = deadline(ms, parent);
-  try {
-    return await fn(d.signal);
-  } finally {
-    d.clear();
-  }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -6,7 +6,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import type { History, Op } from './history.js';
+import type { History, Op } from '../ground/history.js';
 import { WriteFailed } from './store.js';
 
 export type OpFields = Omit<Op, 'index' | 'time'>;

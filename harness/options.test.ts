@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureWritableResults, nemesisOptionsOf, replayCommand, testOptions, toTestConfig, type TestArgv } from './options.js';
-import { UsageError } from './runtime/runtime.js';
-import { DEFAULT_MEMORY_LIMIT_MB } from './checker-memory.js';
+import { UsageError } from '../ground/runtime.js';
+import { DEFAULT_MEMORY_LIMIT_MB } from '../checkers/memory.js';
 
 /** yargs' defaults, as the parsed argv of a bare `jepsen-ts test`. */
 const defaults = (): TestArgv => Object.fromEntries(Object.entries(testOptions).filter(([, o]) => 'default' in o).map(([k, o]) => [k, (o as { default: unknown }).default]));

@@ -8,10 +8,10 @@ import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { dirname, resolve, join } from 'node:path';
 import type { Options } from 'yargs';
-import { UsageError } from './runtime/runtime.js';
+import { UsageError } from '../ground/runtime.js';
 import { PLANTED_BUGS, type PlantedBug } from '../paxos/bugs.js';
-import { DEFAULT_MEMORY_LIMIT_MB } from './checker-memory.js';
-import type { WorkloadOptions } from '../workloads/workload.js';
+import { DEFAULT_MEMORY_LIMIT_MB } from '../checkers/memory.js';
+import type { WorkloadOptions } from '../ground/workload.js';
 import {
   CLOCK_MODES,
   CLOCK_TARGETS,

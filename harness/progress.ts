@@ -4,7 +4,7 @@
  * seconds, with no control characters. Messages and the final verdict are always plain lines.
  * It also measures the main phase's achieved rate (rateLines: the summary's rate line).
  */
-import type { Op } from './history.js';
+import type { Op } from '../ground/history.js';
 
 /** The main phase's client ops against --rate (results.json `rate`). */
 export interface RateSummary {

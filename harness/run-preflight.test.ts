@@ -13,7 +13,7 @@ import { Interrupts } from './interrupts.js';
 import { testOptions, toTestConfig } from './options.js';
 import { runTest, type RunDeps } from './run.js';
 import { createLocalRuntime } from './runtime/local.js';
-import { UsageError, type Runtime } from './runtime/runtime.js';
+import { UsageError, type Runtime } from '../ground/runtime.js';
 import { defaultDeps } from './wiring.js';
 
 const results = mkdtempSync(path.join(os.tmpdir(), 'jt-preflight-'));

@@ -13,13 +13,13 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, filesUnder, processesMentioning } from '../test/e2e/cli.js';
-import { EXIT } from './exit.js';
+import { EXIT } from '../ground/exit.js';
 import { Interrupts } from './interrupts.js';
 import { testOptions, toTestConfig, type TestConfig } from './options.js';
 import { runTest, type RunDeps } from './run.js';
 import { echoDb } from './runtime/fixtures/echo-db.js';
 import { createLocalRuntime } from './runtime/local.js';
-import type { Runtime } from './runtime/runtime.js';
+import type { Runtime } from '../ground/runtime.js';
 import { defaultDeps } from './wiring.js';
 
 const DEFAULTS = Object.fromEntries(Object.entries(testOptions).filter(([, o]) => 'default' in o).map(([k, o]) => [k, (o as { default: unknown }).default]));

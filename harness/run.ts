@@ -12,23 +12,24 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckResult, DecidedEntry, ReplicaState, Validity } from '../checkers/checker.js';
-import type { Client } from './client.js';
-import type { Db } from './db.js';
-import { EXIT, exitCodeFor } from './exit.js';
-import { ClientThreads, deadline, withDeadline } from './generator.js';
-import { FINAL_READS_MARK, type History } from './history.js';
+import type { CheckResult, DecidedEntry, ReplicaState, Validity } from '../ground/checker.js';
+import type { Client } from '../ground/client.js';
+import type { Db } from '../ground/db.js';
+import { EXIT, exitCodeFor } from '../ground/exit.js';
+import { ClientThreads } from './generator.js';
+import { deadline, withDeadline } from '../ground/time.js';
+import { FINAL_READS_MARK, type History } from '../ground/history.js';
 import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
 import { workloadOptionsOf, type TestConfig } from './options.js';
 import { Progress, rateLines, type RateSummary } from './progress.js';
-import { Rng } from './rng.js';
-import type { NodeEndpoint, NodeName, Runtime, RuntimeNeeds } from './runtime/runtime.js';
+import { Rng } from '../ground/rng.js';
+import type { NodeEndpoint, NodeName, Runtime, RuntimeNeeds } from '../ground/runtime.js';
 import { createRunDir, fileErrorLine, FILES, testRecord, updateLatest, writeJson } from './store.js';
-import type { Nemesis, NemesisContext } from '../nemesis/nemesis.js';
+import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 import { countFault, coverageLine, coverageWarnings, emptyCoverage, type FaultCoverage } from '../nemesis/coverage.js';
 import { createWorkload } from '../workloads/index.js';
-import type { Workload } from '../workloads/workload.js';
+import type { Workload } from '../ground/workload.js';
 
 /** The real parts a run is made of (wired by commands/test.ts; swappable for other systems). */
 export interface RunDeps {
@@ -230,7 +231,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       const stopping = io.interrupts.stopping;
       io.interrupts.stopping = 'cancelling the check; the history is kept';
       progress.setPhase('checking');
-      const [{ checkAll }, checkers] = await Promise.all([import('../checkers/checker.js'), workload.checkers()]);
+      const [{ checkAll }, checkers] = await Promise.all([import('../ground/checker.js'), workload.checkers()]);
       ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs, replicaStates, replay: deps.db.replay, dbName: deps.db.name, signal: io.interrupts.signal }));
       io.interrupts.stopping = stopping;
       interrupted = io.interrupts.interrupted;

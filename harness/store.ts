@@ -11,9 +11,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSystemErrorMap } from 'node:util';
 import type { TestConfig } from './options.js';
-import type { ReplicaState } from '../checkers/checker.js';
+import type { ReplicaState } from '../ground/checker.js';
 import { replayCommand } from './options.js';
-import { UsageError } from './runtime/runtime.js';
+import { UsageError } from '../ground/runtime.js';
 
 /** The repo (package) root: dist/harness/store.js and harness/store.ts both sit two levels down. */
 export const PACKAGE_ROOT = (() => {

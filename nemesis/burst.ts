@@ -5,7 +5,7 @@
  * commands). With other faults (`--nemesis all`) the bursts fill the quiet time between them
  * (compose.ts); alone, it takes its turn like any fault. Recorded as start-burst / stop-burst.
  */
-import type { Nemesis } from './nemesis.js';
+import type { Nemesis } from '../ground/nemesis.js';
 
 export function burstNemesis(): Nemesis {
   let on = false;

@@ -12,9 +12,9 @@
  * machine's clock outlives a process). Stop resets every skewed clock to 0. Records start-clock
  * ({mode, offsets} or {mode, nodes, deltaMs, periodMs}) and stop-clock (the nodes reset).
  */
-import type { NodeName } from '../harness/runtime/runtime.js';
-import { UsageError } from '../harness/runtime/runtime.js';
-import type { Nemesis, NemesisContext } from './nemesis.js';
+import type { NodeName } from '../ground/runtime.js';
+import { UsageError } from '../ground/runtime.js';
+import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 import { NODE_TARGETS, resolveTargets, TARGETS, type NodeTarget } from './targets.js';
 
 export const CLOCK_TARGETS = NODE_TARGETS;

@@ -23,13 +23,13 @@
  * the others elect a new leader meanwhile.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LinkShape, NodeName, RuntimeNeeds } from '../harness/runtime/runtime.js';
-import { UsageError } from '../harness/runtime/runtime.js';
+import type { LinkShape, NodeName, RuntimeNeeds } from '../ground/runtime.js';
+import { UsageError } from '../ground/runtime.js';
 import { burstNemesis } from './burst.js';
 import { clockNemesis, type ClockOptions } from './clock.js';
 import { LOSE_TARGETS, loseUnsyncedNemesis, SLOW_DISK_LEAD_MS, SLOW_DISK_TARGETS, slowDiskNemesis } from './disk.js';
 import { MIN_NODES, parsePartitionShapes, PARTITION_SHAPES, type PartitionShape } from './grudges.js';
-import type { Nemesis, NemesisContext } from './nemesis.js';
+import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 import { packetNemesis } from './packet.js';
 import { partitionNemesis } from './partition.js';
 import { KILL_TARGETS, killNemesis, PAUSE_TARGETS, pauseNemesis } from './process-faults.js';

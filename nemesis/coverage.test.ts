@@ -3,11 +3,11 @@
  * start is counted by kind and by what it hit, and a requested kind never injected is a warning.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../harness/rng.js';
-import type { LinkShape, Runtime } from '../harness/runtime/runtime.js';
+import { Rng } from '../ground/rng.js';
+import type { LinkShape, Runtime } from '../ground/runtime.js';
 import { nemesisFromSpec } from './compose.js';
 import { countFault, coverageLine, coverageWarnings, emptyCoverage } from './coverage.js';
-import type { NemesisContext } from './nemesis.js';
+import type { NemesisContext } from '../ground/nemesis.js';
 import { PACKET_BEHAVIOURS, packetNemesis, pickBehaviour } from './packet.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];

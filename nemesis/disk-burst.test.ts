@@ -6,11 +6,11 @@
  * end to end: test/e2e/disk-faults.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../harness/rng.js';
-import type { Runtime, SlowDisk } from '../harness/runtime/runtime.js';
+import { Rng } from '../ground/rng.js';
+import type { Runtime, SlowDisk } from '../ground/runtime.js';
 import { ALL_FAULTS, nemesisFromSpec, parseNemesisSpec } from './compose.js';
 import { SLOW_DISK_LEAD_MS } from './disk.js';
-import type { NemesisContext } from './nemesis.js';
+import type { NemesisContext } from '../ground/nemesis.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
 

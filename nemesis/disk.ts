@@ -9,8 +9,8 @@
  *   a second later: compose.ts) lands while acknowledged data may still be on its way to disk.
  * Targets are Jepsen's node specs, like kill's; the leader joins them when the Db names one.
  */
-import type { SlowDisk } from '../harness/runtime/runtime.js';
-import type { Nemesis } from './nemesis.js';
+import type { SlowDisk } from '../ground/runtime.js';
+import type { Nemesis } from '../ground/nemesis.js';
 import { processFault } from './process-faults.js';
 import type { NodeTarget } from './targets.js';
 

@@ -1,8 +1,8 @@
 /** Partition shapes as pure functions: each shape's defining property, over sizes and seeds. */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../harness/rng.js';
-import type { Grudge } from '../harness/runtime/runtime.js';
-import { UsageError } from '../harness/runtime/runtime.js';
+import { Rng } from '../ground/rng.js';
+import type { Grudge } from '../ground/runtime.js';
+import { UsageError } from '../ground/runtime.js';
 import { bridgeGrudge, completeGrudge, grudgeFor, isolate, majoritiesRingGrudge, majority, majorityGrudge, oneGrudge, parsePartitionShapes } from './grudges.js';
 
 const cluster = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);

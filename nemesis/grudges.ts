@@ -2,9 +2,9 @@
  * Partition shapes as pure functions of (nodes, rng) -> Grudge (node -> the nodes whose traffic
  * it drops, Jepsen's convention). The runtime enforces a grudge; these only decide its shape.
  */
-import type { Rng } from '../harness/rng.js';
-import type { Grudge, NodeName } from '../harness/runtime/runtime.js';
-import { UsageError } from '../harness/runtime/runtime.js';
+import type { Rng } from '../ground/rng.js';
+import type { Grudge, NodeName } from '../ground/runtime.js';
+import { UsageError } from '../ground/runtime.js';
 import { parseNames } from './names.js';
 
 export const PARTITION_SHAPES = ['one', 'majority', 'majorities-ring', 'bridge', 'leader'] as const;

@@ -2,7 +2,7 @@
  * Comma lists of names in the nemesis flags (--partition, --kill-targets, --clock-target,
  * --clock-mode): each name checked against the allowed ones, repeats dropped, order kept.
  */
-import { UsageError } from '../harness/runtime/runtime.js';
+import { UsageError } from '../ground/runtime.js';
 
 /** `unknown` starts the error line, e.g. 'unknown partition shape' or '--clock-mode: unknown value'. */
 export function parseNames<T extends string>(spec: string, allowed: readonly T[], unknown: string): T[] {

@@ -7,9 +7,9 @@
  * Db can name its leader, degrades the leader's links among others: the leader stands in for one
  * of the drawn nodes (coverage detail `<target>+leader`), so the draw keeps its size.
  */
-import type { Rng } from '../harness/rng.js';
-import type { LinkShape, NodeName } from '../harness/runtime/runtime.js';
-import type { Nemesis, NemesisContext } from './nemesis.js';
+import type { Rng } from '../ground/rng.js';
+import type { LinkShape, NodeName } from '../ground/runtime.js';
+import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 import { pickTargets, TARGETS } from './targets.js';
 
 export const PACKET_BEHAVIOURS: LinkShape[] = [

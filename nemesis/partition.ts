@@ -9,10 +9,10 @@
  * partition or two. A uniform draw among five shapes, then a coin flip, left runs with no
  * leader partition at all, and lost acknowledgements unfound (measured: see README).
  */
-import type { Rng } from '../harness/rng.js';
-import type { Grudge } from '../harness/runtime/runtime.js';
+import type { Rng } from '../ground/rng.js';
+import type { Grudge } from '../ground/runtime.js';
 import { grudgeFor, type PartitionShape } from './grudges.js';
-import type { Nemesis, NemesisContext } from './nemesis.js';
+import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 
 export function partitionNemesis(shapes: PartitionShape[]): Nemesis {
   if (shapes.length === 0) throw new Error('partition nemesis needs at least one shape');

@@ -3,8 +3,8 @@
  * nodes, SIGCONT on stop). Targets are Jepsen's node specs or `leader`, picked at random among
  * the allowed ones each time. Records start-kill / stop-kill and start-pause / stop-pause with the nodes.
  */
-import type { NodeName } from '../harness/runtime/runtime.js';
-import type { Nemesis, NemesisContext } from './nemesis.js';
+import type { NodeName } from '../ground/runtime.js';
+import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 import { resolveTargets, type NodeTarget } from './targets.js';
 
 export interface Fault {

@@ -5,7 +5,7 @@
  * the history as `nemesis-error` and returned, and the caller decides what it means.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Nemesis, NemesisContext } from './nemesis.js';
+import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 
 export interface RunNemesisOptions {
   intervalMs: number;

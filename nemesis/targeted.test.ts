@@ -6,13 +6,13 @@
  * test/e2e/planted-bugs.test.ts); what is under test is which nodes and offsets get picked.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../harness/rng.js';
-import type { Runtime } from '../harness/runtime/runtime.js';
-import { UsageError } from '../harness/runtime/runtime.js';
+import { Rng } from '../ground/rng.js';
+import type { Runtime } from '../ground/runtime.js';
+import { UsageError } from '../ground/runtime.js';
 import { clockNemesis, parseClockOffset, CLOCK_TARGETS } from './clock.js';
 import { parseNames } from './names.js';
 import { composite, nemesisFromSpec } from './compose.js';
-import type { Nemesis, NemesisContext } from './nemesis.js';
+import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
 

@@ -1,7 +1,7 @@
 /** Node targets (Jepsen's node specs): sizes per cluster size, randomness, validation. */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../harness/rng.js';
-import { UsageError } from '../harness/runtime/runtime.js';
+import { Rng } from '../ground/rng.js';
+import { UsageError } from '../ground/runtime.js';
 import { parseNames } from './names.js';
 import { pickTargets, targetSize, type Target } from './targets.js';
 

@@ -3,10 +3,10 @@
  * functions of (nodes, rng), plus `leader` (Jepsen's :primaries), the node the Db names as
  * leader when asked at the moment of the fault (a random node when none is known).
  */
-import type { Rng } from '../harness/rng.js';
-import type { NodeName } from '../harness/runtime/runtime.js';
+import type { Rng } from '../ground/rng.js';
+import type { NodeName } from '../ground/runtime.js';
 import { majority } from './grudges.js';
-import type { NemesisContext } from './nemesis.js';
+import type { NemesisContext } from '../ground/nemesis.js';
 
 export const TARGETS = ['one', 'minority', 'majority', 'all'] as const;
 export type Target = (typeof TARGETS)[number];

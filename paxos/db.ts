@@ -1,13 +1,13 @@
 /**
  * The harness's built-in Db: how to run, probe and read one node of our Multi-Paxos KV store
- * (see harness/db.ts for the contract, paxos/main.ts for the flags).
+ * (see ground/db.ts for the contract, paxos/main.ts for the flags).
  */
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import type { DecidedEntry, ReplicaState } from '../checkers/checker.js';
-import type { Db, NodeAddresses } from '../harness/db.js';
-import { sleep, withDeadline } from '../harness/generator.js';
-import type { NodeName } from '../harness/runtime/runtime.js';
+import type { DecidedEntry, ReplicaState } from '../ground/checker.js';
+import type { Db, NodeAddresses } from '../ground/db.js';
+import { sleep, withDeadline } from '../ground/time.js';
+import type { NodeName } from '../ground/runtime.js';
 import { EVENT_FILE, NODE_LOG_FILE } from './files.js';
 
 /**

@@ -18,7 +18,7 @@
  * malformed too: storing it rounded would read back a value nobody wrote.
  */
 import http from 'node:http';
-import { inexactReason, parseExactJson } from '../harness/exact-json.js';
+import { inexactReason, parseExactJson } from '../ground/exact-json.js';
 import type { Command, Result, TxnOp, Value } from './core/types.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -20,8 +20,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT } from '../harness/exit.js';
-import { Rng } from '../harness/rng.js';
+import { EXIT } from '../ground/exit.js';
+import { Rng } from '../ground/rng.js';
 import { copyRepo, placeMutant, readStrykerReport, type Position, type Report } from './mutants.js';
 
 interface Sampled { id: string; file: string; line: number; mutator: string; replacement: string; start: Position; end: Position; source: string }

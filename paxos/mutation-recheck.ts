@@ -21,7 +21,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT } from '../harness/exit.js';
+import { EXIT } from '../ground/exit.js';
 import { copyRepo, placeMutant, readStrykerReport } from './mutants.js';
 
 type Recheck = 'killed' | 'survived' | 'timeout' | 'not-placed';

@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { randomInt } from 'node:crypto';
-import { Rng } from '../harness/rng.js';
+import { Rng } from '../ground/rng.js';
 import { isCoreBug, type PlantedBug } from './bugs.js';
 import type { Command, Config, Effect, Event, NodeId, Result } from './core/types.js';
 import type { Wal, WalSync } from './wal.js';

@@ -10,11 +10,11 @@
  * over every account. Op shapes: transfer value {from, to, amount}; read value null -> ok value
  * {account: balance}.
  */
-import type { Client, Completion } from '../harness/client.js';
-import type { Op } from '../harness/history.js';
-import { sleep } from '../harness/generator.js';
+import type { Client, Completion } from '../ground/client.js';
+import type { Op } from '../ground/history.js';
+import { sleep } from '../ground/time.js';
 import { HttpClient, notOk, type NodeHttp } from './http.js';
-import type { CheckersOf, Workload, WorkloadOptions } from './workload.js';
+import type { CheckersOf, Workload, WorkloadOptions } from '../ground/workload.js';
 
 export const BANK = { accounts: 5, opening: 20, maxTransfer: 5 } as const;
 export const ACCOUNTS = Array.from({ length: BANK.accounts }, (_, i) => `acct-${i}`);

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Op } from '../harness/history.js';
+import type { Op } from '../ground/history.js';
 import { BankClient } from './bank.js';
 import { NodeHttp } from './http.js';
 import { KvClient } from './kv.js';

@@ -4,9 +4,9 @@
  * at run time are excused. Hand-made decided logs in our Paxos's shape. < 1 s.
  */
 import { describe, expect, it } from 'vitest';
-import type { DecidedEntry } from '../checkers/checker.js';
-import type { History } from '../harness/history.js';
-import { digestOf } from '../paxos/core/canonical.js';
+import type { DecidedEntry } from '../ground/checker.js';
+import type { History } from '../ground/history.js';
+import { digestOf } from '../ground/canonical.js';
 import { createWorkload, setCommandOf } from './index.js';
 
 const entry = (slot: number, ...commands: unknown[]): DecidedEntry => {
@@ -47,7 +47,7 @@ describe('set workload: agreement is strict for writes', () => {
 
 describe('kv and register workloads: final reads of every key touched', () => {
   it('finalOps reads each key an op was drawn for, once, in key order', async () => {
-    const { Rng } = await import('../harness/rng.js');
+    const { Rng } = await import('../ground/rng.js');
     const rng = new Rng(1);
     const kv = createWorkload('kv', { opTimeoutMs: 1000, concurrency: 10 });
     expect(kv.finalOps()).toEqual([]);

@@ -15,9 +15,9 @@
  * thousands of ops per second on the cores the nodes need (bench:harness).
  */
 import type { Dispatcher } from 'undici';
-import type { Client, Completion } from '../harness/client.js';
-import type { Op } from '../harness/history.js';
-import type { NodeEndpoint } from '../harness/runtime/runtime.js';
+import type { Client, Completion } from '../ground/client.js';
+import type { Op } from '../ground/history.js';
+import type { NodeEndpoint } from '../ground/runtime.js';
 import { loadUndici, type UndiciParts } from './undici.js';
 
 export type HttpOutcome =

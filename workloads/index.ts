@@ -13,13 +13,13 @@
  * adds, and the invariant checkers judge those histories completely and quickly.
  * The checker modules are imported when a history is to be judged, not before a run's first op.
  */
-import type { Checker } from '../checkers/checker.js';
-import type { Op } from '../harness/history.js';
+import type { Checker } from '../ground/checker.js';
+import type { Op } from '../ground/history.js';
 import type { WorkloadName } from '../harness/options.js';
 import { ACCOUNTS, bankWorkload, TOTAL } from './bank.js';
 import { kvWorkloadOf, registerWorkload } from './kv.js';
 import { setKeyOf, setWorkload } from './set.js';
-import type { Workload, WorkloadOptions } from './workload.js';
+import type { Workload, WorkloadOptions } from '../ground/workload.js';
 
 /** Every checker module a workload uses, loaded on first call (once). */
 type CheckerModules = typeof import('../checkers/agreement.js') & typeof import('../checkers/bank.js') & typeof import('../checkers/finalreads.js') & typeof import('../checkers/linearizable/index.js') & typeof import('../checkers/perf.js') & typeof import('../checkers/set.js') & typeof import('../checkers/stats.js');

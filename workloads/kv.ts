@@ -12,12 +12,12 @@
  *   kv:       each group on 8 keys at a time, picked at random per op.
  * Op shapes (Knossos'): read value null -> ok value V|null; write value V; cas value [from, to].
  */
-import type { Completion } from '../harness/client.js';
-import type { Op } from '../harness/history.js';
+import type { Completion } from '../ground/client.js';
+import type { Op } from '../ground/history.js';
 import { KeyGroups } from '../harness/generator.js';
-import type { Rng } from '../harness/rng.js';
+import type { Rng } from '../ground/rng.js';
 import { HttpClient, notOk, type NodeHttp } from './http.js';
-import type { CheckersOf, OpSpec, Workload, WorkloadOptions } from './workload.js';
+import type { CheckersOf, OpSpec, Workload, WorkloadOptions } from '../ground/workload.js';
 
 export class KvClient extends HttpClient {
   protected isRead(op: Op): boolean {

@@ -12,11 +12,11 @@
  * write, and a lost acknowledged add shows up as a missing key in the final read.
  * Op shapes: add value n; read value null -> ok value [sorted elements].
  */
-import type { Completion } from '../harness/client.js';
-import type { Op } from '../harness/history.js';
+import type { Completion } from '../ground/client.js';
+import type { Op } from '../ground/history.js';
 import { MAX_TXN_OPS } from '../paxos/http.js';
 import { HttpClient, notOk, type NodeHttp } from './http.js';
-import type { CheckersOf, Workload, WorkloadOptions } from './workload.js';
+import type { CheckersOf, Workload, WorkloadOptions } from '../ground/workload.js';
 
 export const setKeyOf = (n: number) => `set-${n}`;
 const keyOf = setKeyOf;

@@ -15,7 +15,7 @@
  * - `:key` (Porcupine's kv files) becomes Op.key; with `independent: true`, the jepsen.independent
  *   tuples `:value [k v]` of client ops become key = k (a string, or its JSON), value = v.
  * - a non-string `:error` (e.g. `[:timed-out nil]`) is kept as its JSON text.
- * - numbers are exact (harness/exact-json.ts; edn-data's own parseInt/parseFloat would round
+ * - numbers are exact (ground/exact-json.ts; edn-data's own parseInt/parseFloat would round
  *   10^40+1 to 10^40): `N` and `M` suffixes only mark the precision Clojure keeps, so `1N` = 1.
  * Every op then goes through HistoryValidator, so pairing errors name their line as well.
  * The other way, `formatEdnOp` writes one of our ops as a Jepsen op map, so EDN-reading tools
@@ -26,8 +26,8 @@ import { createInterface } from 'node:readline';
 // edn-data's streaming parser; the package index only re-exports the one-shot parseEDNString.
 import { EDNListParser } from 'edn-data/dist/parse.js';
 import { toEDNString } from 'edn-data';
-import { exactNumber, LosslessNumber, stringifyExact } from '../../harness/exact-json.js';
-import type { History, Op } from '../../harness/history.js';
+import { exactNumber, LosslessNumber, stringifyExact } from '../../ground/exact-json.js';
+import type { History, Op } from '../../ground/history.js';
 import { HistoryFormatError, HistoryValidator, NESTED_TOO_DEEP, show, tooDeep } from './history-validator.js';
 
 export interface EdnOptions {

@@ -6,8 +6,8 @@
  * Nemesis events are not paired: they may carry any known type (ours record `info`; Jepsen
  * records an `invoke` and an `info` per fault).
  */
-import { stringifyExact } from '../../harness/exact-json.js';
-import type { Op, OpType, Process } from '../../harness/history.js';
+import { stringifyExact } from '../../ground/exact-json.js';
+import type { Op, OpType, Process } from '../../ground/history.js';
 
 /** A malformed history: `line` is 1-based in the source file; the CLI prints `file:line: message`. */
 export class HistoryFormatError extends Error {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Op } from '../../harness/history.js';
+import type { Op } from '../../ground/history.js';
 import { HistoryWriter } from '../../harness/historyWriter.js';
 import { HistoryFormatError, formatOp, parseJsonl, readJsonlFile } from './jsonl.js';
 

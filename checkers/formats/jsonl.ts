@@ -3,14 +3,14 @@
  * line. The reader streams the file line by line (never one giant string) and validates every
  * line with HistoryValidator, so a malformed file fails with `line N: what is wrong`. A torn
  * last line (the harness crashed mid-write; DESIGN: "loses at most the last batch") is dropped.
- * Numbers are read exactly (harness/exact-json.ts): 9007199254740993 stays itself, not 2^53.
+ * Numbers are read exactly (ground/exact-json.ts): 9007199254740993 stays itself, not 2^53.
  * `formatOp` is the writer side: one canonical line per op, fields in a fixed order.
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { parseExactJson, stringifyExact } from '../../harness/exact-json.js';
-import type { History, Op } from '../../harness/history.js';
+import { parseExactJson, stringifyExact } from '../../ground/exact-json.js';
+import type { History, Op } from '../../ground/history.js';
 import { HistoryFormatError, HistoryValidator, opShapeProblem } from './history-validator.js';
 
 export { HistoryFormatError } from './history-validator.js';

@@ -10,7 +10,7 @@
  * have happened at any point after its call, or never. Parsing is strict: any other line is an
  * error naming the line.
  */
-import { exactNumber } from '../../harness/exact-json.js';
+import { exactNumber } from '../../ground/exact-json.js';
 import type { Event } from '../linearizable/types.js';
 import type { EtcdInput, EtcdInt, EtcdOutput } from '../linearizable/models/etcd.js';
 import type { PorcupineKvInput, PorcupineKvOutput } from '../linearizable/models/porcupine-kv.js';

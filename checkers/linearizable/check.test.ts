@@ -5,7 +5,7 @@
  * the read-only pruning changes no verdict).
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../ground/rng.js';
 import { checkEvents, checkOperations } from './check.js';
 import { checkPorcupineCase, loadPorcupineCases, parsePorcupineCase } from './conformance.js';
 import { getModel } from './models/index.js';

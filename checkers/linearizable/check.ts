@@ -10,7 +10,7 @@
  * can fire) and stop with 'unknown' once `signal` is aborted.
  */
 import { buildInfo } from './info.js';
-import { DEFAULT_MEMORY_LIMIT_MB } from '../../harness/checker-memory.js';
+import { DEFAULT_MEMORY_LIMIT_MB } from '../memory.js';
 import { partitionEvents, partitionOperations, type PartitionHistory } from './partition.js';
 import { PartitionSearch, Status } from './search.js';
 import type { CheckOptions, CheckOutcome, CheckVerdict, Event, Model, Operation, PartitionResult, TimedOp } from './types.js';

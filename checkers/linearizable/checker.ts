@@ -1,5 +1,5 @@
 /**
- * The `linearizable` Checker (checkers/checker.ts contract): converts our history with the named
+ * The `linearizable` Checker (ground/checker.ts contract): converts our history with the named
  * model's adapter (history.ts), runs the search, and reports the verdict with counts. When the
  * history is not linearizable, `anomalies` carries the verbose LinearizationInfo of each illegal
  * partition for the HTML report (longest linearizable prefix, ops that could not be placed).
@@ -8,9 +8,9 @@
  * partitionsUnknown, elapsedMs, peakCacheMb, message? (why unknown / which partition is illegal),
  * anomalies? (LinearizationInfo[]), error? (the history does not fit the model).
  */
-import type { History } from '../../harness/history.js';
-import { UsageError } from '../../harness/runtime/runtime.js';
-import type { CheckContext, CheckResult, Checker } from '../checker.js';
+import type { History } from '../../ground/history.js';
+import { UsageError } from '../../ground/runtime.js';
+import type { CheckContext, CheckResult, Checker } from '../../ground/checker.js';
 import { checkOperationsAsync } from './check.js';
 import { historyToOperations } from './history.js';
 import { getModelSpec } from './models/index.js';

@@ -4,9 +4,9 @@
  * unknown on a timeout or a history that does not fit the model.
  */
 import { describe, expect, it } from 'vitest';
-import type { History, Op } from '../../harness/history.js';
-import { UsageError } from '../../harness/runtime/runtime.js';
-import { checkAll } from '../checker.js';
+import type { History, Op } from '../../ground/history.js';
+import { UsageError } from '../../ground/runtime.js';
+import { checkAll } from '../../ground/checker.js';
 import { linearizable } from './checker.js';
 import { historyToOperations } from './history.js';
 import { getModelSpec } from './models/index.js';

@@ -1,11 +1,11 @@
 /**
- * From OUR history (harness/history.ts) to checker operations: `fail` ops are dropped (they
+ * From OUR history (ground/history.ts) to checker operations: `fail` ops are dropped (they
  * certainly did not happen); `info` ops and invocations that never completed get an open-ended
  * return (Infinity) and an output the model accepts in any state (they may have taken effect at
  * any point after their call, or never). Nemesis events are skipped. Each operation's `meta`
  * records where it came from: `{ process, invoke, complete }` (history indexes).
  */
-import { pairOps, type History } from '../../harness/history.js';
+import { pairOps, type History } from '../../ground/history.js';
 import type { ModelSpec } from './models/spec.js';
 import type { Operation } from './types.js';
 

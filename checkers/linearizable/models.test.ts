@@ -3,8 +3,8 @@
  * their history adapters, and the registry.
  */
 import { describe, expect, it } from 'vitest';
-import type { Op } from '../../harness/history.js';
-import { UsageError } from '../../harness/runtime/runtime.js';
+import type { Op } from '../../ground/history.js';
+import { UsageError } from '../../ground/runtime.js';
 import { etcdModel, type EtcdOutput } from './models/etcd.js';
 import { getModel, getModelSpec, modelNames } from './models/index.js';
 import { createPorcupineKvModel } from './models/porcupine-kv.js';

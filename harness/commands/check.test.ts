@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../runtime/runtime.js';
+import { UsageError } from '../../ground/runtime.js';
 import { checkFile, UncheckableFile, validateCheckArgs } from './check.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -22,18 +22,18 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import type { BadRead } from '../../checkers/bank.js';
-import type { CheckResult, Validity } from '../../checkers/checker.js';
+import type { CheckResult, Validity } from '../../ground/checker.js';
 import type { CheckOptions, CheckOutcome } from '../../checkers/linearizable/index.js';
 // Only the model registry is loaded with the CLI (for --help and validation); parsers, the
 // search and the invariant checkers are imported when a file is checked, so that every other
 // command (`jepsen-ts test` above all) starts without them.
 import { getModel, getModelSpec, modelNames } from '../../checkers/linearizable/models/index.js';
-import { isClientOp, type History } from '../history.js';
-import { EXIT, exitCodeFor, worstExit } from '../exit.js';
-import { exactNumber, stringifyExact } from '../exact-json.js';
+import { isClientOp, type History } from '../../ground/history.js';
+import { EXIT, exitCodeFor, worstExit } from '../../ground/exit.js';
+import { exactNumber, stringifyExact } from '../../ground/exact-json.js';
 import { CANCEL_CHECK, Interrupts } from '../interrupts.js';
 import { LIMITS } from '../options.js';
-import { UsageError } from '../runtime/runtime.js';
+import { UsageError } from '../../ground/runtime.js';
 
 /** 1 TiB: more than any machine this runs on; past it the number is a typo. */
 const MAX_MEMORY_LIMIT_MB = 1_048_576;
@@ -187,7 +187,7 @@ async function readHistory(file: string, args: CheckArgs): Promise<{ history: Hi
 
 /** A file without a single client operation: no verdict, whatever the checker would say. */
 async function nothingChecked(file: string, checker: CheckerName): Promise<FileVerdict> {
-  const { NOTHING_CHECKED } = await import('../../checkers/checker.js');
+  const { NOTHING_CHECKED } = await import('../../ground/checker.js');
   return { file, checker, valid: 'unknown', ops: 0, elapsedMs: 0, reason: NOTHING_CHECKED };
 }
 

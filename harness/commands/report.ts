@@ -5,8 +5,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../runtime/runtime.js';
-import { EXIT } from '../exit.js';
+import { UsageError } from '../../ground/runtime.js';
+import { EXIT } from '../../ground/exit.js';
 
 export const reportCommand: CommandModule<object, { runDir: unknown }> = {
   command: 'report <run-dir>',

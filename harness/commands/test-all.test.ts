@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../runtime/runtime.js';
+import { UsageError } from '../../ground/runtime.js';
 import { crossProduct } from './test-all.js';
 
 const base = { 'nemesis-interval': 5, nodes: '5', concurrency: 10, 'time-limit': 30, rate: 50, runtime: 'local', results: 'results', 'recovery-time': 5, 'op-timeout': 2 };

@@ -6,9 +6,9 @@
  * Every combination is validated before the first run starts.
  */
 import type { CommandModule } from 'yargs';
-import { worstExit } from '../exit.js';
+import { worstExit } from '../../ground/exit.js';
 import { ensureWritableResults, LIMITS, testOptions, toTestConfig, type TestConfig } from '../options.js';
-import { UsageError } from '../runtime/runtime.js';
+import { UsageError } from '../../ground/runtime.js';
 import { exitNow, runSeries } from './test.js';
 
 const { 'test-count': _testCount, seed: _seed, name: _name, 'leave-db-running': _leave, ...shared } = testOptions;

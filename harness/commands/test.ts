@@ -4,7 +4,7 @@
  * 2 unknown/interrupted, 254 bad arguments, 255 harness crash).
  */
 import type { CommandModule } from 'yargs';
-import { EXIT, worstExit } from '../exit.js';
+import { EXIT, worstExit } from '../../ground/exit.js';
 import { Interrupts } from '../interrupts.js';
 import { ensureWritableResults, testOptions, toTestConfig, type TestConfig } from '../options.js';
 import { emergencyTeardown, runTest, type RunDeps, type RunOutcome } from '../run.js';

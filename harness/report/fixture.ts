@@ -7,8 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../rng.js';
-import type { Op } from '../history.js';
+import { Rng } from '../../ground/rng.js';
+import type { Op } from '../../ground/history.js';
 import type { LinInfo, LinOperation, LinStep } from './linearview.js';
 
 export const ESCAPE_PROBE = '<script>alert(1)</script>';

@@ -6,7 +6,7 @@
  */
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Op } from '../history.js';
+import type { Op } from '../../ground/history.js';
 import { loadRun, MAX_EVENT_LOG_BYTES, type RunData } from './load.js';
 import { functionsOf, nemesisWindows, pairOps } from './ops.js';
 import { latencyPlot, latencyQuantiles, quantileTable, throughputPlot } from './latency.js';

@@ -5,8 +5,8 @@
  */
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Op, OpType } from '../history.js';
-import type { CheckResult, Validity } from '../../checkers/checker.js';
+import type { Op, OpType } from '../../ground/history.js';
+import type { CheckResult, Validity } from '../../ground/checker.js';
 
 export type Section<T> = { ok: true; value: T } | { ok: false; why: string };
 

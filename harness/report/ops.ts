@@ -1,9 +1,9 @@
 /**
  * Derived views of a history for the report: invocations paired with completions (tolerant
- * of malformed histories, unlike harness/history.ts pairOps, because a report of a broken run
+ * of malformed histories, unlike ground/history.ts pairOps, because a report of a broken run
  * is exactly when a user needs to look) and nemesis fault windows.
  */
-import type { Op, OpType } from '../history.js';
+import type { Op, OpType } from '../../ground/history.js';
 
 export interface OpPair {
   invoke: Op;

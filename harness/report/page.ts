@@ -5,7 +5,7 @@
  * no network access, as a second line of defence behind escaping.
  */
 import { createHash } from 'node:crypto';
-import type { Validity } from '../../checkers/checker.js';
+import type { Validity } from '../../ground/checker.js';
 import { esc } from './escape.js';
 
 export interface PageSection {

@@ -21,7 +21,7 @@ import { linearizable } from '../../checkers/linearizable/checker.js';
 import { findDivergence } from './agreementview.js';
 import { ESCAPE_PROBE, writeFixtureRun } from './fixture.js';
 import { buildReport, writeReport } from './index.js';
-import type { Op } from '../history.js';
+import type { Op } from '../../ground/history.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'jepsen-report-'));
 const op = (index: number, time: number, process: Op['process'], type: Op['type'], f: string, value?: unknown): Op => ({ index, time, process, type, f, value });

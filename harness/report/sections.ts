@@ -2,8 +2,8 @@
  * The plain-data sections of the report: checker verdicts, test options / seed / commit /
  * replay command, an excerpt of the history as a table, and links to every node's files.
  */
-import type { CheckResult } from '../../checkers/checker.js';
-import type { Op } from '../history.js';
+import type { CheckResult } from '../../ground/checker.js';
+import type { Op } from '../../ground/history.js';
 import type { NodeFiles, RunData } from './load.js';
 import { esc, escShow, hrefPath } from './escape.js';
 import { kvTable, notAvailable, verdictBadge } from './page.js';

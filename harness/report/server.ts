@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Validity } from '../../checkers/checker.js';
+import type { Validity } from '../../ground/checker.js';
 import { esc, hrefPath } from './escape.js';
 
 export interface RunSummary {

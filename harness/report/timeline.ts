@@ -6,7 +6,7 @@
  */
 import type { OpPair } from './ops.js';
 import { esc, escShow, show } from './escape.js';
-import type { Op } from '../history.js';
+import type { Op } from '../../ground/history.js';
 
 export const MAX_TIMELINE_OPS = 600;
 const ROW = 9; // px per history event

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
-import { UsageError } from './runtime.js';
+import { UsageError } from '../../ground/runtime.js';
 import { pidAlive, processStart } from './sweep.js';
 
 /** Label on every container, network and volume: the run id. */

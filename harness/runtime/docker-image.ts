@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { tarOf } from './docker-engine.js';
-import { UsageError } from './runtime.js';
+import { UsageError } from '../../ground/runtime.js';
 
 export const BASE_ENV = 'JEPSEN_TS_DOCKER_BASE';
 export const IMAGE_REPO = 'jepsen-ts-node';

@@ -8,7 +8,7 @@
  * no sch_netem, loss alone can be done with iptables' statistic match in OUTPUT, and delay is
  * refused (see docker.ts preflight).
  */
-import type { LinkShape } from './runtime.js';
+import type { LinkShape } from '../../ground/runtime.js';
 
 /** The one network interface of a node container (it is attached to the run's network only). */
 export const IFACE = 'eth0';

@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { NodeAddresses } from '../db.js';
+import type { NodeAddresses } from '../../ground/db.js';
 import { connectEngine, execIn, getFile, labelled, putFiles, removeResources, requireEngine, runLabels, sweepDockerLeftovers } from './docker-engine.js';
 import { BASE_ENV, ensureNodeImage, nodeEntry, offlineBaseTag } from './docker-image.js';
 import { createRunNetwork, demuxLogs, nodeAddress, whyNoAnswer } from './docker-network.js';
@@ -22,8 +22,8 @@ import { applyCommand, NETEM_PROBE, type NodeNetState } from './docker-rules.js'
 import { faketimeEnv, formatOffset } from './faketime.js';
 import { checkFaultfs, FaultFs } from './faultfs.js';
 import { allocatePorts, releasePorts } from './ports.js';
-import type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime, RuntimeNeeds, SlowDisk } from './runtime.js';
-import { UsageError } from './runtime.js';
+import type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime, RuntimeNeeds, SlowDisk } from '../../ground/runtime.js';
+import { UsageError } from '../../ground/runtime.js';
 
 export interface DockerRuntimeOptions {
   /** How long a node may take to answer after (re)start (default 30 s). */

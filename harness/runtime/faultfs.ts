@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from './runtime.js';
+import { UsageError } from '../../ground/runtime.js';
 
 export const FAULTFS_PACKAGES = 'apt-get install fuse3 libfuse3-dev pkg-config gcc';
 const NEEDS = 'the lose-unsynced and slow-disk faults need a FUSE layer (faultfs)';

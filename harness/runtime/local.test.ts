@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoDb } from './fixtures/echo-db.js';
 import { findLibfaketime } from './faketime.js';
 import { createLocalRuntime, type LocalRuntime } from './local.js';
-import type { Db } from '../db.js';
-import { UsageError, type NodeEndpoint } from './runtime.js';
+import type { Db } from '../../ground/db.js';
+import { UsageError, type NodeEndpoint } from '../../ground/runtime.js';
 import { processesOfRun, processStart, sweepLeftovers, type RunMarker } from './sweep.js';
 
 const alive = (pid: number | null) => pid !== null && processStart(pid) !== null;

@@ -12,16 +12,16 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NodeAddresses } from '../db.js';
-import { Rng } from '../rng.js';
+import type { NodeAddresses } from '../../ground/db.js';
+import { Rng } from '../../ground/rng.js';
 import { FAKETIME_PACKAGES, faketimeEnv, findLibfaketime, writeOffset } from './faketime.js';
 import { checkFaultfs, FaultFs } from './faultfs.js';
 import { Leash } from './leash.js';
 import { NodeProcess } from './node-process.js';
 import { allocatePorts, releasePorts } from './ports.js';
 import { FaultProxy, type ProxyOptions } from './proxy.js';
-import type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime, RuntimeNeeds, SlowDisk } from './runtime.js';
-import { UsageError } from './runtime.js';
+import type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime, RuntimeNeeds, SlowDisk } from '../../ground/runtime.js';
+import { UsageError } from '../../ground/runtime.js';
 import { defaultMarkerDir, processStart, removeMarker, RUN_ENV, sweepLeftovers, writeMarker, type RunMarker } from './sweep.js';
 
 export interface LocalRuntimeOptions {

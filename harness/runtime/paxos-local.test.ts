@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_JS, paxosDb } from '../../paxos/db.js';
 import { createLocalRuntime, type LocalRuntime } from './local.js';
-import type { NodeEndpoint } from './runtime.js';
+import type { NodeEndpoint } from '../../ground/runtime.js';
 
 type Status = { id: string; role: string; leader: string | null; commitIndex: number };
 async function status(ep: NodeEndpoint): Promise<Status | null> {

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultProxy } from './proxy.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../ground/rng.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -25,8 +25,8 @@
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Rng } from '../rng.js';
-import type { Grudge, LinkShape, NodeName } from './runtime.js';
+import { Rng } from '../../ground/rng.js';
+import type { Grudge, LinkShape, NodeName } from '../../ground/runtime.js';
 
 export interface ProxyOptions {
   /** Address the proxy listeners bind (loopback only). */

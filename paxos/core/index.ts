@@ -5,7 +5,7 @@
 export { step, start, type StepResult } from './step.js';
 export { initState, cloneState, canonicalKey, status, decidedEntries, appliedState, DIGEST_RING, type State, type Status, type DecidedEntry, type AppliedState, type Role } from './state.js';
 export { cmpBallot, ZERO_BALLOT, type Ballot } from './ballot.js';
-export { canonicalJson, digestOf, fnv1a64 } from './canonical.js';
+export { canonicalJson, digestOf, fnv1a64 } from '../../ground/canonical.js';
 export { applyCommand, commandError, kvGet, kvDigestOf, digestHex } from './kv.js';
 export { TIMER, InvariantError, type CoreEffect } from './context.js';
 export { DEFAULT_MAX_INFLIGHT } from './leader.js';

@@ -1,7 +1,7 @@
 /** The KV state machine and command validation. */
 import { describe, expect, it } from 'vitest';
 import { applyCommand, changesState, commandError, digestHex, emptyDigest, kvDigestOf, kvGet, type KvMap } from './kv.js';
-import { canonicalJson, digestOf, fnv1a64, jsonEqual } from './canonical.js';
+import { canonicalJson, digestOf, fnv1a64, jsonEqual } from '../../ground/canonical.js';
 
 describe('kv state machine', () => {
   it('reads absent keys as null, writes, and compares-and-sets', () => {

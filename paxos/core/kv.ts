@@ -4,7 +4,7 @@
  * applies the decided log through this in slot order, so every node computes the same results.
  */
 import type { Command, Key, Result, TxnOp, Value } from './types.js';
-import { canonicalJson, jsonEqual } from './canonical.js';
+import { canonicalJson, jsonEqual } from '../../ground/canonical.js';
 
 /**
  * The map's storage. Keys are stored with a 'k:' prefix so that a client key such as

@@ -3,7 +3,7 @@
  * machine exactly once in slot order, and catch-up for a node that missed decisions.
  */
 import { sameBallot, type Ballot } from './ballot.js';
-import { jsonEqual } from './canonical.js';
+import { jsonEqual } from '../../ground/canonical.js';
 import { assert, resolve, type Ctx } from './context.js';
 import { applyCommand, changesState } from './kv.js';
 import type { Entry, Msg, SlotValue } from './messages.js';

@@ -5,7 +5,7 @@
  * appliedState).
  */
 import { cmpBallot, maxBallot, ZERO_BALLOT, type Ballot } from './ballot.js';
-import { canonicalJson, digestOf } from './canonical.js';
+import { canonicalJson, digestOf } from '../../ground/canonical.js';
 import { applyCommand, digestHex, emptyDigest, kvContents, type KvDigest, type KvMap } from './kv.js';
 import type { CmdId, Entry, Rec, SlotValue } from './messages.js';
 import type { Command, Config, Key, NodeId, Result, Value } from './types.js';

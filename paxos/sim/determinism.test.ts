@@ -1,6 +1,6 @@
 /** A seed replays exactly: same schedule, same decisions, same answers. */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../core/canonical.js';
+import { canonicalJson } from '../../ground/canonical.js';
 import { replayCommand, simulate } from './sim.js';
 import { swarmOptions } from './swarm.js';
 

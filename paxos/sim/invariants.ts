@@ -8,7 +8,7 @@
  * recovers a promise at least as high as every ballot it acknowledged before the crash.
  */
 import { cmpBallot, type Ballot } from '../core/ballot.js';
-import { canonicalJson, jsonEqual } from '../core/canonical.js';
+import { canonicalJson, jsonEqual } from '../../ground/canonical.js';
 import type { SlotValue } from '../core/messages.js';
 import type { State } from '../core/state.js';
 import type { Command, NodeId, Result } from '../core/types.js';

@@ -4,7 +4,7 @@
  * each; the same invariants.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../core/canonical.js';
+import { canonicalJson } from '../../ground/canonical.js';
 import { replayCommand, simulate, type SimOptions } from './sim.js';
 
 const REGIMES: [string, Partial<SimOptions>][] = [

@@ -12,8 +12,8 @@
  * convergence, no lost acknowledged update, no decided `not-leader` command, and liveness after
  * the heal. linearizability.ts judges the clients' results.
  */
-import { Rng } from '../../harness/rng.js';
-import { canonicalJson } from '../core/canonical.js';
+import { Rng } from '../../ground/rng.js';
+import { canonicalJson } from '../../ground/canonical.js';
 import type { CoreEffect } from '../core/context.js';
 import { initState, start, status, step, type State } from '../core/index.js';
 import type { Msg, Rec } from '../core/messages.js';

@@ -5,7 +5,7 @@
  * mask others: a run full of partitions rarely crashes a node at the wrong moment). The
  * replay command of a swarm run is its seed with --swarm: these draws are repeated exactly.
  */
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../ground/rng.js';
 import type { SimOptions } from './sim.js';
 
 export type SwarmOptions = Omit<SimOptions, 'seed' | 'nodes' | 'bug'>;

@@ -7,7 +7,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT } from '../../harness/exit.js';
+import { EXIT } from '../../ground/exit.js';
 import { check, type Spec } from './checker.js';
 import { formatResult, formatStats } from './report.js';
 import { paxosSpec, TINY } from '../lamport/paxos.js';

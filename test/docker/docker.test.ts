@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine, execIn, OWNER_LABEL, RUN_LABEL } from '../../harness/runtime/docker-engine.js';
 import { createDockerRuntime, type DockerRuntime } from '../../harness/runtime/docker.js';
 import { tcCommands } from '../../harness/runtime/docker-rules.js';
-import { UsageError } from '../../harness/runtime/runtime.js';
+import { UsageError } from '../../ground/runtime.js';
 import { paxosDb } from '../../paxos/db.js';
 import { BIN, cli, fuseSkipReason, scratch, type CliRun } from '../e2e/cli.js';
 import { dockerSkipReason, ourResources, ROOT } from './engine.js';

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LinkShape } from '../../harness/runtime/runtime.js';
+import type { LinkShape } from '../../ground/runtime.js';
 import { NETEM_PROBE, tcCommands, type NodeNetState } from '../../harness/runtime/docker-rules.js';
 import { PACKET_BEHAVIOURS } from '../../nemesis/packet.js';
 

@@ -7,8 +7,8 @@
  * Our history ops: f=transfer (value: {from, to, amount}); f=read (ok value: {account: balance}
  * for every account). A crashed transfer takes effect iff it can; a crashed read accepts anything.
  */
-import { stringifyExact } from '../../../harness/exact-json.js';
-import { UsageError } from '../../../harness/runtime/runtime.js';
+import { stringifyExact } from '../../../ground/exact-json.js';
+import { UsageError } from '../../../ground/runtime.js';
 import type { Model } from '../types.js';
 import type { ModelOptions, ModelSpec } from './spec.js';
 import { describeValue, historyError } from './util.js';

@@ -7,7 +7,7 @@
  * value read (null = absent), write's value is v, cas's value is [from, to]; an ok cas
  * succeeded (fail ops are dropped before this adapter runs).
  */
-import type { Op } from '../../../harness/history.js';
+import type { Op } from '../../../ground/history.js';
 import type { Model } from '../types.js';
 import type { ModelSpec } from './spec.js';
 import { describeValue, expectCasPair, historyError } from './util.js';
@@ -17,7 +17,7 @@ export type EtcdInput =
   | { op: 'write'; value: EtcdInt }
   | { op: 'cas'; from: EtcdInt; to: EtcdInt };
 
-/** An integer, exact: a bigint beyond 2^53 (harness/exact-json.ts); `===` compares either. */
+/** An integer, exact: a bigint beyond 2^53 (ground/exact-json.ts); `===` compares either. */
 export type EtcdInt = number | bigint;
 
 export interface EtcdOutput {

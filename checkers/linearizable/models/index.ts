@@ -1,7 +1,7 @@
 /**
  * The model registry: every model by name, for the CLI (`--model NAME`) and workloads.
  */
-import { UsageError } from '../../../harness/runtime/runtime.js';
+import { UsageError } from '../../../ground/runtime.js';
 import type { Model } from '../types.js';
 import { bankModelSpec } from './bank.js';
 import { etcdSpec } from './etcd.js';

@@ -2,7 +2,7 @@
  * Our workloads' register models: `register` (read/write), `cas-register` (read/write/cas) and
  * `kv` (a cas-register per key, partitioned by key). Values are any JSON data; null means absent.
  *
- * Our history ops (harness/history.ts):
+ * Our history ops (ground/history.ts):
  *   read:  invoke {f:'read'}                 ok value = the value read (null = absent)
  *   write: invoke {f:'write', value: v}      ok
  *   cas:   invoke {f:'cas', value: [from,to]} ok = it swapped (a cas that did not swap is a
@@ -11,7 +11,7 @@
  * A crashed (info / never completed) read accepts any value; a crashed write may take effect;
  * a crashed cas takes effect iff it is linearized while the register holds `from`.
  */
-import { stringifyExact } from '../../../harness/exact-json.js';
+import { stringifyExact } from '../../../ground/exact-json.js';
 import type { Model } from '../types.js';
 import { missedWrite } from './missed-write.js';
 import type { ModelOptions, ModelSpec } from './spec.js';

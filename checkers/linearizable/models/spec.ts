@@ -1,8 +1,8 @@
 /**
  * What a named model is in the registry: a factory for the `Model` plus the adapter that turns
- * one operation of OUR history (harness/history.ts) into the model's input and output.
+ * one operation of OUR history (ground/history.ts) into the model's input and output.
  */
-import type { Op } from '../../../harness/history.js';
+import type { Op } from '../../../ground/history.js';
 import type { Model } from '../types.js';
 
 /** Per-model options (e.g. a register's initial value, a bank's opening balances). */

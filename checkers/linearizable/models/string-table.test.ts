@@ -4,7 +4,7 @@
  * reached by different splits), through several table growths.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../harness/rng.js';
+import { Rng } from '../../../ground/rng.js';
 import { StringTable } from './string-table.js';
 
 describe('StringTable', () => {

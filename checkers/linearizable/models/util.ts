@@ -2,8 +2,8 @@
  * Small helpers shared by the models' history adapters: error messages that name the op, and
  * canonical keys for plain-data values.
  */
-import { exactScalarKey, isLosslessNumber, stringifyExact } from '../../../harness/exact-json.js';
-import type { Op } from '../../../harness/history.js';
+import { exactScalarKey, isLosslessNumber, stringifyExact } from '../../../ground/exact-json.js';
+import type { Op } from '../../../ground/history.js';
 
 /** A value as short JSON text (exact numbers as themselves). */
 export function describeValue(v: unknown): string {

@@ -4,7 +4,7 @@
  * did not happen.
  */
 import type { Op } from './history.js';
-import type { NodeEndpoint } from './runtime/runtime.js';
+import type { NodeEndpoint } from './runtime.js';
 
 export interface Completion {
   type: 'ok' | 'fail' | 'info';

@@ -3,7 +3,7 @@
  * operation is not a silent VALID: nothing was checked, so the verdict is unknown. < 1 s.
  */
 import { describe, expect, it } from 'vitest';
-import type { History } from '../harness/history.js';
+import type { History } from './history.js';
 import { checkAll, NOTHING_CHECKED, type Checker } from './checker.js';
 
 const alwaysValid: Checker = { name: 'always', check: () => ({ valid: true }) };

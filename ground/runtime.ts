@@ -3,7 +3,7 @@
  * this interface; the local runtime (processes + fault proxy) and the docker runtime
  * (containers + iptables) implement it.
  */
-import type { Db } from '../db.js';
+import type { Db } from './db.js';
 
 export type NodeName = string;
 

@@ -4,9 +4,9 @@
  * One instance per test run; its generator state (e.g. the set's next element) is shared by
  * every thread of that run.
  */
-import type { Checker } from '../checkers/checker.js';
-import type { Client } from '../harness/client.js';
-import type { Rng } from '../harness/rng.js';
+import type { Checker } from './checker.js';
+import type { Client } from './client.js';
+import type { Rng } from './rng.js';
 
 /** An op before the history stamps it (index, time, process, type). */
 export interface OpSpec {

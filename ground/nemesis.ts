@@ -3,8 +3,8 @@
  * written once against the Runtime interface; `--nemesis a,b` composes them by name.
  * Every fault start and stop is recorded in the history as a `nemesis` info op.
  */
-import type { Rng } from '../harness/rng.js';
-import type { NodeName, Runtime } from '../harness/runtime/runtime.js';
+import type { Rng } from './rng.js';
+import type { NodeName, Runtime } from './runtime.js';
 
 export interface NemesisContext {
   runtime: Runtime;

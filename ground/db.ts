@@ -2,8 +2,8 @@
  * Db: how to run one node of the system under test. The built-in Db is our Multi-Paxos KV
  * (paxos/db.ts); a user plugs in another system the same way.
  */
-import type { DecidedEntry, ReplicaState, StateReplay } from '../checkers/checker.js';
-import type { NodeName } from './runtime/runtime.js';
+import type { DecidedEntry, ReplicaState, StateReplay } from './checker.js';
+import type { NodeName } from './runtime.js';
 
 export interface NodeAddresses {
   name: NodeName;

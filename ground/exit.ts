@@ -1,5 +1,5 @@
 /** Exit codes, as Jepsen's: see ARCHITECTURE.md. */
-import type { Validity } from '../checkers/checker.js';
+import type { Validity } from './checker.js';
 
 export const EXIT = { valid: 0, invalid: 1, unknown: 2, usage: 254, crash: 255 } as const;
 

@@ -2,7 +2,7 @@
  * What every checker is: a function from a history (plus context) to a verdict.
  * Verdicts compose as in Jepsen: false beats 'unknown' beats true.
  */
-import { isClientOp, type History } from '../harness/history.js';
+import { isClientOp, type History } from './history.js';
 
 export type Validity = true | false | 'unknown';
 
