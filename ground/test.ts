@@ -1,0 +1,40 @@
+/**
+ * A test, as in Jepsen: a plain value made of the parts a run needs — the Db that runs one node,
+ * the workloads (each: a client, the ops its threads run, the checkers that judge the history),
+ * and optionally a fault schedule. `jepsen-ts test --db NAME` runs a built-in definition
+ * (paxos, etcd); `jepsen-ts test --test ./my-test.ts` runs the default export of a user's module.
+ * Every CLI flag applies on top of the definition's defaults.
+ */
+import type { Checker } from './checker.js';
+import type { Db } from './db.js';
+import type { Workload, WorkloadOptions } from './workload.js';
+
+/** Builds one workload of a run (called once per run, with the run's options). */
+export type WorkloadFactory = (opts: WorkloadOptions) => Workload;
+
+export interface TestDefinition {
+  /** The system under test, e.g. 'etcd'; run names default to `<name>-<workload>-<nemesis>`. */
+  name: string;
+  /** How to run, probe and read one node. */
+  db: Db;
+  /** The workloads by name; `--workload NAME` picks one (default: the first listed). */
+  workloads: Record<string, WorkloadFactory>;
+  /**
+   * Checkers added to every workload's own, e.g. agreement of the replicas' decided logs, which
+   * only the suite knows how to map from ops to commands. `workload` is the chosen name.
+   */
+  checkers?(workload: string): Checker[] | Promise<Checker[]>;
+  /** Planted bugs `--bug NAME` accepts; the Db gets `--bug NAME` as extra node arguments. */
+  bugs?: readonly string[];
+  /**
+   * Defaults for CLI flags the user did not give, by flag name without dashes, e.g.
+   * `{ nodes: 3, nemesis: 'partition,kill', 'time-limit': 20 }`.
+   */
+  defaults?: Record<string, string | number | boolean>;
+}
+
+/**
+ * What a test module's default export is: a definition, or (as Jepsen's test functions of the
+ * CLI options) a function of the parsed flags that returns one.
+ */
+export type TestModuleExport = TestDefinition | ((flags: Readonly<Record<string, unknown>>) => TestDefinition | Promise<TestDefinition>);
