@@ -174,7 +174,7 @@ describe('independent keys at high concurrency (Jepsen independent/concurrent-ge
   const runRegister = async (seed: number, opsPerThread: number) => {
     const concurrency = 50;
     const { ops, record } = recorder();
-    const workload = registerWorkload({ opTimeoutMs: 1000, concurrency }, () => []);
+    const workload = registerWorkload({ opTimeoutMs: 1000, concurrency }, { client: () => new ScriptedClient(() => ({ type: 'ok' }), 0), checkers: () => [] });
     // Completions in a seeded, varying order: threads drift apart as they do against a real store.
     const delays = new Rng(seed + 1000);
     const clients = Array.from({ length: concurrency }, () => new ScriptedClient(() => ({ type: 'ok', value: 0 }), delays.int(0, 3)));

@@ -27,7 +27,7 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'jt-run-store-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const configIn = (results: string): TestConfig => toTestConfig({ ...DEFAULTS, workload: 'register', nodes: '3', concurrency: 3, seed: 1, results, 'time-limit': 0.5, 'recovery-time': 0 });
-const deps = (runtime: () => Runtime = () => createLocalRuntime({ faketime: 'off' })): RunDeps => ({ ...defaultDeps, db: echoDb(), runtime });
+const deps = (runtime: () => Runtime = () => createLocalRuntime({ faketime: 'off' })): RunDeps => ({ ...defaultDeps, test: { ...defaultDeps.test, db: echoDb() }, runtime });
 
 async function run(config: TestConfig, d: RunDeps) {
   const out = new PassThrough();

@@ -28,12 +28,14 @@ import type { NodeEndpoint, NodeName, Runtime, RuntimeNeeds } from '../ground/ru
 import { createRunDir, fileErrorLine, FILES, testRecord, updateLatest, writeJson } from './store.js';
 import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 import { countFault, coverageLine, coverageWarnings, emptyCoverage, type FaultCoverage } from '../nemesis/coverage.js';
-import { createWorkload } from '../workloads/index.js';
 import type { Workload } from '../ground/workload.js';
+import type { TestDefinition } from '../ground/test.js';
+import { checkersOf, workloadOf } from './suite.js';
 
 /** The real parts a run is made of (wired by commands/test.ts; swappable for other systems). */
 export interface RunDeps {
-  db: Db;
+  /** The system under test and its workloads. */
+  test: TestDefinition;
   /**
    * Throws (or rejects with) UsageError for a runtime that cannot be used. May be async, so a
    * heavy runtime (docker: dockerode, protobufjs) is loaded only when it is chosen.
@@ -125,7 +127,8 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   const nemesis = deps.nemesis(config);
   const runtime = await deps.runtime(config);
   await runtime.preflight(nemesis?.needs ?? { clock: false, packet: false });
-  const workload = createWorkload(config.workload, workloadOptionsOf(config));
+  const workload = workloadOf(deps.test, config.workload, workloadOptionsOf(config));
+  const db = deps.test.db;
 
   const start = new Date();
   const runDir = createRunDir(config.resultsDir, config.name, start);
@@ -172,7 +175,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     endpoints = await runtime.setup({
       runId: `jt-${process.pid}-${start.getTime().toString(36)}`,
       nodes: config.nodes,
-      db: deps.db,
+      db: db,
       runDir,
       dbArgs: config.bug ? ['--bug', config.bug] : [],
     });
@@ -188,7 +191,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     timeline.mainStart = epochMs();
 
     const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate });
-    const ctx = { ...nemesisContext(runtime, config.nodes, rng.fork(), history, deps.db, endpoints, coverage), burst: (on: boolean) => threads.unthrottle(on) };
+    const ctx = { ...nemesisContext(runtime, config.nodes, rng.fork(), history, db, endpoints, coverage), burst: (on: boolean) => threads.unthrottle(on) };
     faults = await mainPhase(config, deps, workload, threads, nemesis, ctx, io, progress);
     for (const e of faults.errors) say(`nemesis error: ${e}`);
     if (!io.interrupts.interrupted) {
@@ -207,8 +210,8 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       }
     }
     progress.setPhase('collect');
-    replicaStates = await collectReplicaStates(deps.db, endpoints, runDir, decidedLogErrors);
-    await collectDecidedLogs(deps.db, endpoints, runDir, decidedLogs, decidedLogErrors);
+    replicaStates = await collectReplicaStates(db, endpoints, runDir, decidedLogErrors);
+    await collectDecidedLogs(db, endpoints, runDir, decidedLogs, decidedLogErrors);
     await runtime.collectLogs();
   } catch (err) {
     crashed = err as Error;
@@ -231,8 +234,8 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       const stopping = io.interrupts.stopping;
       io.interrupts.stopping = 'cancelling the check; the history is kept';
       progress.setPhase('checking');
-      const [{ checkAll }, checkers] = await Promise.all([import('../ground/checker.js'), workload.checkers()]);
-      ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs, replicaStates, replay: deps.db.replay, dbName: deps.db.name, signal: io.interrupts.signal }));
+      const [{ checkAll }, checkers] = await Promise.all([import('../ground/checker.js'), checkersOf(deps.test, config.workload, workload)]);
+      ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs, replicaStates, replay: db.replay, dbName: db.name, signal: io.interrupts.signal }));
       io.interrupts.stopping = stopping;
       interrupted = io.interrupts.interrupted;
     }

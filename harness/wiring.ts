@@ -5,13 +5,13 @@
  * imported lazily (see runtime()).
  */
 import { nemesisFromSpec, runNemesis } from '../nemesis/index.js';
-import { paxosDb } from '../paxos/db.js';
+import { paxosTest } from '../paxos/suite.js';
 import { nemesisOptionsOf } from './options.js';
 import type { RunDeps } from './run.js';
 import { createLocalRuntime } from './runtime/local.js';
 
 export const defaultDeps: RunDeps = {
-  db: paxosDb,
+  test: paxosTest,
   runtime(config) {
     // Loaded only when chosen: dockerode and protobufjs cost ~0.5 s of CPU at start-up.
     if (config.runtime === 'docker') {
@@ -21,7 +21,7 @@ export const defaultDeps: RunDeps = {
   },
   nemesis(config) {
     if (config.nemesis.length === 0) return null;
-    return nemesisFromSpec(config.nemesis.join(','), { ...nemesisOptionsOf(config), leaderAware: this.db.leader !== undefined });
+    return nemesisFromSpec(config.nemesis.join(','), { ...nemesisOptionsOf(config), leaderAware: this.test.db.leader !== undefined });
   },
   runNemesis,
 };

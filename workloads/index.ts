@@ -1,8 +1,9 @@
 /**
- * The workloads by name, each with the checkers that judge it. Every workload gets agreement
- * (the nodes' decided logs and applied states), final-reads (every node reads the same value of
- * every key touched, after recovery), stats (every kind of op succeeded sometimes) and perf
- * (latency and throughput data for the report); then the workload's own safety checker:
+ * The built-in workloads, for any system that gives them a client: each with the checkers that
+ * judge it. Every workload gets final-reads (every node reads the same value of every key
+ * touched, after recovery), stats (every kind of op succeeded sometimes) and perf (latency and
+ * throughput data for the report); then the workload's own safety checker (a suite adds its
+ * own, e.g. the agreement of decided logs, through TestDefinition.checkers):
  *   register: linearizable, kv model (one register per group of threads at a time, each checked
  *             on its own)
  *   kv:       linearizable, kv model (a cas-register per key, checked per key)
@@ -14,19 +15,22 @@
  * The checker modules are imported when a history is to be judged, not before a run's first op.
  */
 import type { Checker } from '../ground/checker.js';
-import type { Op } from '../ground/history.js';
-import type { WorkloadName } from '../harness/options.js';
-import { ACCOUNTS, bankWorkload, TOTAL } from './bank.js';
+import type { Client } from '../ground/client.js';
+import type { WorkloadFactory } from '../ground/test.js';
+import type { WorkloadOptions } from '../ground/workload.js';
+import { ACCOUNTS, bankWorkload, TOTAL, type BankClient } from './bank.js';
 import { kvWorkloadOf, registerWorkload } from './kv.js';
-import { setKeyOf, setWorkload } from './set.js';
-import type { Workload, WorkloadOptions } from '../ground/workload.js';
+import { setWorkload } from './set.js';
+
+/** The names of the built-in workloads. */
+export const WORKLOADS = ['register', 'kv', 'set', 'bank'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** Every checker module a workload uses, loaded on first call (once). */
-type CheckerModules = typeof import('../checkers/agreement.js') & typeof import('../checkers/bank.js') & typeof import('../checkers/finalreads.js') & typeof import('../checkers/linearizable/index.js') & typeof import('../checkers/perf.js') & typeof import('../checkers/set.js') & typeof import('../checkers/stats.js');
+type CheckerModules = typeof import('../checkers/bank.js') & typeof import('../checkers/finalreads.js') & typeof import('../checkers/linearizable/index.js') & typeof import('../checkers/perf.js') & typeof import('../checkers/set.js') & typeof import('../checkers/stats.js');
 let checkerModules: Promise<CheckerModules> | undefined;
 function loadCheckers(): Promise<CheckerModules> {
   checkerModules ??= Promise.all([
-    import('../checkers/agreement.js'),
     import('../checkers/bank.js'),
     import('../checkers/finalreads.js'),
     import('../checkers/linearizable/index.js'),
@@ -37,43 +41,53 @@ function loadCheckers(): Promise<CheckerModules> {
   return checkerModules;
 }
 
-const common = (m: CheckerModules, commandOf?: (op: Op) => unknown[] | null | undefined): Checker[] => [m.agreementChecker(commandOf ? { commandOf } : {}), m.finalReadsChecker(), m.statsChecker(), m.perfChecker()];
+const common = (m: CheckerModules): Checker[] => [m.finalReadsChecker(), m.statsChecker(), m.perfChecker()];
 
 /**
- * The Paxos commands a set op may have proposed. A read's txns are built at run time (they
- * depend on how many elements were handed out) but only read: null, so the agreement checker
- * excuses unmatched read-only commands and still judges every decided write strictly.
+ * A system's clients for the built-in workloads (each made once per client thread, with the
+ * run's options): `kv` serves register and kv (ops read / write / cas of one key), `set` (add,
+ * read of set-0..set-<attempted-1>), `bank` (transfer, read; opens the accounts). See the op
+ * shapes in workloads/kv.ts, set.ts and bank.ts. A workload whose client is missing is not offered.
  */
-export function setCommandOf(op: Op): unknown[] | null | undefined {
-  if (op.f === 'add') return [{ op: 'write', key: setKeyOf(op.value as number), value: op.value }];
-  if (op.f === 'read') return null;
-  return undefined;
+export interface BuiltinClients {
+  kv?: (opts: WorkloadOptions) => Client;
+  set?: (opts: WorkloadOptions, attempted: () => number) => Client;
+  bank?: (opts: WorkloadOptions) => BankClient;
 }
 
-/** The Paxos commands a bank op may have proposed (transfers depend on what they read: unknown). */
-function bankCommandOf(op: Op): unknown[] | undefined {
-  return op.f === 'read' ? [{ op: 'txn', ops: ACCOUNTS.map((a) => ['r', a, null]) }] : undefined;
-}
-
-export function createWorkload(name: WorkloadName, opts: WorkloadOptions): Workload {
-  switch (name) {
-    case 'register':
-    case 'kv': {
-      const checkers = async (): Promise<Checker[]> => {
-        const m = await loadCheckers();
-        return [m.linearizable({ model: 'kv', ...(opts.checkerMemoryMb !== undefined ? { memoryLimitMb: opts.checkerMemoryMb } : {}) }), ...common(m, m.kvCommandOf)];
-      };
-      return name === 'register' ? registerWorkload(opts, checkers) : kvWorkloadOf(opts, checkers);
-    }
-    case 'set':
-      return setWorkload(opts, async () => {
-        const m = await loadCheckers();
-        return [m.setChecker(), ...common(m, setCommandOf)];
-      });
-    case 'bank':
-      return bankWorkload(opts, async () => {
-        const m = await loadCheckers();
-        return [m.bankChecker({ total: TOTAL, accounts: ACCOUNTS }), ...common(m, bankCommandOf)];
+/** The built-in workloads a system with `clients` can run, by name (a TestDefinition's `workloads`). */
+export function builtinWorkloads(clients: BuiltinClients): Partial<Record<WorkloadName, WorkloadFactory>> {
+  const out: Partial<Record<WorkloadName, WorkloadFactory>> = {};
+  const kvClient = clients.kv;
+  if (kvClient) {
+    const checkers = (opts: WorkloadOptions) => async (): Promise<Checker[]> => {
+      const m = await loadCheckers();
+      return [m.linearizable({ model: 'kv', ...(opts.checkerMemoryMb !== undefined ? { memoryLimitMb: opts.checkerMemoryMb } : {}) }), ...common(m)];
+    };
+    out.register = (opts) => registerWorkload(opts, { client: () => kvClient(opts), checkers: checkers(opts) });
+    out.kv = (opts) => kvWorkloadOf(opts, { client: () => kvClient(opts), checkers: checkers(opts) });
+  }
+  const setClient = clients.set;
+  if (setClient) {
+    out.set = (opts) =>
+      setWorkload(opts, {
+        client: (attempted) => setClient(opts, attempted),
+        checkers: async () => {
+          const m = await loadCheckers();
+          return [m.setChecker(), ...common(m)];
+        },
       });
   }
+  const bankClient = clients.bank;
+  if (bankClient) {
+    out.bank = (opts) =>
+      bankWorkload(opts, {
+        client: () => bankClient(opts),
+        checkers: async () => {
+          const m = await loadCheckers();
+          return [m.bankChecker({ total: TOTAL, accounts: ACCOUNTS }), ...common(m)];
+        },
+      });
+  }
+  return out;
 }

@@ -12,42 +12,10 @@
  *   kv:       each group on 8 keys at a time, picked at random per op.
  * Op shapes (Knossos'): read value null -> ok value V|null; write value V; cas value [from, to].
  */
-import type { Completion } from '../ground/client.js';
-import type { Op } from '../ground/history.js';
-import { KeyGroups } from '../harness/generator.js';
+import type { Client } from '../ground/client.js';
 import type { Rng } from '../ground/rng.js';
-import { HttpClient, notOk, type NodeHttp } from './http.js';
-import type { CheckersOf, OpSpec, Workload, WorkloadOptions } from '../ground/workload.js';
-
-export class KvClient extends HttpClient {
-  protected isRead(op: Op): boolean {
-    return op.f === 'read';
-  }
-
-  protected async run(op: Op, http: NodeHttp): Promise<Completion> {
-    if (op.key === undefined) throw new Error(`kv client: op ${op.f} without a key`);
-    const path = `/kv/${encodeURIComponent(op.key)}`;
-    switch (op.f) {
-      case 'read': {
-        const out = await http.call('GET', path);
-        if (out.kind !== 'ok') return notOk(out);
-        if (!out.body || !('value' in out.body)) return { type: 'fail', error: 'malformed-read-response' };
-        return { type: 'ok', value: out.body.value };
-      }
-      case 'write': {
-        const out = await http.call('PUT', path, { value: op.value });
-        return out.kind === 'ok' ? { type: 'ok' } : notOk(out);
-      }
-      case 'cas': {
-        const [from, to] = op.value as [number, number];
-        const out = await http.call('POST', `${path}/cas`, { from, to });
-        return out.kind === 'ok' ? { type: 'ok' } : notOk(out);
-      }
-      default:
-        throw new Error(`kv client: unknown op ${op.f}`);
-    }
-  }
-}
+import type { CheckersOf, Workload, WorkloadOptions } from '../ground/workload.js';
+import { KeyGroups } from './keys.js';
 
 /** Invocations per key before a group of threads moves on to a fresh one. */
 export const OPS_PER_KEY = 128;
@@ -62,6 +30,7 @@ interface KvShape {
   /** Values are drawn from 0..maxValue. */
   maxValue: number;
   checkers: CheckersOf;
+  client: () => Client;
 }
 
 function kvWorkload(shape: KvShape, opts: WorkloadOptions): Workload {
@@ -74,7 +43,7 @@ function kvWorkload(shape: KvShape, opts: WorkloadOptions): Workload {
   };
   return {
     name: shape.name,
-    client: () => new KvClient(opts.opTimeoutMs),
+    client: shape.client,
     nextOp(rng, thread) {
       const key = pickKey(rng, thread);
       const roll = rng.float();
@@ -88,13 +57,19 @@ function kvWorkload(shape: KvShape, opts: WorkloadOptions): Workload {
   };
 }
 
-export function registerWorkload(opts: WorkloadOptions, checkers: CheckersOf): Workload {
-  // Five values (Jepsen's choice): enough that a stale read shows, few enough that cas succeeds.
-  const groups = new KeyGroups(opts.concurrency, OPS_PER_KEY);
-  return kvWorkload({ name: 'register', key: (_, t) => `r${groups.next(t)}`, maxValue: 4, checkers }, opts);
+/** What a suite gives a workload: its client (one per thread) and the checkers that judge it. */
+export interface WorkloadParts<C extends Client = Client> {
+  client: () => C;
+  checkers: CheckersOf;
 }
 
-export function kvWorkloadOf(opts: WorkloadOptions, checkers: CheckersOf): Workload {
+export function registerWorkload(opts: WorkloadOptions, { client, checkers }: WorkloadParts): Workload {
+  // Five values (Jepsen's choice): enough that a stale read shows, few enough that cas succeeds.
+  const groups = new KeyGroups(opts.concurrency, OPS_PER_KEY);
+  return kvWorkload({ name: 'register', key: (_, t) => `r${groups.next(t)}`, maxValue: 4, checkers, client }, opts);
+}
+
+export function kvWorkloadOf(opts: WorkloadOptions, { client, checkers }: WorkloadParts): Workload {
   const groups = new KeyGroups(opts.concurrency, KV_KEYS * OPS_PER_KEY);
-  return kvWorkload({ name: 'kv', key: (rng, t) => `k${KV_KEYS * groups.next(t) + rng.int(0, KV_KEYS - 1)}`, maxValue: 4, checkers }, opts);
+  return kvWorkload({ name: 'kv', key: (rng, t) => `k${KV_KEYS * groups.next(t) + rng.int(0, KV_KEYS - 1)}`, maxValue: 4, checkers, client }, opts);
 }

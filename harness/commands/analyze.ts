@@ -8,7 +8,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { createWorkload } from '../../workloads/index.js';
 import { EXIT, exitCodeFor } from '../../ground/exit.js';
 import { UsageError } from '../../ground/runtime.js';
 import { readHistory } from '../historyWriter.js';
@@ -16,7 +15,8 @@ import { CANCEL_CHECK, Interrupts } from '../interrupts.js';
 import { checkerMemoryMb, workloadOptionsOf } from '../options.js';
 import { countOps, printVerdict, writeReportQuietly, type ResultsFile } from '../run.js';
 import { FILES, readDecidedLogs, readJson, readReplicaStates, resolveRunDir, type TestRecord, writeJson } from '../store.js';
-import { paxosDb } from '../../paxos/db.js';
+import { paxosTest } from '../../paxos/suite.js';
+import { checkersOf, workloadOf } from '../suite.js';
 
 /**
  * Re-checks a run; once `signal` aborts the check stops and nothing is written (interrupted: true).
@@ -30,12 +30,12 @@ export async function analyzeRun(path: string, opts: { checkerMemoryMb?: number;
   for (const field of ['workload', 'opTimeoutMs', 'concurrency'] as const) {
     if (config?.[field] === undefined) throw new UsageError(`${join(runDir, FILES.test)}: config.${field} is missing; is this a jepsen-ts run directory?`);
   }
-  const workload = createWorkload(record.config.workload, { ...workloadOptionsOf(record.config), ...opts });
+  const workload = workloadOf(paxosTest, record.config.workload, { ...workloadOptionsOf(record.config), ...opts });
   const history = readHistory(join(runDir, FILES.history));
   const decidedLogs = readDecidedLogs(runDir);
-  const [{ checkAll }, checkers] = await Promise.all([import('../../ground/checker.js'), workload.checkers()]);
+  const [{ checkAll }, checkers] = await Promise.all([import('../../ground/checker.js'), checkersOf(paxosTest, record.config.workload, workload)]);
   // The runs jepsen-ts stores are of our Paxos KV (harness/wiring.ts): its state machine replays them.
-  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs, replicaStates: readReplicaStates(runDir), replay: paxosDb.replay, dbName: paxosDb.name, signal });
+  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs, replicaStates: readReplicaStates(runDir), replay: paxosTest.db.replay, dbName: paxosTest.db.name, signal });
   const before: Partial<ResultsFile> = existsSync(join(runDir, FILES.results)) ? readJson<ResultsFile>(join(runDir, FILES.results)) : {};
   const interrupted = signal?.aborted === true;
   const exit = interrupted ? EXIT.unknown : exitCodeFor(valid);

@@ -1,5 +1,5 @@
 /**
- * The set workload's agreement checker (as createWorkload wires it) judges decided writes
+ * The set workload's agreement checker (as the Paxos suite wires it) judges decided writes
  * strictly: a decided write no client added is INVALID, while the read txns its reads build
  * at run time are excused. Hand-made decided logs in our Paxos's shape. < 1 s.
  */
@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import type { DecidedEntry } from '../ground/checker.js';
 import type { History } from '../ground/history.js';
 import { digestOf } from '../ground/canonical.js';
-import { createWorkload, setCommandOf } from './index.js';
+import { checkersOf, workloadOf } from '../harness/suite.js';
+import { paxosTest, setCommandOf } from './suite.js';
+
+const createWorkload = (name: string, opts: { opTimeoutMs: number; concurrency: number }) => workloadOf(paxosTest, name, opts);
+const allCheckers = (name: string) => checkersOf(paxosTest, name, createWorkload(name, { opTimeoutMs: 1000, concurrency: 1 }));
 
 const entry = (slot: number, ...commands: unknown[]): DecidedEntry => {
   const value = commands.map((command, i) => ({ id: `c${slot}.${i}`, command }));
@@ -24,7 +28,7 @@ const add7 = { op: 'write', key: 'set-7', value: 7 };
 const readTxn = { op: 'txn', ops: [['r', 'set-0', null], ['r', 'set-7', null]] };
 
 async function agreement(decided: DecidedEntry[]) {
-  const checker = (await createWorkload('set', { opTimeoutMs: 1000, concurrency: 1 }).checkers()).find((c) => c.name === 'agreement')!;
+  const checker = (await allCheckers('set')).find((c) => c.name === 'agreement')!;
   expect(checker).toBeDefined();
   return checker.check(history, { decidedLogs: { n1: decided, n2: decided } });
 }
@@ -62,7 +66,7 @@ describe('kv and register workloads: final reads of every key touched', () => {
 
   it('every workload is judged by final-reads', async () => {
     for (const name of ['register', 'kv', 'set', 'bank'] as const) {
-      const names = (await createWorkload(name, { opTimeoutMs: 1000, concurrency: 10 }).checkers()).map((c) => c.name);
+      const names = (await allCheckers(name)).map((c) => c.name);
       expect(names).toContain('final-reads');
     }
   });

@@ -7,10 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Op } from '../ground/history.js';
-import { BankClient } from './bank.js';
-import { NodeHttp } from './http.js';
-import { KvClient } from './kv.js';
-import { SetClient } from './set.js';
+import { BankClient, KvClient, SetClient } from './clients.js';
+import { NodeHttp } from './http-client.js';
 import { loadUndici, undiciLoadedFrom } from './undici.js';
 
 type Handler = (req: IncomingMessage, body: any, res: ServerResponse) => void;

@@ -1,0 +1,20 @@
+/**
+ * jepsen-ts, the public API: what a test is written in. A test is a plain value (TestDefinition:
+ * a Db, workloads, optional checkers) run by `jepsen-ts test --test ./my-test.ts`; the built-in
+ * suites (paxos/, the etcd suite) are written against this module only.
+ */
+export type { Checker, CheckContext, CheckResult, DecidedEntry, ReplicaState, StateReplay, Validity } from './ground/checker.js';
+export type { Client, Completion } from './ground/client.js';
+export type { Db, NodeAddresses } from './ground/db.js';
+export type { History, Op, OpType, Process } from './ground/history.js';
+export type { Nemesis, NemesisContext } from './ground/nemesis.js';
+export type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime, RuntimeNeeds, SlowDisk } from './ground/runtime.js';
+export type { TestDefinition, TestModuleExport, WorkloadFactory } from './ground/test.js';
+export type { CheckersOf, OpSpec, Workload, WorkloadOptions } from './ground/workload.js';
+export { Rng } from './ground/rng.js';
+export { UsageError } from './ground/runtime.js';
+export { sleep, withDeadline, deadline } from './ground/time.js';
+export { parseExactJson, inexactReason, stringifyExact } from './ground/exact-json.js';
+export { builtinWorkloads, WORKLOADS, type BuiltinClients, type WorkloadName } from './workloads/index.js';
+export { ACCOUNTS, BANK, TOTAL, type BankClient } from './workloads/bank.js';
+export { setKeyOf } from './workloads/set.js';
