@@ -56,6 +56,35 @@ describe('ClientThreads (Jepsen process model)', () => {
     expect(invokes() - after).toBeLessThanOrEqual(5); // limited again, no catching up
   });
 
+  it('burst threads: idle outside bursts, all running during one, idle again after; the phase ends with them', async () => {
+    const { ops, record } = recorder();
+    const clients = Array.from({ length: 6 }, () => new ScriptedClient(() => ({ type: 'ok' }), 5));
+    const threads = new ClientThreads({ clients, record, rng: new Rng(2), rate: 20, burstThreads: 4 });
+    const burstInvokes = () => ops.filter((o) => o.type === 'invoke' && (o.process as number) % 6 >= 2).length;
+    const stop = new AbortController();
+    const phase = threads.runPhase((rng) => nextWrite(rng), stop.signal);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(burstInvokes()).toBe(0);
+    expect(ops.filter((o) => o.type === 'invoke').length).toBeGreaterThan(0); // the steady threads run
+    threads.unthrottle(true);
+    await new Promise((r) => setTimeout(r, 200));
+    const during = new Set(ops.filter((o) => o.type === 'invoke').map((o) => (o.process as number) % 6));
+    expect([...during].sort()).toEqual([0, 1, 2, 3, 4, 5]); // every thread took part
+    threads.unthrottle(false);
+    await new Promise((r) => setTimeout(r, 20)); // the burst ops in flight complete
+    const afterBurst = burstInvokes();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(burstInvokes()).toBe(afterBurst);
+    stop.abort();
+    await phase; // idle burst threads end with the phase
+    expect(pairOps(ops).every((p) => p.complete !== undefined)).toBe(true);
+  });
+
+  it('refuses a burst thread count that leaves no steady thread', () => {
+    const clients = Array.from({ length: 2 }, () => new ScriptedClient(() => ({ type: 'ok' })));
+    expect(() => new ClientThreads({ clients, record: recorder().record, rng: new Rng(1), rate: 0, burstThreads: 2 })).toThrow(/burst threads/);
+  });
+
   it('gives a thread a new process id after every info, and never reuses a crashed one', async () => {
     const { ops, record } = recorder();
     const concurrency = 3;

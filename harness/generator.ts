@@ -5,7 +5,9 @@
  * (then t + 2*concurrency, ...), so a crashed op never has a successor in its process.
  * Ops come from the workload, drawn from a per-thread Rng forked from the run's seed. A shared
  * schedule limits the total rate (0: none). Phases (main, recovery, final reads) reuse the same
- * threads, so process ids keep counting across phases. KeyGroups splits the threads into groups
+ * threads, so process ids keep counting across phases. Burst threads (the last `burstThreads`)
+ * run only while the burst nemesis has lifted the rate limit, so a burst drives the system near
+ * its capacity. KeyGroups splits the threads into groups
  * that each work on one key at a time (Jepsen's independent generator).
  */
 import type { Client, Completion } from '../ground/client.js';
@@ -22,6 +24,12 @@ export interface ThreadsOptions {
   rng: Rng;
   /** Total ops per second across all threads; 0 = unlimited. */
   rate: number;
+  /**
+   * How many of the clients (the last ones) belong to burst threads, which run only while the
+   * rate limit is lifted (unthrottle): a burst drives the system with every thread, near its
+   * capacity, not just the steady ones. Default 0.
+   */
+  burstThreads?: number;
 }
 
 export class ClientThreads {
@@ -32,6 +40,10 @@ export class ClientThreads {
   private readonly intervalMs: number;
   private nextSlotMs = 0;
   private unthrottled = false;
+  /** Threads below this index run always; the rest only during a burst. */
+  private readonly steady: number;
+  /** Burst threads waiting for the next burst. */
+  private readonly burstWaiters = new Set<() => void>();
 
   constructor(private readonly opts: ThreadsOptions) {
     this.concurrency = opts.clients.length;
@@ -40,6 +52,9 @@ export class ClientThreads {
     this.processes = opts.clients.map((_, t) => t);
     this.rngs = opts.clients.map(() => opts.rng.fork());
     this.intervalMs = opts.rate === 0 ? 0 : 1000 / opts.rate;
+    const burst = opts.burstThreads ?? 0;
+    if (!(Number.isSafeInteger(burst) && burst >= 0 && burst < this.concurrency)) throw new Error(`generator: burst threads must be 0..${this.concurrency - 1}, got ${burst}`);
+    this.steady = this.concurrency - burst;
   }
 
   /**
@@ -52,6 +67,10 @@ export class ClientThreads {
       await Promise.all(
         this.opts.clients.map(async (_, t) => {
           while (!signal.aborted) {
+            if (t >= this.steady && !this.unthrottled) {
+              await sleeps.until((wake) => this.burstWaiters.add(wake), (wake) => this.burstWaiters.delete(wake));
+              continue;
+            }
             if (!(await this.waitForSlot(sleeps))) return;
             const spec = nextOp(this.rngs[t], t);
             if (spec === null) return;
@@ -121,6 +140,7 @@ export class ClientThreads {
   unthrottle(on: boolean): void {
     this.unthrottled = on;
     if (!on) this.nextSlotMs = performance.now();
+    else for (const wake of [...this.burstWaiters]) wake();
   }
 
   /** Waits for this thread's turn under the shared rate; false when the phase ended meanwhile. */
@@ -146,6 +166,23 @@ class Sleeps {
 
   constructor(readonly signal: AbortSignal) {
     signal.addEventListener('abort', this.wakeAll, { once: true });
+  }
+
+  /**
+   * Resolves once the wake function given to `register` is called, or the signal aborts (never
+   * rejects); `unregister` is called with it either way.
+   */
+  until(register: (wake: () => void) => void, unregister: (wake: () => void) => void): Promise<void> {
+    if (this.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.wakers.delete(wake);
+        unregister(wake);
+        resolve();
+      };
+      this.wakers.add(wake);
+      register(wake);
+    });
   }
 
   /** Resolves after `ms`, or at once when the signal aborts (never rejects). */

@@ -187,9 +187,20 @@ function faultOptions(argv: TestArgv, nemesis: Fault[]): Pick<TestConfig, 'nemes
   };
 }
 
-/** What createWorkload needs of a config (also of one read back from an older test.json). */
+/**
+ * Client threads a burst drives in all: the store's measured capacity point (bench:harness, 3
+ * nodes: ~5,000 ops/s at 64 threads, where its batches fill; 10 threads unthrottled reach ~900).
+ */
+export const BURST_CONCURRENCY = 64;
+
+/** Extra client threads that run only during bursts (the burst nemesis), up to BURST_CONCURRENCY in all. */
+export function burstThreadsOf(c: TestConfig): number {
+  return c.nemesis.includes('burst') ? Math.max(0, BURST_CONCURRENCY - c.concurrency) : 0;
+}
+
+/** What a workload is built with for a config (also one read back from an older test.json): its threads include the burst threads. */
 export function workloadOptionsOf(c: TestConfig): WorkloadOptions {
-  return { opTimeoutMs: c.opTimeoutMs, concurrency: c.concurrency, ...(c.checkerMemoryMb !== undefined ? { checkerMemoryMb: c.checkerMemoryMb } : {}) };
+  return { opTimeoutMs: c.opTimeoutMs, concurrency: c.concurrency + burstThreadsOf(c), ...(c.checkerMemoryMb !== undefined ? { checkerMemoryMb: c.checkerMemoryMb } : {}) };
 }
 
 /** --checker-memory-mb: positive, and no more than the machine has (a typo of a zero too many). */

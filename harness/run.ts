@@ -21,7 +21,7 @@ import { deadline, withDeadline } from '../ground/time.js';
 import { FINAL_READS_MARK, type History } from '../ground/history.js';
 import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
-import { workloadOptionsOf, type TestConfig } from './options.js';
+import { burstThreadsOf, workloadOptionsOf, type TestConfig } from './options.js';
 import { Progress, rateLines, type RateSummary } from './progress.js';
 import { Rng } from '../ground/rng.js';
 import type { NodeEndpoint, NodeName, Runtime, RuntimeNeeds } from '../ground/runtime.js';
@@ -171,7 +171,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   try {
     progress.setPhase('setup');
     // Made before setup: a client may start loading its libraries while the nodes boot.
-    const unopened = Array.from({ length: config.concurrency }, () => workload.client());
+    const unopened = Array.from({ length: config.concurrency + burstThreadsOf(config) }, () => workload.client());
     endpoints = await runtime.setup({
       runId: `jt-${process.pid}-${start.getTime().toString(36)}`,
       nodes: config.nodes,
@@ -190,7 +190,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     if (setup) await withDeadline(30_000, io.interrupts.signal, (signal) => setup(clients[0], signal));
     timeline.mainStart = epochMs();
 
-    const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate });
+    const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate, burstThreads: burstThreadsOf(config) });
     const ctx = { ...nemesisContext(runtime, config.nodes, rng.fork(), history, db, endpoints, coverage), burst: (on: boolean) => threads.unthrottle(on) };
     faults = await mainPhase(config, deps, workload, threads, nemesis, ctx, io, progress);
     for (const e of faults.errors) say(`nemesis error: ${e}`);
