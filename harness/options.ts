@@ -194,12 +194,12 @@ function faultOptions(argv: TestArgv, nemesis: Fault[]): Pick<TestConfig, 'nemes
 export const BURST_CONCURRENCY = 64;
 
 /** Extra client threads that run only during bursts (the burst nemesis), up to BURST_CONCURRENCY in all. */
-export function burstThreadsOf(c: TestConfig): number {
-  return c.nemesis.includes('burst') ? Math.max(0, BURST_CONCURRENCY - c.concurrency) : 0;
+export function burstThreadsOf(c: Pick<TestConfig, 'concurrency'> & { nemesis?: readonly string[] }): number {
+  return (c.nemesis ?? []).includes('burst') ? Math.max(0, BURST_CONCURRENCY - c.concurrency) : 0;
 }
 
 /** What a workload is built with for a config (also one read back from an older test.json): its threads include the burst threads. */
-export function workloadOptionsOf(c: TestConfig): WorkloadOptions {
+export function workloadOptionsOf(c: Pick<TestConfig, 'opTimeoutMs' | 'concurrency' | 'checkerMemoryMb'> & { nemesis?: readonly string[] }): WorkloadOptions {
   return { opTimeoutMs: c.opTimeoutMs, concurrency: c.concurrency + burstThreadsOf(c), ...(c.checkerMemoryMb !== undefined ? { checkerMemoryMb: c.checkerMemoryMb } : {}) };
 }
 
