@@ -18,6 +18,11 @@ export interface NodeAddresses {
 
 export interface Db {
   name: string;
+  /**
+   * Refuses, before anything starts (no run dir, no process), what cannot work on this machine,
+   * e.g. a missing binary: throw a UsageError with one line naming what is missing (exit 254).
+   */
+  preflight?(): Promise<void> | void;
   /** The command that runs one node. `cmd` is run with `args` from the repo root. */
   command(node: NodeAddresses, extraArgs: string[]): { cmd: string; args: string[]; env?: Record<string, string> };
   /** Resolves when the node answers on its client API. */

@@ -124,6 +124,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   // Everything that can refuse does so before a single process starts.
   // What to preflight is what the composed nemesis needs (`all` includes the clock), not the
   // names as typed.
+  await deps.test.db.preflight?.();
   const nemesis = deps.nemesis(config);
   const runtime = await deps.runtime(config);
   await runtime.preflight(nemesis?.needs ?? { clock: false, packet: false });
