@@ -15,7 +15,8 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// dist/suites/etcd/bench.js -> the repo root.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'jepsen-ts.js');
 
 const args: Record<string, string> = { seconds: '20', concurrency: '64', workload: 'register', nemesis: 'kill,partition' };
