@@ -2,7 +2,8 @@
  * runTest preflights the runtime with what the composed nemesis needs, before anything starts:
  * `--nemesis all` includes the clock, so a runtime without libfaketime refuses it up front (the
  * real local runtime with faketime turned off), and a nemesis whose name says nothing about
- * clocks is still preflighted by its `needs`. Costs < 1 s: no node is ever started.
+ * clocks is still preflighted by its `needs`. A Db's own preflight (a missing binary) refuses
+ * before that. Costs < 1 s: no node is ever started.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -47,5 +48,16 @@ describe('preflight follows the composed nemesis', () => {
     expect(asked).toEqual([{ clock: true, packet: false }]);
     await expect(runTest({ ...config, nemesis: [] }, { ...deps, nemesis: () => null }, io())).rejects.toThrow('stop here');
     expect(asked[1]).toEqual({ clock: false, packet: false });
+  });
+
+  it("the Db's own preflight refuses first: before the runtime is asked, no run dir", async () => {
+    let runtimeAsked = false;
+    const runtime = { async preflight() { runtimeAsked = true; } } as unknown as Runtime;
+    const db = { ...defaultDeps.test.db, preflight: () => { throw new UsageError('no etcd binary on PATH'); } };
+    const config = toTestConfig({ ...DEFAULTS, workload: 'register', nemesis: 'none', nodes: '3', seed: 1, results, 'time-limit': 1 });
+    const deps: RunDeps = { ...defaultDeps, test: { ...defaultDeps.test, db }, runtime: async () => runtime };
+    await expect(runTest(config, deps, io())).rejects.toThrow('no etcd binary on PATH');
+    expect(runtimeAsked).toBe(false);
+    expect(readdirSync(results)).toEqual([]);
   });
 });
