@@ -11,7 +11,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Interrupts } from './interrupts.js';
-import { testOptions, toTestConfig } from './options.js';
+import { testOptions, toTestConfig, type TestConfig } from './options.js';
 import { runTest, type RunDeps } from './run.js';
 import { createLocalRuntime } from './runtime/local.js';
 import { UsageError, type Runtime } from '../ground/runtime.js';
@@ -54,7 +54,8 @@ describe('preflight follows the composed nemesis', () => {
     let runtimeAsked = false;
     const runtime = { async preflight() { runtimeAsked = true; } } as unknown as Runtime;
     const db = { ...defaultDeps.test.db, preflight: () => { throw new UsageError('no etcd binary on PATH'); } };
-    const config = toTestConfig({ ...DEFAULTS, workload: 'register', nemesis: 'none', nodes: '3', seed: 1, results, 'time-limit': 1 });
+    // Called through a wider type: with the --db registry toTestConfig also takes the definition.
+    const config = (toTestConfig as (...args: unknown[]) => TestConfig)({ ...DEFAULTS, workload: 'register', nemesis: 'none', nodes: '3', seed: 1, results, 'time-limit': 1 }, defaultDeps.test);
     const deps: RunDeps = { ...defaultDeps, test: { ...defaultDeps.test, db }, runtime: async () => runtime };
     await expect(runTest(config, deps, io())).rejects.toThrow('no etcd binary on PATH');
     expect(runtimeAsked).toBe(false);
