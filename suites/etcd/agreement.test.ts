@@ -60,6 +60,8 @@ describe('etcd Db', () => {
     expect(initialCluster(node)).toBe('n1=http://h:1,n2=http://h:2,n10=http://h:10');
     expect(createEtcdDb({ binary: '/bin/true' }).command(node, []).args).toEqual(expect.arrayContaining(['--initial-advertise-peer-urls', 'http://h:1', '--data-dir', '/d']));
     expect(() => createEtcdDb({ binary: '/bin/true' }).command({ ...node, peers: { n2: 'h:2' } }, [])).toThrow(/itself/);
+    const inContainer = createEtcdDb({ binary: '/bin/true' }).command({ ...node, listen: '10.0.0.2:2380', client: '0.0.0.0:2379' }, []).args;
+    expect(inContainer).toEqual(expect.arrayContaining(['--listen-client-urls', 'http://0.0.0.0:2379', '--advertise-client-urls', 'http://10.0.0.2:2379']));
     expect(digestRevisions(1234)).toEqual([500, 1000, 1234]);
     expect(digestRevisions(1000)).toEqual([500, 1000]);
     expect(digestRevisions(0)).toEqual([]);

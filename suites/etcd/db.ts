@@ -32,6 +32,12 @@ export function initialCluster(node: NodeAddresses): string {
   return names.map((n) => `${n}=http://${node.peers[n]}`).join(',');
 }
 
+/** host:port -> [host, port] (the port after the last colon). */
+function splitHostPort(hostPort: string): [string, string] {
+  const i = hostPort.lastIndexOf(':');
+  return [hostPort.slice(0, i), hostPort.slice(i + 1)];
+}
+
 /** The etcd binary to run: `explicit`, $JEPSEN_TS_ETCD_BINARY, or `etcd` on PATH; null if none is executable. */
 export function findEtcdBinary(explicit?: string): string | null {
   const named = explicit ?? process.env[ETCD_BINARY_ENV];
@@ -107,13 +113,16 @@ export function createEtcdDb(opts: EtcdDbOptions = {}): Db {
     command(node: NodeAddresses, extraArgs: string[]) {
       const self = node.peers[node.name];
       if (!self) throw new Error(`etcd: peers has no address for ${node.name} itself; the runtime must give every member the same peer map, self included`);
+      // A client URL on every interface (0.0.0.0, as in a container) is advertised on the peer address's host.
+      const [clientHost, clientPort] = splitHostPort(node.client);
+      const advertised = clientHost === '0.0.0.0' || clientHost === '::' ? `${splitHostPort(node.listen)[0]}:${clientPort}` : node.client;
       return {
         cmd: binary() ?? 'etcd',
         args: [
           '--name', node.name,
           '--data-dir', node.dataDir,
           '--listen-client-urls', `http://${node.client}`,
-          '--advertise-client-urls', `http://${node.client}`,
+          '--advertise-client-urls', `http://${advertised}`,
           '--listen-peer-urls', `http://${node.listen}`,
           '--initial-advertise-peer-urls', `http://${self}`,
           '--initial-cluster', initialCluster(node),
