@@ -29,7 +29,7 @@
 import type { Etcd3 } from 'etcd3';
 import type { BankClient, Client, Completion, NodeEndpoint, Op } from '../../index.js';
 import { ACCOUNTS, BANK, setKeyOf, sleep } from '../../index.js';
-import { connectEtcd } from './connect.js';
+import { connectEtcd, preloadEtcd } from './connect.js';
 
 /** Messages that mean the request certainly was not applied (see the table above). */
 const DEFINITE = [
@@ -56,7 +56,9 @@ abstract class EtcdClient implements Client {
   protected etcd: Etcd3 | null = null;
   private node = '';
 
-  constructor(protected readonly timeoutMs: number) {}
+  constructor(protected readonly timeoutMs: number) {
+    preloadEtcd(); // made before the members boot: load gRPC meanwhile
+  }
 
   async open(node: NodeEndpoint): Promise<void> {
     this.node = node.name;
