@@ -18,10 +18,10 @@ import { withEtcd } from './connect.js';
 export const ETCD_BINARY_ENV = 'JEPSEN_TS_ETCD_BINARY';
 
 /**
- * Raft timing. etcd's defaults (100 / 1000 ms) assume a quiet machine; the harness shares 2
- * cores with its clients, the proxy and other runs, and a member starved for a second would
- * call elections that are only noise. 5 missed heartbeats' worth of slack more, still fast
- * enough that a killed leader is replaced within a couple of seconds.
+ * Raft timing: 1.5x etcd's defaults (100 / 1000 ms), which assume a quiet machine. Members here
+ * share 2 cores with the harness, the proxy and other runs; a member starved for a second would
+ * call elections that are only noise. Still fast enough that a killed leader is replaced
+ * within a couple of seconds.
  */
 export const HEARTBEAT_MS = 150;
 export const ELECTION_TIMEOUT_MS = 1500;
