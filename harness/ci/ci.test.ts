@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'junit2json';
 import { afterAll, describe, expect, it } from 'vitest';
 import { junitXml, writeJunit } from './junit.js';
-import { readOutcome, type RunOutcome } from './outcome.js';
+import { readOutcome, reasonOf, type RunOutcome } from './outcome.js';
 import { markdownSummary, writeSummary } from './summary.js';
 
 const root = mkdtempSync(join(os.tmpdir(), 'jt-ci-'));
@@ -26,7 +26,7 @@ function run(name: string, seed: number, results: object | null): string {
 const ok = { valid: true, results: { linearizable: { valid: true } }, interrupted: false, crashed: null };
 const dirs = {
   valid: run('register-partition', 1, ok),
-  invalid: run('register-partition', 2, { valid: false, results: { stats: { valid: true }, linearizable: { valid: false, error: 'read of r3 saw 4, never written\nmore' }, agreement: { valid: false, slots: 2 } }, interrupted: false, crashed: null }),
+  invalid: run('register-partition', 2, { valid: false, results: { stats: { valid: true }, linearizable: { valid: false, error: 'read of r3 saw 4, never written\nmore' }, agreement: { valid: false, slots: 2, message: 'slot 3 differs' } }, interrupted: false, crashed: null }),
   unknown: run('bank-kill', 3, { valid: 'unknown', results: { bank: { valid: 'unknown', error: 'timed out' } }, interrupted: false, crashed: null }),
   crashed: run('bank-kill', 4, { valid: 'unknown', results: {}, interrupted: false, crashed: 'TypeError: x is undefined\n at y' }),
   missing: run('set-pause', 5, null),
@@ -41,6 +41,8 @@ describe('readOutcome', () => {
     expect(unknown).toMatchObject({ verdict: 'UNKNOWN', error: 'bank: timed out' });
     expect(crashed).toMatchObject({ verdict: 'CRASHED', error: 'TypeError: x is undefined' });
     expect(missing.verdict).toBe('NO RESULTS');
+    expect(reasonOf({ valid: false, slots: 2, message: 'slot 3 differs' })).toBe('slot 3 differs');
+    expect(reasonOf({ valid: false, missing: 3, lost: true, anomalies: [1] })).toBe('missing: 3 · lost: true');
   });
 });
 

@@ -27,6 +27,10 @@ export interface RunOutcome {
   startedAt: string | null;
   /** The run's report.html, when it was written. */
   report: string | null;
+  /** Completed ok client ops per second of history (null: no stats). */
+  throughput: number | null;
+  /** The worst p99 latency in ms of ok ops over the op kinds (null: no perf data). */
+  p99Ms: number | null;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -46,9 +50,12 @@ function oneLine(text: string): string {
   return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON - 1)}…` : line;
 }
 
-/** A checker's verdict in one line: its error, else its first scalar details ("missing: 3 · lost: [..]"). */
+/** The fields in which checkers explain a verdict, most telling first. */
+const REASON_FIELDS = ['error', 'message', 'reason', 'summary'] as const;
+
+/** A checker's verdict in one line: its explanation, else its first scalar details ("missing: 3 · lost: 2"). */
 export function reasonOf(result: CheckResult): string {
-  if (typeof result.error === 'string' && result.error) return oneLine(result.error);
+  for (const f of REASON_FIELDS) if (typeof result[f] === 'string' && result[f]) return oneLine(result[f] as string);
   const scalars = Object.entries(result).filter(([k, v]) => k !== 'valid' && (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length < MAX_REASON)));
   return oneLine(scalars.slice(0, 6).map(([k, v]) => `${k}: ${String(v)}`).join(' · ')) || 'no details';
 }
@@ -99,18 +106,32 @@ export function readOutcome(dir: string): RunOutcome {
     error = unknown ? `${unknown[0]}: ${reasonOf(unknown[1])}` : 'no checker reached a verdict';
   }
   const git = isObj(test.git) ? test.git : null;
+  const seconds = historySeconds(join(dir, 'history.jsonl'));
   const report = join(dir, 'report.html');
   return {
     dir,
     name: typeof test.name === 'string' ? test.name : basename(dirname(dir)),
     seed,
     verdict,
-    seconds: historySeconds(join(dir, 'history.jsonl')),
+    seconds,
     failure: verdict === 'INVALID' && failing ? { checker: failing[0], reason: reasonOf(failing[1]) } : null,
     error,
     replay: typeof test.command === 'string' ? test.command : null,
     commit: git && typeof git.commit === 'string' ? `${git.commit}${git.dirty ? ' (dirty)' : ''}` : null,
     startedAt: typeof test.startedAt === 'string' ? test.startedAt : null,
     report: existsSync(report) ? report : null,
+    throughput: throughputOf(checks.stats, seconds),
+    p99Ms: p99Of(checks.perf),
   };
+}
+
+function throughputOf(stats: CheckResult | undefined, seconds: number): number | null {
+  const ok = isObj(stats) && isObj(stats.total) ? stats.total.ok : undefined;
+  return typeof ok === 'number' && seconds > 0 ? ok / seconds : null;
+}
+
+function p99Of(perf: CheckResult | undefined): number | null {
+  if (!isObj(perf) || !isObj(perf.quantiles)) return null;
+  const p99s = Object.values(perf.quantiles).flatMap((byType) => (isObj(byType) && isObj(byType.ok) && typeof byType.ok.p99 === 'number' ? [byType.ok.p99] : []));
+  return p99s.length ? Math.max(...p99s) : null;
 }
