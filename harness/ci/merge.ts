@@ -7,6 +7,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../ground/runtime.js';
+import { relinkPrevious } from '../report/previous.js';
 import { indexPage, listRuns } from '../report/server.js';
 import { writeText } from '../store.js';
 import type { RunOutcome } from './outcome.js';
@@ -46,9 +47,13 @@ export function mergeStores(into: string, stores: readonly string[]): { copied: 
   return { copied, skipped };
 }
 
-/** Writes <store>/index.html (relative links, the trends on top); returns the outcomes of its runs. */
+/**
+ * Writes <store>/index.html (relative links, the trends on top) and points every report's
+ * previous-run link at the run now before it; returns the outcomes of the store's runs.
+ */
 export async function writeStaticIndex(store: string): Promise<RunOutcome[]> {
   if (!isDir(store)) throw new UsageError(`${store}: no such results directory`);
+  for (const dir of runDirsOf(store)) await relinkPrevious(dir);
   const runs = await listRuns(store);
   writeText(join(store, INDEX_FILE), indexPage(store, runs, { verdict: 'all', name: '' }, { static: true }));
   return runs.map((r) => r.outcome);

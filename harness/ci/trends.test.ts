@@ -55,6 +55,7 @@ function run(store: string, name: string, start: string, valid: boolean): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'test.json'), JSON.stringify({ name, seed: 1, startedAt: '2026-12-01T02:00:00.000Z' }));
   writeFileSync(join(dir, 'results.json'), JSON.stringify({ valid, results: {} }));
+  writeFileSync(join(dir, 'report.html'), '<div class="sub">x · <a id="previous-run">no previous run</a></div>');
 }
 
 describe('mergeStores', () => {
@@ -72,6 +73,9 @@ describe('mergeStores', () => {
     expect(html).toContain('FLAKY');
     expect(html).toContain('href="reg/20261201T020000.000Z-m1/"');
     expect(html).not.toContain('<form');
+    // The reports link the run before them in the merged store.
+    expect(readFileSync(join(into, 'reg', '20261201T020000.000Z-m1', 'report.html'), 'utf8')).toContain('<a id="previous-run" href="../20261201T020000.000Z/report.html">previous run</a>');
+    expect(readFileSync(join(into, 'reg', '20261201T020000.000Z', 'report.html'), 'utf8')).toContain('<a id="previous-run">no previous run</a>');
   });
 
   it('refuses a store that does not exist', () => {
