@@ -11,11 +11,14 @@
  * sits in its process group (the runtime starts each node as a group leader; a descendant whose
  * parent died is re-parented away but stays in the group).
  *
- * Linux only (the local runtime is). Lookups read /proc synchronously: connections between
- * nodes are long-lived, so a few milliseconds per accepted connection is cheap, and a snapshot
- * taken without yielding cannot interleave with another lookup.
+ * Linux only (the local runtime is). Connections between nodes are long-lived, so a lookup per
+ * accepted connection is affordable, but not on the proxy's event loop: reading /proc/net/tcp
+ * alone takes milliseconds on a loaded machine (the kernel walks its socket hash per page), and
+ * blocking there delays every byte in flight (a Paxos heartbeat late past an election timeout).
+ * So the TCP tables are read asynchronously, and lookups made together share one batch.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 
 export interface Endpoint {
@@ -25,15 +28,6 @@ export interface Endpoint {
 
 /** Identified: the node. Not identified: why, in words fit for a log line. */
 export type Dialler<N extends string> = { node: N; pid: number } | { node: null; reason: string };
-
-/** A TCP socket as /proc/net/tcp{,6} lists it. */
-export interface TcpRow {
-  local: Endpoint;
-  remote: Endpoint;
-  /** Kernel state, e.g. 01 = ESTABLISHED, 0A = LISTEN. */
-  state: string;
-  inode: number;
-}
 
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 
@@ -54,55 +48,43 @@ export function canonicalAddress(addr: string): string {
   return host;
 }
 
-/** "0100007F:1F90" (tcp) or 32 hex digits + port (tcp6): each 32-bit word is printed in host byte order. */
-function parseProcEndpoint(text: string): Endpoint {
-  const [hex, portHex] = text.split(':');
-  const bytes: number[] = [];
-  for (let i = 0; i < hex.length; i += 8) {
-    const word = parseInt(hex.slice(i, i + 8), 16);
-    const be = [word >>> 24, (word >>> 16) & 255, (word >>> 8) & 255, word & 255];
-    bytes.push(...(LITTLE_ENDIAN ? be.reverse() : be));
-  }
-  let address: string;
-  if (bytes.length === 4) address = bytes.join('.');
-  else {
-    const groups: string[] = [];
-    for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
-    address = canonicalAddress(groups.join(':'));
-  }
-  return { address, port: parseInt(portHex, 16) };
+/** The address's bytes: 4 for IPv4, 16 for IPv6 (IPv4-mapped addresses as IPv4). */
+function addressBytes(addr: string): number[] {
+  const c = canonicalAddress(addr);
+  if (!c.includes(':')) return c.split('.').map(Number);
+  const [head, tail] = c.includes('::') ? c.split('::') : [c, null];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === null ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  return groups.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 255]);
 }
 
-/** Every TCP socket of this network namespace (IPv4 and IPv6 tables). */
-export function tcpTable(): TcpRow[] {
-  const rows: TcpRow[] = [];
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue; // no IPv6 in this kernel
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 10) continue;
-      rows.push({ local: parseProcEndpoint(f[1]), remote: parseProcEndpoint(f[2]), state: f[3], inode: Number(f[9]) });
-    }
+/** An endpoint as /proc/net/tcp{,6} prints it: each 32-bit word of the address in host byte order, then ":PORT", hex upper case. */
+function procHex(bytes: number[], port: number): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 4) {
+    const word = bytes.slice(i, i + 4);
+    for (const b of LITTLE_ENDIAN ? word.reverse() : word) out += b.toString(16).padStart(2, '0');
   }
-  return rows;
+  return `${out}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
 }
 
-/**
- * The inode of the socket whose local end is `client` and remote end `server`, i.e. the
- * dialler's end of a connection the proxy accepted; null when it is gone (closed already).
- */
-export function clientSocketInode(client: Endpoint, server: Endpoint): number | null {
-  const ca = canonicalAddress(client.address);
-  const sa = canonicalAddress(server.address);
-  for (const r of tcpTable()) {
-    if (r.local.port === client.port && r.remote.port === server.port && r.local.address === ca && r.remote.address === sa && r.inode !== 0) return r.inode;
-  }
-  return null;
+/** Both spellings of an endpoint: in /proc/net/tcp (IPv4 only) and in /proc/net/tcp6. */
+function procSpellings(e: Endpoint): { tcp: string | null; tcp6: string } {
+  const b = addressBytes(e.address);
+  if (b.length === 4) return { tcp: procHex(b, e.port), tcp6: procHex([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...b], e.port) };
+  return { tcp: null, tcp6: procHex(b, e.port) };
+}
+
+/** The inode of the row whose local and remote ends are as given, in one table's text; null if none. */
+export function findInode(table: string, local: string, remote: string): number | null {
+  const at = table.indexOf(` ${local} ${remote} `);
+  if (at < 0) return null;
+  const end = table.indexOf('\n', at);
+  const f = table.slice(at, end < 0 ? undefined : end).trim().split(/\s+/);
+  // local remote st tx:rx tr:when retrnsmt uid timeout inode
+  const inode = Number(f[8]);
+  return Number.isSafeInteger(inode) && inode > 0 ? inode : null;
 }
 
 interface ProcInfo {
@@ -115,7 +97,7 @@ interface ProcInfo {
 function procInfo(pid: number): ProcInfo | null {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch {
     return null;
   }
@@ -125,36 +107,50 @@ function procInfo(pid: number): ProcInfo | null {
   return { pid, ppid: Number(f[1]), pgrp: Number(f[2]), start: f[19] };
 }
 
-function allProcs(): ProcInfo[] {
+/**
+ * The live processes, from `cache` where it knows the pid: a pid's parent, group and start
+ * time are read once (reading every /proc/<pid>/stat takes ~10 ms on a loaded machine). The
+ * cache only picks the processes whose descriptors are searched; the owner found is checked
+ * against fresh reads (nodeOfFresh), so a stale entry (a re-parented process, a pid reused)
+ * can cost a refusal, never a wrong link.
+ */
+function liveProcs(cache: Map<number, ProcInfo>): ProcInfo[] {
+  const live = new Set<number>();
+  for (const d of readdirSync('/proc')) if (/^\d+$/.test(d)) live.add(Number(d));
+  for (const pid of cache.keys()) if (!live.has(pid)) cache.delete(pid);
   const out: ProcInfo[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const p = procInfo(Number(d));
+  for (const pid of live) {
+    let p = cache.get(pid) ?? null;
+    if (!p) {
+      p = procInfo(pid);
+      if (p) cache.set(pid, p);
+    }
     if (p) out.push(p);
   }
   return out;
 }
 
-/** Whether `pid`'s file descriptor table holds socket `inode`. Unreadable (gone, not ours): no. */
-function holdsSocket(pid: number, inode: number): boolean {
-  const want = `socket:[${inode}]`;
+/** The socket inodes in `pid`'s file descriptor table (none when unreadable: gone, not ours). */
+function socketsOf(pid: number): number[] {
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
-    return false;
+    return [];
   }
+  const out: number[] = [];
   for (const fd of fds) {
     try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`) === want) return true;
+      const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (link.startsWith('socket:[')) out.push(Number(link.slice(8, -1)));
     } catch {
       // closed while we looked
     }
   }
-  return false;
+  return out;
 }
 
-/** `pid`'s name and command line, for a log line about a connection nobody owns. */
+/** `pid`'s command line, for a log line about a connection nobody owns. */
 function describeProcess(pid: number): string {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
@@ -164,22 +160,32 @@ function describeProcess(pid: number): string {
   }
 }
 
+interface Lookup<N extends string> {
+  client: Endpoint;
+  server: Endpoint;
+  resolve: (d: Dialler<N>) => void;
+}
+
 /**
  * Maps accepted connections to the node that dialled them. `setPid` registers the process the
  * runtime started for a node (again after every restart); a node without a pid (down, not yet
  * started) owns nothing.
+ *
+ * Lookups are batched: every lookup queued before a batch starts is answered by one read of the
+ * TCP tables (asynchronous: the slow part, done by the kernel) and one synchronous pass over the
+ * process table and the node processes' descriptors (a few milliseconds), so a burst of
+ * connections (a heal, a restart) costs about one lookup. Cached across batches: each node's
+ * root pid and start time, and each process's parent, group and start (see liveProcs); never
+ * descriptors, and every answer is checked against fresh reads of the owner's ancestry.
  */
 export class DiallerIndex<N extends string> {
-  /** node -> its root pid and that pid's start time (a pid reused by another process is not the node). */
   private readonly roots = new Map<N, { pid: number; start: string }>();
-  /**
-   * node -> the pid that held its last identified socket: searched first next time. Only an
-   * ordering hint (every answer is read from /proc), so it is always safe to keep.
-   */
-  private readonly lastOwner = new Map<N, number>();
+  private readonly procs = new Map<number, ProcInfo>();
+  private pending: Array<Lookup<N>> = [];
+  private scheduled = false;
 
+  /** Registers `node`'s process; its start time is read now, so a dial right after spawn counts. */
   setPid(node: N, pid: number | null): void {
-    this.lastOwner.delete(node);
     if (pid === null) return void this.roots.delete(node);
     const info = procInfo(pid);
     if (!info) throw new Error(`node ${node}: no live process ${pid}`);
@@ -192,49 +198,121 @@ export class DiallerIndex<N extends string> {
 
   /**
    * The node whose process tree holds the client end of the connection from `client` to
-   * `server` (the accepted socket's remote and local endpoints).
+   * `server` (the accepted socket's remote and local endpoints). Never rejects.
    */
-  identify(client: Endpoint, server: Endpoint): Dialler<N> {
-    const inode = clientSocketInode(client, server);
-    if (inode === null) return { node: null, reason: `no socket ${client.address}:${client.port} -> ${server.address}:${server.port} in /proc/net/tcp (closed already, or not on this host)` };
-    const procs = allProcs();
-    const members = this.members(procs);
-    // The hinted pids first: usually the node's main process holds all its sockets.
-    for (const [node, pid] of this.lastOwner) {
-      if (members.get(pid) === node && holdsSocket(pid, inode)) return { node, pid };
-    }
-    for (const [pid, node] of members) {
-      if (holdsSocket(pid, inode)) {
-        this.lastOwner.set(node, pid);
-        return { node, pid };
+  identify(client: Endpoint, server: Endpoint): Promise<Dialler<N>> {
+    return new Promise((resolve) => {
+      this.pending.push({ client, server, resolve });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // A batch starts after the lookups queued in this turn: its reads list their sockets.
+        setImmediate(() => void this.runBatch());
       }
-    }
-    // Nobody's: say whose it is, so a user can tell a stray client from a node we failed to track.
-    const owner = procs.find((p) => holdsSocket(p.pid, inode));
-    const whose = owner ? `owned by ${describeProcess(owner.pid)}, in no node's process tree` : 'owned by no process we can read';
-    return { node: null, reason: `socket ${client.address}:${client.port} (inode ${inode}) ${whose}` };
+    });
   }
 
-  /** pid -> node, for every live process in a node's tree (descendants of its root, or in its process group). */
-  private members(procs: ProcInfo[]): Map<number, N> {
-    const children = new Map<number, number[]>();
-    for (const p of procs) {
-      const list = children.get(p.ppid);
-      if (list) list.push(p.pid);
-      else children.set(p.ppid, [p.pid]);
-    }
-    const byPid = new Map(procs.map((p) => [p.pid, p]));
-    const out = new Map<number, N>();
-    for (const [node, root] of this.roots) {
-      if (byPid.get(root.pid)?.start !== root.start) continue; // exited (or the pid was reused)
-      const todo = [root.pid];
-      while (todo.length > 0) {
-        const pid = todo.pop()!;
-        if (out.has(pid)) continue;
-        out.set(pid, node);
-        todo.push(...(children.get(pid) ?? []));
+  private async runBatch(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const inodes = await this.inodes(batch);
+      const answers = this.owners(batch, inodes);
+      batch.forEach((l, i) => l.resolve(answers[i]));
+    } catch (e) {
+      for (const l of batch) l.resolve({ node: null, reason: `lookup failed: ${(e as Error).message}` });
+    } finally {
+      this.scheduled = false;
+      if (this.pending.length > 0) {
+        this.scheduled = true;
+        setImmediate(() => void this.runBatch());
       }
-      for (const p of procs) if (p.pgrp === root.pid && !out.has(p.pid)) out.set(p.pid, node);
+    }
+  }
+
+  /** Each lookup's client socket inode, or null when it is gone (closed already). */
+  private async inodes(batch: Array<Lookup<N>>): Promise<Array<number | null>> {
+    const spell = batch.map((l) => ({ c: procSpellings(l.client), s: procSpellings(l.server) }));
+    const out: Array<number | null> = batch.map(() => null);
+    if (spell.some((x) => x.c.tcp !== null && x.s.tcp !== null)) {
+      const tcp = await readFile('/proc/net/tcp', 'latin1');
+      spell.forEach((x, i) => {
+        if (x.c.tcp !== null && x.s.tcp !== null) out[i] = findInode(tcp, x.c.tcp, x.s.tcp);
+      });
+    }
+    if (out.some((x) => x === null)) {
+      // A dual-stack socket dialling 127.0.0.1 is listed in tcp6, as ::ffff:127.0.0.1.
+      const tcp6 = await readFile('/proc/net/tcp6', 'latin1').catch(() => ''); // no IPv6 in this kernel
+      spell.forEach((x, i) => {
+        if (out[i] === null) out[i] = findInode(tcp6, x.c.tcp6, x.s.tcp6);
+      });
+    }
+    return out;
+  }
+
+  private owners(batch: Array<Lookup<N>>, inodes: Array<number | null>): Array<Dialler<N>> {
+    const procs = liveProcs(this.procs);
+    const holders = new Map<number, Array<{ pid: number; node: N }>>();
+    for (const [pid, node] of this.members(procs)) {
+      for (const inode of socketsOf(pid)) {
+        const list = holders.get(inode);
+        if (list) list.push({ pid, node });
+        else holders.set(inode, [{ pid, node }]);
+      }
+    }
+    return batch.map(({ client, server }, i) => {
+      const inode = inodes[i];
+      if (inode === null) return { node: null, reason: `no socket ${client.address}:${client.port} -> ${server.address}:${server.port} in /proc/net/tcp (closed already, or not on this host)` };
+      const owners = (holders.get(inode) ?? []).filter((o) => this.nodeOfFresh(o.pid) === o.node);
+      const nodes = new Set(owners.map((o) => o.node));
+      if (nodes.size === 1) return { node: owners[0].node, pid: owners[0].pid };
+      // Shared by two nodes' processes (inherited across a fork): no single source to blame.
+      if (nodes.size > 1) return { node: null, reason: `socket ${client.address}:${client.port} (inode ${inode}) is held by processes of several nodes: ${owners.map((o) => `${o.node} pid ${o.pid}`).join(', ')}` };
+      // Nobody's: say whose it is, so a user can tell a stray client from a node we failed to track.
+      const owner = procs.find((p) => socketsOf(p.pid).includes(inode));
+      const whose = owner ? `owned by ${describeProcess(owner.pid)}, in no node's process tree` : 'owned by no process we can read';
+      return { node: null, reason: `socket ${client.address}:${client.port} (inode ${inode}) ${whose}` };
+    });
+  }
+
+  /** The node `pid` belongs to, from fresh reads of its ancestry (the rule of members()). */
+  private nodeOfFresh(pid: number): N | null {
+    const rootOf = new Map<number, N>();
+    for (const [node, root] of this.roots) rootOf.set(root.pid, node);
+    const me = procInfo(pid);
+    const seen = new Set<number>();
+    for (let q = me; q && !seen.has(q.pid); q = q.ppid > 0 ? procInfo(q.ppid) : null) {
+      seen.add(q.pid);
+      const node = rootOf.get(q.pid);
+      if (node !== undefined) return this.roots.get(node)!.start === q.start ? node : null;
+    }
+    const byGroup = me ? rootOf.get(me.pgrp) : undefined;
+    if (byGroup === undefined) return null;
+    return procInfo(this.roots.get(byGroup)!.pid)?.start === this.roots.get(byGroup)!.start ? byGroup : null;
+  }
+
+  /**
+   * pid -> node, for every live process in a node's tree: the node of its nearest registered
+   * ancestor (itself included), so a node started by another registered process (a test, a
+   * supervisor) is still told apart; failing that, the node whose process group it is in.
+   */
+  private members(procs: ProcInfo[]): Map<number, N> {
+    const byPid = new Map(procs.map((p) => [p.pid, p]));
+    const rootOf = new Map<number, N>();
+    for (const [node, root] of this.roots) {
+      if (byPid.get(root.pid)?.start === root.start) rootOf.set(root.pid, node); // else exited, or the pid was reused
+    }
+    const out = new Map<number, N>();
+    if (rootOf.size === 0) return out;
+    for (const p of procs) {
+      let node: N | undefined;
+      const seen = new Set<number>();
+      for (let q: ProcInfo | undefined = p; q && !seen.has(q.pid); q = byPid.get(q.ppid)) {
+        seen.add(q.pid);
+        node = rootOf.get(q.pid) ?? out.get(q.pid);
+        if (node !== undefined) break;
+      }
+      node ??= rootOf.get(p.pgrp);
+      if (node !== undefined) out.set(p.pid, node);
     }
     return out;
   }
