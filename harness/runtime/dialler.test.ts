@@ -3,7 +3,7 @@
  * node whose process (or a descendant of it, behind a shell wrapper) holds its client end;
  * a stray process, a restarted node's old pid, and a connection already closed are not.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalAddress, DiallerIndex, type Endpoint } from './dialler.js';
@@ -105,6 +105,8 @@ describe('DiallerIndex', () => {
     idx.setPid('n1', other.pid!); // "restarted" as another process
     expect((await idx.identify(...ends(sock))).node).toBeNull();
     idx.setPid('n1', null);
+    expect(idx.pidOf('n1')).toBeNull();
+    idx.setPid('n1', spawnSync('true').pid!); // exited before it was registered (died on start): owns nothing
     expect(idx.pidOf('n1')).toBeNull();
   });
 

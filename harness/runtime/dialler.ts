@@ -188,7 +188,8 @@ export class DiallerIndex<N extends string> {
   setPid(node: N, pid: number | null): void {
     if (pid === null) return void this.roots.delete(node);
     const info = procInfo(pid);
-    if (!info) throw new Error(`node ${node}: no live process ${pid}`);
+    // Exited already (a node that dies on start): it owns nothing; the runtime reports the exit.
+    if (!info) return void this.roots.delete(node);
     this.roots.set(node, { pid, start: info.start });
   }
 
