@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +167,19 @@ describe('local runtime', () => {
     const other = createLocalRuntime({ markerDir });
     await expect(other.setup({ runId: 'x', nodes: ['a', 'a'], db: echoDb(), runDir: tmp, dbArgs: [] })).rejects.toThrow(/unique/);
     await expect(createLocalRuntime({ markerDir }).setup({ runId: 'x', nodes: ['a b'], db: echoDb(), runDir: tmp, dbArgs: [] })).rejects.toThrow(/names/);
+  });
+
+  it('refuses a connection to a peer address that no node dialled, and says so', async () => {
+    // This test process is the harness, not a node: its dial would bypass every fault.
+    const sock = net.connect({ host: '127.0.0.1', port: Number(rt.describe('n2').addr.peers.n2.split(':')[1]) });
+    sock.on('error', () => {});
+    await new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    const warnings = rt.warnings();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/refused 1 connection\(s\) whose source node it could not identify \(see .*proxy\.log\)/);
+    const log = readFileSync(path.join(tmp, 'run', 'proxy.log'), 'utf8');
+    expect(log).toMatch(new RegExp(`refused a connection to n2's peer address: source not identified: .*pid ${process.pid} .*in no node's process tree`));
+    expect(rt.proxyConnections()['undefined->n2']).toBeUndefined();
   });
 
   it('teardown (twice, concurrently) leaves no process and no listening port', async () => {
