@@ -121,7 +121,7 @@ describe('DiallerIndex', () => {
     await new Promise((r) => c.once('exit', r));
     const got = await idx.identify(client, server);
     expect(got.node).toBeNull();
-    expect(!got.node && got.reason).toMatch(/no socket/);
+    expect(got).toMatchObject({ node: null, gone: true, reason: expect.stringMatching(/no socket/) });
   });
 
   it('finds a dual-stack socket (listed in tcp6 as ::ffff:127.0.0.1) and its own process', async () => {

@@ -26,8 +26,11 @@ export interface Endpoint {
   port: number;
 }
 
-/** Identified: the node. Not identified: why, in words fit for a log line. */
-export type Dialler<N extends string> = { node: N; pid: number } | { node: null; reason: string };
+/**
+ * Identified: the node. Not identified: why, in words fit for a log line; `gone` when the
+ * client end no longer exists (closed, or its process killed, before the lookup read the table).
+ */
+export type Dialler<N extends string> = { node: N; pid: number } | { node: null; reason: string; gone?: boolean };
 
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 
@@ -262,7 +265,7 @@ export class DiallerIndex<N extends string> {
     }
     return batch.map(({ client, server }, i) => {
       const inode = inodes[i];
-      if (inode === null) return { node: null, reason: `no socket ${client.address}:${client.port} -> ${server.address}:${server.port} in /proc/net/tcp (closed already, or not on this host)` };
+      if (inode === null) return { node: null, gone: true, reason: `no socket ${client.address}:${client.port} -> ${server.address}:${server.port} in /proc/net/tcp (closed already)` };
       const owners = (holders.get(inode) ?? []).filter((o) => this.nodeOfFresh(o.pid) === o.node);
       const nodes = new Set(owners.map((o) => o.node));
       if (nodes.size === 1) return { node: owners[0].node, pid: owners[0].pid };

@@ -101,6 +101,7 @@ async function sender(port: number, tag: string, orphan = false) {
   let pid = c.pid!;
   if (orphan) {
     await new Promise((r) => c.once('exit', r));
+    await until(() => events.some((e) => e.startsWith('pid '))); // stdout may come after the exit
     pid = Number(events.find((e) => e.startsWith('pid '))!.slice(4));
   }
   return { pid, events, go: () => c.stdin!.write('go\n') };

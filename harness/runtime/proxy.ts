@@ -173,7 +173,7 @@ export class FaultProxy {
     return out;
   }
 
-  /** Connections refused because no node's process held their client end. */
+  /** Connections refused because no node's process held their client end (not those whose dialler was gone already). */
   get refused(): number {
     return this.refusals;
   }
@@ -191,7 +191,9 @@ export class FaultProxy {
       who = { node: null, reason: `lookup failed: ${(e as Error).message}` } as const;
     }
     if (who.node === null) {
-      this.refuse(dest, who.reason);
+      // A dialler that is gone (closed, killed) bypasses nothing: logged, not counted as refused.
+      if ('gone' in who && who.gone) this.log(`${new Date().toISOString()} dropped a connection to ${dest.node}'s peer address, closed before it was identified: ${who.reason}`);
+      else this.refuse(dest, who.reason);
       return null;
     }
     return who.node;
