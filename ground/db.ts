@@ -11,7 +11,11 @@ export interface NodeAddresses {
   listen: string;
   /** host:port the node serves its client API on. */
   client: string;
-  /** Where this node must send to each peer (in the local runtime: the fault proxy's port). */
+  /**
+   * Where to reach each node, this one included: the same map on every node (as etcd's
+   * --initial-cluster), so its own entry may differ from `listen` (in the local runtime every
+   * entry is the fault proxy's listener for that node, which forwards to its `listen`).
+   */
   peers: Record<NodeName, string>;
   dataDir: string;
 }

@@ -214,6 +214,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     replicaStates = await collectReplicaStates(db, endpoints, runDir, decidedLogErrors);
     await collectDecidedLogs(db, endpoints, runDir, decidedLogs, decidedLogErrors);
     await runtime.collectLogs();
+    for (const w of runtime.warnings?.() ?? []) say(`warning: ${w}`);
   } catch (err) {
     crashed = err as Error;
     say(`harness crashed: ${fileErrorLine(crashed) ?? crashed.stack ?? String(crashed)}`);
