@@ -215,7 +215,10 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     await runtime.collectLogs();
   } catch (err) {
     crashed = err as Error;
-    say(`harness crashed: ${fileErrorLine(crashed) ?? crashed.stack ?? String(crashed)}`);
+    // Nodes that never came up are the system's (or its Db's) failure, not a harness bug: one
+    // line, its stderr tail is in the node's stderr.log (results.json keeps the whole message).
+    if (timeline.nodesReady === null) say(`setup failed: ${firstLine(crashed.message ?? String(crashed))}`);
+    else say(`harness crashed: ${fileErrorLine(crashed) ?? crashed.stack ?? String(crashed)}`);
   } finally {
     await Promise.allSettled(clients.map((c) => c.close()));
     if (!config.leaveDbRunning || crashed) await teardown().catch((err) => say(`teardown failed: ${(err as Error).message}`));
@@ -267,6 +270,9 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     await teardown().catch((err) => io.out.write(`teardown failed: ${(err as Error).message}\n`));
   }
 }
+
+/** The first non-empty line of a message (a node's stderr tail follows it). */
+const firstLine = (text: string): string => text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text;
 
 /** Clients and the nemesis together for the time limit; then every fault is healed. */
 async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, threads: ClientThreads, nemesis: Nemesis | null, ctx: NemesisContext, io: RunIo, progress: Progress): Promise<{ cycles: number; errors: string[] }> {
