@@ -10,6 +10,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../ground/runtime.js';
 import type { TestDefinition } from '../ground/test.js';
+import { oneLine } from './one-line.js';
 
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
@@ -83,6 +84,5 @@ export function definitionProblem(value: unknown): string | null {
 }
 
 function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
+  return oneLine(err instanceof Error ? err.message : String(err)) || 'unknown error';
 }
