@@ -18,3 +18,12 @@ export { parseExactJson, inexactReason, stringifyExact } from './ground/exact-js
 export { builtinWorkloads, WORKLOADS, type BuiltinClients, type WorkloadName } from './workloads/index.js';
 export { ACCOUNTS, BANK, TOTAL, type BankClient } from './workloads/bank.js';
 export { setKeyOf } from './workloads/set.js';
+export { runTest, type RunTestOptions, type RunVerdict, type TestVerdict } from './harness/api.js';
+export { checkAll } from './ground/checker.js';
+export { linearizable, getModel, modelNames, type LinearizableOptions } from './checkers/linearizable/index.js';
+export { agreementChecker, type AgreementOptions } from './checkers/agreement.js';
+export { setChecker } from './checkers/set.js';
+export { bankChecker, type BankOptions } from './checkers/bank.js';
+export { finalReadsChecker } from './checkers/finalreads.js';
+export { statsChecker } from './checkers/stats.js';
+export { perfChecker, type PerfOptions } from './checkers/perf.js';
