@@ -38,4 +38,12 @@ describe.skipIf(!BUILT)('--test with a bad module', () => {
     expect(run.stdout).toMatch(/verdict: CRASHED/);
     expect(processesMentioning(results)).toEqual([]);
   });
+
+  it('a node that runs but never answers: the readiness timeout is one line, exit 255, torn down', async () => {
+    const results = scratch('never-ready');
+    const run = await cli(['test', '--test', 'test/fixtures/bad-tests/never-ready.ts', '--nodes', '1', '--concurrency', '1', '--results', results]);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(255);
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('setup failed: '))).toEqual(['setup failed: node n1 not ready after 30000 ms']);
+    expect(processesMentioning(results)).toEqual([]);
+  }, 90_000);
 });
