@@ -6,6 +6,7 @@
 import type { Rng } from './rng.js';
 import type { NodeName, Runtime } from './runtime.js';
 
+/** What a nemesis acts through: the runtime, the nodes, a seeded Rng, the history. */
 export interface NemesisContext {
   runtime: Runtime;
   nodes: NodeName[];
@@ -25,6 +26,7 @@ export interface NemesisContext {
   lastStop?: boolean;
 }
 
+/** One kind of fault: start injects one, stop heals every one in force. */
 export interface Nemesis {
   /** e.g. 'partition' */
   name: string;
