@@ -10,16 +10,7 @@ import { loadTestModule } from './test-module.js';
 /** The built-in suites, by `--db` name; each loads its module when chosen. */
 export const BUILTIN_SUITES: Record<string, () => Promise<TestDefinition>> = {
   paxos: async () => (await import('../paxos/suite.js')).paxosTest,
-  etcd: async () => {
-    // Written by the etcd suite's own work (suites/etcd/); absent until it lands.
-    const path = '../suites/etcd/suite.js';
-    const mod = (await import(path).catch((err: NodeJS.ErrnoException) => {
-      if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('suites/etcd/suite')) throw new UsageError('--db etcd: the etcd suite is not installed in this build (suites/etcd/suite.js is missing)');
-      throw err;
-    })) as { default?: TestDefinition };
-    if (!mod.default) throw new UsageError('--db etcd: suites/etcd/suite.js has no default export');
-    return mod.default;
-  },
+  etcd: async () => (await import('../suites/etcd/suite.js')).default,
 };
 
 export const DEFAULT_DB = 'paxos';
