@@ -103,6 +103,7 @@ export const testOptions = {
   runtime: { type: 'string', requiresArg: true, defaultDescription: 'local', describe: 'where nodes run: local|docker' },
   'test-count': { type: 'string', requiresArg: true, defaultDescription: '1', describe: 'run N tests with seeds seed, seed+1, ...; exit code = worst' },
   bug: { type: 'string', requiresArg: true, describe: "one of the suite's planted bugs, passed to every node (paxos: see README)" },
+  'etcd-binary': { type: 'string', requiresArg: true, describe: 'with --db etcd: the etcd binary to run [default: $JEPSEN_TS_ETCD_BINARY, else etcd on PATH]' },
   'leave-db-running': { type: 'boolean', defaultDescription: 'false', describe: 'keep the nodes running after the test (stop them with Ctrl-C)' },
   results: { type: 'string', requiresArg: true, defaultDescription: 'results', describe: 'directory of the results store' },
   'recovery-time': { type: 'string', requiresArg: true, defaultDescription: '5', describe: 'seconds of reads after every fault is healed' },

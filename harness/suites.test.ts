@@ -12,6 +12,12 @@ describe('--db: the built-in suites', () => {
     await expect(resolveDefinition({ db: 'paxos', test: 'x.ts' })).rejects.toThrow(UsageError);
   });
 
+  it('--etcd-binary: the etcd Db runs it (missing: one line naming the package); with another suite a usage error', async () => {
+    const etcd = await builtinSuite('etcd', { 'etcd-binary': '/nonexistent/etcd' });
+    expect(() => etcd.db.preflight!()).toThrow(/^etcd binary \/nonexistent\/etcd is not executable \(install Debian's etcd-server/);
+    await expect(builtinSuite('paxos', { 'etcd-binary': '/usr/bin/etcd' })).rejects.toThrow(/^--etcd-binary is for --db etcd, not paxos$/);
+  });
+
   it('etcd loads when chosen', async () => {
     const etcd = await builtinSuite('etcd');
     expect(etcd.name).toBe('etcd');

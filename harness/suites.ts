@@ -7,11 +7,16 @@ import { UsageError } from '../ground/runtime.js';
 import type { TestDefinition } from '../ground/test.js';
 import { loadTestModule } from './test-module.js';
 
-/** The built-in suites, by `--db` name; each loads its module when chosen. */
-export const BUILTIN_SUITES: Record<string, () => Promise<TestDefinition>> = {
+type Flags = Readonly<Record<string, unknown>>;
+
+/** The built-in suites, by `--db` name; each loads its module when chosen, with the flags it reads. */
+export const BUILTIN_SUITES: Record<string, (flags: Flags) => Promise<TestDefinition>> = {
   paxos: async () => (await import('../paxos/suite.js')).paxosTest,
-  etcd: async () => (await import('../suites/etcd/suite.js')).default,
+  etcd: async (flags) => (await import('../suites/etcd/suite.js')).etcdTestWith({ binary: flags['etcd-binary'] as string | undefined }),
 };
+
+/** Flags only a built-in suite reads: given with another suite, they are a usage error. */
+const SUITE_FLAGS: Record<string, string> = { 'etcd-binary': 'etcd' };
 
 export const DEFAULT_DB = 'paxos';
 
@@ -31,18 +36,21 @@ export async function resolveDefinition(argv: Readonly<Record<string, unknown>>)
     return { definition: loaded.definition, source: { test: loaded.path } };
   }
   const name = db === undefined ? DEFAULT_DB : String(db);
-  return { definition: await builtinSuite(name), source: { db: name } };
+  return { definition: await builtinSuite(name, argv), source: { db: name } };
 }
 
 /** The built-in suite `name`; UsageError naming the choices when there is none. */
-export async function builtinSuite(name: string): Promise<TestDefinition> {
+export async function builtinSuite(name: string, flags: Flags = {}): Promise<TestDefinition> {
   const load = Object.hasOwn(BUILTIN_SUITES, name) ? BUILTIN_SUITES[name] : undefined;
   if (!load) throw new UsageError(`unknown db ${JSON.stringify(name)} (built-in: ${Object.keys(BUILTIN_SUITES).join(', ')}; or --test PATH for your own)`);
-  return load();
+  for (const [flag, suite] of Object.entries(SUITE_FLAGS)) {
+    if (flags[flag] !== undefined && suite !== name) throw new UsageError(`--${flag} is for --db ${suite}, not ${name}`);
+  }
+  return load(flags);
 }
 
 /** The definition a stored run was made with (test.json's config: db or test; older runs: paxos). */
 export async function definitionOfRun(config: { db?: string; test?: string; flags?: Record<string, unknown> }): Promise<TestDefinition> {
   if (config.test !== undefined) return (await loadTestModule(config.test, config.flags ?? {})).definition;
-  return builtinSuite(config.db ?? DEFAULT_DB);
+  return builtinSuite(config.db ?? DEFAULT_DB, config.flags ?? {});
 }
