@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT } from '../../ground/exit.js';
 import { UsageError } from '../../ground/runtime.js';
+import { ARTEFACT_OPTIONS, artefactFiles, writeArtefacts } from '../ci/artefacts.js';
 import type { RunOutcome } from '../ci/outcome.js';
 
 interface ArtefactArgs {
@@ -22,23 +23,17 @@ const fileFlag = (v: unknown, flag: string): string | undefined => {
 };
 
 function artefactOptions<T>(y: Argv<T>): Argv<T> {
-  return y
-    .option('junit', { type: 'string', requiresArg: true, describe: 'also write a JUnit XML file of the runs' })
-    .option('summary', { type: 'string', requiresArg: true, describe: 'also append a Markdown summary of the runs (e.g. $GITHUB_STEP_SUMMARY)' }) as never;
+  return y.options(ARTEFACT_OPTIONS) as never;
 }
 
-async function writeArtefacts(store: string, argv: ArtefactArgs, lead: string): Promise<void> {
-  const junit = fileFlag(argv.junit, '--junit');
-  const summary = fileFlag(argv.summary, '--summary');
+async function indexStore(store: string, argv: ArtefactArgs, lead: string): Promise<void> {
+  const files = artefactFiles(argv as Record<string, unknown>);
   const { writeStaticIndex, INDEX_FILE } = await import('../ci/merge.js');
   const outcomes: RunOutcome[] = await writeStaticIndex(store);
-  if (junit) (await import('../ci/junit.js')).writeJunit(junit, 'jepsen-ts', outcomes);
-  if (summary) (await import('../ci/summary.js')).writeSummary(summary, 'jepsen-ts runs', outcomes);
   const count = (v: RunOutcome['verdict']) => outcomes.filter((o) => o.verdict === v).length;
   process.stdout.write(`${lead}${outcomes.length} runs (${count('VALID')} valid, ${count('INVALID')} invalid, ${outcomes.length - count('VALID') - count('INVALID')} without a verdict)\n`);
   process.stdout.write(`index: ${resolve(store, INDEX_FILE)}\n`);
-  if (junit) process.stdout.write(`junit: ${junit}\n`);
-  if (summary) process.stdout.write(`summary: ${summary}\n`);
+  await writeArtefacts(files, outcomes);
   process.exitCode = EXIT.valid;
 }
 
@@ -52,7 +47,7 @@ export const mergeCommand: CommandModule<object, ArtefactArgs & { into?: unknown
     if (stores.includes(into)) throw new UsageError(`--into ${into} is also one of the stores to merge`);
     const { mergeStores } = await import('../ci/merge.js');
     const { copied, skipped } = mergeStores(into, stores);
-    await writeArtefacts(into, argv, `merged ${copied} runs (${skipped} already there) into ${into}: `);
+    await indexStore(into, argv, `merged ${copied} runs (${skipped} already there) into ${into}: `);
   },
 };
 
@@ -62,6 +57,6 @@ export const indexCommand: CommandModule<object, ArtefactArgs & { results?: unkn
   builder: (y) => artefactOptions(y.option('results', { type: 'string', requiresArg: true, describe: 'the results store [default: results]' })) as never,
   handler: async (argv) => {
     const store = resolve(fileFlag(argv.results, '--results') ?? 'results');
-    await writeArtefacts(store, argv, `${store}: `);
+    await indexStore(store, argv, `${store}: `);
   },
 };

@@ -6,6 +6,7 @@
  * Every combination is validated before the first run starts.
  */
 import type { CommandModule } from 'yargs';
+import { ARTEFACT_OPTIONS, artefactFiles, outcomesOf, writeArtefacts } from '../ci/artefacts.js';
 import { worstExit } from '../../ground/exit.js';
 import type { TestDefinition } from '../../ground/test.js';
 import { ensureWritableResults, LIMITS, testOptions, toTestConfig, userFlags, type TestConfig } from '../options.js';
@@ -59,10 +60,11 @@ export function crossProduct(given: Record<string, unknown>, definition: TestDef
 export const testAllCommand: CommandModule<object, Record<string, unknown>> = {
   command: 'test-all',
   describe: 'run the cross product of workloads x nemeses x seeds; exit code = the worst run',
-  builder: (yargs) => yargs.options(testAllOptions),
+  builder: (yargs) => yargs.options({ ...testAllOptions, ...ARTEFACT_OPTIONS }),
   async handler(argv) {
     const { definition, source } = await resolveDefinition(argv);
     const configs = crossProduct(argv, definition, source);
+    const files = artefactFiles(argv);
     ensureWritableResults(configs[0].resultsDir);
     const outcomes = await runSeries(configs, depsFor(definition));
     const rows = outcomes.map((o, i) => [configs[i].workload, configs[i].nemesis.join('+') || 'none', String(configs[i].seed), verdictWord(o.exit), String(o.exit), o.runDir]);
@@ -75,6 +77,7 @@ export const testAllCommand: CommandModule<object, Record<string, unknown>> = {
     if (outcomes.length < configs.length) out.write(`(${configs.length - outcomes.length} run(s) not started: interrupted)\n`);
     const exit = worstExit(outcomes.map((o) => o.exit));
     out.write(`test-all: ${outcomes.length} run(s), worst exit ${exit}\n`);
+    await writeArtefacts(files, outcomesOf(outcomes.map((o) => o.runDir)));
     exitNow(outcomes.length < configs.length ? worstExit([exit, 2]) : exit);
   },
 };

@@ -4,6 +4,7 @@
  * 2 unknown/interrupted, 254 bad arguments, 255 harness crash).
  */
 import type { CommandModule } from 'yargs';
+import { ARTEFACT_OPTIONS, artefactFiles, outcomesOf, writeArtefacts } from '../ci/artefacts.js';
 import { EXIT, worstExit } from '../../ground/exit.js';
 import { Interrupts } from '../interrupts.js';
 import { ensureWritableResults, testOptions, toTestConfig, type TestConfig } from '../options.js';
@@ -58,16 +59,18 @@ export async function runSeries(configs: TestConfig[], deps: RunDeps, out: NodeJ
 export const testCommand: CommandModule<object, Record<string, unknown>> = {
   command: 'test',
   describe: 'start a cluster, run a workload under faults, and check the history',
-  builder: (yargs) => yargs.options(testOptions),
+  builder: (yargs) => yargs.options({ ...testOptions, ...ARTEFACT_OPTIONS }),
   async handler(argv) {
     const { definition, source } = await resolveDefinition(argv);
     const config = toTestConfig(argv, definition, source);
+    const files = artefactFiles(argv);
     ensureWritableResults(config.resultsDir);
     const configs = Array.from({ length: config.testCount }, (_, i) => ({ ...config, seed: config.seed + i }));
     const outcomes = await runSeries(configs, depsFor(definition));
     if (outcomes.length > 1) {
       process.stdout.write(`\n${outcomes.length} tests: ${outcomes.map((o, i) => `seed ${configs[i].seed} exit ${o.exit}`).join(', ')}\n`);
     }
+    await writeArtefacts(files, outcomesOf(outcomes.map((o) => o.runDir)));
     exitNow(worstExit(outcomes.map((o) => o.exit)));
   },
 };

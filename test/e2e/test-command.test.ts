@@ -12,6 +12,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'junit2json';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILT, cleanUpScratch, cli, filesUnder, listeningPorts, nodePorts, processesMentioning, scratch, type CliRun } from './cli.js';
 
@@ -116,8 +117,14 @@ describe.skipIf(!BUILT)('jepsen-ts test, end to end on the local runtime', () =>
   });
 
   it('test-all runs the cross product, prints a table, and exits with the worst code', async () => {
-    const run = await cli(['test-all', '--workload', 'register,bank', '--nemesis', 'none', '--seeds', '5', '--time-limit', '3', '--recovery-time', '1', '--results', results]);
+    const junit = join(results, 'ci', 'junit.xml');
+    const run = await cli(['test-all', '--workload', 'register,bank', '--nemesis', 'none', '--seeds', '5', '--time-limit', '3', '--recovery-time', '1', '--results', results, '--junit', junit]);
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain(`junit: ${junit}`);
+    // Read back by an independent parser: one testcase per run, no failure.
+    const doc = (await parse(readFileSync(junit, 'utf8'))) as { tests?: number; failures?: number; testsuite?: Array<{ testcase?: Array<{ name?: string }> }> };
+    expect(doc).toMatchObject({ tests: 2, failures: 0 });
+    expect(doc.testsuite![0].testcase!.map((c) => c.name)).toEqual(['register-none seed 5', 'bank-none seed 5']);
     expect(run.stdout).toMatch(/^register\s+none\s+5\s+valid\s+0\s/m);
     expect(run.stdout).toMatch(/^bank\s+none\s+5\s+valid\s+0\s/m);
     expect(run.stdout).toContain('test-all: 2 run(s), worst exit 0');
