@@ -296,33 +296,42 @@ function mkdirParents(dir: string): void {
 }
 
 /** The `jepsen-ts test ...` line that replays this run. */
-export function replayCommand(c: TestConfig): string {
-  const parts = [
-    'jepsen-ts test',
-    c.test !== undefined ? `--test ${c.test}` : `--db ${c.db ?? DEFAULT_DB}`,
-    `--workload ${c.workload}`,
-    `--nemesis ${c.nemesis.length ? c.nemesis.join(',') : 'none'}`,
-    `--nemesis-interval ${c.nemesisIntervalMs / 1000}`,
-    `--nodes ${c.nodes.join(',')}`,
-    `--concurrency ${c.concurrency}`,
-    `--time-limit ${c.timeLimitMs / 1000}`,
-    `--rate ${c.rate}`,
-    `--seed ${c.seed}`,
-    `--runtime ${c.runtime}`,
-    `--recovery-time ${c.recoveryTimeMs / 1000}`,
-    `--op-timeout ${c.opTimeoutMs / 1000}`,
-    ...(c.checkerMemoryMb !== undefined ? [`--checker-memory-mb ${c.checkerMemoryMb}`] : []),
-    `--name ${c.name}`,
-    `--results ${c.resultsDir}`,
+/** The `test` arguments that replay a run of `c` (same seed, same options), one word each. */
+export function replayArgs(c: TestConfig): string[] {
+  const words = [
+    ...(c.test !== undefined ? ['--test', c.test] : ['--db', c.db ?? DEFAULT_DB]),
+    '--workload', c.workload,
+    '--nemesis', c.nemesis.length ? c.nemesis.join(',') : 'none',
+    '--nemesis-interval', String(c.nemesisIntervalMs / 1000),
+    '--nodes', c.nodes.join(','),
+    '--concurrency', String(c.concurrency),
+    '--time-limit', String(c.timeLimitMs / 1000),
+    '--rate', String(c.rate),
+    '--seed', String(c.seed),
+    '--runtime', c.runtime,
+    '--recovery-time', String(c.recoveryTimeMs / 1000),
+    '--op-timeout', String(c.opTimeoutMs / 1000),
+    ...(c.checkerMemoryMb !== undefined ? ['--checker-memory-mb', String(c.checkerMemoryMb)] : []),
+    '--name', c.name,
+    '--results', c.resultsDir,
   ];
-  if (c.partition) parts.push(`--partition ${c.partition.join(',')}`);
-  if (c.nemesisTogether) parts.push('--nemesis-together');
-  if (c.killTargets) parts.push(`--kill-targets ${c.killTargets.join(',')}`);
-  if (c.clockTargets) parts.push(`--clock-target ${c.clockTargets.join(',')}`);
-  if (c.clockModes) parts.push(`--clock-mode ${c.clockModes.join(',')}`);
-  if (c.clockOffsetMs) parts.push(`--clock-offset=${c.clockOffsetMs.join('..')}`);
-  if (c.bug) parts.push(`--bug ${c.bug}`);
-  return parts.join(' ');
+  if (c.partition) words.push('--partition', c.partition.join(','));
+  if (c.nemesisTogether) words.push('--nemesis-together');
+  if (c.killTargets) words.push('--kill-targets', c.killTargets.join(','));
+  if (c.clockTargets) words.push('--clock-target', c.clockTargets.join(','));
+  if (c.clockModes) words.push('--clock-mode', c.clockModes.join(','));
+  if (c.clockOffsetMs) words.push(`--clock-offset=${c.clockOffsetMs.join('..')}`);
+  if (c.bug) words.push('--bug', c.bug);
+  if (typeof c.flags?.['etcd-binary'] === 'string') words.push('--etcd-binary', c.flags['etcd-binary']);
+  return words;
+}
+
+/** A word as the shell reads it: bare when it is plain, else single-quoted. */
+const shellWord = (w: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/** The command line that replays a run of `c`, for test.json and the report. */
+export function replayCommand(c: TestConfig): string {
+  return ['jepsen-ts', 'test', ...replayArgs(c)].map(shellWord).join(' ');
 }
 
 function nodeNames(raw: unknown): string[] {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../ground/runtime.js';
-import { crossProduct } from './test-all.js';
+import { crossProduct, parallelOf } from './test-all.js';
+import { availableParallelism } from 'node:os';
 import { paxosTest } from '../../paxos/suite.js';
 
 const PAXOS = { db: 'paxos' } as const;
@@ -47,5 +48,14 @@ describe('test-all cross product', () => {
     const seeds = Array.from({ length: 501 }, (_, i) => i).join(',');
     expect(() => crossProduct({ ...base, workload: 'register,kv', nemesis: 'none', seeds }, paxosTest, PAXOS)).toThrow(/^test-all: 2 workloads x 1 nemeses x 501 seeds = 1002 runs, at most 1000$/);
     expect(crossProduct({ ...base, workload: 'register,kv', nemesis: 'none', seeds: seeds.replace(/,500$/, '') }, paxosTest, PAXOS)).toHaveLength(1000);
+  });
+});
+
+describe('--parallel', () => {
+  it('defaults to the cores; takes 1..64; anything else is one usage line', () => {
+    expect(parallelOf(undefined)).toBe(availableParallelism());
+    expect(parallelOf('1')).toBe(1);
+    expect(parallelOf('64')).toBe(64);
+    for (const bad of ['0', '65', '1.5', 'two', '', true]) expect(() => parallelOf(bad)).toThrow(UsageError);
   });
 });

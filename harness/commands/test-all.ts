@@ -13,6 +13,8 @@ import { ensureWritableResults, LIMITS, testOptions, toTestConfig, userFlags, ty
 import { resolveDefinition, type TestSource } from '../suites.js';
 import { depsFor } from '../wiring.js';
 import { UsageError } from '../../ground/runtime.js';
+import { availableParallelism } from 'node:os';
+import { runParallel } from './parallel.js';
 import { exitNow, runSeries } from './test.js';
 
 /** test-all's own defaults, under the definition's defaults and the user's flags (as CLI_DEFAULTS for test). */
@@ -25,6 +27,7 @@ export const testAllOptions = {
   workload: { type: 'string', requiresArg: true, defaultDescription: "every workload of the suite", describe: 'workloads, comma list' },
   nemesis: { type: 'string', requiresArg: true, defaultDescription: TEST_ALL_DEFAULTS.nemesis, describe: 'nemesis settings, comma list; + composes (partition+kill)' },
   seeds: { type: 'string', requiresArg: true, describe: 'seeds, comma list (default: one random seed)' },
+  parallel: { type: 'string', requiresArg: true, defaultDescription: 'the machine\'s cores', describe: 'runs at once, each a child `test` process with its own ports, dirs and proxy (1: one after another, in this process)' },
   'time-limit': { ...shared['time-limit'], defaultDescription: String(TEST_ALL_DEFAULTS['time-limit']) },
 } as const;
 
@@ -66,7 +69,8 @@ export const testAllCommand: CommandModule<object, Record<string, unknown>> = {
     const configs = crossProduct(argv, definition, source);
     const files = artefactFiles(argv);
     ensureWritableResults(configs[0].resultsDir);
-    const outcomes = await runSeries(configs, depsFor(definition));
+    const parallel = parallelOf(argv.parallel);
+    const outcomes = parallel > 1 && configs.length > 1 ? await runParallel(configs, parallel) : await runSeries(configs, depsFor(definition));
     const rows = outcomes.map((o, i) => [configs[i].workload, configs[i].nemesis.join('+') || 'none', String(configs[i].seed), verdictWord(o.exit), String(o.exit), o.runDir]);
     const header = ['workload', 'nemesis', 'seed', 'verdict', 'exit', 'run dir'];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
@@ -81,6 +85,16 @@ export const testAllCommand: CommandModule<object, Record<string, unknown>> = {
     exitNow(outcomes.length < configs.length ? worstExit([exit, 2]) : exit);
   },
 };
+
+/** --parallel: 1..LIMITS.parallel; default the cores this process may use. */
+export function parallelOf(raw: unknown): number {
+  if (raw === undefined) return availableParallelism();
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 1 || n > MAX_PARALLEL) throw new UsageError(`--parallel must be an integer 1..${MAX_PARALLEL} (got ${JSON.stringify(raw)})`);
+  return n;
+}
+
+const MAX_PARALLEL = 64;
 
 function verdictWord(exit: number): string {
   return ({ 0: 'valid', 1: 'INVALID', 2: 'unknown', 255: 'CRASHED' } as Record<number, string>)[exit] ?? `exit ${exit}`;
