@@ -4,8 +4,10 @@
  * Every fault start and stop is recorded in the history as a `nemesis` info op.
  */
 import type { Rng } from './rng.js';
-import type { NodeName, Runtime } from './runtime.js';
+import type { Generator } from './generator.js';
+import type { NodeName, Runtime, RuntimeNeeds } from './runtime.js';
 
+/** What a nemesis acts with: the runtime, the nodes, the run's randomness and its history. */
 export interface NemesisContext {
   runtime: Runtime;
   nodes: NodeName[];
@@ -25,6 +27,7 @@ export interface NemesisContext {
   lastStop?: boolean;
 }
 
+/** One kind of fault (or a composite of several): start injects, stop undoes. */
 export interface Nemesis {
   /** e.g. 'partition' */
   name: string;
@@ -32,4 +35,33 @@ export interface Nemesis {
   start(ctx: NemesisContext): Promise<void>;
   /** Undoes every fault of this kind that is in force (and records `stop-<name>`). No-op when none. */
   stop(ctx: NemesisContext): Promise<void>;
+}
+
+/**
+ * A fault schedule: named faults and a generator (ground/generator.ts) of their ops, which the
+ * nemesis interpreter (nemesis/schedule.ts) performs during the main phase. Op `start-<name>`
+ * starts the fault `<name>` of `faults`, `stop-<name>` stops it, `heal` stops every fault in
+ * force (newest first); the faults record themselves in the history as always. Whatever the
+ * schedule leaves in force is stopped when the main phase ends.
+ */
+export interface Schedule {
+  /** For the progress line and test.json, e.g. 'kill-all-in-flight'. */
+  name: string;
+  /** The faults the ops name, by the name the ops use. */
+  faults: Record<string, Nemesis>;
+  /** The ops: each `start-<fault>`, `stop-<fault>` or `heal`, with sleeps between. */
+  generator: Generator;
+  /** What the runtime must support (Runtime.preflight); default none. */
+  needs?: RuntimeNeeds;
+  /** The fault kinds it is meant to inject, for the coverage warnings (default: none listed). */
+  kinds?: string[];
+}
+
+/** What a schedule is built for: the run's cluster and the --nemesis-interval, as a pace. */
+export interface ScheduleContext {
+  nodes: NodeName[];
+  /** --nemesis-interval in ms: a schedule may take its pace from it. */
+  intervalMs: number;
+  /** The Db can name its leader (faults may aim at it). */
+  leaderAware: boolean;
 }

@@ -19,7 +19,9 @@ import {
   parseClockOffset,
   parseNames,
   parseNemesisSpec,
+  parseScheduleName,
   PARTITION_SHAPES,
+  SCHEDULE_NAMES,
   parsePartitionShapes,
   NODE_TARGETS,
   TARGETS,
@@ -29,6 +31,7 @@ import {
   type NemesisOptions,
   type NodeTarget,
   type PartitionShape,
+  type ScheduleName,
 } from '../nemesis/index.js';
 
 export const WORKLOADS = ['register', 'kv', 'set', 'bank'] as const;
@@ -44,6 +47,8 @@ export interface TestConfig {
   /** Fault kinds, composed; empty = no nemesis. */
   nemesis: Fault[];
   nemesisIntervalMs: number;
+  /** --schedule: a named fault schedule instead of --nemesis (absent/null = the --nemesis flags). */
+  schedule?: ScheduleName | null;
   /** Partition shapes the partition nemesis picks among; null = every shape the cluster fits. */
   partition: PartitionShape[] | null;
   nodes: string[];
@@ -86,6 +91,7 @@ export const testOptions = {
   workload: { type: 'string', requiresArg: true, default: 'register', describe: `workload: ${WORKLOADS.join('|')}` },
   nemesis: { type: 'string', requiresArg: true, default: 'none', describe: `faults, comma list: ${NEMESIS_NAMES.join('|')} (all = partition,kill,pause,clock,packet,burst; the disk faults slow-disk and lose-unsynced need FUSE and are named explicitly)` },
   'nemesis-interval': { type: 'string', requiresArg: true, default: 3, describe: 'seconds between fault start and stop (and between faults); 3 gives each of the five fault kinds its turn in 30 s' },
+  schedule: { type: 'string', requiresArg: true, describe: `a named fault schedule instead of --nemesis: ${SCHEDULE_NAMES.join('|')}` },
   partition: { type: 'string', requiresArg: true, describe: `partition shapes, comma list: ${PARTITION_SHAPES.join('|')} (default: random among all)` },
   nodes: { type: 'string', requiresArg: true, default: '5', describe: 'node count, or comma-separated node names' },
   concurrency: { type: 'string', requiresArg: true, default: 10, describe: 'client threads (each has one outstanding op)' },
@@ -132,17 +138,20 @@ export type TestArgv = Record<string, unknown>;
 export function toTestConfig(argv: TestArgv): TestConfig {
   const workload = oneOf('--workload', str(argv.workload, '--workload'), WORKLOADS);
   const nemesis = parseNemesisSpec(list(str(argv.nemesis, '--nemesis'), '--nemesis').join(','));
+  const schedule = argv.schedule === undefined ? null : parseScheduleName(str(argv.schedule, '--schedule'));
+  if (schedule && nemesis.length > 0) throw new UsageError('--schedule and --nemesis are alternatives: give one of them');
   const partition = argv.partition === undefined ? null : parsePartitionShapes(list(str(argv.partition, '--partition'), '--partition').join(','));
   const runtime = oneOf('--runtime', str(argv.runtime, '--runtime'), RUNTIMES);
   const bug = argv.bug === undefined ? null : oneOf('--bug', str(argv.bug, '--bug'), PLANTED_BUGS);
   const seed = argv.seed === undefined ? randomInt(0, 2 ** 31) : int(argv.seed, '--seed', 0, LIMITS.seed);
-  const name = argv.name === undefined ? `${workload}-${nemesis.length ? nemesis.join('+') : 'none'}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
+  const name = argv.name === undefined ? `${workload}-${schedule ?? (nemesis.length ? nemesis.join('+') : 'none')}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/.test(name)) throw new UsageError(`--name must be letters, digits, '.', '_', '+', '-' (got ${JSON.stringify(name)})`);
   const config: TestConfig = {
     name,
     workload,
     nemesis,
     nemesisIntervalMs: seconds(argv['nemesis-interval'], '--nemesis-interval'),
+    schedule,
     partition,
     nodes: nodeNames(argv.nodes),
     concurrency: int(argv.concurrency, '--concurrency', 1, LIMITS.concurrency),
@@ -155,7 +164,7 @@ export function toTestConfig(argv: TestArgv): TestConfig {
     leaveDbRunning: argv['leave-db-running'] === true,
     resultsDir: resolve(str(argv.results, '--results')),
     recoveryTimeMs: seconds(argv['recovery-time'], '--recovery-time', true),
-    opTimeoutMs: argv['op-timeout'] === undefined ? defaultOpTimeoutMs(nemesis.length > 0, seconds(argv['nemesis-interval'], '--nemesis-interval')) : seconds(argv['op-timeout'], '--op-timeout'),
+    opTimeoutMs: argv['op-timeout'] === undefined ? defaultOpTimeoutMs(nemesis.length > 0 || schedule !== null, seconds(argv['nemesis-interval'], '--nemesis-interval')) : seconds(argv['op-timeout'], '--op-timeout'),
     checkerMemoryMb: argv['checker-memory-mb'] === undefined ? DEFAULT_MEMORY_LIMIT_MB : checkerMemoryMb(argv['checker-memory-mb'], '--checker-memory-mb'),
   };
   if (config.leaveDbRunning && config.testCount > 1) throw new UsageError('--leave-db-running only makes sense with --test-count 1');
@@ -268,6 +277,7 @@ export function replayCommand(c: TestConfig): string {
     `--name ${c.name}`,
     `--results ${c.resultsDir}`,
   ];
+  if (c.schedule) parts.push(`--schedule ${c.schedule}`);
   if (c.partition) parts.push(`--partition ${c.partition.join(',')}`);
   if (c.nemesisTogether) parts.push('--nemesis-together');
   if (c.killTargets) parts.push(`--kill-targets ${c.killTargets.join(',')}`);

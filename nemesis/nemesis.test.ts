@@ -19,7 +19,7 @@ import type { NemesisContext } from '../ground/nemesis.js';
 import { packetNemesis } from './packet.js';
 import { partitionNemesis } from './partition.js';
 import { killNemesis, pauseNemesis } from './process-faults.js';
-import { runNemesis } from './runner.js';
+import { runNemesis } from './schedule.js';
 
 const nodes = ['n1', 'n2', 'n3'];
 
