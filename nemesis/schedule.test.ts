@@ -9,7 +9,7 @@ import { cycle, delay, op, phases, simulate, sleep, untilOk } from '../ground/ge
 import type { Nemesis, NemesisContext, Schedule } from '../ground/nemesis.js';
 import { Rng } from '../ground/rng.js';
 import { flagSchedule, runSchedule } from './schedule.js';
-import { namedSchedule, parseScheduleName, SCHEDULE_NAMES } from './schedules.js';
+import { killAllLeaderLast, namedSchedule, parseScheduleName, SCHEDULE_NAMES } from './schedules.js';
 
 function harness() {
   const calls: string[] = [];
@@ -92,16 +92,39 @@ describe('schedules', () => {
     expect(() => parseScheduleName('nope')).toThrow(/unknown schedule "nope" \(known: kill-all-in-flight\)/);
     const s = namedSchedule('kill-all-in-flight', { nodes: ['n1', 'n2', 'n3'], intervalMs: 3000, leaderAware: true });
     expect(s.needs).toEqual({ clock: false, packet: true });
-    const ops = simulate(s.generator, new Rng(1), { untilMs: 14_000 });
+    const ops = simulate(s.generator, new Rng(1), { untilMs: 13_000 });
     expect(ops.map((o) => [o.f, o.atMs])).toEqual([
       ['start-slow-links', 1000],
       ['start-kill-all', 4000],
-      ['stop-kill-all', 4500],
-      ['heal', 6500],
-      ['start-slow-links', 7500],
-      ['start-kill-all', 10_500],
-      ['stop-kill-all', 11_000],
-      ['heal', 13_000],
+      ['stop-kill-all', 4300],
+      ['stop-kill-all', 5300],
+      ['heal', 6300],
+      ['start-slow-links', 7300],
+      ['start-kill-all', 10_300],
+      ['stop-kill-all', 10_600],
+      ['stop-kill-all', 11_600],
+      ['heal', 12_600],
     ]);
+  });
+
+  it('its kill takes every node down; a stop restarts all but the old leader, the next one the leader, a last stop everything', async () => {
+    const { records, ctx } = harness();
+    const events: string[] = [];
+    const runtime = { kill: async (n: string) => void events.push(`kill ${n}`), start: async (n: string) => void events.push(`start ${n}`) };
+    const on = { ...ctx, runtime, leader: async () => 'n2' } as unknown as NemesisContext;
+    const k = killAllLeaderLast();
+    await k.start(on);
+    await k.stop(on);
+    await k.stop(on);
+    await k.stop(on); // nothing down: no-op
+    expect(events).toEqual(['kill n1', 'kill n2', 'kill n3', 'start n1', 'start n3', 'start n2']);
+    expect(records).toEqual([
+      { f: 'start-kill', value: ['n1', 'n2', 'n3'] },
+      { f: 'stop-kill', value: ['n1', 'n3'] },
+      { f: 'stop-kill', value: ['n2'] },
+    ]);
+    await k.start(on);
+    await k.stop({ ...on, lastStop: true });
+    expect(records.at(-1)).toEqual({ f: 'stop-kill', value: ['n1', 'n2', 'n3'] });
   });
 });
