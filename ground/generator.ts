@@ -11,6 +11,8 @@
  * and `onClients(g)` route: the other consumer sees `g` as empty. So one schedule can say what
  * both do, and each interpreter only ever sees its own ops (unlike Jepsen's phases, a phase of
  * one consumer does not wait for the other's ops to finish).
+ *
+ * @module
  */
 import type { Rng } from './rng.js';
 
@@ -19,19 +21,31 @@ export type Consumer = 'nemesis' | 'clients';
 
 /** One operation a generator asks for: what to do (`f`) and with what (`value`). */
 export interface GenOp {
+  /** What to do, e.g. `start-kill`, `heal`, `read`. */
   f: string;
+  /** Its argument, if any (nodes, a key, a value to write). */
   value?: unknown;
 }
 
 /** What an opened generator yields next: an op to perform, or time to let pass. */
-export type Emit = { op: GenOp } | { sleepMs: number };
+export type Emit =
+  | {
+      /** Perform this op, then report its outcome (Cursor.completed). */
+      op: GenOp;
+    }
+  | {
+      /** Let this many ms pass before the next pull. */
+      sleepMs: number;
+    };
 
 /** How a performed op ended, told back to the generator that yielded it (see untilOk). */
 export type Outcome = 'ok' | 'fail' | 'info';
 
 /** What a generator is opened with: the random stream of its choices, and its consumer. */
 export interface GenEnv {
+  /** The source of every random choice the generator makes (mix, stagger). */
   rng: Rng;
+  /** Who pulls it: routes onNemesis / onClients. */
   consumer: Consumer;
 }
 
@@ -41,12 +55,15 @@ export interface GenEnv {
  * is performed, `completed` reports its outcome before the next pull.
  */
 export interface Cursor {
+  /** The next emit at `nowMs` on the schedule's timeline; null once exhausted. */
   next(nowMs: number): Emit | null;
+  /** How the op last yielded ended (before the next pull). */
   completed?(op: GenOp, outcome: Outcome): void;
 }
 
 /** A schedule of ops: a value that can be opened any number of times, each time from the start. */
 export interface Generator {
+  /** A fresh cursor over the schedule, from its start. */
   open(env: GenEnv): Cursor;
 }
 
@@ -311,9 +328,11 @@ export function asGenerator(g: Generator | GenOp): Generator {
 
 /** One op of a simulated schedule, at the virtual time it was yielded. */
 export interface TimedOp extends GenOp {
+  /** When it was yielded: virtual ms since the schedule began. */
   atMs: number;
 }
 
+/** How `simulate` runs a generator: for whom, how long, and what the ops do. */
 export interface SimulateOptions {
   /** The consumer to simulate (default nemesis). */
   consumer?: Consumer;

@@ -9,8 +9,11 @@ import type { NodeName, Runtime, RuntimeNeeds } from './runtime.js';
 
 /** What a nemesis acts with: the runtime, the nodes, the run's randomness and its history. */
 export interface NemesisContext {
+  /** Where the nodes run: how faults reach them. */
   runtime: Runtime;
+  /** Every node of the cluster. */
   nodes: NodeName[];
+  /** The nemesis's random stream (targets, shapes, offsets). */
   rng: Rng;
   /** Appends `{process: 'nemesis', type: 'info', f, value}` to the history. */
   record(f: string, value: unknown): void;
@@ -59,6 +62,7 @@ export interface Schedule {
 
 /** What a schedule is built for: the run's cluster and the --nemesis-interval, as a pace. */
 export interface ScheduleContext {
+  /** Every node of the cluster. */
   nodes: NodeName[];
   /** --nemesis-interval in ms: a schedule may take its pace from it. */
   intervalMs: number;
