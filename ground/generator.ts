@@ -23,8 +23,10 @@ export type Consumer = 'nemesis' | 'clients';
 export interface GenOp {
   /** What to do, e.g. `start-kill`, `heal`, `read`. */
   f: string;
-  /** Its argument, if any (nodes, a key, a value to write). */
+  /** Its argument, if any (nodes, a value to write). */
   value?: unknown;
+  /** The key a client op acts on, if any. */
+  key?: string;
 }
 
 /** What an opened generator yields next: an op to perform, or time to let pass. */
@@ -91,18 +93,9 @@ export function once(g: Generator | GenOp): Generator {
   });
 }
 
-/** The generator of a single op `{f, value}` (Jepsen's op maps). */
+/** The generator of a single op `{f, value}` (Jepsen's op maps; a plain `{f, key, value}` works too). */
 export function op(f: string, value?: unknown): Generator {
-  return generator(() => {
-    let done = false;
-    return {
-      next() {
-        if (done) return null;
-        done = true;
-        return { op: value === undefined ? { f } : { f, value } };
-      },
-    };
-  });
+  return asGenerator(value === undefined ? { f } : { f, value });
 }
 
 /** Lets `ms` pass on the timeline (the interpreter waits; `simulate` just advances time). */
@@ -323,7 +316,18 @@ function routed(consumer: Consumer, g: Generator | GenOp): Generator {
 
 /** A generator as is; a plain op `{f, value}` as the generator of that one op. */
 export function asGenerator(g: Generator | GenOp): Generator {
-  return 'open' in g && typeof g.open === 'function' ? g : op((g as GenOp).f, (g as GenOp).value);
+  if ('open' in g && typeof g.open === 'function') return g;
+  const one = { ...(g as GenOp) };
+  return generator(() => {
+    let done = false;
+    return {
+      next() {
+        if (done) return null;
+        done = true;
+        return { op: { ...one } };
+      },
+    };
+  });
 }
 
 /** One op of a simulated schedule, at the virtual time it was yielded. */

@@ -284,7 +284,8 @@ async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, 
       ? deps.runNemesis(nemesis, ctx, { intervalMs: config.nemesisIntervalMs, signal: stopFaults.signal })
       : Promise.resolve({ cycles: 0, errors: [] });
   try {
-    await threads.runPhase((r, t) => workload.nextOp(r, t), main.signal);
+    const ops = workload.generator?.();
+    await (ops ? threads.runGenerator(ops, main.signal) : threads.runPhase((r, t) => workload.nextOp(r, t), main.signal));
   } finally {
     main.clear();
     stopFaults.abort();
