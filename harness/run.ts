@@ -195,7 +195,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
 
     const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate, burstThreads: burstThreadsOf(config) });
     const ctx = { ...nemesisContext(runtime, config.nodes, rng.fork(), history, db, endpoints, coverage), burst: (on: boolean) => threads.unthrottle(on) };
-    faults = await mainPhase(config, deps, workload, threads, schedule ?? nemesis, ctx, io, progress);
+    faults = await mainPhase(config, deps, workload, threads, { schedule, nemesis }, ctx, io, progress);
     for (const e of faults.errors) say(`nemesis error: ${e}`);
     if (!io.interrupts.interrupted) {
       progress.setPhase('recovery');
@@ -272,12 +272,10 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
 }
 
 /** Clients and the nemesis together for the time limit; then every fault is healed. */
-async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, threads: ClientThreads, faultsBy: Schedule | Nemesis | null, ctx: NemesisContext, io: RunIo, progress: Progress): Promise<{ cycles: number; errors: string[] }> {
+async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, threads: ClientThreads, { schedule, nemesis }: { schedule: Schedule | null; nemesis: Nemesis | null }, ctx: NemesisContext, io: RunIo, progress: Progress): Promise<{ cycles: number; errors: string[] }> {
   progress.setPhase('main');
   const main = deadline(config.timeLimitMs, io.interrupts.signal);
   const stopFaults = new AbortController();
-  const schedule = faultsBy && 'generator' in faultsBy ? faultsBy : null;
-  const nemesis = schedule ? null : (faultsBy as Nemesis | null);
   const faults = schedule
     ? runSchedule(schedule, ctx, { signal: stopFaults.signal })
     : nemesis

@@ -86,7 +86,8 @@ export async function runSchedule(schedule: Schedule, ctx: NemesisContext, opts:
       ctx.record('nemesis-error', { nemesis: schedule.name, phase: o.f, error });
       return 'fail';
     }
-    const [, phase, name] = m as unknown as [string, 'start' | 'stop', string];
+    const phase = m[1] as 'start' | 'stop';
+    const name = m[2];
     if (phase === 'start') {
       result.cycles++;
       if (!started.includes(name)) started.push(name);
