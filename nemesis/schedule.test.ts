@@ -107,7 +107,7 @@ describe('schedules', () => {
     ]);
   });
 
-  it('its kill takes every node down; a stop restarts all but the old leader, the next one the leader, a last stop everything', async () => {
+  it('its kill takes every node down; a stop restarts all but the old leader (a mark), the next one the leader, a last stop everything', async () => {
     const { records, ctx } = harness();
     const events: string[] = [];
     const runtime = { kill: async (n: string) => void events.push(`kill ${n}`), start: async (n: string) => void events.push(`start ${n}`) };
@@ -120,7 +120,7 @@ describe('schedules', () => {
     expect(events).toEqual(['kill n1', 'kill n2', 'kill n3', 'start n1', 'start n3', 'start n2']);
     expect(records).toEqual([
       { f: 'start-kill', value: ['n1', 'n2', 'n3'] },
-      { f: 'stop-kill', value: ['n1', 'n3'] },
+      { f: 'restart', value: ['n1', 'n3'] },
       { f: 'stop-kill', value: ['n2'] },
     ]);
     await k.start(on);

@@ -47,8 +47,9 @@ const SCHEDULES = {
 
 /**
  * Kills every node at once (recorded `start-kill` with them all). A stop restarts the nodes
- * still down but the one that led at the kill; the next stop, or a last stop, restarts it too
- * (each recorded `stop-kill` with the nodes restarted).
+ * still down but the one that led at the kill (a `restart` mark with them); the next stop, or
+ * a last stop, restarts the rest (`stop-kill` with them), so the report's kill window lasts
+ * until every node is back.
  */
 export function killAllLeaderLast(): Nemesis {
   let down: NodeName[] = [];
@@ -68,7 +69,7 @@ export function killAllLeaderLast(): Nemesis {
       const now = ctx.lastStop || others.length === 0 ? down : others;
       await Promise.all(now.map((n) => ctx.runtime.start(n)));
       down = down.filter((n) => !now.includes(n));
-      ctx.record('stop-kill', now);
+      ctx.record(down.length === 0 ? 'stop-kill' : 'restart', now);
     },
   };
 }

@@ -40,8 +40,9 @@ describe.skipIf(!BUILT)('--schedule', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as { process: unknown; type: string; f: string; value: unknown })
         .filter((op) => op.process === 'nemesis' && op.f !== 'final-reads');
-      // Slow links, a kill of every node under them, the restarts, then the heal; every start stopped.
-      expect(nemesisOps.slice(0, 5).map((op) => op.f), r.dir).toEqual(['start-packet', 'start-kill', 'stop-kill', 'stop-kill', 'stop-packet']);
+      // Slow links, a kill of every node under them, the restarts (the old leader's last), then the heal.
+      expect(nemesisOps.slice(0, 5).map((op) => op.f), r.dir).toEqual(['start-packet', 'start-kill', 'restart', 'stop-kill', 'stop-packet']);
+      expect([...(nemesisOps[2].value as string[]), ...(nemesisOps[3].value as string[])].sort(), r.dir).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
       expect(nemesisOps.every((op) => op.type === 'info'), r.dir).toBe(true);
       expect((nemesisOps[1].value as string[]).length, r.dir).toBe(5);
       expect(nemesisOps.at(-1)?.f, r.dir).toMatch(/^stop-/);
