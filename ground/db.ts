@@ -11,13 +11,22 @@ export interface NodeAddresses {
   listen: string;
   /** host:port the node serves its client API on. */
   client: string;
-  /** Where this node must send to each peer (in the local runtime: the fault proxy's port). */
+  /**
+   * Where to reach each node, this one included: the same map on every node (as etcd's
+   * --initial-cluster), so its own entry may differ from `listen` (in the local runtime every
+   * entry is the fault proxy's listener for that node, which forwards to its `listen`).
+   */
   peers: Record<NodeName, string>;
   dataDir: string;
 }
 
 export interface Db {
   name: string;
+  /**
+   * Refuses, before anything starts (no run dir, no process), what cannot work on this machine,
+   * e.g. a missing binary: throw a UsageError with one line naming what is missing (exit 254).
+   */
+  preflight?(): Promise<void> | void;
   /** The command that runs one node. `cmd` is run with `args` from the repo root. */
   command(node: NodeAddresses, extraArgs: string[]): { cmd: string; args: string[]; env?: Record<string, string> };
   /** Resolves when the node answers on its client API. */

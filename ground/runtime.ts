@@ -78,6 +78,8 @@ export interface Runtime {
   collectLogs(): Promise<void>;
   /** Removes everything this run created. Idempotent; always called, also on error or signal. */
   teardown(): Promise<void>;
+  /** Anything about the run a user must see in its summary (e.g. connections the fault proxy refused). Optional. */
+  warnings?(): string[];
 }
 
 /** A user error (bad flag, missing capability): one line, exit 254. */

@@ -2,7 +2,8 @@
  * runTest preflights the runtime with what the composed nemesis needs, before anything starts:
  * `--nemesis all` includes the clock, so a runtime without libfaketime refuses it up front (the
  * real local runtime with faketime turned off), and a nemesis whose name says nothing about
- * clocks is still preflighted by its `needs`. Costs < 1 s: no node is ever started.
+ * clocks is still preflighted by its `needs`. A Db's own preflight (a missing binary) refuses
+ * before that. Costs < 1 s: no node is ever started.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Interrupts } from './interrupts.js';
-import { testOptions, toTestConfig } from './options.js';
+import { testOptions, toTestConfig, type TestConfig } from './options.js';
 import { runTest, type RunDeps } from './run.js';
 import { createLocalRuntime } from './runtime/local.js';
 import { UsageError, type Runtime } from '../ground/runtime.js';
@@ -71,6 +72,18 @@ describe('preflight follows the composed nemesis', () => {
       expect(asked.pop()).toEqual({ clock: true, packet: false }); // the definition's, over both
     }
     expect(flagNemesisBuilt).toBe(0);
+    expect(readdirSync(results)).toEqual([]);
+  });
+
+  it("the Db's own preflight refuses first: before the runtime is asked, no run dir", async () => {
+    let runtimeAsked = false;
+    const runtime = { async preflight() { runtimeAsked = true; } } as unknown as Runtime;
+    const db = { ...defaultDeps.test.db, preflight: () => { throw new UsageError('no etcd binary on PATH'); } };
+    // Called through a wider type: with the --db registry toTestConfig also takes the definition.
+    const config = (toTestConfig as (...args: unknown[]) => TestConfig)({ ...DEFAULTS, workload: 'register', nemesis: 'none', nodes: '3', seed: 1, results, 'time-limit': 1 }, defaultDeps.test);
+    const deps: RunDeps = { ...defaultDeps, test: { ...defaultDeps.test, db }, runtime: async () => runtime };
+    await expect(runTest(config, deps, io())).rejects.toThrow('no etcd binary on PATH');
+    expect(runtimeAsked).toBe(false);
     expect(readdirSync(results)).toEqual([]);
   });
 });

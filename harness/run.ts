@@ -126,6 +126,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   // Everything that can refuse does so before a single process starts.
   // What to preflight is what the composed nemesis needs (`all` includes the clock), not the
   // names as typed.
+  await deps.test.db.preflight?.();
   const schedule = scheduleOf(config, deps.test);
   const nemesis = schedule ? null : deps.nemesis(config);
   const runtime = await deps.runtime(config);
@@ -216,6 +217,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     replicaStates = await collectReplicaStates(db, endpoints, runDir, decidedLogErrors);
     await collectDecidedLogs(db, endpoints, runDir, decidedLogs, decidedLogErrors);
     await runtime.collectLogs();
+    for (const w of runtime.warnings?.() ?? []) say(`warning: ${w}`);
   } catch (err) {
     crashed = err as Error;
     say(`harness crashed: ${fileErrorLine(crashed) ?? crashed.stack ?? String(crashed)}`);
@@ -290,7 +292,7 @@ async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, 
     progress.setPhase('heal');
   }
   const result = await faults;
-  // runNemesis stops once more at its end; a stop is a no-op when nothing is in force, and this
+  // The schedule stopped every fault once more at its end; a stop is a no-op when nothing is in force, and this
   // one is the heal the recovery phase relies on, so a failure here is a harness failure.
   if (schedule) await healSchedule(schedule, ctx);
   if (nemesis) await nemesis.stop({ ...ctx, lastStop: true });

@@ -60,9 +60,14 @@ export function updateLatest(resultsDir: string, runDir: string): void {
 }
 
 export function writeJson(path: string, value: unknown): void {
+  writeText(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Writes `text` to a temp name and renames it over `path`; WriteFailed (one line) on failure. */
+export function writeText(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+    writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });

@@ -40,3 +40,16 @@ describe('paxosDb.ready', () => {
     expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
   });
 });
+
+describe('paxosDb.command', () => {
+  it('passes the shared peer list (own entry included) once per node, in one order; a list without self gets it from listen', () => {
+    const peers = { n2: '127.0.0.1:9002', n1: '127.0.0.1:9001', n10: '127.0.0.1:9010' };
+    const base = { listen: '127.0.0.1:7001', client: '127.0.0.1:8001', dataDir: '/tmp/x' };
+    const flag = (args: string[]) => args[args.indexOf('--peers') + 1];
+    // The runtimes give every node the same map, its own entry being the address others use.
+    expect(flag(paxosDb.command({ ...base, name: 'n1', peers }, []).args)).toBe('n1=127.0.0.1:9001,n2=127.0.0.1:9002,n10=127.0.0.1:9010');
+    expect(flag(paxosDb.command({ ...base, name: 'n2', peers }, []).args)).toBe('n1=127.0.0.1:9001,n2=127.0.0.1:9002,n10=127.0.0.1:9010');
+    const { n1: _, ...others } = peers;
+    expect(flag(paxosDb.command({ ...base, name: 'n1', peers: others }, []).args)).toBe('n1=127.0.0.1:7001,n2=127.0.0.1:9002,n10=127.0.0.1:9010');
+  });
+});

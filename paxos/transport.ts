@@ -3,8 +3,9 @@
  *
  * Each node dials every peer for its OWN outgoing messages (first frame: a hello with its id)
  * and only reads from the connections it accepts. Peer addresses come solely from --peers: in
- * the local runtime each one is a fault-proxy listener for one directed link, so the source of
- * an inbound connection says nothing about who is on the other end; the hello does.
+ * the local runtime each one is the fault proxy's listener for that node, so the source of an
+ * inbound connection says nothing about who is on the other end; the hello does. Its own entry
+ * in --peers (every node gets the same list) is never dialled: a node does not message itself.
  *
  * Loss is acceptable (Paxos tolerates it), unbounded memory is not: when a peer's socket does
  * not drain (a proxy that stalls a partitioned link instead of closing it) or the peer is

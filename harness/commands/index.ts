@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { analyzeCommand } from './analyze.js';
 import { checkCommand } from './check.js';
+import { indexCommand, mergeCommand } from './merge.js';
 import { cleanCommand } from './clean.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
@@ -15,5 +16,7 @@ export const commands: CommandModule<any, any>[] = [
   checkCommand,
   reportCommand,
   serveCommand,
+  mergeCommand,
+  indexCommand,
   cleanCommand,
 ];

@@ -15,25 +15,12 @@ import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { ESCAPE_PROBE, writeFixtureRun } from './fixture.js';
 import { writeReport } from './index.js';
 import { findLinearizationInfos } from './linearview.js';
 import { startServer, type RunningServer } from './server.js';
-
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), 'jepsen-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
+import { launchChromium } from '../../test/chromium.js';
 
 /** Opens a page that records console errors, uncaught exceptions and dialogs (an alert would be an XSS). */
 async function watchedPage(context: BrowserContext): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {

@@ -17,6 +17,7 @@ import { chooseWindow, shivizLog, spacetimeDiagram } from './spacetime.js';
 import { checkersSection, filesSection, historyHealth, opsSection, testSection } from './sections.js';
 import { notAvailable, renderPage, verdictBadge, type PageSection } from './page.js';
 import { esc, slug } from './escape.js';
+import { previousRunLink, previousRunOf } from './previous.js';
 
 export const REPORT_FILE = 'report.html';
 export const SHIVIZ_FILE = 'shiviz.log';
@@ -139,7 +140,7 @@ export async function buildReport(data: RunData): Promise<{ html: string; shiviz
   const valid = data.results.ok ? data.results.value.valid : undefined;
   const durationS = end / 1e9;
   const started = data.test.ok && typeof data.test.value.startedAt === 'string' ? data.test.value.startedAt : '';
-  const header = `<h1>${esc(name)} ${verdictBadge(valid, true)}</h1><div class="sub">${esc(started)}${started ? ' · ' : ''}${durationS.toFixed(1)} s · ${pairs.length.toLocaleString('en-US')} client operations · ${esc(data.runDir)}</div>`;
+  const header = `<h1>${esc(name)} ${verdictBadge(valid, true)}</h1><div class="sub">${esc(started)}${started ? ' · ' : ''}${durationS.toFixed(1)} s · ${pairs.length.toLocaleString('en-US')} client operations · ${esc(data.runDir)} · ${previousRunLink(previousRunOf(data.runDir))}</div>`;
   return { html: renderPage(`${name}: ${valid === true ? 'valid' : valid === false ? 'INVALID' : 'unknown'}`, header, sections), shiviz };
 }
 

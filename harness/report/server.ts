@@ -11,6 +11,8 @@ import { extname, isAbsolute, join, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Validity } from '../../ground/checker.js';
 import { esc, hrefPath } from './escape.js';
+import { readOutcome, type RunOutcome } from '../ci/outcome.js';
+import { runHref, trendsOf, trendsSection, TRENDS_CSS } from '../ci/trends.js';
 
 export interface RunSummary {
   /** Path relative to the results dir, e.g. register-partition/20261126T120000.000Z */
@@ -22,6 +24,8 @@ export interface RunSummary {
   valid: Validity | undefined;
   durationS: number | undefined;
   hasReport: boolean;
+  /** What CI reports of the run (verdict, reason, seed, throughput, p99), for the trends. */
+  outcome: RunOutcome;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -119,6 +123,7 @@ export async function listRuns(resultsDir: string): Promise<RunSummary[]> {
         valid: results && [true, false, 'unknown'].includes(results.valid as never) ? (results.valid as Validity) : undefined,
         durationS: files.has('history.jsonl') ? await lastOpTimeS(join(dir, 'history.jsonl')) : undefined,
         hasReport: files.has('report.html'),
+        outcome: readOutcome(dir),
       };
       summaryCache.set(dir, { signature, summary });
       runs.push(summary);
@@ -140,13 +145,19 @@ const VERDICTS: Record<string, (v: Validity | undefined) => boolean> = {
   unknown: (v) => v === 'unknown' || v === undefined,
 };
 
-export function indexPage(resultsDir: string, runs: RunSummary[], filter: { verdict: string; name: string }): string {
+/**
+ * The index of a store. Served (`serve`: links from the server root, a filter form) or written as
+ * a file beside the runs (`index`, `merge`: relative links, no form).
+ */
+export function indexPage(resultsDir: string, runs: RunSummary[], filter: { verdict: string; name: string }, opts: { static?: boolean } = {}): string {
+  const base = opts.static ? '' : '/';
+  const trends = trendsSection(trendsOf(runs.map((r) => r.outcome)), (o) => `${base}${runHref(resultsDir, o)}`);
   const shown = runs.filter((r) => VERDICTS[filter.verdict](r.valid) && r.name.toLowerCase().includes(filter.name.toLowerCase()));
   const verdict = (v: Validity | undefined) => (v === true ? ['valid', 'valid'] : v === false ? ['invalid', 'INVALID'] : ['unknown', v === 'unknown' ? 'unknown' : 'not checked']);
   const rows = shown.map((r) => {
     const [cls, text] = verdict(r.valid);
     const href = hrefPath(r.path);
-    return `<tr class="run ${cls}"><td><span class="dot ${cls}" title="${text}"></span>${text}</td><td>${r.hasReport ? `<a class="report" href="/${href}/report.html">${esc(r.name)}</a>` : esc(r.name)}</td><td title="${esc(r.startedAt)}">${esc(displayTime(r.startedAt))}</td><td>${esc(r.workload)}</td><td>${esc(r.nemeses || 'none')}</td><td class="num">${r.durationS === undefined ? '' : `${r.durationS.toFixed(1)} s`}</td><td><a href="/${href}/">files</a></td></tr>`;
+    return `<tr class="run ${cls}"><td><span class="dot ${cls}" title="${text}"></span>${text}</td><td>${r.hasReport ? `<a class="report" href="${base}${href}/report.html">${esc(r.name)}</a>` : esc(r.name)}</td><td title="${esc(r.startedAt)}">${esc(displayTime(r.startedAt))}</td><td>${esc(r.workload)}</td><td>${esc(r.nemeses || 'none')}</td><td class="num">${r.durationS === undefined ? '' : `${r.durationS.toFixed(1)} s`}</td><td><a href="${base}${href}/">files</a></td></tr>`;
   }).join('');
   const options = Object.keys(VERDICTS).map((v) => `<option value="${v}"${v === filter.verdict ? ' selected' : ''}>${v}</option>`).join('');
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>jepsen-ts runs</title>
@@ -163,8 +174,10 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .dot.valid{background:#2e9d5b}.dot.invalid{background:#d64545}.dot.unknown{background:#e0a526}
 tr.invalid td:first-child{color:#b91c1c;font-weight:600}
 a{color:#3b6fd8}.empty{color:#6b7280;padding:20px}
+${TRENDS_CSS}
 </style></head><body><header><h1>jepsen-ts runs</h1><div class="sub">${esc(resultsDir)} · ${runs.length} run(s)</div></header><main>
-<form method="get" action="/"><label>verdict <select name="verdict">${options}</select></label><label>name <input name="name" value="${esc(filter.name)}" placeholder="filter by test name"></label><button type="submit">filter</button></form>
+${opts.static ? '' : `<form method="get" action="/"><label>verdict <select name="verdict">${options}</select></label><label>name <input name="name" value="${esc(filter.name)}" placeholder="filter by test name"></label><button type="submit">filter</button></form>`}
+${trends}<h2>Runs</h2>
 ${shown.length === 0 ? `<p class="empty">No run matches${runs.length === 0 ? ': the results directory holds no run yet' : ''}.</p>` : `<table><tr><th>verdict</th><th>test</th><th>started</th><th>workload</th><th>nemeses</th><th>duration</th><th></th></tr>${rows}</table>`}
 </main></body></html>`;
 }

@@ -164,12 +164,14 @@ export class DockerRuntime implements Runtime {
     const net = await createRunNetwork(this.docker, cluster.runId, labels);
     this.created.networks.push(net.id);
     const ips = new Map(cluster.nodes.map((n, i) => [n, nodeAddress(net.subnet, i)]));
+    // One peer list for every node, itself included (as etcd's --initial-cluster has it).
+    const peers: Record<NodeName, string> = Object.fromEntries(cluster.nodes.map((p) => [p, `${ips.get(p)}:${PEER_PORT}`]));
     const commands = cluster.nodes.map((name) => {
       const addr: NodeAddresses = {
         name,
         listen: `${ips.get(name)}:${PEER_PORT}`,
         client: `0.0.0.0:${CLIENT_PORT}`,
-        peers: Object.fromEntries(cluster.nodes.filter((p) => p !== name).map((p) => [p, `${ips.get(p)}:${PEER_PORT}`])),
+        peers: { ...peers },
         dataDir: DATA_DIR,
       };
       return { name, run: cluster.db.command(addr, cluster.dbArgs) };

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,8 +75,16 @@ describe('local runtime', () => {
     expect(existsSync(path.join(d.dir, 'stdout.log'))).toBe(true);
     expect(readFileSync(path.join(d.addr.dataDir, 'pid'), 'utf8')).toBe(String(d.pid));
     expect(Object.values(d.addr.peers).every((a) => a !== rt.describe('n2').addr.listen)).toBe(true);
+    // One peer list for all (etcd's --initial-cluster), each node's own entry included.
+    expect(Object.keys(d.addr.peers)).toEqual(['n1', 'n2', 'n3']);
+    for (const n of ['n2', 'n3']) expect(rt.describe(n).addr.peers).toEqual(d.addr.peers);
     expect(await sendOk(ep('n1'), 'n2', 'hi')).toBe('ack n2 hi');
     expect(rt.proxyConnections()['n1->n2']).toBe(1);
+    expect(await sendOk(ep('n3'), 'n2', 'hi')).toBe('ack n2 hi'); // same listener, told apart by dialler
+    expect(rt.proxyConnections()['n3->n2']).toBe(1);
+    expect(await sendOk(ep('n1'), 'n1', 'me')).toBe('ack n1 me'); // to itself, through its own listener
+    expect(rt.proxyConnections()['n1->n1']).toBe(1);
+    expect(rt.warnings()).toEqual([]);
     const marker = JSON.parse(readFileSync(path.join(markerDir, `t${process.pid}.json`), 'utf8')) as RunMarker;
     expect(marker.harnessPid).toBe(process.pid);
     expect(marker.nodes.n1.pid).toBe(d.pid);
@@ -98,6 +107,9 @@ describe('local runtime', () => {
     await rt.collectLogs();
     expect(readFileSync(path.join(rt.describe('n2').dir, 'starts'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(await sendOk(ep('n1'), 'n2', 'back')).toBe('ack n2 back');
+    expect(await sendOk(ep('n2'), 'n1', 'new pid')).toBe('ack n1 new pid'); // the restarted process is still n2
+    expect(rt.proxyConnections()['n2->n1']).toBe(1);
+    expect(rt.warnings()).toEqual([]);
   });
 
   it('pause stops the node (no answers) and resume continues it', async () => {
@@ -113,6 +125,7 @@ describe('local runtime', () => {
     expect((await get(`${ep('n1').clientUrl}/send?to=n2&msg=x&timeout=300`)).status).toBe(504);
     expect((await get(`${ep('n2').clientUrl}/send?to=n1&msg=y&timeout=300`)).status).toBe(504);
     expect(await sendOk(ep('n1'), 'n3', 'z')).toBe('ack n3 z');
+    expect(await sendOk(ep('n3'), 'n2', 'z')).toBe('ack n2 z'); // n2's listener still serves n3
     await rt.heal();
     expect(await sendOk(ep('n1'), 'n2', 'healed')).toBe('ack n2 healed');
   });
@@ -156,13 +169,26 @@ describe('local runtime', () => {
     await expect(createLocalRuntime({ markerDir }).setup({ runId: 'x', nodes: ['a b'], db: echoDb(), runDir: tmp, dbArgs: [] })).rejects.toThrow(/names/);
   });
 
+  it('refuses a connection to a peer address that no node dialled, and says so', async () => {
+    // This test process is the harness, not a node: its dial would bypass every fault.
+    const sock = net.connect({ host: '127.0.0.1', port: Number(rt.describe('n2').addr.peers.n2.split(':')[1]) });
+    sock.on('error', () => {});
+    await new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    const warnings = rt.warnings();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/refused 1 connection\(s\) whose source node it could not identify \(see .*proxy\.log\)/);
+    const log = readFileSync(path.join(tmp, 'run', 'proxy.log'), 'utf8');
+    expect(log).toMatch(new RegExp(`refused a connection to n2's peer address: source not identified: .*pid ${process.pid} .*in no node's process tree`));
+    expect(rt.proxyConnections()['undefined->n2']).toBeUndefined();
+  });
+
   it('teardown (twice, concurrently) leaves no process and no listening port', async () => {
     const pids = ['n1', 'n2', 'n3'].map((n) => rt.describe(n).pid!);
     const grandchildren = ['n1', 'n2', 'n3'].map((n) => Number(readFileSync(path.join(rt.describe(n).addr.dataDir, 'grandchild.pid'), 'utf8')));
-    const ports = ['n1', 'n2', 'n3'].flatMap((n) => {
+    const ports = [...new Set(['n1', 'n2', 'n3'].flatMap((n) => {
       const a = rt.describe(n).addr;
       return [a.listen, a.client, ...Object.values(a.peers)].map((hp) => Number(hp.split(':')[1]));
-    });
+    }))];
     expect(ports.every((p) => listeningPorts().has(p))).toBe(true);
     expect(rt.resources().ports.sort()).toEqual(ports.sort());
     expect(rt.resources().pids).toHaveLength(4); // three starts and one restart

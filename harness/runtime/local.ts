@@ -1,15 +1,19 @@
 /**
  * The local runtime: every node is a child process on this machine (no root, no Docker), with
  * its own dir `<runDir>/nodes/<name>/` (data/, stdout.log, stderr.log, faketime). All traffic
- * between nodes passes through the fault proxy (proxy.ts): node a's peer address for b is the
- * proxy listener of link a->b. Faults: kill = SIGKILL of the node's process group, pause =
- * SIGSTOP/SIGCONT, clock = libfaketime (faketime.ts), partition and packet = the proxy, power
- * loss and slow disks = faultfs mounted over each data dir (faultfs.ts; only when asked for).
- * Teardown kills everything and is safe to call twice or concurrently. Should the harness die
- * (even of SIGKILL), its nodes die with it (leash.ts); a marker file lets the next run (or
- * `jepsen-ts clean`) sweep whatever still outlived it (sweep.ts).
+ * between nodes passes through the fault proxy (proxy.ts): every node gets the same peer list,
+ * whose address for b (b itself included) is the proxy's listener for b; the proxy tells the
+ * source of each connection by the process that dialled it (dialler.ts), so it is told each
+ * node's pid at every (re)start. Connections it cannot attribute are refused and logged in
+ * `<runDir>/proxy.log`; warnings() counts them for the run's summary. Faults: kill = SIGKILL of
+ * the node's process group, pause = SIGSTOP/SIGCONT, clock = libfaketime (faketime.ts),
+ * partition and packet = the proxy, power loss and slow disks = faultfs mounted over each data
+ * dir (faultfs.ts; only when asked for). Teardown kills everything and is safe to call twice or
+ * concurrently. Should the harness die (even of SIGKILL), its nodes die with it (leash.ts); a
+ * marker file lets the next run (or `jepsen-ts clean`) sweep whatever still outlived it
+ * (sweep.ts).
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeAddresses } from '../../ground/db.js';
@@ -132,18 +136,26 @@ export class LocalRuntime implements Runtime {
   /** Ports, proxy links, dirs and node processes (not started). */
   private async build(cluster: ClusterSpec): Promise<void> {
     const { host } = this;
-    this.proxy = new FaultProxy({ ...this.opts.proxy, host, rng: new Rng(this.opts.seed ?? 0) });
+    const proxyLog = path.resolve(cluster.runDir, 'proxy.log');
+    mkdirSync(path.dirname(proxyLog), { recursive: true });
+    const log = (line: string) => {
+      try {
+        appendFileSync(proxyLog, `${line}\n`);
+      } catch {
+        // a convenience: a full disk must not break the proxy (warnings() still counts)
+      }
+    };
+    this.proxy = new FaultProxy({ ...this.opts.proxy, host, rng: new Rng(this.opts.seed ?? 0), log });
     this.ports = await allocatePorts(2 * cluster.nodes.length, host);
     const listen = new Map(cluster.nodes.map((n, i) => [n, this.ports[2 * i]]));
     const client = new Map(cluster.nodes.map((n, i) => [n, this.ports[2 * i + 1]]));
-    const peers = new Map<NodeName, Record<NodeName, string>>(cluster.nodes.map((n) => [n, {}]));
-    for (const a of cluster.nodes) {
-      for (const b of cluster.nodes) {
-        if (a === b) continue;
-        const via = await this.proxy.addLink(a, b, { host, port: listen.get(b)! });
-        peers.get(a)![b] = `${via.host}:${via.port}`;
-        this.proxyPorts.push(via.port);
-      }
+    // One peer list for every node, itself included (etcd's --initial-cluster must list a
+    // member's own advertised peer URL, which is its proxy listener).
+    const peers: Record<NodeName, string> = {};
+    for (const n of cluster.nodes) {
+      const via = await this.proxy.addNode(n, { host, port: listen.get(n)! });
+      peers[n] = `${via.host}:${via.port}`;
+      this.proxyPorts.push(via.port);
     }
     const cwd = this.opts.cwd ?? repoRoot();
     this.leash = new Leash({ PATH: process.env.PATH ?? '/usr/bin:/bin', [RUN_ENV]: cluster.runId });
@@ -155,7 +167,7 @@ export class LocalRuntime implements Runtime {
         name,
         listen: `${host}:${listen.get(name)}`,
         client: `${host}:${client.get(name)}`,
-        peers: peers.get(name)!,
+        peers: { ...peers },
         dataDir,
       };
       const clockFile = path.join(dir, 'faketime');
@@ -189,7 +201,10 @@ export class LocalRuntime implements Runtime {
     const n = this.node(node);
     if (n.proc.running) return;
     if (this.tearingDown) throw new Error(`cannot start ${node}: the runtime is tearing down`);
-    this.spawned.push(n.proc.spawn());
+    const pid = n.proc.spawn();
+    this.spawned.push(pid);
+    // At once, before any await: the node's first dial must already be attributable to it.
+    this.requireProxy().setPid(node, pid);
     this.writeMarker();
     const db = this.cluster!.db;
     await n.proc.waitReady((signal) => db.ready(n.clientUrl, signal), this.opts.readyTimeoutMs ?? 30_000);
@@ -197,6 +212,7 @@ export class LocalRuntime implements Runtime {
 
   async kill(node: NodeName): Promise<void> {
     await this.node(node).proc.kill();
+    this.proxy?.setPid(node, null); // its pid may be reused by a process that is not the node
     this.writeMarker();
   }
 
@@ -283,9 +299,19 @@ export class LocalRuntime implements Runtime {
     return { pids: [...this.spawned], ports: [...this.ports, ...this.proxyPorts] };
   }
 
-  /** Open proxied connections per link (for diagnostics and tests). */
+  /** Open proxied connections per directed link "a->b" (for diagnostics and tests). */
   proxyConnections(): Record<string, number> {
     return this.requireProxy().connectionCounts();
+  }
+
+  /**
+   * What a user should know about this run's runtime: connections the proxy refused because
+   * no node's process dialled them (each one is in proxy.log, with whose socket it was).
+   */
+  warnings(): string[] {
+    const n = this.proxy?.refused ?? 0;
+    if (n === 0) return [];
+    return [`the fault proxy refused ${n} connection(s) whose source node it could not identify (see ${path.resolve(this.cluster!.runDir, 'proxy.log')})`];
   }
 
   private node(name: NodeName): LocalNode {

@@ -1,7 +1,10 @@
 /**
  * The fault proxy over real loopback TCP: forwarding, partitions that stall and drop (not
- * close), heal that resets only the connections that lost bytes, delay and TCP-style loss.
+ * close), heal that resets only the connections that lost bytes, delay and TCP-style loss; one
+ * listener per destination, the source told by the dialling process (this test process is node
+ * a; child processes are other nodes, or strays the proxy must refuse).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultProxy } from './proxy.js';
@@ -62,14 +65,46 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** Nodes a and b; link a->b proxied to an echo server standing in for b. */
+/**
+ * Nodes a (this process: whatever it dials comes from a) and b (an echo server); `port` is the
+ * proxy's listener for b, so a connection to it is the link a->b.
+ */
 async function setup(opts: ConstructorParameters<typeof FaultProxy>[0] = {}) {
   const b = await echoServer();
   const proxy = new FaultProxy({ rng: new Rng(7), ...opts });
-  const { port } = await proxy.addLink('a', 'b', { host: '127.0.0.1', port: b.port });
-  await proxy.addLink('b', 'a', { host: '127.0.0.1', port: b.port });
+  const aPort = (await proxy.addNode('a', { host: '127.0.0.1', port: b.port }, process.pid)).port;
+  const { port } = await proxy.addNode('b', { host: '127.0.0.1', port: b.port });
   cleanups.push(() => b.close(), () => proxy.close());
-  return { b, proxy, port };
+  return { b, proxy, port, aPort };
+}
+
+/**
+ * Another node (or a stray) as a child process: once told "go" on stdin it dials `port` and
+ * sends `<tag><i>|` every 20 ms; `events` collects "up" (connected) and "closed". An orphan is
+ * started by a shell that exits at once, so it is in no process tree of this test (node a); it
+ * dials 300 ms later by itself (its stdin is gone with the shell).
+ */
+async function sender(port: number, tag: string, orphan = false) {
+  const script = `const go=(f)=>process.argv[1]==='later'?setTimeout(f,300):process.stdin.once('data',f);go(()=>{const s=require('net').connect({host:'127.0.0.1',port:${port}},()=>{console.log('up');let i=0;setInterval(()=>s.write('${tag}'+(i++)+'|'),20)});s.on('error',()=>{});s.on('close',()=>{console.log('closed');setTimeout(()=>process.exit(0),50)})})`;
+  const c = orphan
+    ? spawn('sh', ['-c', '"$0" -e "$1" later & echo "pid $!"', process.execPath, script], { stdio: ['pipe', 'pipe', 'inherit'], detached: true })
+    : spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  const events: string[] = [];
+  c.stdout!.on('data', (d) => events.push(...String(d).trim().split('\n')));
+  cleanups.push(() => {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      // exited
+    }
+  });
+  let pid = c.pid!;
+  if (orphan) {
+    await new Promise((r) => c.once('exit', r));
+    await until(() => events.some((e) => e.startsWith('pid '))); // stdout may come after the exit
+    pid = Number(events.find((e) => e.startsWith('pid '))!.slice(4));
+  }
+  return { pid, events, go: () => c.stdin!.write('go\n') };
 }
 
 describe('FaultProxy', () => {
@@ -82,7 +117,7 @@ describe('FaultProxy', () => {
     c.sock.end();
     await until(() => c.state.closed);
     expect(c.state.error).toBe('');
-    await until(() => proxy.connectionCounts()['a->b'] === 0);
+    await until(() => proxy.connectionCounts()['a->b'] === undefined); // none open
   });
 
   it('partition drops a->b bytes, stalls without closing, and heal resets that connection', async () => {
@@ -108,6 +143,7 @@ describe('FaultProxy', () => {
   it('drops answers b->a when only a drops b (both directions of a stream are covered)', async () => {
     const { b, port, proxy } = await setup();
     const c = await dial(port);
+    await until(() => b.accepted() === 1); // through to b (identified and dialled onwards) before the partition
     proxy.partition({ a: ['b'] });
     c.sock.write('ping');
     await until(() => b.received() === 'ping');
@@ -147,9 +183,9 @@ describe('FaultProxy', () => {
   });
 
   it('a new grudge that unblocks a pair resets its gapped connections at once', async () => {
-    const { port, proxy } = await setup();
+    const { b, port, proxy } = await setup();
     const c = await dial(port);
-    await sleep(50);
+    await until(() => b.accepted() === 1);
     proxy.partition({ b: ['a'] });
     c.sock.write('lost');
     await sleep(100);
@@ -218,7 +254,8 @@ describe('FaultProxy', () => {
     });
     await new Promise<void>((r) => stuck.listen(0, '127.0.0.1', r));
     const proxy = new FaultProxy();
-    const { port } = await proxy.addLink('a', 'b', { host: '127.0.0.1', port: (stuck.address() as net.AddressInfo).port });
+    await proxy.addNode('a', { host: '127.0.0.1', port: 1 }, process.pid);
+    const { port } = await proxy.addNode('b', { host: '127.0.0.1', port: (stuck.address() as net.AddressInfo).port });
     cleanups.push(() => new Promise<void>((r) => stuck.close(() => r())), () => sockets.forEach((s) => s.destroy()), () => proxy.close());
     const c = await dial(port);
     const mb = Buffer.alloc(1 << 20, 1);
@@ -226,6 +263,54 @@ describe('FaultProxy', () => {
     await sleep(500);
     expect(c.sock.writableLength).toBeGreaterThan(32 << 20); // most of it still waits at the sender
     c.sock.destroy();
+  });
+
+  it('tells sources apart on one listener: partitioning c->b leaves a->b flowing; heal resets only c’s connection', async () => {
+    const { b, port, proxy } = await setup();
+    await proxy.addNode('c', { host: '127.0.0.1', port: b.port });
+    const c = await sender(port, 'c');
+    proxy.setPid('c', c.pid); // as the runtime does: registered at spawn, before it dials
+    c.go();
+    const a = await dial(port);
+    a.sock.write('a1|');
+    await until(() => b.received().includes('c3|') && a.text() === 'a1|');
+    expect(proxy.connectionCounts()).toEqual({ 'a->b': 1, 'c->b': 1 });
+    proxy.partition({ b: ['c'] });
+    await sleep(60); // chunks already in flight may land
+    const before = b.received();
+    a.sock.write('a2|');
+    await until(() => a.text() === 'a1|a2|');
+    await sleep(200);
+    expect(b.received().slice(before.length)).toBe('a2|'); // nothing of c's
+    proxy.heal();
+    await until(() => c.events.includes('closed')); // it lost bytes: reset
+    a.sock.write('a3|');
+    await until(() => a.text() === 'a1|a2|a3|'); // a lost nothing: untouched
+    expect(a.state.closed).toBe(false);
+    expect(proxy.refused).toBe(0);
+    a.sock.destroy();
+  });
+
+  it('refuses (resets) a connection no node dialled, counts it and logs whose it was', async () => {
+    const lines: string[] = [];
+    const { b, port, proxy } = await setup({ log: (l) => lines.push(l) });
+    const stray = await sender(port, 's', true);
+    await until(() => stray.events.includes('closed'));
+    expect(stray.events).toContain('up'); // accepted by the kernel, then reset by the proxy
+    expect(proxy.refused).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`refused a connection to b's peer address: source not identified: .*pid ${stray.pid} .*in no node's process tree`));
+    expect(b.accepted()).toBe(0); // never forwarded
+  });
+
+  it('forwards a node’s connections to its own listener (a->a), untouched by partitions of others', async () => {
+    const { aPort, proxy } = await setup();
+    proxy.partition({ a: ['b'], b: ['a'] });
+    const self = await dial(aPort);
+    self.sock.write('me');
+    await until(() => self.text() === 'me');
+    expect(proxy.connectionCounts()['a->a']).toBe(1);
+    self.sock.destroy();
   });
 
   it('rejects bad shapes and unknown nodes', async () => {

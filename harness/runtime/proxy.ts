@@ -1,7 +1,16 @@
 /**
- * The fault proxy of the local runtime: one TCP listener per directed link a->b. Node a's peer
- * address for b is proxy(a->b), which forwards to b's real listener, so every byte between two
- * nodes passes through here and the harness can drop, delay and stall it without root.
+ * The fault proxy of the local runtime: one TCP listener per destination node. Every node is
+ * given the same peer list, whose address for node b is proxy(b), forwarding to b's real
+ * listener; so every byte between nodes passes through here and the harness can drop, delay
+ * and stall it without root. The list is the same on every node (b included: its own entry is
+ * proxy(b) too, and a node's connections to itself are forwarded), because real systems such
+ * as etcd are configured that way (one --initial-cluster for all members).
+ *
+ * Faults act per directed link (source, destination), so the proxy must know who dialled: the
+ * destination is the listener, the source is the node whose process tree holds the client end
+ * of the accepted connection (dialler.ts: /proc/net/tcp -> socket inode -> pid -> node). A
+ * connection whose source cannot be identified is refused (reset), counted and logged: it is
+ * never let through, where it would bypass every fault.
  *
  * Fault model (decided here, framing-agnostic: the proxy never parses the node protocol, so any
  * Db works and no stream is ever corrupted):
@@ -27,6 +36,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Rng } from '../../ground/rng.js';
 import type { Grudge, LinkShape, NodeName } from '../../ground/runtime.js';
+import { DiallerIndex } from './dialler.js';
 
 export interface ProxyOptions {
   /** Address the proxy listeners bind (loopback only). */
@@ -38,6 +48,8 @@ export interface ProxyOptions {
   rtoMaxMs?: number;
   /** Consecutive losses of one chunk before the connection times out (Linux tcp_retries2: 15). */
   maxRetransmits?: number;
+  /** Where a line goes for each refused connection (the local runtime: <runDir>/proxy.log). */
+  log?: (line: string) => void;
 }
 
 export interface Address {
@@ -60,9 +72,12 @@ export class FaultProxy {
   readonly rtoMinMs: number;
   readonly rtoMaxMs: number;
   readonly maxRetransmits: number;
-  private readonly links = new Map<string, Link>();
+  private readonly log: (line: string) => void;
+  private readonly dests = new Map<NodeName, Destination>();
+  readonly diallers = new DiallerIndex<NodeName>();
   private readonly blocked = new Set<string>();
   private readonly shapes = new Map<string, LinkShape>();
+  private refusals = 0;
   private closed = false;
 
   constructor(opts: ProxyOptions = {}) {
@@ -71,35 +86,44 @@ export class FaultProxy {
     this.rtoMinMs = opts.rtoMinMs ?? 200;
     this.rtoMaxMs = opts.rtoMaxMs ?? 120_000;
     this.maxRetransmits = opts.maxRetransmits ?? 15;
+    this.log = opts.log ?? (() => {});
   }
 
-  /** Opens the listener of link from -> to, forwarding to `target`; returns where `from` must dial. */
-  async addLink(from: NodeName, to: NodeName, target: Address): Promise<Address> {
+  /**
+   * Opens the listener for `node`, forwarding to its real peer listener `target`; returns the
+   * address every node (itself included) must dial to reach it. `pid`: the node's process, when
+   * it runs already (else setPid once it does).
+   */
+  async addNode(node: NodeName, target: Address, pid?: number): Promise<Address> {
     if (this.closed) throw new Error('proxy is closed');
-    if (from === to) throw new Error(`a link needs two nodes, got ${from} -> ${to}`);
-    const key = pairKey(from, to);
-    if (this.links.has(key)) throw new Error(`link ${from} -> ${to} exists already`);
-    const link = new Link(this, from, to, target);
-    this.links.set(key, link);
-    const port = await link.listen(this.host);
+    if (this.dests.has(node)) throw new Error(`node ${node} exists already`);
+    const dest = new Destination(this, node, target);
+    this.dests.set(node, dest);
+    if (pid !== undefined) this.setPid(node, pid);
+    const port = await dest.listen(this.host);
     return { host: this.host, port };
+  }
+
+  /** The process `node` runs as (again after every restart); null while it is down. */
+  setPid(node: NodeName, pid: number | null): void {
+    if (!this.dests.has(node)) throw new Error(`unknown node ${node}`);
+    this.diallers.setPid(node, pid);
   }
 
   /** Replaces the grudge in force (an empty grudge heals). Validates node names. */
   partition(grudge: Grudge): void {
-    const nodes = this.nodes();
     const next = new Set<string>();
     for (const [dst, srcs] of Object.entries(grudge)) {
-      if (!nodes.has(dst)) throw new Error(`grudge names unknown node ${dst}`);
+      if (!this.dests.has(dst)) throw new Error(`grudge names unknown node ${dst}`);
       for (const src of srcs) {
-        if (!nodes.has(src)) throw new Error(`grudge names unknown node ${src}`);
+        if (!this.dests.has(src)) throw new Error(`grudge names unknown node ${src}`);
         if (src !== dst) next.add(pairKey(src, dst));
       }
     }
     this.blocked.clear();
     for (const k of next) this.blocked.add(k);
     // Unblocking a pair must reset the connections that lost bytes before anything is forwarded.
-    for (const link of this.links.values()) for (const conn of [...link.conns]) conn.reevaluate();
+    for (const dest of this.dests.values()) for (const conn of [...dest.conns]) conn.reevaluate();
   }
 
   heal(): void {
@@ -107,8 +131,7 @@ export class FaultProxy {
   }
 
   shape(from: NodeName, to: NodeName, shape: LinkShape | null): void {
-    const nodes = this.nodes();
-    if (!nodes.has(from) || !nodes.has(to)) throw new Error(`shape names unknown link ${from} -> ${to}`);
+    if (!this.dests.has(from) || !this.dests.has(to)) throw new Error(`shape names unknown link ${from} -> ${to}`);
     if (shape === null) this.shapes.delete(pairKey(from, to));
     else {
       validateShape(shape);
@@ -143,36 +166,67 @@ export class FaultProxy {
     return { ms, timeout: false };
   }
 
-  /** Open proxied connections per link "from->to" (for tests and diagnostics). */
+  /** Open proxied connections per directed link "from->to" (for tests and diagnostics). */
   connectionCounts(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const link of this.links.values()) out[`${link.from}->${link.to}`] = link.conns.size;
+    for (const dest of this.dests.values()) for (const c of dest.conns) out[`${c.from}->${c.to}`] = (out[`${c.from}->${c.to}`] ?? 0) + 1;
     return out;
+  }
+
+  /** Connections refused because no node's process held their client end (not those whose dialler was gone already). */
+  get refused(): number {
+    return this.refusals;
+  }
+
+  /** Called by a listener: who dialled this accepted socket? Null (and logged) when nobody we know. */
+  async identify(dest: Destination, sock: net.Socket): Promise<NodeName | null> {
+    if (sock.remoteAddress === undefined || sock.remotePort === undefined || sock.localAddress === undefined || sock.localPort === undefined) {
+      this.refuse(dest, 'the socket closed before it could be identified');
+      return null;
+    }
+    let who;
+    try {
+      who = await this.diallers.identify({ address: sock.remoteAddress, port: sock.remotePort }, { address: sock.localAddress, port: sock.localPort });
+    } catch (e) {
+      who = { node: null, reason: `lookup failed: ${(e as Error).message}` } as const;
+    }
+    if (who.node === null) {
+      // A dialler that is gone (closed, killed) bypasses nothing: logged, not counted as refused.
+      if ('gone' in who && who.gone) this.log(`${new Date().toISOString()} dropped a connection to ${dest.node}'s peer address, closed before it was identified: ${who.reason}`);
+      else this.refuse(dest, who.reason);
+      return null;
+    }
+    return who.node;
+  }
+
+  private refuse(dest: Destination, reason: string): void {
+    this.refusals++;
+    this.log(`${new Date().toISOString()} refused a connection to ${dest.node}'s peer address: source not identified: ${reason}`);
   }
 
   /** Closes every listener and resets every connection. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.links.values()].map((l) => l.close()));
-  }
-
-  private nodes(): Set<NodeName> {
-    const s = new Set<NodeName>();
-    for (const l of this.links.values()) s.add(l.from).add(l.to);
-    return s;
+    await Promise.all([...this.dests.values()].map((d) => d.close()));
   }
 }
 
-class Link {
+/** The listener for one destination node: every node's connections to it arrive here. */
+class Destination {
   readonly conns = new Set<Conn>();
   private server: net.Server | null = null;
 
-  constructor(readonly proxy: FaultProxy, readonly from: NodeName, readonly to: NodeName, readonly target: Address) {}
+  constructor(readonly proxy: FaultProxy, readonly node: NodeName, readonly target: Address) {}
 
   listen(host: string): Promise<number> {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (sock) => {
       if (this.server === null) return void sock.resetAndDestroy(); // accepted while closing
-      this.conns.add(new Conn(this, sock));
+      sock.on('error', () => {}); // while it is looked up (paused): a reset by the dialler
+      void this.proxy.identify(this, sock).then((from) => {
+        // Refused like a port nobody listens on: an RST, so the dialler retries rather than hangs.
+        if (from === null || this.server === null || sock.destroyed) return void (sock.destroyed || sock.resetAndDestroy());
+        this.conns.add(new Conn(this, from, sock));
+      });
     });
     this.server = server;
     return new Promise((resolve, reject) => {
@@ -192,18 +246,19 @@ class Link {
   }
 }
 
-/** One proxied connection: `down` was accepted from link.from, `up` dials link.to. */
+/** One proxied connection: `down` was accepted from node `from`, `up` dials the destination. */
 class Conn {
   up: net.Socket | null = null;
-  /** Bytes link.from -> link.to, and the answers link.to -> link.from. */
+  readonly to: NodeName;
+  /** Bytes from -> to, and the answers to -> from. */
   private readonly fwd: Flow;
   private readonly back: Flow;
   private done = false;
 
-  constructor(readonly link: Link, readonly down: net.Socket) {
-    const { from, to } = link;
-    this.fwd = new Flow(this, from, to);
-    this.back = new Flow(this, to, from);
+  constructor(readonly dest: Destination, readonly from: NodeName, readonly down: net.Socket) {
+    this.to = dest.node;
+    this.fwd = new Flow(this, from, this.to);
+    this.back = new Flow(this, this.to, from);
     down.on('error', () => {});
     down.on('close', (hadError) => this.sideClosed(this.fwd, hadError));
     this.fwd.listen(down);
@@ -211,13 +266,16 @@ class Conn {
     if (!this.anyBlocked()) this.dial();
   }
 
+  get proxy(): FaultProxy {
+    return this.dest.proxy;
+  }
+
   private anyBlocked(): boolean {
-    const p = this.link.proxy;
-    return p.isBlocked(this.link.from, this.link.to) || p.isBlocked(this.link.to, this.link.from);
+    return this.proxy.isBlocked(this.from, this.to) || this.proxy.isBlocked(this.to, this.from);
   }
 
   private dial(): void {
-    const { target } = this.link;
+    const { target } = this.dest;
     const up = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
     this.up = up;
     up.on('error', () => {});
@@ -232,9 +290,8 @@ class Conn {
   /** Called whenever the grudge changes. */
   reevaluate(): void {
     if (this.done) return;
-    const p = this.link.proxy;
-    const fwdBlocked = p.isBlocked(this.link.from, this.link.to);
-    const backBlocked = p.isBlocked(this.link.to, this.link.from);
+    const fwdBlocked = this.proxy.isBlocked(this.from, this.to);
+    const backBlocked = this.proxy.isBlocked(this.to, this.from);
     if ((this.fwd.gap && !fwdBlocked) || (this.back.gap && !backBlocked)) return this.reset();
     if (!this.up && !fwdBlocked && !backBlocked) this.dial();
   }
@@ -242,7 +299,7 @@ class Conn {
   /** The socket feeding `flow` closed: pass an abortive close on unless the flow is blocked. */
   private sideClosed(flow: Flow, hadError: boolean): void {
     if (this.done) return;
-    if (this.link.proxy.isBlocked(flow.srcNode, flow.dstNode)) {
+    if (this.proxy.isBlocked(flow.srcNode, flow.dstNode)) {
       // The FIN/RST is dropped like any other byte: the other side stalls until heal resets it.
       flow.gap = true;
       return;
@@ -263,7 +320,7 @@ class Conn {
     this.done = true;
     this.fwd.stop();
     this.back.stop();
-    this.link.conns.delete(this);
+    this.dest.conns.delete(this);
   }
 }
 
@@ -306,7 +363,7 @@ class Flow {
   }
 
   private get proxy(): FaultProxy {
-    return this.conn.link.proxy;
+    return this.conn.proxy;
   }
 
   /** `null` stands for the FIN (end of stream); it is delayed and dropped like data. */
