@@ -16,8 +16,15 @@ export type { TestDefinition, TestModuleExport, WorkloadFactory } from './ground
 export type { CheckersOf, OpSpec, Workload, WorkloadOptions } from './ground/workload.js';
 export { Rng } from './ground/rng.js';
 export { UsageError } from './ground/runtime.js';
-export { sleep, withDeadline, deadline } from './ground/time.js';
+export { sleep, withDeadline, deadline, type Deadline } from './ground/time.js';
 export { parseExactJson, inexactReason, stringifyExact } from './ground/exact-json.js';
 export { builtinWorkloads, WORKLOADS, type BuiltinClients, type WorkloadName } from './workloads/index.js';
 export { ACCOUNTS, BANK, TOTAL, type BankClient } from './workloads/bank.js';
 export { setKeyOf } from './workloads/set.js';
+export { runTest, type RunTestOptions, type RunVerdict, type TestVerdict } from './harness/api.js';
+export { checkAll } from './ground/checker.js';
+export { linearizable, linearizableModels, agreementChecker, setChecker, bankChecker, finalReadsChecker, statsChecker, perfChecker } from './checkers/lazy.js';
+export type { LinearizableOptions, ModelOptions } from './checkers/linearizable/index.js';
+export type { AgreementOptions } from './checkers/agreement.js';
+export type { BankOptions } from './checkers/bank.js';
+export type { PerfOptions } from './checkers/perf.js';

@@ -38,6 +38,7 @@ import { isClientOp, pairOps, type History, type Op } from '../ground/history.js
 import { mergeValidity, type CheckContext, type CheckResult, type Checker, type DecidedEntry } from '../ground/checker.js';
 import { checkReplicaStates } from './replicastate.js';
 
+/** How the agreement checker maps a workload's ops to the commands a replica decides. */
 export interface AgreementOptions {
   /**
    * The commands a client op may have proposed; null when it proposes only read-only commands
@@ -84,6 +85,7 @@ export function defaultCommandsOfDecided(value: unknown): unknown[] | null {
   return items.map((e) => (e !== null && typeof e === 'object' && 'command' in e && 'id' in e ? (e as { command: unknown }).command : e));
 }
 
+/** Replicas agree: every decided slot has one value on every node, each is a command some client proposed, and acknowledged writes are decided; plus the applied states (Db.stateDigests) against a replay. */
 export function agreementChecker(opts: AgreementOptions = {}): Checker {
   return {
     name: 'agreement',

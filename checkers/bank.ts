@@ -11,6 +11,7 @@
 import { pairOps, type History } from '../ground/history.js';
 import type { CheckResult, Checker } from '../ground/checker.js';
 
+/** What the bank checker holds every read to. */
 export interface BankOptions {
   /** The sum of all balances, fixed at setup. */
   total: number | bigint;
@@ -30,6 +31,7 @@ export interface BadRead {
   balances: unknown;
 }
 
+/** Jepsen's bank checker: every read sees the constant total and (unless allowed) no negative balance. */
 export function bankChecker(opts: BankOptions): Checker {
   if (typeof opts.total === 'number' && !Number.isFinite(opts.total)) throw new Error(`bank checker: total must be a finite number, got ${String(opts.total)}`);
   if (opts.accounts && new Set(opts.accounts).size !== opts.accounts.length) throw new Error('bank checker: accounts must be distinct');

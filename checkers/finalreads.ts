@@ -13,6 +13,7 @@ import type { CheckResult, Checker } from '../ground/checker.js';
 /** How many disagreeing keys are listed (the count is exact). */
 const MAX_LISTED = 10;
 
+/** After recovery every node read the same value of every key (a disagreement names key and node -> value). */
 export function finalReadsChecker(): Checker {
   return { name: 'final-reads', check: (history) => checkFinalReads(history) };
 }

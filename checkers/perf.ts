@@ -13,6 +13,7 @@
 import { pairOps, type History, type OpType } from '../ground/history.js';
 import type { CheckResult, Checker } from '../ground/checker.js';
 
+/** What the perf checker's latency data covers. */
 export interface PerfOptions {
   /** Most latency points kept (default 10,000). */
   maxPoints?: number;
@@ -49,6 +50,7 @@ const NS_PER_S = 1e9;
 const NS_PER_MS = 1e6;
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** Latency and throughput data for the report; always valid. */
 export function perfChecker(opts: PerfOptions = {}): Checker {
   return { name: 'perf', check: (history) => ({ valid: true, ...perfData(history, opts) }) as CheckResult };
 }

@@ -18,6 +18,7 @@ const MAX_LISTED = 200;
 
 type AddOutcome = 'ok' | 'fail' | 'indeterminate';
 
+/** Jepsen's set checker: no acknowledged add is missing from the final read, nothing unexpected is in it. */
 export function setChecker(): Checker {
   return { name: 'set', check: (history) => checkSet(history) };
 }

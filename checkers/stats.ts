@@ -16,6 +16,7 @@ export interface OpCounts {
   pending: number;
 }
 
+/** Every kind of op succeeded at least once (a run where writes never worked proves little). */
 export function statsChecker(): Checker {
   return { name: 'stats', check: (history) => checkStats(history) };
 }

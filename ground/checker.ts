@@ -57,6 +57,7 @@ export interface DecidedEntry {
 
 export interface Checker {
   name: string;
+  /** Judges a history (a throw counts as 'unknown'). */
   check(history: History, ctx: CheckContext): Promise<CheckResult> | CheckResult;
 }
 

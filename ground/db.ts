@@ -5,6 +5,7 @@
 import type { DecidedEntry, ReplicaState, StateReplay } from './checker.js';
 import type { NodeName } from './runtime.js';
 
+/** Where one node listens and finds its peers, handed to Db.command. */
 export interface NodeAddresses {
   name: NodeName;
   /** host:port the node listens on for peers. */
@@ -20,6 +21,7 @@ export interface NodeAddresses {
   dataDir: string;
 }
 
+/** How to run, probe and read one node of the system under test (the runtime starts `command` per node). */
 export interface Db {
   name: string;
   /**

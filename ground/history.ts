@@ -3,10 +3,12 @@
  * Format and rules: ARCHITECTURE.md ("The history").
  */
 
+/** invoke, then one of ok (happened), fail (did not happen), info (may have happened). */
 export type OpType = 'invoke' | 'ok' | 'fail' | 'info';
 /** A client thread's process id, or 'nemesis' for fault operations. */
 export type Process = number | 'nemesis';
 
+/** One event of the history: an invocation, its completion, or a nemesis info op. */
 export interface Op {
   /** Position in the history, 0-based, dense. */
   index: number;
@@ -24,6 +26,7 @@ export interface Op {
   error?: string;
 }
 
+/** Every op of a run in order: what the checkers judge. */
 export type History = Op[];
 
 export const isClientOp = (op: Op): boolean => op.process !== 'nemesis';

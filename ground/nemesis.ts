@@ -7,7 +7,7 @@ import type { Rng } from './rng.js';
 import type { Generator } from './generator.js';
 import type { NodeName, Runtime, RuntimeNeeds } from './runtime.js';
 
-/** What a nemesis acts with: the runtime, the nodes, the run's randomness and its history. */
+/** What a nemesis acts through: the runtime, the nodes, a seeded Rng, the history. */
 export interface NemesisContext {
   /** Where the nodes run: how faults reach them. */
   runtime: Runtime;
@@ -30,7 +30,7 @@ export interface NemesisContext {
   lastStop?: boolean;
 }
 
-/** One kind of fault (or a composite of several): start injects, stop undoes. */
+/** One kind of fault: start injects one, stop heals every one in force. */
 export interface Nemesis {
   /** e.g. 'partition' */
   name: string;

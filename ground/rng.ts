@@ -6,9 +6,11 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 
+/** The seeded PRNG every random choice of a run draws from (reproducible from --seed). */
 export class Rng {
   private readonly gen;
 
+  /** A generator seeded with `seed`. */
   constructor(readonly seed: number) {
     if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
     this.gen = xoroshiro128plus(mix32(seed));
@@ -31,6 +33,7 @@ export class Rng {
     return this.float() < p;
   }
 
+  /** One of `items`, uniformly (throws on an empty list). */
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new Error('pick from an empty list');
     return items[this.int(0, items.length - 1)];

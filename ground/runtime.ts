@@ -5,17 +5,20 @@
  */
 import type { Db } from './db.js';
 
+/** A node's name, e.g. n1. */
 export type NodeName = string;
 
 /** Jepsen's grudge: node -> the nodes whose traffic it drops. */
 export type Grudge = Record<NodeName, NodeName[]>;
 
+/** Delay (ms, with jitter) and loss (percent) on one directed link. */
 export interface LinkShape {
   delayMs: number;
   jitterMs: number;
   lossPct: number;
 }
 
+/** The cluster Runtime.setup starts. */
 export interface ClusterSpec {
   /** Unique id of this run; every resource the runtime creates is labelled with it. */
   runId: string;
@@ -49,12 +52,14 @@ export interface SlowDisk {
   seed: number;
 }
 
+/** Where nodes live and how faults reach them: local processes behind a fault proxy, or docker containers. */
 export interface Runtime {
   readonly name: 'local' | 'docker';
   /** Refuse early (throw a UsageError) when a requested capability is missing. */
   preflight(needs: RuntimeNeeds): Promise<void>;
   /** Starts every node and waits until each answers; sweeps leftovers of crashed runs first. */
   setup(cluster: ClusterSpec): Promise<NodeEndpoint[]>;
+  /** (Re)starts a stopped or killed node on its data dir. */
   start(node: NodeName): Promise<void>;
   /** SIGKILL; the node stays down until start(). */
   kill(node: NodeName): Promise<void>;
@@ -66,9 +71,13 @@ export interface Runtime {
   powerLoss(node: NodeName, opts: { torn: boolean; seed: number }): Promise<string>;
   /** Makes the node's syncs slow (null: normal again). Needs preflight({disk: true}). */
   slowDisk(node: NodeName, slow: SlowDisk | null): Promise<void>;
+  /** SIGSTOP: the node freezes until resume(). */
   pause(node: NodeName): Promise<void>;
+  /** SIGCONT after pause(). */
   resume(node: NodeName): Promise<void>;
+  /** Drops the traffic the grudge names (replacing any partition in force). */
   partition(grudge: Grudge): Promise<void>;
+  /** Ends every partition. */
   heal(): Promise<void>;
   /** Offsets the node's wall clock by `ms` relative to real time (0 resets). */
   setClockOffset(node: NodeName, ms: number): Promise<void>;

@@ -13,7 +13,7 @@ import type { Workload, WorkloadOptions } from './workload.js';
 /** Builds one workload of a run (called once per run, with the run's options). */
 export type WorkloadFactory = (opts: WorkloadOptions) => Workload;
 
-/** A test as a plain value (see the top of this file). */
+/** A test: the Db, the workloads by name, optional suite checkers, planted bugs and flag defaults. See the module's comment. */
 export interface TestDefinition {
   /** The system under test, e.g. 'etcd'; run names default to `<name>-<workload>-<nemesis>`. */
   name: string;

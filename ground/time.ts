@@ -2,13 +2,21 @@
  * Time as every layer waits on it: a deadline signal that cannot be lost to GC, a deadline around
  * one call, and an abortable sleep.
  */
+/** A phase's deadline: its signal, and how to release it early. */
+export interface Deadline {
+  /** Aborts when the time is up or the parent aborts. */
+  signal: AbortSignal;
+  /** Releases the timer and the listener once the phase is over. */
+  clear(): void;
+}
+
 /**
  * A signal that aborts after `ms`, or as soon as `parent` aborts. Built on a plain timer on
  * purpose: with Node 20, `AbortSignal.any([.., AbortSignal.timeout(ms)])` can lose its timeout
  * to garbage collection and never fire (seen here: a 2 s recovery phase ran for minutes under
  * GC pressure). `clear()` releases the timer and the listener once the phase is over.
  */
-export function deadline(ms: number, parent?: AbortSignal): { signal: AbortSignal; clear(): void } {
+export function deadline(ms: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
   const onParent = () => controller.abort(parent!.reason);
   const timer = setTimeout(() => controller.abort(new Error(`deadline of ${ms} ms`)), ms);

@@ -16,6 +16,7 @@ export interface OpSpec {
   value?: unknown;
 }
 
+/** What a workload is built with (from the run's flags). */
 export interface WorkloadOptions {
   /** A client op slower than this is indeterminate. */
   opTimeoutMs: number;
@@ -25,6 +26,7 @@ export interface WorkloadOptions {
   checkerMemoryMb?: number;
 }
 
+/** One workload of a run: its client, the ops of each phase, and its checkers. */
 export interface Workload {
   name: string;
   /** A fresh client (one per thread). */

@@ -9,9 +9,10 @@ import { totalmem } from 'node:os';
 import { dirname, resolve, join } from 'node:path';
 import type { Options } from 'yargs';
 import { UsageError } from '../ground/runtime.js';
-import { PLANTED_BUGS, type PlantedBug } from '../paxos/bugs.js';
 import { DEFAULT_MEMORY_LIMIT_MB } from '../checkers/memory.js';
 import type { WorkloadOptions } from '../ground/workload.js';
+import type { TestDefinition } from '../ground/test.js';
+import { DEFAULT_DB, type TestSource } from './suites.js';
 import {
   CLOCK_MODES,
   CLOCK_TARGETS,
@@ -34,16 +35,20 @@ import {
   type ScheduleName,
 } from '../nemesis/index.js';
 
-export const WORKLOADS = ['register', 'kv', 'set', 'bank'] as const;
-export type WorkloadName = (typeof WORKLOADS)[number];
-
 export const RUNTIMES = ['local', 'docker'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
 /** Everything one test run needs, as plain data (stored verbatim in test.json). */
 export interface TestConfig {
   name: string;
-  workload: WorkloadName;
+  /** The built-in suite run (`--db`); absent with `--test` (and in runs recorded before it: paxos). */
+  db?: string;
+  /** The absolute path of the user's test module (`--test`); absent for a built-in suite. */
+  test?: string;
+  /** The flags the user gave (kebab names), for a test module whose default export is a function of them. */
+  flags?: Record<string, unknown>;
+  /** One of the definition's workloads. */
+  workload: string;
   /** Fault kinds, composed; empty = no nemesis. */
   nemesis: Fault[];
   nemesisIntervalMs: number;
@@ -59,7 +64,8 @@ export interface TestConfig {
   seed: number;
   runtime: RuntimeName;
   testCount: number;
-  bug: PlantedBug | null;
+  /** One of the definition's planted bugs, passed to every node as `--bug NAME`. */
+  bug: string | null;
   leaveDbRunning: boolean;
   /** Absolute path of the results store. */
   resultsDir: string;
@@ -88,31 +94,54 @@ export interface TestConfig {
  * options are read as strings (yargs would turn `abc` into NaN) and checked against LIMITS.
  */
 export const testOptions = {
-  workload: { type: 'string', requiresArg: true, default: 'register', describe: `workload: ${WORKLOADS.join('|')}` },
-  nemesis: { type: 'string', requiresArg: true, default: 'none', describe: `faults, comma list: ${NEMESIS_NAMES.join('|')} (all = partition,kill,pause,clock,packet,burst; the disk faults slow-disk and lose-unsynced need FUSE and are named explicitly)` },
-  'nemesis-interval': { type: 'string', requiresArg: true, default: 3, describe: 'seconds between fault start and stop (and between faults); 3 gives each of the five fault kinds its turn in 30 s' },
+  db: { type: 'string', requiresArg: true, defaultDescription: DEFAULT_DB, describe: 'the built-in suite to test: paxos|etcd' },
+  test: { type: 'string', requiresArg: true, describe: "a test module (.ts, .js, .mjs) whose default export is a TestDefinition; excludes --db" },
+  workload: { type: 'string', requiresArg: true, defaultDescription: "the suite's first", describe: "one of the suite's workloads (paxos: register|kv|set|bank)" },
+  nemesis: { type: 'string', requiresArg: true, defaultDescription: 'none', describe: `faults, comma list: ${NEMESIS_NAMES.join('|')} (all = partition,kill,pause,clock,packet,burst; the disk faults slow-disk and lose-unsynced need FUSE and are named explicitly)` },
+  'nemesis-interval': { type: 'string', requiresArg: true, defaultDescription: '3', describe: 'seconds between fault start and stop (and between faults); 3 gives each of the five fault kinds its turn in 30 s' },
   schedule: { type: 'string', requiresArg: true, describe: `a named fault schedule instead of --nemesis: ${SCHEDULE_NAMES.join('|')}` },
   partition: { type: 'string', requiresArg: true, describe: `partition shapes, comma list: ${PARTITION_SHAPES.join('|')} (default: random among all)` },
-  nodes: { type: 'string', requiresArg: true, default: '5', describe: 'node count, or comma-separated node names' },
-  concurrency: { type: 'string', requiresArg: true, default: 10, describe: 'client threads (each has one outstanding op)' },
-  'time-limit': { type: 'string', requiresArg: true, default: 60, describe: 'seconds of the main phase (clients + nemesis)' },
-  rate: { type: 'string', requiresArg: true, default: 50, describe: 'total client ops per second (0: unlimited, as fast as the threads go)' },
+  nodes: { type: 'string', requiresArg: true, defaultDescription: '5', describe: 'node count, or comma-separated node names' },
+  concurrency: { type: 'string', requiresArg: true, defaultDescription: '10', describe: 'client threads (each has one outstanding op)' },
+  'time-limit': { type: 'string', requiresArg: true, defaultDescription: '60', describe: 'seconds of the main phase (clients + nemesis)' },
+  rate: { type: 'string', requiresArg: true, defaultDescription: '50', describe: 'total client ops per second (0: unlimited, as fast as the threads go)' },
   seed: { type: 'string', requiresArg: true, describe: 'PRNG seed (default: random, printed and stored in test.json)' },
-  runtime: { type: 'string', requiresArg: true, default: 'local', describe: 'where nodes run: local|docker' },
-  'test-count': { type: 'string', requiresArg: true, default: 1, describe: 'run N tests with seeds seed, seed+1, ...; exit code = worst' },
-  bug: { type: 'string', requiresArg: true, describe: `planted Paxos bug passed to every node: ${PLANTED_BUGS.join('|')}` },
-  'leave-db-running': { type: 'boolean', default: false, describe: 'keep the nodes running after the test (stop them with Ctrl-C)' },
-  results: { type: 'string', requiresArg: true, default: 'results', describe: 'directory of the results store' },
-  'recovery-time': { type: 'string', requiresArg: true, default: 5, describe: 'seconds of reads after every fault is healed' },
-  'nemesis-together': { type: 'boolean', default: false, describe: 'every fault cycle injects ALL the --nemesis faults at once (partition, kill, pause, clock, packet, in that order) instead of a random subset' },
+  runtime: { type: 'string', requiresArg: true, defaultDescription: 'local', describe: 'where nodes run: local|docker' },
+  'test-count': { type: 'string', requiresArg: true, defaultDescription: '1', describe: 'run N tests with seeds seed, seed+1, ...; exit code = worst' },
+  bug: { type: 'string', requiresArg: true, describe: "one of the suite's planted bugs, passed to every node (paxos: see README)" },
+  'etcd-binary': { type: 'string', requiresArg: true, describe: 'with --db etcd: the etcd binary to run [default: $JEPSEN_TS_ETCD_BINARY, else etcd on PATH]' },
+  'leave-db-running': { type: 'boolean', defaultDescription: 'false', describe: 'keep the nodes running after the test (stop them with Ctrl-C)' },
+  results: { type: 'string', requiresArg: true, defaultDescription: 'results', describe: 'directory of the results store' },
+  'recovery-time': { type: 'string', requiresArg: true, defaultDescription: '5', describe: 'seconds of reads after every fault is healed' },
+  'nemesis-together': { type: 'boolean', defaultDescription: 'false', describe: 'every fault cycle injects ALL the --nemesis faults at once (partition, kill, pause, clock, packet, in that order) instead of a random subset' },
   'kill-targets': { type: 'string', requiresArg: true, describe: `nodes the kill and lose-unsynced nemeses hit, comma list picked at random: ${NODE_TARGETS.join('|')} (default: one,minority,leader for kill, majority,all,leader for lose-unsynced; leader only when the db can name it)` },
   'clock-target': { type: 'string', requiresArg: true, describe: `nodes the clock nemesis skews, comma list picked at random: ${CLOCK_TARGETS.join('|')} (leader: the node the cluster names leader; default: ${TARGETS.join(',')})` },
   'clock-mode': { type: 'string', requiresArg: true, describe: `clock faults, comma list picked at random: ${CLOCK_MODES.join('|')} (default: both)` },
   'clock-offset': { type: 'string', requiresArg: true, describe: 'range of clock offsets in signed ms, MIN..MAX, e.g. -9000..-6000 steps clocks back 6-9 s (default: -10000..10000)' },
   'checker-memory-mb': { type: 'string', requiresArg: true, describe: `MB the linearizability checker's search caches may hold before it gives up with unknown (default: ${DEFAULT_MEMORY_LIMIT_MB})` },
   'op-timeout': { type: 'string', requiresArg: true, describe: 'seconds before a client op counts as indeterminate (default: 2, or a third of --nemesis-interval when that is shorter and a nemesis runs)' },
-  name: { type: 'string', requiresArg: true, describe: 'test name (default: <workload>-<nemesis>)' },
+  name: { type: 'string', requiresArg: true, describe: 'test name (default: <workload>-<nemesis>[-<bug>], prefixed with the suite unless paxos)' },
 } satisfies Record<string, Options>;
+
+/**
+ * The CLI's defaults, applied under the definition's `defaults` and the user's flags (yargs is
+ * given none, or it could not tell a flag the user gave from one it filled in). --help shows
+ * them through each option's defaultDescription. The workload's default is the definition's first.
+ */
+export const CLI_DEFAULTS: Readonly<Record<string, string | number | boolean>> = {
+  'nemesis': 'none',
+  'nemesis-interval': 3,
+  'nodes': '5',
+  'concurrency': 10,
+  'time-limit': 60,
+  'rate': 50,
+  'runtime': 'local',
+  'test-count': 1,
+  'leave-db-running': false,
+  'results': 'results',
+  'recovery-time': 5,
+  'nemesis-together': false,
+};
 
 /**
  * The range of every numeric option. Durations stay far below Node's timer ceiling: a timer
@@ -135,19 +164,32 @@ export const LIMITS = {
 /** Raw parsed argv of `test` (kebab keys as yargs gives them). */
 export type TestArgv = Record<string, unknown>;
 
-export function toTestConfig(argv: TestArgv): TestConfig {
-  const workload = oneOf('--workload', str(argv.workload, '--workload'), WORKLOADS);
-  const nemesis = parseNemesisSpec(list(str(argv.nemesis, '--nemesis'), '--nemesis').join(','));
+/**
+ * The config of one run of `definition`: the user's flags (`given`), over the definition's
+ * defaults, over CLI_DEFAULTS. `source` says where the definition came from (stored in test.json,
+ * so `analyze` and the replay command find it again).
+ */
+export function toTestConfig(given: TestArgv, definition: TestDefinition, source: TestSource = { db: DEFAULT_DB }): TestConfig {
+  const flags = userFlags(given);
+  const argv: TestArgv = { ...CLI_DEFAULTS, workload: Object.keys(definition.workloads)[0], ...definition.defaults, ...flags };
+  const workload = oneOf('--workload', str(argv.workload, '--workload'), Object.keys(definition.workloads));
   const schedule = argv.schedule === undefined ? null : parseScheduleName(str(argv.schedule, '--schedule'));
-  if (schedule && nemesis.length > 0) throw new UsageError('--schedule and --nemesis are alternatives: give one of them');
+  if (schedule && flags.nemesis !== undefined) throw new UsageError('--schedule and --nemesis are alternatives: give one of them');
+  // A --schedule replaces the faults a definition's defaults name.
+  const nemesis = schedule ? [] : parseNemesisSpec(list(str(argv.nemesis, '--nemesis'), '--nemesis').join(','));
   const partition = argv.partition === undefined ? null : parsePartitionShapes(list(str(argv.partition, '--partition'), '--partition').join(','));
   const runtime = oneOf('--runtime', str(argv.runtime, '--runtime'), RUNTIMES);
-  const bug = argv.bug === undefined ? null : oneOf('--bug', str(argv.bug, '--bug'), PLANTED_BUGS);
+  const bugs = definition.bugs ?? [];
+  if (argv.bug !== undefined && bugs.length === 0) throw new UsageError(`--bug: ${definition.name} has no planted bugs`);
+  const bug = argv.bug === undefined ? null : oneOf('--bug', str(argv.bug, '--bug'), bugs);
   const seed = argv.seed === undefined ? randomInt(0, 2 ** 31) : int(argv.seed, '--seed', 0, LIMITS.seed);
-  const name = argv.name === undefined ? `${workload}-${schedule ?? (nemesis.length ? nemesis.join('+') : 'none')}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
+  const suitePrefix = source.db === DEFAULT_DB ? '' : `${definition.name}-`;
+  const name = argv.name === undefined ? `${suitePrefix}${workload}-${schedule ?? (nemesis.length ? nemesis.join('+') : 'none')}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/.test(name)) throw new UsageError(`--name must be letters, digits, '.', '_', '+', '-' (got ${JSON.stringify(name)})`);
   const config: TestConfig = {
     name,
+    ...(source.test !== undefined ? { test: source.test } : { db: source.db }),
+    flags,
     workload,
     nemesis,
     nemesisIntervalMs: seconds(argv['nemesis-interval'], '--nemesis-interval'),
@@ -170,6 +212,11 @@ export function toTestConfig(argv: TestArgv): TestConfig {
   if (config.leaveDbRunning && config.testCount > 1) throw new UsageError('--leave-db-running only makes sense with --test-count 1');
   Object.assign(config, faultOptions(argv, nemesis));
   return config;
+}
+
+/** The flags the user gave: testOptions' kebab names with a value (yargs adds camelCase twins and its own keys). */
+export function userFlags(argv: TestArgv): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(argv).filter(([k, v]) => v !== undefined && Object.hasOwn(testOptions, k) && k !== 'db' && k !== 'test'));
 }
 
 /** The fault-tuning flags; each is refused unless the fault it tunes is in --nemesis. */
@@ -262,8 +309,9 @@ function mkdirParents(dir: string): void {
 export function replayCommand(c: TestConfig): string {
   const parts = [
     'jepsen-ts test',
+    c.test !== undefined ? `--test ${c.test}` : `--db ${c.db ?? DEFAULT_DB}`,
     `--workload ${c.workload}`,
-    `--nemesis ${c.nemesis.length ? c.nemesis.join(',') : 'none'}`,
+    c.schedule ? `--schedule ${c.schedule}` : `--nemesis ${c.nemesis.length ? c.nemesis.join(',') : 'none'}`,
     `--nemesis-interval ${c.nemesisIntervalMs / 1000}`,
     `--nodes ${c.nodes.join(',')}`,
     `--concurrency ${c.concurrency}`,
@@ -277,7 +325,6 @@ export function replayCommand(c: TestConfig): string {
     `--name ${c.name}`,
     `--results ${c.resultsDir}`,
   ];
-  if (c.schedule) parts.push(`--schedule ${c.schedule}`);
   if (c.partition) parts.push(`--partition ${c.partition.join(',')}`);
   if (c.nemesisTogether) parts.push('--nemesis-together');
   if (c.killTargets) parts.push(`--kill-targets ${c.killTargets.join(',')}`);

@@ -14,12 +14,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Interrupts } from './interrupts.js';
 import { testOptions, toTestConfig } from './options.js';
 import { runTest } from './run.js';
-import { defaultDeps } from './wiring.js';
+import { depsFor } from './wiring.js';
+import { paxosTest } from '../paxos/suite.js';
+
+const defaultDeps = depsFor(paxosTest);
 
 const results = mkdtempSync(path.join(os.tmpdir(), 'jt-run-interrupt-'));
 afterAll(() => rmSync(results, { recursive: true, force: true }));
 
-const DEFAULTS = Object.fromEntries(Object.entries(testOptions).filter(([, o]) => 'default' in o).map(([k, o]) => [k, (o as { default: unknown }).default]));
+const DEFAULTS = {};
 
 describe('SIGINT during the checking phase', () => {
   it('cancels the check: exit 2, results.json interrupted, history kept', async () => {
@@ -36,7 +39,7 @@ describe('SIGINT during the checking phase', () => {
       },
     });
     const interrupts = new Interrupts((line) => out.write(`${line}\n`)).install();
-    const config = toTestConfig({ ...DEFAULTS, workload: 'register', nemesis: 'none', nodes: '3', seed: 3, results, 'time-limit': 1, 'recovery-time': 0.5 });
+    const config = toTestConfig({ ...DEFAULTS, workload: 'register', nemesis: 'none', nodes: '3', seed: 3, results, 'time-limit': 1, 'recovery-time': 0.5 }, paxosTest);
     try {
       const outcome = await runTest(config, defaultDeps, { out, interrupts });
       expect(sent, text).toBe(true);

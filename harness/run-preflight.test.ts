@@ -15,18 +15,21 @@ import { testOptions, toTestConfig, type TestConfig } from './options.js';
 import { runTest, type RunDeps } from './run.js';
 import { createLocalRuntime } from './runtime/local.js';
 import { UsageError, type Runtime } from '../ground/runtime.js';
-import { defaultDeps } from './wiring.js';
+import { depsFor } from './wiring.js';
+import { paxosTest } from '../paxos/suite.js';
+
+const defaultDeps = depsFor(paxosTest);
 
 const results = mkdtempSync(path.join(os.tmpdir(), 'jt-preflight-'));
 afterAll(() => rmSync(results, { recursive: true, force: true }));
 
 /** The defaults yargs fills in for the options the tests do not set. */
-const DEFAULTS = Object.fromEntries(Object.entries(testOptions).filter(([, o]) => 'default' in o).map(([k, o]) => [k, (o as { default: unknown }).default]));
+const DEFAULTS = {};
 const io = () => ({ out: new PassThrough(), interrupts: new Interrupts(() => {}) });
 
 describe('preflight follows the composed nemesis', () => {
   it('--nemesis all preflights the clock: refused before a run dir exists when libfaketime is off', async () => {
-    const config = toTestConfig({ ...DEFAULTS, workload: 'register', nemesis: 'all', nodes: '3', seed: 1, results, 'time-limit': 1 });
+    const config = toTestConfig({ ...DEFAULTS, workload: 'register', nemesis: 'all', nodes: '3', seed: 1, results, 'time-limit': 1 }, paxosTest);
     const deps: RunDeps = { ...defaultDeps, runtime: () => createLocalRuntime({ faketime: 'off' }) };
     await expect(runTest(config, deps, io())).rejects.toThrow(UsageError);
     await expect(runTest(config, deps, io())).rejects.toThrow(/clock nemesis needs libfaketime/);
@@ -41,7 +44,7 @@ describe('preflight follows the composed nemesis', () => {
         throw new UsageError('stop here');
       },
     } as unknown as Runtime;
-    const config = toTestConfig({ ...DEFAULTS, workload: 'register', nemesis: 'partition', nodes: '3', seed: 1, results, 'time-limit': 1 });
+    const config = toTestConfig({ ...DEFAULTS, workload: 'register', nemesis: 'partition', nodes: '3', seed: 1, results, 'time-limit': 1 }, paxosTest);
     const skewing = { name: 'skew', needs: { clock: true, packet: false }, start: async () => {}, stop: async () => {} };
     const deps: RunDeps = { ...defaultDeps, runtime: async () => refusing, nemesis: () => skewing };
     await expect(runTest(config, deps, io())).rejects.toThrow('stop here');
@@ -58,8 +61,8 @@ describe('preflight follows the composed nemesis', () => {
         throw new UsageError('stop here');
       },
     } as unknown as Runtime;
-    const flags = toTestConfig({ ...DEFAULTS, nemesis: 'partition', nodes: '3', seed: 1, results, 'time-limit': 1 });
-    const named = toTestConfig({ ...DEFAULTS, schedule: 'kill-all-in-flight', nodes: '3', seed: 1, results, 'time-limit': 1 });
+    const flags = toTestConfig({ ...DEFAULTS, nemesis: 'partition', nodes: '3', seed: 1, results, 'time-limit': 1 }, paxosTest);
+    const named = toTestConfig({ ...DEFAULTS, schedule: 'kill-all-in-flight', nodes: '3', seed: 1, results, 'time-limit': 1 }, paxosTest);
     let flagNemesisBuilt = 0;
     const deps: RunDeps = { ...defaultDeps, runtime: async () => refusing, nemesis: (c) => (flagNemesisBuilt++, defaultDeps.nemesis.call(deps, c)) };
     await expect(runTest(named, deps, io())).rejects.toThrow('stop here');

@@ -20,13 +20,16 @@ import { runTest, type RunDeps } from './run.js';
 import { echoDb } from './runtime/fixtures/echo-db.js';
 import { createLocalRuntime } from './runtime/local.js';
 import type { Runtime } from '../ground/runtime.js';
-import { defaultDeps } from './wiring.js';
+import { depsFor } from './wiring.js';
+import { paxosTest } from '../paxos/suite.js';
 
-const DEFAULTS = Object.fromEntries(Object.entries(testOptions).filter(([, o]) => 'default' in o).map(([k, o]) => [k, (o as { default: unknown }).default]));
+const defaultDeps = depsFor(paxosTest);
+
+const DEFAULTS = {};
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'jt-run-store-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const configIn = (results: string): TestConfig => toTestConfig({ ...DEFAULTS, workload: 'register', nodes: '3', concurrency: 3, seed: 1, results, 'time-limit': 0.5, 'recovery-time': 0 });
+const configIn = (results: string): TestConfig => toTestConfig({ ...DEFAULTS, workload: 'register', nodes: '3', concurrency: 3, seed: 1, results, 'time-limit': 0.5, 'recovery-time': 0 }, paxosTest);
 const deps = (runtime: () => Runtime = () => createLocalRuntime({ faketime: 'off' })): RunDeps => ({ ...defaultDeps, test: { ...defaultDeps.test, db: echoDb() }, runtime });
 
 async function run(config: TestConfig, d: RunDeps) {

@@ -33,6 +33,7 @@ import { countFault, coverageLine, coverageWarnings, emptyCoverage, type FaultCo
 import type { Workload } from '../ground/workload.js';
 import type { TestDefinition } from '../ground/test.js';
 import { checkersOf, workloadOf } from './suite.js';
+import { oneLine } from './one-line.js';
 
 /** The real parts a run is made of (wired by commands/test.ts; swappable for other systems). */
 export interface RunDeps {
@@ -220,7 +221,10 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     for (const w of runtime.warnings?.() ?? []) say(`warning: ${w}`);
   } catch (err) {
     crashed = err as Error;
-    say(`harness crashed: ${fileErrorLine(crashed) ?? crashed.stack ?? String(crashed)}`);
+    // Nodes that never came up are the system's (or its Db's) failure, not a harness bug: one
+    // line, its stderr tail is in the node's stderr.log (results.json keeps the whole message).
+    if (timeline.nodesReady === null) say(`setup failed: ${oneLine(crashed.message ?? String(crashed))}`);
+    else say(`harness crashed: ${fileErrorLine(crashed) ?? crashed.stack ?? String(crashed)}`);
   } finally {
     await Promise.allSettled(clients.map((c) => c.close()));
     if (!config.leaveDbRunning || crashed) await teardown().catch((err) => say(`teardown failed: ${(err as Error).message}`));
@@ -272,6 +276,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
     await teardown().catch((err) => io.out.write(`teardown failed: ${(err as Error).message}\n`));
   }
 }
+
 
 /** Clients and the nemesis together for the time limit; then every fault is healed. */
 async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, threads: ClientThreads, { schedule, nemesis }: { schedule: Schedule | null; nemesis: Nemesis | null }, ctx: NemesisContext, io: RunIo, progress: Progress): Promise<{ cycles: number; errors: string[] }> {

@@ -1,17 +1,21 @@
 /**
- * The real parts of a `jepsen-ts test` run: our Paxos KV as the Db, the local or the docker
- * runtime, and the nemesis package. Kept apart from run.ts so that the
- * lifecycle names interfaces only and another system plugs in here. The docker runtime is
- * imported lazily (see runtime()).
+ * The real parts of a `jepsen-ts test` run: the chosen TestDefinition (a built-in suite or the
+ * user's, see suites.ts), the local or the docker runtime, and the nemesis package. Kept apart
+ * from run.ts so that the lifecycle names interfaces only. The docker runtime is imported
+ * lazily (see runtime()).
  */
 import { nemesisFromSpec, runNemesis } from '../nemesis/index.js';
-import { paxosTest } from '../paxos/suite.js';
+import type { TestDefinition } from '../ground/test.js';
 import { nemesisOptionsOf } from './options.js';
 import type { RunDeps } from './run.js';
 import { createLocalRuntime } from './runtime/local.js';
 
-export const defaultDeps: RunDeps = {
-  test: paxosTest,
+/** The real deps of a run of `test`. */
+export function depsFor(test: TestDefinition): RunDeps {
+  return { ...realParts, test };
+}
+
+const realParts: Omit<RunDeps, 'test'> = {
   runtime(config) {
     // Loaded only when chosen: dockerode and protobufjs cost ~0.5 s of CPU at start-up.
     if (config.runtime === 'docker') {
@@ -19,7 +23,7 @@ export const defaultDeps: RunDeps = {
     }
     return createLocalRuntime({ seed: config.seed });
   },
-  nemesis(config) {
+  nemesis(this: RunDeps, config) {
     if (config.nemesis.length === 0) return null;
     return nemesisFromSpec(config.nemesis.join(','), { ...nemesisOptionsOf(config), leaderAware: this.test.db.leader !== undefined });
   },

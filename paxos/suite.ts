@@ -5,7 +5,7 @@
  * `jepsen-ts test` runs it by default (`--db paxos`).
  */
 import type { Checker, Op, TestDefinition } from '../index.js';
-import { ACCOUNTS, builtinWorkloads, setKeyOf } from '../index.js';
+import { ACCOUNTS, agreementChecker, builtinWorkloads, setKeyOf } from '../index.js';
 import { PLANTED_BUGS } from './bugs.js';
 import { BankClient, KvClient, SetClient } from './clients.js';
 import { paxosDb } from './db.js';
@@ -27,8 +27,7 @@ function bankCommandOf(op: Op): unknown[] | undefined {
 }
 
 /** The agreement checker of a workload, with how its ops map to the store's commands. */
-async function agreement(workload: string): Promise<Checker[]> {
-  const { agreementChecker } = await import('../checkers/agreement.js');
+function agreement(workload: string): Checker[] {
   const commandOf = workload === 'set' ? setCommandOf : workload === 'bank' ? bankCommandOf : undefined;
   return [agreementChecker(commandOf ? { commandOf } : {})];
 }

@@ -13,8 +13,11 @@
 import type { Client } from '../ground/client.js';
 import type { CheckersOf, Workload, WorkloadOptions } from '../ground/workload.js';
 
+/** The bank workload's shape: accounts, each one's opening balance, the largest transfer. */
 export const BANK = { accounts: 5, opening: 20, maxTransfer: 5 } as const;
+/** The bank's account keys, acct-0..acct-4. */
 export const ACCOUNTS = Array.from({ length: BANK.accounts }, (_, i) => `acct-${i}`);
+/** The bank's constant total (every read must sum to it). */
 export const TOTAL = BANK.accounts * BANK.opening;
 
 /** A bank client: the workload's ops, plus opening the accounts before the main phase. */

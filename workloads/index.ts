@@ -24,6 +24,7 @@ import { setWorkload } from './set.js';
 
 /** The names of the built-in workloads. */
 export const WORKLOADS = ['register', 'kv', 'set', 'bank'] as const;
+/** The name of a built-in workload. */
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** Every checker module a workload uses, loaded on first call (once). */
@@ -50,8 +51,11 @@ const common = (m: CheckerModules): Checker[] => [m.finalReadsChecker(), m.stats
  * shapes in workloads/kv.ts, set.ts and bank.ts. A workload whose client is missing is not offered.
  */
 export interface BuiltinClients {
+  /** The client of register and kv (read / write / cas of one key). */
   kv?: (opts: WorkloadOptions) => Client;
+  /** The client of set (add; read of set-0..set-<attempted-1>). */
   set?: (opts: WorkloadOptions, attempted: () => number) => Client;
+  /** The client of bank (transfer, read; opens the accounts). */
   bank?: (opts: WorkloadOptions) => BankClient;
 }
 

@@ -15,6 +15,7 @@
 import type { Client } from '../ground/client.js';
 import type { CheckersOf, Workload, WorkloadOptions } from '../ground/workload.js';
 
+/** The key a set element `n` is written under (set-<n>). */
 export const setKeyOf = (n: number) => `set-${n}`;
 
 /**

@@ -16,6 +16,7 @@ import { historyToOperations } from './history.js';
 import { getModelSpec } from './models/index.js';
 import type { ModelOptions } from './models/spec.js';
 
+/** How the linearizable checker reads a history: its model and memory ceiling. */
 export interface LinearizableOptions {
   /** A registered model name: see modelNames. */
   model: string;

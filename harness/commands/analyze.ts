@@ -15,7 +15,7 @@ import { CANCEL_CHECK, Interrupts } from '../interrupts.js';
 import { checkerMemoryMb, workloadOptionsOf } from '../options.js';
 import { countOps, printVerdict, writeReportQuietly, type ResultsFile } from '../run.js';
 import { FILES, readDecidedLogs, readJson, readReplicaStates, resolveRunDir, type TestRecord, writeJson } from '../store.js';
-import { paxosTest } from '../../paxos/suite.js';
+import { definitionOfRun } from '../suites.js';
 import { checkersOf, workloadOf } from '../suite.js';
 
 /**
@@ -30,12 +30,13 @@ export async function analyzeRun(path: string, opts: { checkerMemoryMb?: number;
   for (const field of ['workload', 'opTimeoutMs', 'concurrency'] as const) {
     if (config?.[field] === undefined) throw new UsageError(`${join(runDir, FILES.test)}: config.${field} is missing; is this a jepsen-ts run directory?`);
   }
-  const workload = workloadOf(paxosTest, record.config.workload, { ...workloadOptionsOf(record.config), ...opts });
+  // The run's own definition: its built-in suite (config.db; paxos for runs older than --db) or its test module.
+  const definition = await definitionOfRun(record.config);
+  const workload = workloadOf(definition, record.config.workload, { ...workloadOptionsOf(record.config), ...opts });
   const history = readHistory(join(runDir, FILES.history));
   const decidedLogs = readDecidedLogs(runDir);
-  const [{ checkAll }, checkers] = await Promise.all([import('../../ground/checker.js'), checkersOf(paxosTest, record.config.workload, workload)]);
-  // The runs jepsen-ts stores are of our Paxos KV (harness/wiring.ts): its state machine replays them.
-  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs, replicaStates: readReplicaStates(runDir), replay: paxosTest.db.replay, dbName: paxosTest.db.name, signal });
+  const [{ checkAll }, checkers] = await Promise.all([import('../../ground/checker.js'), checkersOf(definition, record.config.workload, workload)]);
+  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs, replicaStates: readReplicaStates(runDir), replay: definition.db.replay?.bind(definition.db), dbName: definition.db.name, signal });
   const before: Partial<ResultsFile> = existsSync(join(runDir, FILES.results)) ? readJson<ResultsFile>(join(runDir, FILES.results)) : {};
   const interrupted = signal?.aborted === true;
   const exit = interrupted ? EXIT.unknown : exitCodeFor(valid);

@@ -1,5 +1,5 @@
 /**
- * `jepsen-ts test-all --workload a,b --nemesis x,y+z --seeds 1,2`: runs the cross product of
+ * `jepsen-ts test-all [--db NAME | --test PATH] --workload a,b --nemesis x,y+z --seeds 1,2`: runs the cross product of
  * workloads x nemeses x seeds one after another (each a full `test` run with the other options
  * shared), prints a summary table, and exits with the worst exit code. In --nemesis, commas
  * separate the runs and `+` composes faults within one run (x,y+z = two nemesis settings).
@@ -7,18 +7,24 @@
  */
 import type { CommandModule } from 'yargs';
 import { worstExit } from '../../ground/exit.js';
-import { ensureWritableResults, LIMITS, testOptions, toTestConfig, type TestConfig } from '../options.js';
+import type { TestDefinition } from '../../ground/test.js';
+import { ensureWritableResults, LIMITS, testOptions, toTestConfig, userFlags, type TestConfig } from '../options.js';
+import { resolveDefinition, type TestSource } from '../suites.js';
+import { depsFor } from '../wiring.js';
 import { UsageError } from '../../ground/runtime.js';
 import { exitNow, runSeries } from './test.js';
+
+/** test-all's own defaults, under the definition's defaults and the user's flags (as CLI_DEFAULTS for test). */
+const TEST_ALL_DEFAULTS = { nemesis: 'none,partition,kill,pause,clock,packet', 'time-limit': 30 } as const;
 
 const { 'test-count': _testCount, seed: _seed, name: _name, 'leave-db-running': _leave, ...shared } = testOptions;
 
 export const testAllOptions = {
   ...shared,
-  workload: { type: 'string', requiresArg: true, default: 'register,kv,set,bank', describe: 'workloads, comma list' },
-  nemesis: { type: 'string', requiresArg: true, default: 'none,partition,kill,pause,clock,packet', describe: 'nemesis settings, comma list; + composes (partition+kill)' },
+  workload: { type: 'string', requiresArg: true, defaultDescription: "every workload of the suite", describe: 'workloads, comma list' },
+  nemesis: { type: 'string', requiresArg: true, defaultDescription: TEST_ALL_DEFAULTS.nemesis, describe: 'nemesis settings, comma list; + composes (partition+kill)' },
   seeds: { type: 'string', requiresArg: true, describe: 'seeds, comma list (default: one random seed)' },
-  'time-limit': { ...shared['time-limit'], default: 30 },
+  'time-limit': { ...shared['time-limit'], defaultDescription: String(TEST_ALL_DEFAULTS['time-limit']) },
 } as const;
 
 function items(raw: unknown, flag: string): string[] {
@@ -29,7 +35,8 @@ function items(raw: unknown, flag: string): string[] {
 }
 
 /** Every combination as a validated TestConfig (UsageError on the first bad one). */
-export function crossProduct(argv: Record<string, unknown>): TestConfig[] {
+export function crossProduct(given: Record<string, unknown>, definition: TestDefinition, source: TestSource): TestConfig[] {
+  const argv = { ...TEST_ALL_DEFAULTS, ...definition.defaults, workload: Object.keys(definition.workloads).join(','), ...userFlags(given), seeds: given.seeds };
   const workloads = items(argv.workload, '--workload');
   const nemeses = items(argv.nemesis, '--nemesis').map((n) => n.split('+').join(','));
   const seeds = argv.seeds === undefined ? [undefined] : items(argv.seeds, '--seeds');
@@ -40,7 +47,7 @@ export function crossProduct(argv: Record<string, unknown>): TestConfig[] {
   for (const workload of workloads) {
     for (const nemesis of nemeses) {
       for (const seed of seeds) {
-        const c = toTestConfig({ ...argv, workload, nemesis, seed: seed ?? random, name: undefined, 'test-count': 1 });
+        const c = toTestConfig({ ...userFlags(argv), workload, nemesis, seed: seed ?? random, name: undefined, 'test-count': 1 }, definition, source);
         random ??= seed === undefined ? c.seed : undefined; // one random seed shared by all runs
         configs.push(c);
       }
@@ -54,9 +61,10 @@ export const testAllCommand: CommandModule<object, Record<string, unknown>> = {
   describe: 'run the cross product of workloads x nemeses x seeds; exit code = the worst run',
   builder: (yargs) => yargs.options(testAllOptions),
   async handler(argv) {
-    const configs = crossProduct(argv);
+    const { definition, source } = await resolveDefinition(argv);
+    const configs = crossProduct(argv, definition, source);
     ensureWritableResults(configs[0].resultsDir);
-    const outcomes = await runSeries(configs);
+    const outcomes = await runSeries(configs, depsFor(definition));
     const rows = outcomes.map((o, i) => [configs[i].workload, configs[i].nemesis.join('+') || 'none', String(configs[i].seed), verdictWord(o.exit), String(o.exit), o.runDir]);
     const header = ['workload', 'nemesis', 'seed', 'verdict', 'exit', 'run dir'];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));

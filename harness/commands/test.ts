@@ -1,6 +1,6 @@
 /**
- * `jepsen-ts test`: one test run (or --test-count N of them, seeds seed, seed+1, ...) against
- * the Paxos KV on the chosen runtime. Exit code: the worst run's (0 valid, 1 invalid,
+ * `jepsen-ts test`: one test run (or --test-count N of them, seeds seed, seed+1, ...) of the
+ * chosen definition (`--db NAME`, default paxos, or `--test PATH`) on the chosen runtime. Exit code: the worst run's (0 valid, 1 invalid,
  * 2 unknown/interrupted, 254 bad arguments, 255 harness crash).
  */
 import type { CommandModule } from 'yargs';
@@ -8,7 +8,8 @@ import { EXIT, worstExit } from '../../ground/exit.js';
 import { Interrupts } from '../interrupts.js';
 import { ensureWritableResults, testOptions, toTestConfig, type TestConfig } from '../options.js';
 import { emergencyTeardown, runTest, type RunDeps, type RunOutcome } from '../run.js';
-import { defaultDeps } from '../wiring.js';
+import { resolveDefinition } from '../suites.js';
+import { depsFor } from '../wiring.js';
 
 /**
  * Sets the exit code once a run is over and everything it started is torn down, and lets Node
@@ -29,8 +30,7 @@ export function exitNow(code: number): void {
 const EXIT_GRACE_MS = 10_000;
 
 /** Runs configs one after another (stopping at an interrupt); returns each outcome. */
-export async function runSeries(configs: TestConfig[], deps: RunDeps = defaultDeps): Promise<RunOutcome[]> {
-  const out = process.stdout;
+export async function runSeries(configs: TestConfig[], deps: RunDeps, out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Promise<RunOutcome[]> {
   const interrupts = new Interrupts((line) => out.write(`\n${line}\n`)).install();
   const outcomes: RunOutcome[] = [];
   // A bug that escapes every try (a throw in a timer callback) must still not leave nodes behind.
@@ -60,10 +60,11 @@ export const testCommand: CommandModule<object, Record<string, unknown>> = {
   describe: 'start a cluster, run a workload under faults, and check the history',
   builder: (yargs) => yargs.options(testOptions),
   async handler(argv) {
-    const config = toTestConfig(argv);
+    const { definition, source } = await resolveDefinition(argv);
+    const config = toTestConfig(argv, definition, source);
     ensureWritableResults(config.resultsDir);
     const configs = Array.from({ length: config.testCount }, (_, i) => ({ ...config, seed: config.seed + i }));
-    const outcomes = await runSeries(configs);
+    const outcomes = await runSeries(configs, depsFor(definition));
     if (outcomes.length > 1) {
       process.stdout.write(`\n${outcomes.length} tests: ${outcomes.map((o, i) => `seed ${configs[i].seed} exit ${o.exit}`).join(', ')}\n`);
     }

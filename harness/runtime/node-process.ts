@@ -84,16 +84,18 @@ export class NodeProcess {
   async waitReady(ready: (signal: AbortSignal) => Promise<void>, timeoutMs: number): Promise<void> {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(new Error('timeout')), timeoutMs);
+    // A Db's ready() that rejects with the signal's reason must not hide which node and why.
+    const timedOut = () => new Error(`node ${this.name} not ready after ${timeoutMs} ms${this.stderrTail()}`);
     try {
       await Promise.race([
-        ready(ac.signal),
+        ready(ac.signal).catch((err: unknown) => {
+          throw ac.signal.aborted ? timedOut() : err;
+        }),
         this.exited.then(() => {
           throw new Error(`node ${this.name} ${this.exitInfo} before it was ready${this.stderrTail()}`);
         }),
         new Promise<never>((_, reject) =>
-          ac.signal.addEventListener('abort', () =>
-            reject(new Error(`node ${this.name} not ready after ${timeoutMs} ms${this.stderrTail()}`)),
-          ),
+          ac.signal.addEventListener('abort', () => reject(timedOut())),
         ),
       ]);
     } finally {

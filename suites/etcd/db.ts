@@ -4,7 +4,7 @@
  * NodeAddresses.dataDir (so kill -9 restarts from it, and lose-unsynced / slow-disk act on it),
  * peer traffic through the addresses the runtime gives (its fault proxy), clients on plain HTTP/2.
  *
- * Which binary: the `binary` option, else env JEPSEN_TS_ETCD_BINARY, else `etcd` on PATH.
+ * Which binary: the `binary` option (`--etcd-binary`), else env JEPSEN_TS_ETCD_BINARY, else `etcd` on PATH.
  */
 import { accessSync, constants } from 'node:fs';
 import http from 'node:http';

@@ -13,11 +13,16 @@ import type { TestDefinition } from '../../index.js';
 import { builtinWorkloads } from '../../index.js';
 import { etcdAgreementChecker } from './agreement.js';
 import { EtcdBankClient, EtcdKvClient, EtcdSetClient } from './client.js';
-import { etcdDb } from './db.js';
+import { createEtcdDb, type EtcdDbOptions } from './db.js';
+
+/** The etcd test with a chosen binary (`--etcd-binary PATH`; default: $JEPSEN_TS_ETCD_BINARY, else etcd on PATH). */
+export function etcdTestWith(opts: EtcdDbOptions = {}): TestDefinition {
+  return { ...etcdTest, db: createEtcdDb(opts) };
+}
 
 export const etcdTest: TestDefinition = {
   name: 'etcd',
-  db: etcdDb,
+  db: createEtcdDb(),
   workloads: builtinWorkloads({
     kv: (opts) => new EtcdKvClient(opts.opTimeoutMs),
     set: (opts) => new EtcdSetClient(opts.opTimeoutMs),

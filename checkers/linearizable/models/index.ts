@@ -12,6 +12,7 @@ import type { ModelOptions, ModelSpec } from './spec.js';
 
 const SPECS: readonly ModelSpec[] = [registerModelSpec, casRegisterModelSpec, kvModelSpec, etcdSpec, porcupineKvSpec, setModelSpec, bankModelSpec];
 
+/** The linearizability models by name (register, cas-register, kv, etcd, set, bank, ...). */
 export const modelNames: readonly string[] = SPECS.map((s) => s.name);
 
 /** Throws a UsageError naming the known models when `name` is not one. */
@@ -21,6 +22,7 @@ export function getModelSpec(name: string): ModelSpec {
   return spec;
 }
 
+/** The model `name` (see modelNames), for the search functions; throws for an unknown name. */
 export function getModel(name: string, options?: ModelOptions): Model {
   return getModelSpec(name).create(options);
 }
