@@ -3,8 +3,9 @@
  * link slow for 3 s, then every node killed and restarted while slow, then heal) must catch
  * `--bug volatile-acceptor` on at least 2 of seeds 1-3 in 15 s runs, which `--nemesis all`
  * does not (README, "What catches each"); its faults are in the history as nemesis ops, counted
- * in results.json, and healed at the end. A bad --schedule is refused in one line, exit 254.
- * About 2 min on a quiet 2-core machine (3 runs in one CLI call).
+ * in results.json, and healed at the end. A test module's own schedule (TestDefinition.schedule,
+ * test/fixtures/schedules/) runs instead of the --nemesis flags. A bad --schedule is refused in
+ * one line, exit 254. About 2 min on a quiet 2-core machine (4 runs).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +50,22 @@ describe.skipIf(!BUILT)('--schedule', () => {
       expect(processesMentioning(r.dir)).toEqual([]);
     }
   }, TIMEOUT_MS);
+
+  it("a test module's own schedule runs instead of the --nemesis flags, and is healed", async () => {
+    const run = await cli(['test', '--test', 'test/fixtures/schedules/own-schedule.ts', '--nemesis', 'partition', '--nodes', '3', '--time-limit', '6', '--recovery-time', '1', '--seed', '1', '--results', results], { timeoutMs: 120_000 });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/nemesis schedule slow-then-kill/);
+    const fs = readFileSync(join(run.runDir!, 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { process: unknown; f: string })
+      .filter((op) => op.process === 'nemesis')
+      .map((op) => op.f);
+    expect(fs).toEqual(['start-packet', 'start-kill', 'stop-kill', 'stop-packet', 'final-reads']);
+    const r = JSON.parse(readFileSync(join(run.runDir!, 'results.json'), 'utf8')) as Results;
+    expect(r.faults?.requested).toEqual(['packet', 'kill']);
+    expect(processesMentioning(run.runDir!)).toEqual([]);
+  }, 120_000);
 
   it('refuses an unknown schedule, and --schedule with --nemesis: exit 254, one line', async () => {
     const unknown = await cli(['test', '--schedule', 'nope', '--results', join(results, 'bad')], { timeoutMs: 60_000 });
