@@ -7,7 +7,10 @@ export type { Checker, CheckContext, CheckResult, DecidedEntry, ReplicaState, St
 export type { Client, Completion } from './ground/client.js';
 export type { Db, NodeAddresses } from './ground/db.js';
 export type { History, Op, OpType, Process } from './ground/history.js';
-export type { Nemesis, NemesisContext } from './ground/nemesis.js';
+export type { Nemesis, NemesisContext, Schedule, ScheduleContext } from './ground/nemesis.js';
+export type { Consumer, Cursor, Emit, GenEnv, GenOp, Generator, Outcome, SimulateOptions, TimedOp } from './ground/generator.js';
+/** Jepsen's generator combinators (`gen.phases`, `gen.mix`, `gen.stagger`, ...): see ground/generator.ts. */
+export * as gen from './ground/generator.js';
 export type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime, RuntimeNeeds, SlowDisk } from './ground/runtime.js';
 export type { TestDefinition, TestModuleExport, WorkloadFactory } from './ground/test.js';
 export type { CheckersOf, OpSpec, Workload, WorkloadOptions } from './ground/workload.js';

@@ -4,12 +4,16 @@
  * Every fault start and stop is recorded in the history as a `nemesis` info op.
  */
 import type { Rng } from './rng.js';
-import type { NodeName, Runtime } from './runtime.js';
+import type { Generator } from './generator.js';
+import type { NodeName, Runtime, RuntimeNeeds } from './runtime.js';
 
 /** What a nemesis acts through: the runtime, the nodes, a seeded Rng, the history. */
 export interface NemesisContext {
+  /** Where the nodes run: how faults reach them. */
   runtime: Runtime;
+  /** Every node of the cluster. */
   nodes: NodeName[];
+  /** The nemesis's random stream (targets, shapes, offsets). */
   rng: Rng;
   /** Appends `{process: 'nemesis', type: 'info', f, value}` to the history. */
   record(f: string, value: unknown): void;
@@ -34,4 +38,34 @@ export interface Nemesis {
   start(ctx: NemesisContext): Promise<void>;
   /** Undoes every fault of this kind that is in force (and records `stop-<name>`). No-op when none. */
   stop(ctx: NemesisContext): Promise<void>;
+}
+
+/**
+ * A fault schedule: named faults and a generator (ground/generator.ts) of their ops, which the
+ * nemesis interpreter (nemesis/schedule.ts) performs during the main phase. Op `start-<name>`
+ * starts the fault `<name>` of `faults`, `stop-<name>` stops it, `heal` stops every fault in
+ * force (newest first); the faults record themselves in the history as always. Whatever the
+ * schedule leaves in force is stopped when the main phase ends.
+ */
+export interface Schedule {
+  /** For the progress line and test.json, e.g. 'kill-all-in-flight'. */
+  name: string;
+  /** The faults the ops name, by the name the ops use. */
+  faults: Record<string, Nemesis>;
+  /** The ops: each `start-<fault>`, `stop-<fault>` or `heal`, with sleeps between. */
+  generator: Generator;
+  /** What the runtime must support (Runtime.preflight); default none. */
+  needs?: RuntimeNeeds;
+  /** The fault kinds it is meant to inject, for the coverage warnings (default: none listed). */
+  kinds?: string[];
+}
+
+/** What a schedule is built for: the run's cluster and the --nemesis-interval, as a pace. */
+export interface ScheduleContext {
+  /** Every node of the cluster. */
+  nodes: NodeName[];
+  /** --nemesis-interval in ms: a schedule may take its pace from it. */
+  intervalMs: number;
+  /** The Db can name its leader (faults may aim at it). */
+  leaderAware: boolean;
 }

@@ -7,6 +7,7 @@
  */
 import type { Checker } from './checker.js';
 import type { Db } from './db.js';
+import type { Schedule, ScheduleContext } from './nemesis.js';
 import type { Workload, WorkloadOptions } from './workload.js';
 
 /** Builds one workload of a run (called once per run, with the run's options). */
@@ -32,6 +33,12 @@ export interface TestDefinition {
    * `{ nodes: 3, nemesis: 'partition,kill', 'time-limit': 20 }`.
    */
   defaults?: Record<string, string | number | boolean>;
+  /**
+   * The test's own fault schedule (ground/generator.ts combinators over named faults), run in
+   * the main phase instead of `--schedule` or the `--nemesis` flags, which it overrides: e.g.
+   * "slow every link, then, while slow, kill every node, restart them, heal". Called once per run.
+   */
+  schedule?(ctx: ScheduleContext): Schedule;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { Checker } from './checker.js';
 import type { Client } from './client.js';
+import type { Generator } from './generator.js';
 import type { Rng } from './rng.js';
 
 /** An op before the history stamps it (index, time, process, type). */
@@ -34,6 +35,13 @@ export interface Workload {
   nextOp(rng: Rng, thread: number): OpSpec;
   /** The next op of the recovery phase (reads only: faults are healed, we look at what survived). */
   recoveryOp(rng: Rng, thread: number): OpSpec;
+  /**
+   * The main phase's ops as a generator (ground/generator.ts: mix, stagger, ...), instead of
+   * nextOp: each steady client thread opens it with its own Rng and performs its ops ({f, key,
+   * value}) under --rate, telling each outcome back (untilOk); a thread whose cursor is exhausted
+   * stops. Burst threads do not run it.
+   */
+  generator?(): Generator;
   /**
    * Reads done once each on every node at the very end (retried until one completes ok): every
    * key the workload touched (the set's read of every element, the kv's read of each key). The

@@ -14,6 +14,7 @@ import type { Client, Completion } from '../ground/client.js';
 import type { Op } from '../ground/history.js';
 import type { OpFields } from './historyWriter.js';
 import { Rng } from '../ground/rng.js';
+import type { Generator } from '../ground/generator.js';
 import type { OpSpec } from '../ground/workload.js';
 
 export interface ThreadsOptions {
@@ -75,6 +76,37 @@ export class ClientThreads {
             const spec = nextOp(this.rngs[t], t);
             if (spec === null) return;
             await this.invoke(t, spec);
+          }
+        }),
+      );
+    } finally {
+      sleeps.dispose();
+    }
+  }
+
+  /**
+   * Runs a client generator (Workload.generator) on every steady thread until `signal` aborts
+   * or the thread's cursor is exhausted: each thread opens it (consumer 'clients', the thread's
+   * own Rng), sleeps when it says so, performs its ops under the shared rate limit, and tells
+   * each outcome back. Burst threads stay idle.
+   */
+  async runGenerator(gen: Generator, signal: AbortSignal): Promise<void> {
+    const sleeps = new Sleeps(signal);
+    try {
+      await Promise.all(
+        this.opts.clients.slice(0, this.steady).map(async (_, t) => {
+          const cursor = gen.open({ rng: this.rngs[t], consumer: 'clients' });
+          const began = performance.now();
+          while (!signal.aborted) {
+            const e = cursor.next(performance.now() - began);
+            if (e === null) return;
+            if ('sleepMs' in e) {
+              await sleeps.sleep(e.sleepMs);
+              continue;
+            }
+            if (!(await this.waitForSlot(sleeps))) return;
+            const done = await this.invoke(t, { f: e.op.f, ...(e.op.key === undefined ? {} : { key: e.op.key }), ...(e.op.value === undefined ? {} : { value: e.op.value }) });
+            cursor.completed?.(e.op, done.type);
           }
         }),
       );

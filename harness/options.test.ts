@@ -165,3 +165,26 @@ describe('ensureWritableResults', () => {
     expect(() => ensureWritableResults('/proc/jt-results')).toThrow(UsageError);
   });
 });
+
+describe('--schedule', () => {
+  it('names a built-in schedule, names the test after it, keeps op timeouts within its faults, and replays', () => {
+    const c = config({ schedule: 'kill-all-in-flight', bug: 'volatile-acceptor', seed: 3 });
+    expect(c).toMatchObject({ schedule: 'kill-all-in-flight', nemesis: [], name: 'register-kill-all-in-flight-volatile-acceptor', opTimeoutMs: 1000 });
+    expect(config({}).schedule).toBeNull();
+    const argv: TestArgv = {};
+    const words = replayCommand(c).split(' ').slice(2);
+    for (let i = 0; i < words.length; i += 2) argv[words[i].slice(2)] = words[i + 1];
+    expect(withoutFlags(toTestConfig({ ...defaults(), ...argv }, paxosTest))).toEqual(withoutFlags(c));
+  });
+
+  it('a --schedule replaces the nemesis of the definition\'s defaults', () => {
+    const c = toTestConfig({ schedule: 'kill-all-in-flight' }, { ...paxosTest, defaults: { nemesis: 'partition,kill' } });
+    expect(c).toMatchObject({ schedule: 'kill-all-in-flight', nemesis: [] });
+  });
+
+  it('refuses an unknown name (listing the names) and --schedule with --nemesis', () => {
+    refuses({ schedule: 'nope' }, /^unknown schedule "nope" \(known: kill-all-in-flight\)$/);
+    refuses({ schedule: 'kill-all-in-flight', nemesis: 'kill' }, /--schedule and --nemesis are alternatives/);
+    refuses({ schedule: ['kill-all-in-flight', 'kill-all-in-flight'] }, /--schedule given more than once/);
+  });
+});

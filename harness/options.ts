@@ -20,7 +20,9 @@ import {
   parseClockOffset,
   parseNames,
   parseNemesisSpec,
+  parseScheduleName,
   PARTITION_SHAPES,
+  SCHEDULE_NAMES,
   parsePartitionShapes,
   NODE_TARGETS,
   TARGETS,
@@ -30,6 +32,7 @@ import {
   type NemesisOptions,
   type NodeTarget,
   type PartitionShape,
+  type ScheduleName,
 } from '../nemesis/index.js';
 
 export const RUNTIMES = ['local', 'docker'] as const;
@@ -49,6 +52,8 @@ export interface TestConfig {
   /** Fault kinds, composed; empty = no nemesis. */
   nemesis: Fault[];
   nemesisIntervalMs: number;
+  /** --schedule: a named fault schedule instead of --nemesis (absent/null = the --nemesis flags). */
+  schedule?: ScheduleName | null;
   /** Partition shapes the partition nemesis picks among; null = every shape the cluster fits. */
   partition: PartitionShape[] | null;
   nodes: string[];
@@ -94,6 +99,7 @@ export const testOptions = {
   workload: { type: 'string', requiresArg: true, defaultDescription: "the suite's first", describe: "one of the suite's workloads (paxos: register|kv|set|bank)" },
   nemesis: { type: 'string', requiresArg: true, defaultDescription: 'none', describe: `faults, comma list: ${NEMESIS_NAMES.join('|')} (all = partition,kill,pause,clock,packet,burst; the disk faults slow-disk and lose-unsynced need FUSE and are named explicitly)` },
   'nemesis-interval': { type: 'string', requiresArg: true, defaultDescription: '3', describe: 'seconds between fault start and stop (and between faults); 3 gives each of the five fault kinds its turn in 30 s' },
+  schedule: { type: 'string', requiresArg: true, describe: `a named fault schedule instead of --nemesis: ${SCHEDULE_NAMES.join('|')}` },
   partition: { type: 'string', requiresArg: true, describe: `partition shapes, comma list: ${PARTITION_SHAPES.join('|')} (default: random among all)` },
   nodes: { type: 'string', requiresArg: true, defaultDescription: '5', describe: 'node count, or comma-separated node names' },
   concurrency: { type: 'string', requiresArg: true, defaultDescription: '10', describe: 'client threads (each has one outstanding op)' },
@@ -167,7 +173,10 @@ export function toTestConfig(given: TestArgv, definition: TestDefinition, source
   const flags = userFlags(given);
   const argv: TestArgv = { ...CLI_DEFAULTS, workload: Object.keys(definition.workloads)[0], ...definition.defaults, ...flags };
   const workload = oneOf('--workload', str(argv.workload, '--workload'), Object.keys(definition.workloads));
-  const nemesis = parseNemesisSpec(list(str(argv.nemesis, '--nemesis'), '--nemesis').join(','));
+  const schedule = argv.schedule === undefined ? null : parseScheduleName(str(argv.schedule, '--schedule'));
+  if (schedule && flags.nemesis !== undefined) throw new UsageError('--schedule and --nemesis are alternatives: give one of them');
+  // A --schedule replaces the faults a definition's defaults name.
+  const nemesis = schedule ? [] : parseNemesisSpec(list(str(argv.nemesis, '--nemesis'), '--nemesis').join(','));
   const partition = argv.partition === undefined ? null : parsePartitionShapes(list(str(argv.partition, '--partition'), '--partition').join(','));
   const runtime = oneOf('--runtime', str(argv.runtime, '--runtime'), RUNTIMES);
   const bugs = definition.bugs ?? [];
@@ -175,7 +184,7 @@ export function toTestConfig(given: TestArgv, definition: TestDefinition, source
   const bug = argv.bug === undefined ? null : oneOf('--bug', str(argv.bug, '--bug'), bugs);
   const seed = argv.seed === undefined ? randomInt(0, 2 ** 31) : int(argv.seed, '--seed', 0, LIMITS.seed);
   const suitePrefix = source.db === DEFAULT_DB ? '' : `${definition.name}-`;
-  const name = argv.name === undefined ? `${suitePrefix}${workload}-${nemesis.length ? nemesis.join('+') : 'none'}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
+  const name = argv.name === undefined ? `${suitePrefix}${workload}-${schedule ?? (nemesis.length ? nemesis.join('+') : 'none')}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/.test(name)) throw new UsageError(`--name must be letters, digits, '.', '_', '+', '-' (got ${JSON.stringify(name)})`);
   const config: TestConfig = {
     name,
@@ -184,6 +193,7 @@ export function toTestConfig(given: TestArgv, definition: TestDefinition, source
     workload,
     nemesis,
     nemesisIntervalMs: seconds(argv['nemesis-interval'], '--nemesis-interval'),
+    schedule,
     partition,
     nodes: nodeNames(argv.nodes),
     concurrency: int(argv.concurrency, '--concurrency', 1, LIMITS.concurrency),
@@ -196,7 +206,7 @@ export function toTestConfig(given: TestArgv, definition: TestDefinition, source
     leaveDbRunning: argv['leave-db-running'] === true,
     resultsDir: resolve(str(argv.results, '--results')),
     recoveryTimeMs: seconds(argv['recovery-time'], '--recovery-time', true),
-    opTimeoutMs: argv['op-timeout'] === undefined ? defaultOpTimeoutMs(nemesis.length > 0, seconds(argv['nemesis-interval'], '--nemesis-interval')) : seconds(argv['op-timeout'], '--op-timeout'),
+    opTimeoutMs: argv['op-timeout'] === undefined ? defaultOpTimeoutMs(nemesis.length > 0 || schedule !== null, seconds(argv['nemesis-interval'], '--nemesis-interval')) : seconds(argv['op-timeout'], '--op-timeout'),
     checkerMemoryMb: argv['checker-memory-mb'] === undefined ? DEFAULT_MEMORY_LIMIT_MB : checkerMemoryMb(argv['checker-memory-mb'], '--checker-memory-mb'),
   };
   if (config.leaveDbRunning && config.testCount > 1) throw new UsageError('--leave-db-running only makes sense with --test-count 1');
@@ -301,7 +311,7 @@ export function replayArgs(c: TestConfig): string[] {
   const words = [
     ...(c.test !== undefined ? ['--test', c.test] : ['--db', c.db ?? DEFAULT_DB]),
     '--workload', c.workload,
-    '--nemesis', c.nemesis.length ? c.nemesis.join(',') : 'none',
+    ...(c.schedule ? ['--schedule', c.schedule] : ['--nemesis', c.nemesis.length ? c.nemesis.join(',') : 'none']),
     '--nemesis-interval', String(c.nemesisIntervalMs / 1000),
     '--nodes', c.nodes.join(','),
     '--concurrency', String(c.concurrency),

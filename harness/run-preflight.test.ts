@@ -53,6 +53,31 @@ describe('preflight follows the composed nemesis', () => {
     expect(asked[1]).toEqual({ clock: false, packet: false });
   });
 
+  it('the schedule is chosen as definition > --schedule > --nemesis, and its needs are preflighted', async () => {
+    const asked: unknown[] = [];
+    const refusing = {
+      async preflight(needs: unknown) {
+        asked.push(needs);
+        throw new UsageError('stop here');
+      },
+    } as unknown as Runtime;
+    const flags = toTestConfig({ ...DEFAULTS, nemesis: 'partition', nodes: '3', seed: 1, results, 'time-limit': 1 }, paxosTest);
+    const named = toTestConfig({ ...DEFAULTS, schedule: 'kill-all-in-flight', nodes: '3', seed: 1, results, 'time-limit': 1 }, paxosTest);
+    let flagNemesisBuilt = 0;
+    const deps: RunDeps = { ...defaultDeps, runtime: async () => refusing, nemesis: (c) => (flagNemesisBuilt++, defaultDeps.nemesis.call(deps, c)) };
+    await expect(runTest(named, deps, io())).rejects.toThrow('stop here');
+    expect(asked.pop()).toEqual({ clock: false, packet: true }); // kill-all-in-flight's
+    expect(flagNemesisBuilt).toBe(0);
+    const own = { name: 'mine', faults: {}, generator: { open: () => ({ next: () => null }) }, needs: { clock: true, packet: false } };
+    const withOwn: RunDeps = { ...deps, test: { ...deps.test, schedule: () => own } };
+    for (const config of [flags, named]) {
+      await expect(runTest(config, withOwn, io())).rejects.toThrow('stop here');
+      expect(asked.pop()).toEqual({ clock: true, packet: false }); // the definition's, over both
+    }
+    expect(flagNemesisBuilt).toBe(0);
+    expect(readdirSync(results)).toEqual([]);
+  });
+
   it("the Db's own preflight refuses first: before the runtime is asked, no run dir", async () => {
     let runtimeAsked = false;
     const runtime = { async preflight() { runtimeAsked = true; } } as unknown as Runtime;

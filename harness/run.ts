@@ -26,7 +26,9 @@ import { Progress, rateLines, type RateSummary } from './progress.js';
 import { Rng } from '../ground/rng.js';
 import type { NodeEndpoint, NodeName, Runtime, RuntimeNeeds } from '../ground/runtime.js';
 import { createRunDir, fileErrorLine, FILES, testRecord, updateLatest, writeJson } from './store.js';
-import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
+import type { Nemesis, NemesisContext, Schedule } from '../ground/nemesis.js';
+import { healSchedule, runSchedule } from '../nemesis/schedule.js';
+import { namedSchedule } from '../nemesis/schedules.js';
 import { countFault, coverageLine, coverageWarnings, emptyCoverage, type FaultCoverage } from '../nemesis/coverage.js';
 import type { Workload } from '../ground/workload.js';
 import type { TestDefinition } from '../ground/test.js';
@@ -126,9 +128,10 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   // What to preflight is what the composed nemesis needs (`all` includes the clock), not the
   // names as typed.
   await deps.test.db.preflight?.();
-  const nemesis = deps.nemesis(config);
+  const schedule = scheduleOf(config, deps.test);
+  const nemesis = schedule ? null : deps.nemesis(config);
   const runtime = await deps.runtime(config);
-  await runtime.preflight(nemesis?.needs ?? { clock: false, packet: false });
+  await runtime.preflight(schedule?.needs ?? nemesis?.needs ?? { clock: false, packet: false });
   const workload = workloadOf(deps.test, config.workload, workloadOptionsOf(config));
   const db = deps.test.db;
 
@@ -147,7 +150,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   const timeline: StartupTimeline = { processStart: performance.timeOrigin, runStart, historyStart: epochMs() - history.now() / 1e6, nodesReady: null, mainStart: null };
   const rng = new Rng(config.seed);
   const say = (line: string) => progress.message(line);
-  say(`jepsen-ts test ${config.name}: ${config.nodes.length} nodes, ${config.workload}, nemesis ${config.nemesis.join(',') || 'none'}, seed ${config.seed}`);
+  say(`jepsen-ts test ${config.name}: ${config.nodes.length} nodes, ${config.workload}, nemesis ${schedule ? `schedule ${schedule.name}` : config.nemesis.join(',') || 'none'}, seed ${config.seed}`);
   say(`run dir: ${runDir}`);
   progress.start();
 
@@ -156,7 +159,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
   let crashed: Error | null = null;
   let finalReadsMissing = 0;
   let faults = { cycles: 0, errors: [] as string[] };
-  const coverage = emptyCoverage(config.nemesis);
+  const coverage = emptyCoverage(schedule ? (schedule.kinds ?? []) : config.nemesis);
   const decidedLogs: Record<string, DecidedEntry[]> = {};
   const decidedLogErrors: Record<string, string> = {};
   let replicaStates: Record<string, ReplicaState> | undefined;
@@ -194,7 +197,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
 
     const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate, burstThreads: burstThreadsOf(config) });
     const ctx = { ...nemesisContext(runtime, config.nodes, rng.fork(), history, db, endpoints, coverage), burst: (on: boolean) => threads.unthrottle(on) };
-    faults = await mainPhase(config, deps, workload, threads, nemesis, ctx, io, progress);
+    faults = await mainPhase(config, deps, workload, threads, { schedule, nemesis }, ctx, io, progress);
     for (const e of faults.errors) say(`nemesis error: ${e}`);
     if (!io.interrupts.interrupted) {
       progress.setPhase('recovery');
@@ -276,23 +279,35 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
 
 
 /** Clients and the nemesis together for the time limit; then every fault is healed. */
-async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, threads: ClientThreads, nemesis: Nemesis | null, ctx: NemesisContext, io: RunIo, progress: Progress): Promise<{ cycles: number; errors: string[] }> {
+async function mainPhase(config: TestConfig, deps: RunDeps, workload: Workload, threads: ClientThreads, { schedule, nemesis }: { schedule: Schedule | null; nemesis: Nemesis | null }, ctx: NemesisContext, io: RunIo, progress: Progress): Promise<{ cycles: number; errors: string[] }> {
   progress.setPhase('main');
   const main = deadline(config.timeLimitMs, io.interrupts.signal);
   const stopFaults = new AbortController();
-  const faults = nemesis ? deps.runNemesis(nemesis, ctx, { intervalMs: config.nemesisIntervalMs, signal: stopFaults.signal }) : Promise.resolve({ cycles: 0, errors: [] });
+  const faults = schedule
+    ? runSchedule(schedule, ctx, { signal: stopFaults.signal })
+    : nemesis
+      ? deps.runNemesis(nemesis, ctx, { intervalMs: config.nemesisIntervalMs, signal: stopFaults.signal })
+      : Promise.resolve({ cycles: 0, errors: [] });
   try {
-    await threads.runPhase((r, t) => workload.nextOp(r, t), main.signal);
+    const ops = workload.generator?.();
+    await (ops ? threads.runGenerator(ops, main.signal) : threads.runPhase((r, t) => workload.nextOp(r, t), main.signal));
   } finally {
     main.clear();
     stopFaults.abort();
     progress.setPhase('heal');
   }
   const result = await faults;
-  // runNemesis stops once more at its end; a stop is a no-op when nothing is in force, and this
+  // The schedule stopped every fault once more at its end; a stop is a no-op when nothing is in force, and this
   // one is the heal the recovery phase relies on, so a failure here is a harness failure.
+  if (schedule) await healSchedule(schedule, ctx);
   if (nemesis) await nemesis.stop({ ...ctx, lastStop: true });
   return result;
+}
+
+/** The fault schedule of a run, if not the --nemesis flags: the test definition's own, else --schedule's. */
+function scheduleOf(config: TestConfig, test: TestDefinition): Schedule | null {
+  const ctx = { nodes: config.nodes, intervalMs: config.nemesisIntervalMs, leaderAware: test.db.leader !== undefined };
+  return test.schedule?.(ctx) ?? (config.schedule ? namedSchedule(config.schedule, ctx) : null);
 }
 
 function nemesisContext(runtime: Runtime, nodes: NodeName[], rng: Rng, history: HistoryWriter, db: Db, endpoints: NodeEndpoint[], coverage: FaultCoverage): NemesisContext {

@@ -75,6 +75,7 @@ export function definitionProblem(value: unknown): string | null {
   if (workloads.length === 0) return 'workloads is empty';
   for (const [name, factory] of workloads) if (typeof factory !== 'function') return `workloads.${name} must be a function (opts) => Workload`;
   if (d.checkers !== undefined && typeof d.checkers !== 'function') return 'checkers must be a function (workload) => Checker[] when given';
+  if (d.schedule !== undefined && typeof d.schedule !== 'function') return 'schedule must be a function (ctx) => Schedule when given';
   if (d.bugs !== undefined && (!Array.isArray(d.bugs) || d.bugs.some((b) => typeof b !== 'string'))) return 'bugs must be an array of strings when given';
   if (d.defaults !== undefined) {
     if (d.defaults === null || typeof d.defaults !== 'object' || Array.isArray(d.defaults)) return 'defaults must be an object of flag values when given';

@@ -19,7 +19,8 @@ import type { NemesisContext } from '../ground/nemesis.js';
 import { packetNemesis } from './packet.js';
 import { partitionNemesis } from './partition.js';
 import { killNemesis, pauseNemesis } from './process-faults.js';
-import { runNemesis } from './runner.js';
+import { runNemesis, runSchedule } from './schedule.js';
+import { namedSchedule } from './schedules.js';
 
 const nodes = ['n1', 'n2', 'n3'];
 
@@ -185,6 +186,22 @@ describe('nemeses on the local runtime', () => {
     for (const n of nodes) expect(rt.describe(n)).toMatchObject({ running: true, paused: false });
     expect(await allConnected(eps)).toBe(true);
   });
+  it('kill-all-in-flight slows every link, kills every node while slow, and an abort heals it all', async () => {
+    const schedule = namedSchedule('kill-all-in-flight', { nodes, intervalMs: 3000, leaderAware: true });
+    const ac = new AbortController();
+    const run = runSchedule(schedule, ctx, { signal: ac.signal });
+    // The links slow at 1 s, every node dies at 4 s: abort while they are down.
+    await new Promise((r) => setTimeout(r, 4300));
+    expect(nodes.map((n) => rt.describe(n).running)).toEqual([false, false, false]);
+    ac.abort();
+    expect(await run).toEqual({ cycles: 2, errors: [] });
+    expect(records.map((r) => r.f)).toEqual(['start-packet', 'start-kill', 'stop-kill', 'stop-packet']);
+    expect((records[0].value as { links: unknown[] }).links).toHaveLength(6);
+    expect((records[0].value as { shape: unknown }).shape).toEqual({ delayMs: 100, jitterMs: 0, lossPct: 0 });
+    expect(records[1].value).toEqual(nodes);
+    for (const n of nodes) expect(rt.describe(n)).toMatchObject({ running: true, paused: false });
+    expect(await allConnected(eps)).toBe(true);
+  }, 20_000);
 });
 
 describe('nemesisFromSpec', () => {

@@ -10,7 +10,7 @@
 import type { Rng } from '../ground/rng.js';
 import type { LinkShape, NodeName } from '../ground/runtime.js';
 import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
-import { pickTargets, TARGETS } from './targets.js';
+import { pickTargets, TARGETS, type Target } from './targets.js';
 
 export const PACKET_BEHAVIOURS: LinkShape[] = [
   { delayMs: 50, jitterMs: 50, lossPct: 0 },
@@ -18,7 +18,8 @@ export const PACKET_BEHAVIOURS: LinkShape[] = [
   { delayMs: 100, jitterMs: 50, lossPct: 10 },
 ];
 
-export function packetNemesis(behaviours: LinkShape[] = PACKET_BEHAVIOURS, opts: { leaderAware?: boolean } = {}): Nemesis {
+/** `targets`: the node specs whose outgoing links a start shapes, one drawn per start (default every spec). */
+export function packetNemesis(behaviours: LinkShape[] = PACKET_BEHAVIOURS, opts: { leaderAware?: boolean; targets?: readonly Target[] } = {}): Nemesis {
   if (behaviours.length === 0) throw new Error('packet nemesis needs at least one behaviour');
   let shaped: Array<[NodeName, NodeName]> = [];
   let started = 0;
@@ -34,7 +35,7 @@ export function packetNemesis(behaviours: LinkShape[] = PACKET_BEHAVIOURS, opts:
     async start(ctx) {
       await stop(ctx);
       const nth = started++;
-      const target = ctx.rng.pick(TARGETS);
+      const target = ctx.rng.pick(opts.targets ?? TARGETS);
       let from = pickTargets(target, ctx.nodes, ctx.rng);
       let detail: string = target;
       if (opts.leaderAware === true && nth % 2 === 0) {

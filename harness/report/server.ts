@@ -119,7 +119,7 @@ export async function listRuns(resultsDir: string): Promise<RunSummary[]> {
         name: typeof t.name === 'string' ? t.name : test,
         startedAt: typeof t.startedAt === 'string' ? t.startedAt : start,
         workload: typeof config.workload === 'string' ? config.workload : '',
-        nemeses: Array.isArray(nemesis) ? nemesis.join(', ') : typeof nemesis === 'string' ? nemesis : '',
+        nemeses: typeof config.schedule === 'string' ? `schedule ${config.schedule}` : Array.isArray(nemesis) ? nemesis.join(', ') : typeof nemesis === 'string' ? nemesis : '',
         valid: results && [true, false, 'unknown'].includes(results.valid as never) ? (results.valid as Validity) : undefined,
         durationS: files.has('history.jsonl') ? await lastOpTimeS(join(dir, 'history.jsonl')) : undefined,
         hasReport: files.has('report.html'),

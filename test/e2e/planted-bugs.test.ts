@@ -5,8 +5,8 @@
  * same schedule against the correct Paxos is VALID. Plus the new flags' refusals (exit 254, one
  * line) and their --help lines. Costs ~60 s on a quiet 2-core machine (4 runs of a 10 s main
  * phase; the refusals start nothing).
- * volatile-acceptor has no test here: no schedule the harness can express catches it on every
- * seed in a short run (README, "Planted bugs").
+ * volatile-acceptor's test is test/e2e/schedules.test.ts: the --nemesis flags cannot express
+ * the schedule that catches it (README, "Planted bugs").
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
