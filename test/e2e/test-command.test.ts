@@ -118,7 +118,7 @@ describe.skipIf(!BUILT)('jepsen-ts test, end to end on the local runtime', () =>
 
   it('test-all runs the cross product, prints a table, and exits with the worst code', async () => {
     const junit = join(results, 'ci', 'junit.xml');
-    const run = await cli(['test-all', '--workload', 'register,bank', '--nemesis', 'none', '--seeds', '5', '--time-limit', '3', '--recovery-time', '1', '--results', results, '--junit', junit]);
+    const run = await cli(['test-all', '--workload', 'register,bank', '--nemesis', 'none', '--seeds', '5', '--time-limit', '3', '--recovery-time', '1', '--results', results, '--junit', junit, '--parallel', '1']);
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain(`junit: ${junit}`);
     // Read back by an independent parser: one testcase per run, no failure.
