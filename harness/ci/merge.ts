@@ -53,8 +53,8 @@ export function mergeStores(into: string, stores: readonly string[]): { copied: 
  */
 export async function writeStaticIndex(store: string): Promise<RunOutcome[]> {
   if (!isDir(store)) throw new UsageError(`${store}: no such results directory`);
-  for (const dir of runDirsOf(store)) await relinkPrevious(dir);
   const runs = await listRuns(store);
+  for (const r of runs) await relinkPrevious(join(store, r.path));
   writeText(join(store, INDEX_FILE), indexPage(store, runs, { verdict: 'all', name: '' }, { static: true }));
   return runs.map((r) => r.outcome);
 }

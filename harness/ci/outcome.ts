@@ -3,7 +3,7 @@
  * one-line reason, seed, commit, replay command, duration, report. Read from the run's
  * test.json / results.json / history.jsonl only, so runs merged from many machines read the same.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CheckResult } from '../../ground/checker.js';
 
@@ -60,12 +60,19 @@ export function reasonOf(result: CheckResult): string {
   return oneLine(scalars.slice(0, 6).map(([k, v]) => `${k}: ${String(v)}`).join(' · ')) || 'no details';
 }
 
-/** The time of the history's last op, in seconds (the file's tail only: histories can be large). */
-function historySeconds(path: string): number {
+/** The time of the history's last op, in seconds; 0 without one. Reads only the file's tail (histories can be large). */
+export function historySeconds(path: string): number {
   let text: string;
   try {
-    const buf = readFileSync(path);
-    text = buf.subarray(Math.max(0, buf.length - 8192)).toString('utf8');
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const buf = Buffer.alloc(Math.min(size, TAIL_BYTES));
+      readSync(fd, buf, 0, buf.length, size - buf.length);
+      text = buf.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return 0;
   }
@@ -80,9 +87,14 @@ function historySeconds(path: string): number {
   return 0;
 }
 
+const TAIL_BYTES = 8192;
+
 export function readOutcome(dir: string): RunOutcome {
-  const test = json(join(dir, 'test.json')) ?? {};
-  const results = json(join(dir, 'results.json'));
+  return outcomeOf(dir, json(join(dir, 'test.json')) ?? {}, json(join(dir, 'results.json')));
+}
+
+/** The outcome from a run's already parsed test.json and results.json (null: missing or unreadable). */
+export function outcomeOf(dir: string, test: Record<string, unknown>, results: Record<string, unknown> | null): RunOutcome {
   const config = isObj(test.config) ? test.config : {};
   const seed = typeof test.seed === 'number' ? test.seed : typeof config.seed === 'number' ? config.seed : null;
   const checks = results && isObj(results.results) ? (results.results as Record<string, CheckResult>) : {};

@@ -51,7 +51,7 @@ export async function runParallel(configs: readonly TestConfig[], parallel: numb
     closeSync(fd);
     running.add(child.pid!);
     const exit = await new Promise<number>((resolveExit) => {
-      child.on('exit', (code, signal) => resolveExit(code ?? (signal ? EXIT.crash : EXIT.crash)));
+      child.on('exit', (code) => resolveExit(code ?? EXIT.crash));
       child.on('error', () => resolveExit(EXIT.crash));
     });
     running.delete(child.pid!);

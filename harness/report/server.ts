@@ -6,12 +6,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { open, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Validity } from '../../ground/checker.js';
 import { esc, hrefPath } from './escape.js';
-import { readOutcome, type RunOutcome } from '../ci/outcome.js';
+import { outcomeOf, type RunOutcome } from '../ci/outcome.js';
 import { runHref, trendsOf, trendsSection, TRENDS_CSS } from '../ci/trends.js';
 
 export interface RunSummary {
@@ -36,32 +36,6 @@ async function jsonOrUndefined(path: string): Promise<Record<string, unknown> | 
     return isObj(v) ? v : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** The time of the history's last op, read from the file's tail (histories can be large). */
-async function lastOpTimeS(path: string): Promise<number | undefined> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-    const size = (await handle.stat()).size;
-    const length = Math.min(size, 8192);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    const lines = buffer.toString('utf8').trim().split('\n').reverse();
-    for (const line of lines) {
-      try {
-        const op = JSON.parse(line) as { time?: unknown };
-        if (typeof op.time === 'number') return op.time / 1e9;
-      } catch {
-        continue;
-      }
-    }
-    return undefined;
-  } catch {
-    return undefined;
-  } finally {
-    await handle?.close();
   }
 }
 
@@ -114,6 +88,7 @@ export async function listRuns(resultsDir: string): Promise<RunSummary[]> {
       const config = isObj(t.config) ? t.config : t;
       const results = await jsonOrUndefined(join(dir, 'results.json'));
       const nemesis = config.nemesis;
+      const outcome = outcomeOf(dir, t, results ?? null);
       const summary: RunSummary = {
         path: `${test}/${start}`,
         name: typeof t.name === 'string' ? t.name : test,
@@ -121,9 +96,9 @@ export async function listRuns(resultsDir: string): Promise<RunSummary[]> {
         workload: typeof config.workload === 'string' ? config.workload : '',
         nemeses: typeof config.schedule === 'string' ? `schedule ${config.schedule}` : Array.isArray(nemesis) ? nemesis.join(', ') : typeof nemesis === 'string' ? nemesis : '',
         valid: results && [true, false, 'unknown'].includes(results.valid as never) ? (results.valid as Validity) : undefined,
-        durationS: files.has('history.jsonl') ? await lastOpTimeS(join(dir, 'history.jsonl')) : undefined,
+        durationS: files.has('history.jsonl') ? outcome.seconds : undefined,
         hasReport: files.has('report.html'),
-        outcome: readOutcome(dir),
+        outcome,
       };
       summaryCache.set(dir, { signature, summary });
       runs.push(summary);
