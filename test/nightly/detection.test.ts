@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILT, cleanUpScratch, cli, processesMentioning, scratch } from './cli.js';
+import { BUILT, cleanUpScratch, cli, processesMentioning, scratch } from '../e2e/cli.js';
 
 const results = scratch('detection');
 afterAll(cleanUpScratch);
