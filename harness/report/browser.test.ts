@@ -130,6 +130,10 @@ describe('report and serve in Chromium', () => {
     await expect(failed.getAttribute('data-desc')).resolves.toBe(failedOp.description);
     await page.locator('a.jump').first().click();
     await expect(failed.isVisible()).resolves.toBe(true);
+    // Focus, not hover: after the jump scrolls, the pointer rests over whichever op is under it,
+    // and that op (often another with the same description, not reached) would fill the detail.
+    await page.mouse.move(0, 0);
+    await failed.focus();
     const detail = await page.locator('.lin-section .lin-detail').first().textContent();
     expect(detail).toContain(failedOp.description);
     expect(detail).toContain(`state before: ${info.unplaced[0].stateBefore}`);
