@@ -7,8 +7,9 @@
  *    commits a new value that the member's own (serializable) state does not have; after heal
  *    it serves that value. So the runtime's partitions really reach etcd's peer traffic.
  * 2. `jepsen-ts test --db etcd --runtime docker` as a user runs it: register under
- *    partition,kill,pause,clock (all together each cycle, so every kind is injected): VALID,
- *    the etcd agreement checker among the judges, and nothing of the run left on the engine.
+ *    partition,kill,pause,clock with partition, kill and pause injected (the clock does not
+ *    reach etcd, see suites/etcd/suite.ts): VALID, the etcd agreement checker among the
+ *    judges, and nothing of the run left on the engine.
  * Skipped (with a message) without an engine or an etcd binary; JEPSEN_TS_REQUIRE_DOCKER=1 /
  * JEPSEN_TS_REQUIRE_ETCD=1 make those a failure instead.
  */
@@ -94,13 +95,18 @@ interface Results {
 }
 
 describe.skipIf(skip)('jepsen-ts test --db etcd --runtime docker, end to end', () => {
-  it('register under partition,kill,pause,clock for 10 s: VALID, every fault injected, nothing left on the engine', async () => {
+  // One fault per cycle (the composite's rotation, shuffled from the seed): seed 3's first round
+  // is pause, partition, kill, clock, so 14 s of 1.5 s faults and gaps inject the three that
+  // reach etcd. Not --nemesis-together: a member killed inside a minority partition is
+  // restarted before the heal and cannot become ready (etcd serves no client before it
+  // reaches a quorum), which costs the ready timeout and a nemesis error.
+  it('register under partition,kill,pause,clock for 14 s: VALID, partition, kill and pause injected, nothing left on the engine', async () => {
     let during: Promise<string[]> | null = null;
     let pid = 0;
     const mine = async (p: number) => (await ourResources()).filter((r) => r.includes(`(jt-${p}-`));
     const run = await cli(
-      ['test', '--db', 'etcd', '--runtime', 'docker', '--workload', 'register', '--nemesis', 'partition,kill,pause,clock', '--nemesis-together',
-        '--nemesis-interval', '2', '--time-limit', '10', '--recovery-time', '3', '--seed', '1', '--results', results],
+      ['test', '--db', 'etcd', '--runtime', 'docker', '--workload', 'register', '--nemesis', 'partition,kill,pause,clock',
+        '--nemesis-interval', '1.5', '--op-timeout', '1', '--time-limit', '14', '--recovery-time', '3', '--seed', '3', '--results', results],
       {
         timeoutMs: 150_000,
         onStdout(text, childPid) {
@@ -114,7 +120,7 @@ describe.skipIf(skip)('jepsen-ts test --db etcd --runtime docker, end to end', (
     const r = JSON.parse(readFileSync(join(run.runDir!, 'results.json'), 'utf8')) as Results;
     expect(r.results['etcd-agreement']?.valid).toBe(true);
     expect(r.nemesisErrors).toEqual([]);
-    for (const kind of ['partition', 'kill', 'pause', 'clock']) expect(r.faults?.injected[kind]?.count ?? 0, kind).toBeGreaterThan(0);
+    for (const kind of ['partition', 'kill', 'pause']) expect(r.faults?.injected[kind]?.count ?? 0, kind).toBeGreaterThan(0);
     expect(readFileSync(join(run.runDir!, 'nodes', 'n1', 'stderr.log'), 'utf8')).toMatch(/etcd/); // the members' own logs
     // 3 containers, 3 volumes and the network while it ran; none after.
     expect(((await during) ?? []).length, run.stdout + run.stderr).toBe(7);
