@@ -5,7 +5,7 @@
  */
 export type { Checker, CheckContext, CheckResult, DecidedEntry, ReplicaState, StateReplay, Validity } from './ground/checker.js';
 export type { Client, Completion } from './ground/client.js';
-export type { Db, NodeAddresses } from './ground/db.js';
+export type { Db, DockerImageFile, DockerImageSpec, NodeAddresses } from './ground/db.js';
 export type { History, Op, OpType, Process } from './ground/history.js';
 export type { Nemesis, NemesisContext, Schedule, ScheduleContext } from './ground/nemesis.js';
 export type { Consumer, Cursor, Emit, GenEnv, GenOp, Generator, Outcome, SimulateOptions, TimedOp } from './ground/generator.js';

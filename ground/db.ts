@@ -21,6 +21,27 @@ export interface NodeAddresses {
   dataDir: string;
 }
 
+/** A host file the docker runtime copies into the node image. */
+export interface DockerImageFile {
+  /** Path on the machine running the harness (read when the image is built; its contents are part of the image tag). */
+  from: string;
+  /** Absolute path in the image. */
+  to: string;
+  /** File mode in the image (default: the host file's mode). */
+  mode?: number;
+}
+
+/**
+ * What the docker runtime's node image needs beyond its base (Debian bookworm with iptables,
+ * iproute2, libfaketime and Node 20). Without it, `command` must be `node <entry script>`: the
+ * runtime bundles that script. With `files`, a command whose `cmd` is one of the files' `from`
+ * runs as its `to` (e.g. /usr/bin/etcd copied to /usr/local/bin/etcd), with `args` as given; a
+ * native binary must run on the base (Debian's etcd links only libc, so it does).
+ */
+export interface DockerImageSpec {
+  files?: DockerImageFile[];
+}
+
 /** How to run, probe and read one node of the system under test (the runtime starts `command` per node). */
 export interface Db {
   name: string;
@@ -31,6 +52,8 @@ export interface Db {
   preflight?(): Promise<void> | void;
   /** The command that runs one node. `cmd` is run with `args` from the repo root. */
   command(node: NodeAddresses, extraArgs: string[]): { cmd: string; args: string[]; env?: Record<string, string> };
+  /** What the docker runtime puts in the node image (see DockerImageSpec); unused by the local runtime. */
+  docker?: DockerImageSpec;
   /** Resolves when the node answers on its client API. */
   ready(clientUrl: string, signal: AbortSignal): Promise<void>;
   /** Which node leads, as that node sees it (null when unknown). */

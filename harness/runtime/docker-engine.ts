@@ -96,9 +96,13 @@ export async function execOk(container: Docker.Container, cmd: string[], what: s
 }
 
 /** A tar archive (in memory) holding `files` (name -> contents). */
-export async function tarOf(files: Record<string, string | Buffer>, mode = 0o644): Promise<Buffer> {
+export async function tarOf(files: Record<string, string | Buffer | { body: Buffer; mode: number }>, mode = 0o644): Promise<Buffer> {
   const pack = tar.pack();
-  for (const [name, body] of Object.entries(files)) pack.entry({ name, mode }, typeof body === 'string' ? Buffer.from(body) : body);
+  for (const [name, f] of Object.entries(files)) {
+    // A file with its own mode (an executable copied into an image) says so; the rest take `mode`.
+    if (typeof f === 'object' && !Buffer.isBuffer(f)) pack.entry({ name, mode: f.mode }, f.body);
+    else pack.entry({ name, mode }, typeof f === 'string' ? Buffer.from(f) : f);
+  }
   pack.finalize();
   const parts: Buffer[] = [];
   for await (const c of pack as unknown as AsyncIterable<Buffer>) parts.push(c);

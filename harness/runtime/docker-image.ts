@@ -1,9 +1,10 @@
 /**
  * The node image of the docker runtime, built by the harness when missing or stale. Its inputs
- * are docker/Dockerfile, the base image (ARG BASE_IMAGE) and one file: the Db's Node entry
- * script bundled with esbuild (so the build context is ~0.3 MB, not node_modules). The tag is
- * a hash of all three, so a changed node or Dockerfile gets a new image and an unchanged one
- * is reused from the engine's cache. The default base is the offline one made by
+ * are docker/Dockerfile, the base image (ARG BASE_IMAGE) and the files it copies: a Node Db's
+ * entry script bundled with esbuild (so the build context is ~0.3 MB, not node_modules), and
+ * the host files a Db lists in Db.docker.files (a native binary such as etcd, run as is). The
+ * tag is a hash of all of them, so a changed node, file or Dockerfile gets a new image and an
+ * unchanged one is reused from the engine's cache. The default base is the offline one made by
  * docker/build-base.sh (run here when it is missing); users with a registry set
  * JEPSEN_TS_DOCKER_BASE=node:20-bookworm-slim (or any Node 20 Debian image).
  */
@@ -14,13 +15,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
+import type { DockerImageFile } from '../../ground/db.js';
 import { execa } from 'execa';
 import { tarOf } from './docker-engine.js';
 import { UsageError } from '../../ground/runtime.js';
 
 export const BASE_ENV = 'JEPSEN_TS_DOCKER_BASE';
 export const IMAGE_REPO = 'jepsen-ts-node';
-/** Where the bundle lives in the image (docker/Dockerfile copies node.mjs there). */
+/** Where the bundle lives in the image (docker/Dockerfile copies the context's root/ to /). */
 export const BUNDLE_IN_IMAGE = '/opt/jepsen-ts/node.mjs';
 
 /** The tag docker/build-base.sh gives the offline base for this machine's Node. */
@@ -67,12 +69,13 @@ export async function bundleEntry(entry: string): Promise<Bundle> {
 }
 
 /**
- * What the last build from this entry saw: when no input file changed (size and mtime) and the
- * Dockerfile and base are the same, the image tag is known without bundling again, which saves
- * the esbuild start (~0.3-1 s) on every run.
+ * What the last build with these inputs saw: when no input file changed (size and mtime) and
+ * the Dockerfile and base are the same, the image tag is known without bundling or reading the
+ * files again, which saves the esbuild start (~0.3-1 s) or hashing a 20 MB binary on every run.
  */
 interface BuildRecord {
-  entry: string;
+  /** The entry script and the files' specs, as one string. */
+  key: string;
   dockerfile: string;
   base: string;
   inputs: Record<string, [number, number]>;
@@ -92,14 +95,14 @@ function fingerprint(file: string): [number, number] | null {
   }
 }
 
-function cachedTag(entry: string, dockerfile: string, base: string): string | null {
+function cachedTag(key: string, dockerfile: string, base: string): string | null {
   let rec: BuildRecord;
   try {
     rec = JSON.parse(readFileSync(recordFile(), 'utf8')) as BuildRecord;
   } catch {
     return null;
   }
-  if (rec.entry !== entry || rec.dockerfile !== dockerfile || rec.base !== base) return null;
+  if (rec.key !== key || rec.dockerfile !== dockerfile || rec.base !== base) return null;
   for (const [file, fp] of Object.entries(rec.inputs)) {
     const now = fingerprint(file);
     if (!now || now[0] !== fp[0] || now[1] !== fp[1]) return null;
@@ -128,8 +131,10 @@ async function imageId(docker: Docker, ref: string): Promise<string | null> {
 }
 
 export interface NodeImageOptions {
-  /** The Db's Node entry script (e.g. dist/paxos/main.js). */
-  entry: string;
+  /** A Node entry script (e.g. dist/paxos/main.js), bundled to BUNDLE_IN_IMAGE; none for a native Db. */
+  entry?: string | null;
+  /** Host files copied into the image (Db.docker.files). */
+  files?: DockerImageFile[];
   /** Base image; default $JEPSEN_TS_DOCKER_BASE, else the offline base. */
   baseImage?: string;
   /** Progress lines (base and image builds). */
@@ -146,9 +151,30 @@ async function buildOfflineBase(tag: string, log: (line: string) => void): Promi
   }
 }
 
+/** One file of the build context: its path in the image, contents and mode. */
+interface ImageContent {
+  to: string;
+  body: Buffer;
+  mode: number;
+}
+
+/** Reads the Db's files; a missing one is a usage error naming it. */
+function readImageFiles(files: DockerImageFile[]): ImageContent[] {
+  return files.map((f) => {
+    if (!path.posix.isAbsolute(f.to) || f.to.split('/').includes('..')) throw new UsageError(`Db.docker.files: "to" must be an absolute path in the image, got ${f.to}`);
+    try {
+      return { to: f.to, body: readFileSync(f.from), mode: f.mode ?? statSync(f.from).mode & 0o7777 };
+    } catch (err) {
+      throw new UsageError(`Db.docker.files: cannot read ${f.from} (${(err as Error).message.split('\n')[0]})`);
+    }
+  });
+}
+
 /** Returns the tag of an up-to-date node image, building it (and the offline base) if needed. */
 export async function ensureNodeImage(docker: Docker, opts: NodeImageOptions): Promise<string> {
   const log = opts.log ?? (() => {});
+  const files = opts.files ?? [];
+  if (!opts.entry && files.length === 0) throw new Error('a node image needs an entry script or files');
   const base = opts.baseImage ?? process.env[BASE_ENV] ?? offlineBaseTag();
   let baseId = await imageId(docker, base);
   if (baseId === null && base === offlineBaseTag()) {
@@ -158,19 +184,29 @@ export async function ensureNodeImage(docker: Docker, opts: NodeImageOptions): P
   const dockerfile = readFileSync(path.join(dockerDir(), 'Dockerfile'));
   const dockerfileHash = createHash('sha256').update(dockerfile).digest('hex');
   const baseRef = `${base}@${baseId ?? 'pull'}`;
-  const known = cachedTag(opts.entry, dockerfileHash, baseRef);
+  const key = JSON.stringify({ entry: opts.entry ?? null, files: files.map((f) => [path.resolve(f.from), f.to, f.mode ?? null]) });
+  const known = cachedTag(key, dockerfileHash, baseRef);
   if (known !== null && (await imageId(docker, known)) !== null) return known;
 
-  const bundle = await bundleEntry(opts.entry);
-  const hash = createHash('sha256').update(dockerfile).update('\0').update(bundle.code).update('\0').update(baseRef).digest('hex');
-  const tag = `${IMAGE_REPO}:${hash.slice(0, 16)}`;
+  const contents = readImageFiles(files);
+  const inputs = files.map((f) => path.resolve(f.from));
+  if (opts.entry) {
+    const bundle = await bundleEntry(opts.entry);
+    contents.push({ to: BUNDLE_IN_IMAGE, body: bundle.code, mode: 0o644 });
+    inputs.push(...bundle.inputs);
+  }
+  contents.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
+  // Every input: the Dockerfile, each file's place, mode and contents, and the base's id.
+  const h = createHash('sha256').update(dockerfile).update('\0');
+  for (const c of contents) h.update(`${c.to}\0${c.mode.toString(8)}\0`).update(c.body).update('\0');
+  const tag = `${IMAGE_REPO}:${h.update(baseRef).digest('hex').slice(0, 16)}`;
   const record = (): void => {
-    const inputs: Record<string, [number, number]> = {};
-    for (const f of bundle.inputs) {
+    const fps: Record<string, [number, number]> = {};
+    for (const f of inputs) {
       const fp = fingerprint(f);
-      if (fp) inputs[f] = fp;
+      if (fp) fps[f] = fp;
     }
-    saveRecord({ entry: opts.entry, dockerfile: dockerfileHash, base: baseRef, inputs, tag });
+    saveRecord({ key, dockerfile: dockerfileHash, base: baseRef, inputs: fps, tag });
   };
   if ((await imageId(docker, tag)) !== null) {
     record();
@@ -178,7 +214,7 @@ export async function ensureNodeImage(docker: Docker, opts: NodeImageOptions): P
   }
 
   log(`docker: building the node image ${tag} (base ${base})`);
-  const context = await tarOf({ Dockerfile: dockerfile, 'node.mjs': bundle.code });
+  const context = await tarOf({ Dockerfile: dockerfile, ...Object.fromEntries(contents.map((c) => [`root${c.to}`, { body: c.body, mode: c.mode }])) });
   const stream = await docker.buildImage(Readable.from([context]), {
     t: tag,
     buildargs: { BASE_IMAGE: base },
@@ -199,11 +235,17 @@ export async function ensureNodeImage(docker: Docker, opts: NodeImageOptions): P
   return tag;
 }
 
-/** The Node entry script of a Db command (`node <script> ...`); the docker runtime bundles it. */
-export function nodeEntry(run: { cmd: string; args: string[] }): string {
+/**
+ * How a Db command runs in a container. A `cmd` that is one of the Db's files' `from` runs as
+ * its `to`, args unchanged (no bundle); else it must be `node <script> ...`, whose script is
+ * bundled (entry) and run as BUNDLE_IN_IMAGE.
+ */
+export function containerCommand(run: { cmd: string; args: string[] }, files: DockerImageFile[] = []): { entry: string | null; argv: string[] } {
+  const copied = files.find((f) => path.resolve(f.from) === path.resolve(run.cmd));
+  if (copied) return { entry: null, argv: [copied.to, ...run.args] };
   const isNode = run.cmd === process.execPath || path.basename(run.cmd) === 'node';
   if (!isNode || !run.args[0] || !/\.(m?js|cjs)$/.test(run.args[0])) {
-    throw new UsageError(`the docker runtime runs Node entry scripts (node <script.js> ...), got: ${run.cmd} ${run.args[0] ?? ''}`);
+    throw new UsageError(`the docker runtime runs Node entry scripts (node <script.js> ...) or a command the Db copies into the image (Db.docker.files), got: ${run.cmd} ${run.args[0] ?? ''}`);
   }
-  return run.args[0];
+  return { entry: run.args[0], argv: ['node', BUNDLE_IN_IMAGE, ...run.args.slice(1)] };
 }

@@ -87,6 +87,9 @@ export function demuxLogs(buf: Buffer): { stdout: Buffer; stderr: Buffer } {
   return { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
 }
 
+/** How long the probe inside the container waits for the node's answer. */
+const INSIDE_PROBE_MS = 3_000;
+
 /**
  * Why a node's published client port gives no answer, in one line: the container's state, its
  * last output, and whether the node answers on its own port inside (a dead node vs a broken
@@ -96,7 +99,9 @@ export async function whyNoAnswer(container: Docker.Container, port: number): Pr
   const logs = demuxLogs((await container.logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer);
   const st = (await container.inspect()).State;
   const tail = Buffer.concat([logs.stdout, logs.stderr]).toString().trim().split('\n').slice(-3).join(' | ');
-  const probe = `fetch('http://127.0.0.1:${port}/status').then((r) => console.log('answers inside: HTTP', r.status), (e) => console.log('no answer inside either:', e.cause?.code ?? e.message))`;
+  // A deadline of its own: a port can accept and never answer (an etcd member that cannot reach
+  // a quorum serves no client yet), and this diagnosis must not hang the run it explains.
+  const probe = `fetch('http://127.0.0.1:${port}/status', { signal: AbortSignal.timeout(${INSIDE_PROBE_MS}) }).then((r) => console.log('answers inside: HTTP', r.status), (e) => console.log('no answer inside either:', e.cause?.code ?? e.message))`;
   const inside = st.Running ? await execIn(container, ['node', '-e', probe]).then((r) => r.stdout.trim(), () => '') : '';
   return `container ${container.id.slice(0, 12)} ${st.Status}${st.Running ? '' : ` (exit ${st.ExitCode})`}${inside ? `, ${inside}` : ''}; last output: ${tail || '(none)'}`;
 }

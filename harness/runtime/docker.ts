@@ -1,5 +1,6 @@
 /**
- * The docker runtime: every node is a container of the node image (docker-image.ts) on the
+ * The docker runtime: every node is a container of the node image (docker-image.ts: a Node Db's
+ * bundled entry script, or the files a native Db such as etcd lists in Db.docker.files) on the
  * run's own bridge network (docker-network.ts) with a static address, its data on a named
  * volume (/data), only the NET_ADMIN capability, and its client port published on
  * 127.0.0.1:<port chosen here>, fixed for the container's life so a restarted node keeps its
@@ -16,7 +17,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { NodeAddresses } from '../../ground/db.js';
 import { connectEngine, execIn, getFile, labelled, putFiles, removeResources, requireEngine, runLabels, sweepDockerLeftovers } from './docker-engine.js';
-import { BASE_ENV, ensureNodeImage, nodeEntry, offlineBaseTag } from './docker-image.js';
+import { BASE_ENV, containerCommand, ensureNodeImage, offlineBaseTag } from './docker-image.js';
 import { createRunNetwork, demuxLogs, nodeAddress, whyNoAnswer } from './docker-network.js';
 import { applyCommand, NETEM_PROBE, type NodeNetState } from './docker-rules.js';
 import { faketimeEnv, formatOffset } from './faketime.js';
@@ -166,6 +167,8 @@ export class DockerRuntime implements Runtime {
     const ips = new Map(cluster.nodes.map((n, i) => [n, nodeAddress(net.subnet, i)]));
     // One peer list for every node, itself included (as etcd's --initial-cluster has it).
     const peers: Record<NodeName, string> = Object.fromEntries(cluster.nodes.map((p) => [p, `${ips.get(p)}:${PEER_PORT}`]));
+    // Read once: a Db may compute its files (etcd names the binary it resolved).
+    const files = cluster.db.docker?.files ?? [];
     const commands = cluster.nodes.map((name) => {
       const addr: NodeAddresses = {
         name,
@@ -174,15 +177,16 @@ export class DockerRuntime implements Runtime {
         peers: { ...peers },
         dataDir: DATA_DIR,
       };
-      return { name, run: cluster.db.command(addr, cluster.dbArgs) };
+      const run = cluster.db.command(addr, cluster.dbArgs);
+      return { name, run, ...containerCommand(run, files) };
     });
-    const entry = nodeEntry(commands[0].run);
-    for (const c of commands) if (nodeEntry(c.run) !== entry) throw new UsageError(`the docker runtime needs one entry script for all nodes, got ${entry} and ${nodeEntry(c.run)}`);
-    this.image = await ensureNodeImage(this.docker, { entry, baseImage: this.opts.baseImage, log: this.opts.log });
+    const entry = commands[0].entry;
+    for (const c of commands) if (c.entry !== entry) throw new UsageError(`the docker runtime needs one entry script for all nodes, got ${entry} and ${c.entry}`);
+    this.image = await ensureNodeImage(this.docker, { entry, files, baseImage: this.opts.baseImage, log: this.opts.log });
     this.ports = await allocatePorts(cluster.nodes.length, this.clientHost);
 
     await Promise.all(
-      commands.map(async ({ name, run }, i) => {
+      commands.map(async ({ name, run, argv }, i) => {
         const dir = path.resolve(cluster.runDir, 'nodes', name);
         mkdirSync(dir, { recursive: true });
         const volume = `${cluster.runId}-${name}`;
@@ -201,7 +205,9 @@ export class DockerRuntime implements Runtime {
           name: `${cluster.runId}-${name}`,
           Hostname: name,
           Image: this.image!,
-          Cmd: run.args.slice(1),
+          // The image has no ENTRYPOINT: each container runs the Db's command (see containerCommand).
+          Entrypoint: [argv[0]],
+          Cmd: argv.slice(1),
           Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
           Labels: labels,
           ExposedPorts: { [`${CLIENT_PORT}/tcp`]: {} },

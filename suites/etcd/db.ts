@@ -2,7 +2,8 @@
  * The etcd Db: how the harness runs, probes and reads one member of a real etcd v3 cluster
  * (Debian's etcd-server 3.4, or any etcd v3 binary). One process per member, data dir =
  * NodeAddresses.dataDir (so kill -9 restarts from it, and lose-unsynced / slow-disk act on it),
- * peer traffic through the addresses the runtime gives (its fault proxy), clients on plain HTTP/2.
+ * peer traffic through the addresses the runtime gives (its fault proxy; in docker, the
+ * containers' own IPs), clients on plain HTTP/2. In docker the binary is copied into the image.
  *
  * Which binary: the `binary` option (`--etcd-binary`), else env JEPSEN_TS_ETCD_BINARY, else `etcd` on PATH.
  */
@@ -13,6 +14,9 @@ import type { Db, NodeAddresses, NodeName, ReplicaState } from '../../index.js';
 import { sleep, UsageError, withDeadline } from '../../index.js';
 import type { Etcd3 } from 'etcd3';
 import { withEtcd } from './connect.js';
+
+/** Where the docker runtime's node image holds the binary (Db.docker). */
+export const IMAGE_BINARY = '/usr/local/bin/etcd';
 
 /** The env var that names the etcd binary. */
 export const ETCD_BINARY_ENV = 'JEPSEN_TS_ETCD_BINARY';
@@ -108,6 +112,16 @@ export function createEtcdDb(opts: EtcdDbOptions = {}): Db {
           ? `etcd binary ${what} is not executable (install Debian's etcd-server: apt-get install etcd-server)`
           : `no etcd binary on PATH: install Debian's etcd-server (apt-get install etcd-server) or set ${ETCD_BINARY_ENV}`,
       );
+    },
+
+    /**
+     * The docker runtime copies the binary into the node image and runs it there as
+     * IMAGE_BINARY (a getter: --etcd-binary and $JEPSEN_TS_ETCD_BINARY are read when it runs).
+     * A Debian-built etcd links only libc, which the bookworm base has; a static etcd works too.
+     */
+    get docker() {
+      const b = binary();
+      return { files: b ? [{ from: b, to: IMAGE_BINARY, mode: 0o755 }] : [] };
     },
 
     command(node: NodeAddresses, extraArgs: string[]) {
