@@ -100,6 +100,14 @@ describe('toTestConfig', () => {
     expect(config({ rate: '0.01' }).rate).toBe(0.01);
   });
 
+  it('--checker-timeout bounds the check (default 300 s), is replayed, and is refused when not positive', () => {
+    expect(config({}).checkerTimeoutMs).toBe(300_000);
+    expect(config({ 'checker-timeout': 20 }).checkerTimeoutMs).toBe(20_000);
+    expect(replayCommand(config({ 'checker-timeout': 20 }))).toMatch(/--checker-timeout 20( |$)/);
+    refuses({ 'checker-timeout': 0 }, /--checker-timeout/);
+    refuses({ 'checker-timeout': 'soon' }, /--checker-timeout/);
+  });
+
   it('--rate 0 is unlimited; --checker-memory-mb is in the config (default: the checker\'s own)', () => {
     expect(config({ rate: 0 }).rate).toBe(0);
     expect(config({ 'checker-memory-mb': 4096 }).checkerMemoryMb).toBe(4096);

@@ -77,6 +77,11 @@ export interface TestConfig {
    * Absent in runs recorded before it existed: the checker's default.
    */
   checkerMemoryMb?: number;
+  /**
+   * How long the check may take before a checker that searches (linearizability) gives up with
+   * unknown: a nightly run always ends with a verdict. Absent in runs recorded before it existed.
+   */
+  checkerTimeoutMs?: number;
   /** --nemesis-together: every cycle injects every fault (absent = false: a random subset). */
   nemesisTogether?: boolean;
   /** --kill-targets: node specs the kill nemesis picks among (absent/null = one, minority, and leader when the Db names one). */
@@ -119,6 +124,7 @@ export const testOptions = {
   'clock-mode': { type: 'string', requiresArg: true, describe: `clock faults, comma list picked at random: ${CLOCK_MODES.join('|')} (default: both)` },
   'clock-offset': { type: 'string', requiresArg: true, describe: 'range of clock offsets in signed ms, MIN..MAX, e.g. -9000..-6000 steps clocks back 6-9 s (default: -10000..10000)' },
   'checker-memory-mb': { type: 'string', requiresArg: true, describe: `MB the linearizability checker's search caches may hold before it gives up with unknown (default: ${DEFAULT_MEMORY_LIMIT_MB})` },
+  'checker-timeout': { type: 'string', requiresArg: true, defaultDescription: '300', describe: 'seconds the linearizability search may take before it gives up with unknown' },
   'op-timeout': { type: 'string', requiresArg: true, describe: 'seconds before a client op counts as indeterminate (default: 2, or a third of --nemesis-interval when that is shorter and a nemesis runs)' },
   name: { type: 'string', requiresArg: true, describe: 'test name (default: <workload>-<nemesis>[-<bug>], prefixed with the suite unless paxos)' },
 } satisfies Record<string, Options>;
@@ -208,6 +214,7 @@ export function toTestConfig(given: TestArgv, definition: TestDefinition, source
     recoveryTimeMs: seconds(argv['recovery-time'], '--recovery-time', true),
     opTimeoutMs: argv['op-timeout'] === undefined ? defaultOpTimeoutMs(nemesis.length > 0 || schedule !== null, seconds(argv['nemesis-interval'], '--nemesis-interval')) : seconds(argv['op-timeout'], '--op-timeout'),
     checkerMemoryMb: argv['checker-memory-mb'] === undefined ? DEFAULT_MEMORY_LIMIT_MB : checkerMemoryMb(argv['checker-memory-mb'], '--checker-memory-mb'),
+    checkerTimeoutMs: argv['checker-timeout'] === undefined ? DEFAULT_CHECKER_TIMEOUT_MS : seconds(argv['checker-timeout'], '--checker-timeout'),
   };
   if (config.leaveDbRunning && config.testCount > 1) throw new UsageError('--leave-db-running only makes sense with --test-count 1');
   Object.assign(config, faultOptions(argv, nemesis));
@@ -322,6 +329,7 @@ export function replayArgs(c: TestConfig): string[] {
     '--recovery-time', String(c.recoveryTimeMs / 1000),
     '--op-timeout', String(c.opTimeoutMs / 1000),
     ...(c.checkerMemoryMb !== undefined ? ['--checker-memory-mb', String(c.checkerMemoryMb)] : []),
+    ...(c.checkerTimeoutMs !== undefined ? ['--checker-timeout', String(c.checkerTimeoutMs / 1000)] : []),
     '--name', c.name,
     '--results', c.resultsDir,
   ];
@@ -405,6 +413,9 @@ function positive(v: unknown, flag: string): number {
   if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`${flag} must be > 0 (got ${given(v)})`);
   return n;
 }
+
+/** The check's default time budget (--checker-timeout): 5 minutes, then unknown. */
+export const DEFAULT_CHECKER_TIMEOUT_MS = 300_000;
 
 /**
  * Client ops must time out well within one fault: a thread of a node cut off by a partition

@@ -244,7 +244,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       io.interrupts.stopping = 'cancelling the check; the history is kept';
       progress.setPhase('checking');
       const [{ checkAll }, checkers] = await Promise.all([import('../ground/checker.js'), checkersOf(deps.test, config.workload, workload)]);
-      ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs, replicaStates, replay: db.replay, dbName: db.name, signal: io.interrupts.signal }));
+      ({ valid, results } = await checkAll(checkers, history.ops, { runDir, decidedLogs, replicaStates, replay: db.replay, dbName: db.name, signal: io.interrupts.signal, ...(config.checkerTimeoutMs !== undefined ? { timeoutMs: config.checkerTimeoutMs } : {}) }));
       io.interrupts.stopping = stopping;
       interrupted = io.interrupts.interrupted;
     }

@@ -36,7 +36,7 @@ export async function analyzeRun(path: string, opts: { checkerMemoryMb?: number;
   const history = readHistory(join(runDir, FILES.history));
   const decidedLogs = readDecidedLogs(runDir);
   const [{ checkAll }, checkers] = await Promise.all([import('../../ground/checker.js'), checkersOf(definition, record.config.workload, workload)]);
-  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs, replicaStates: readReplicaStates(runDir), replay: definition.db.replay?.bind(definition.db), dbName: definition.db.name, signal });
+  const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs, replicaStates: readReplicaStates(runDir), replay: definition.db.replay?.bind(definition.db), dbName: definition.db.name, signal, ...(record.config.checkerTimeoutMs !== undefined ? { timeoutMs: record.config.checkerTimeoutMs } : {}) });
   const before: Partial<ResultsFile> = existsSync(join(runDir, FILES.results)) ? readJson<ResultsFile>(join(runDir, FILES.results)) : {};
   const interrupted = signal?.aborted === true;
   const exit = interrupted ? EXIT.unknown : exitCodeFor(valid);
