@@ -75,34 +75,41 @@ export class Graph {
  * `mask` says which of the two kinds to add.
  */
 export function addOrderEdges(g: GraphBuilder, txns: Txn[], inGraph: (t: Txn) => boolean, mask: number): void {
-  type Event = { at: number; txn: Txn; invoke: boolean };
-  const events: Event[] = [];
+  // History positions -> events (2 * id for an invocation, 2 * id + 1 for a completion): the
+  // history is already in real-time order, so no sort.
+  let last = 0;
+  for (const t of txns) last = Math.max(last, t.completeIndex ?? t.invokeIndex);
+  const at = new Int32Array(last + 1).fill(-1);
   for (const t of txns) {
     if (!inGraph(t)) continue;
-    events.push({ at: t.invokeIndex, txn: t, invoke: true });
-    if (t.type === 'ok' && t.completeIndex !== undefined) events.push({ at: t.completeIndex, txn: t, invoke: false });
+    at[t.invokeIndex] = 2 * t.id;
+    if (t.type === 'ok' && t.completeIndex !== undefined) at[t.completeIndex] = 2 * t.id + 1;
   }
-  events.sort((a, b) => a.at - b.at);
-  let frontier = new Set<number>();
-  const predecessors = new Map<number, number[]>();
+  let frontier: number[] = [];
+  const predecessors: Array<number[] | undefined> = [];
+  const implied = new Uint8Array(txns.length);
   const lastOfProcess = new Map<Txn['process'], number>();
-  for (const e of events) {
-    const id = e.txn.id;
-    if (e.invoke) {
+  for (let i = 0; i <= last; i++) {
+    const e = at[i];
+    if (e === -1) continue;
+    const id = e >> 1;
+    const t = txns[id];
+    if ((e & 1) === 0) {
       if (mask & REALTIME) {
-        const preds = [...frontier];
-        for (const p of preds) g.add(p, id, REALTIME);
-        predecessors.set(id, preds);
+        for (const p of frontier) g.add(p, id, REALTIME);
+        predecessors[id] = frontier.slice();
       }
-      const prev = lastOfProcess.get(e.txn.process);
+      const prev = lastOfProcess.get(t.process);
       if (prev !== undefined && mask & PROCESS) g.add(prev, id, PROCESS);
-      if (e.txn.type === 'ok') lastOfProcess.set(e.txn.process, id);
-    } else {
+      if (t.type === 'ok') lastOfProcess.set(t.process, id);
+    } else if (mask & REALTIME) {
       // Whatever preceded this txn is now implied through it.
-      for (const p of predecessors.get(id) ?? []) frontier.delete(p);
-      predecessors.delete(id);
-      frontier.add(id);
-      if (frontier.size > 4096) frontier = new Set(frontier); // keep iteration compact after many deletes
+      const preds = predecessors[id] ?? [];
+      for (const p of preds) implied[p] = 1;
+      frontier = frontier.filter((p) => implied[p] === 0);
+      for (const p of preds) implied[p] = 0;
+      predecessors[id] = undefined;
+      frontier.push(id);
     }
   }
 }
