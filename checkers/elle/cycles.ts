@@ -109,7 +109,7 @@ function bfs(g: Graph, component: number[], s: number, local: Int32Array, pass: 
   dist.fill(-1);
   const queue: number[] = [];
   const sLocal = local[s];
-  let work = 0;
+  let work = dist.length; // the fill counts too: a huge component costs per start
   // The walk starts at s with no flags; s's states are goals, never expanded again.
   const expand = (v: number, rw: number, wr: number, x: number, from: number, d: number) => {
     for (let e = g.offsets[v]; e < g.offsets[v + 1]; e++) {
