@@ -54,14 +54,18 @@ export function analyzeListAppend(txns: Txn[]): Analysis {
 
   // Appends of every txn (failed ones too: reading them is G1a); reads of committed ones.
   for (const t of txns) {
-    const lastAppend = new Map<Atom, Atom>();
-    for (const m of t.mops) if (m.f === 'append') lastAppend.set(m.key, m.value as Atom);
-    for (const m of t.mops) {
+    const mops = t.mops;
+    // Big txns: the last append per key in one pass (small ones scan ahead, no allocation).
+    const lastAppend = mops.length > 16 ? new Map(mops.filter((m) => m.f === 'append').map((m) => [m.key, m.value])) : undefined;
+    for (let i = 0; i < mops.length; i++) {
+      const m = mops[i];
       if (m.f !== 'append') continue;
       const s = stateOf(m.key);
       const v = m.value as Atom;
       if (s.appender.has(v)) throw new ElleInputError(t.invokeIndex, `${showMop('append', m.key, v)}: ${show(v)} was appended to key ${show(m.key)} before; list-append needs unique values per key`);
-      s.appender.set(v, { txn: t, intermediate: lastAppend.get(m.key) !== v });
+      let intermediate = lastAppend ? lastAppend.get(m.key) !== v : false;
+      for (let j = i + 1; !lastAppend && j < mops.length && !intermediate; j++) intermediate = mops[j].f === 'append' && mops[j].key === m.key;
+      s.appender.set(v, { txn: t, intermediate });
     }
     if (t.type === 'ok') collectReads(t, stateOf, report);
   }

@@ -30,55 +30,66 @@ export function atom(v: unknown): Atom {
 export type MopKinds = 'append' | 'rw';
 const ALLOWED: Record<MopKinds, ReadonlySet<string>> = { append: new Set(['append', 'r']), rw: new Set(['w', 'r']) };
 
-function readMops(op: Op, kinds: MopKinds): Mop[] {
+/** Throws unless the op's value is a list of micro-ops of the workload's kinds. */
+function checkShapes(op: Op, kinds: MopKinds): unknown[] {
   if (!Array.isArray(op.value)) throw new ElleInputError(op.index, `a txn's value must be a list of micro-ops, got ${stringifyExact(op.value ?? null)}`);
-  return op.value.map((m: unknown) => {
+  for (const m of op.value as unknown[]) {
     if (!Array.isArray(m) || m.length !== 3 || typeof m[0] !== 'string' || !ALLOWED[kinds].has(m[0])) {
       const shapes = kinds === 'append' ? '[append k v] or [r k list]' : '[w k v] or [r k v]';
       throw new ElleInputError(op.index, `micro-op ${stringifyExact(m)} is not ${shapes}`);
     }
-    const f = m[0] as Mop['f'];
-    let value: unknown = m[2];
-    if (f === 'r') {
-      if (kinds === 'append') {
-        if (value !== null && value !== undefined && !Array.isArray(value)) throw new ElleInputError(op.index, `read ${stringifyExact(m)} must return a list or nil`);
-        value = Array.isArray(value) ? value.map(atom) : null;
-      } else value = atom(value);
-    } else value = atom(value);
-    return { f, key: atom(m[1]), value };
+    if (kinds === 'append' && m[0] === 'r' && m[2] !== null && m[2] !== undefined && !Array.isArray(m[2])) throw new ElleInputError(op.index, `read ${stringifyExact(m)} must return a list or nil`);
+  }
+  return op.value;
+}
+
+/** A read list as atoms; the list itself when it holds only numbers and strings (the usual case). */
+function atoms(list: unknown[]): Atom[] {
+  for (const x of list) if (typeof x !== 'number' && typeof x !== 'string') return list.map(atom);
+  return list as Atom[];
+}
+
+function readMops(op: Op, kinds: MopKinds): Mop[] {
+  return checkShapes(op, kinds).map((m: unknown) => {
+    const [f, k, v] = m as [Mop['f'], unknown, unknown];
+    if (f !== 'r') return { f, key: atom(k), value: atom(v) };
+    if (kinds === 'rw') return { f, key: atom(k), value: atom(v) };
+    return { f, key: atom(k), value: Array.isArray(v) ? atoms(v) : null };
   });
 }
 
 /** The transactions of a history in invocation order; `fail`/`info`/pending ones included. */
 export function historyToTxns(history: History, kinds: MopKinds): Txn[] {
   const txns: Txn[] = [];
-  const open = new Map<Op['process'], { invoke: Op; id: number }>();
+  // Micro-ops are read once per txn, from the op that tells the most: an ok completion's value
+  // has the reads filled in; otherwise the invocation's (what it read is unknown).
+  const invokes: Op[] = [];
+  const open = new Map<Op['process'], number>();
+  const unread = (mops: Mop[]) => mops.map((m) => (m.f === 'r' ? { f: m.f, key: m.key, value: null } : m));
   for (const op of history) {
-    if (!isClientOp(op) || op.f !== 'txn') continue;
+    if (op.f !== 'txn' || !isClientOp(op)) continue;
     const pending = open.get(op.process);
     if (op.type === 'invoke') {
-      if (pending) throw new ElleInputError(op.index, `process ${String(op.process)} invoked twice without completing`);
+      if (pending !== undefined) throw new ElleInputError(op.index, `process ${String(op.process)} invoked twice without completing`);
+      checkShapes(op, kinds); // a bad micro-op is named where it first appears
       const id = txns.length;
-      txns.push({ id, process: op.process, type: 'info', invokeIndex: op.index, completeIndex: undefined, mops: readMops(op, kinds) });
-      open.set(op.process, { invoke: op, id });
+      txns.push({ id, process: op.process, type: 'info', invokeIndex: op.index, completeIndex: undefined, mops: [] });
+      invokes.push(op);
+      open.set(op.process, id);
       continue;
     }
-    if (!pending) throw new ElleInputError(op.index, `${op.type} of process ${String(op.process)} with no open invocation`);
+    if (pending === undefined) throw new ElleInputError(op.index, `${op.type} of process ${String(op.process)} with no open invocation`);
     open.delete(op.process);
-    const txn = txns[pending.id];
+    const txn = txns[pending];
+    const invoke = invokes[pending];
     txn.type = op.type === 'ok' ? 'ok' : op.type === 'fail' ? 'fail' : 'info';
     txn.completeIndex = op.index;
-    // Only a committed txn's completion tells what its reads returned.
     if (op.type === 'ok' && op.value !== undefined && op.value !== null) {
-      const mops = readMops(op, kinds);
-      if (mops.length !== txn.mops.length) throw new ElleInputError(op.index, `completion has ${mops.length} micro-ops, its invocation ${txn.mops.length}`);
-      txn.mops = mops;
-    } else if (op.type !== 'ok') {
-      // What an unfinished txn read is unknown.
-      txn.mops = txn.mops.map((m) => (m.f === 'r' ? { ...m, value: null } : m));
-    }
+      txn.mops = readMops(op, kinds);
+      if (!Array.isArray(invoke.value) || txn.mops.length !== invoke.value.length) throw new ElleInputError(op.index, `completion has ${txn.mops.length} micro-ops, its invocation ${Array.isArray(invoke.value) ? invoke.value.length : 0}`);
+    } else txn.mops = op.type === 'ok' ? readMops(invoke, kinds) : unread(readMops(invoke, kinds));
   }
   // Never completed: what it read is unknown.
-  for (const { id } of open.values()) txns[id].mops = txns[id].mops.map((m) => (m.f === 'r' ? { ...m, value: null } : m));
+  for (const id of open.values()) txns[id].mops = unread(readMops(invokes[id], kinds));
   return txns;
 }
