@@ -138,6 +138,11 @@ describe('elle list-append: every anomaly class', () => {
     expect(check(history(inv(0, [['append', 'x', 1]]), txn(1, [['r', 'x', [1]]]))).valid).toBe(true);
   });
 
+  it('a committed read of nil is a read of the empty list (Jepsen writes [:r k nil] for a missing key)', () => {
+    const h = history(inv(0, [['r', 'x', null], ['r', 'y', [1]]]), txn(1, [['append', 'x', 1], ['append', 'y', 1]]), ok(0, [['r', 'x', null], ['r', 'y', [1]]]));
+    expect(check(h, 'serializable').forbidden).toEqual(['G-single']);
+  });
+
   it('a failed txn is not in the graph and its element read is G1a only', () => {
     const r = check(history(txn(0, [['append', 'x', 1]], 'fail'), txn(1, [['r', 'x', [1]]])));
     expect(r.anomalyTypes).toEqual(['G1a']);

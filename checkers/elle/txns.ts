@@ -85,7 +85,8 @@ export function historyToTxns(history: History, kinds: MopKinds): Txn[] {
     txn.type = op.type === 'ok' ? 'ok' : op.type === 'fail' ? 'fail' : 'info';
     txn.completeIndex = op.index;
     if (op.type === 'ok' && op.value !== undefined && op.value !== null) {
-      txn.mops = readMops(op, kinds);
+      // A committed read of nil is a read of nothing: the empty list / the initial nil.
+      txn.mops = kinds === 'append' ? readMops(op, kinds).map((m) => (m.f === 'r' && m.value === null ? { f: m.f, key: m.key, value: [] } : m)) : readMops(op, kinds);
       if (!Array.isArray(invoke.value) || txn.mops.length !== invoke.value.length) throw new ElleInputError(op.index, `completion has ${txn.mops.length} micro-ops, its invocation ${Array.isArray(invoke.value) ? invoke.value.length : 0}`);
     } else txn.mops = op.type === 'ok' ? readMops(invoke, kinds) : unread(readMops(invoke, kinds));
   }
