@@ -32,6 +32,7 @@ export class GraphBuilder {
     this.n++;
   }
 
+  /** The CSR graph; the builder is empty afterwards. */
   freeze(): Graph {
     const offsets = new Int32Array(this.nodes + 1);
     for (let i = 0; i < this.n; i++) offsets[this.from[i] + 1]++;
@@ -44,12 +45,14 @@ export class GraphBuilder {
       targets[at] = this.to[i];
       types[at] = this.type[i];
     }
+    // The edge lists are in the graph now: let them go (a million txns have millions of edges).
+    this.from = new Int32Array(0);
+    this.to = new Int32Array(0);
+    this.type = new Uint8Array(0);
+    this.n = 0;
     return new Graph(this.nodes, offsets, targets, types);
   }
 
-  get edges(): number {
-    return this.n;
-  }
 }
 
 export class Graph {
