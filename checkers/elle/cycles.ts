@@ -7,6 +7,7 @@
  *
  *   G0        ww only                    G1c       ww and wr, at least one wr
  *   G-single  exactly one rw             G2-item   two or more rw
+ *   G-nonadjacent  two or more rw, never two in a row (a simple cycle; also a G2-item)
  *
  * The same classes found only with process or realtime edges get a `-process` / `-realtime`
  * suffix (G-single-realtime, ...): forbidden only by the session / strict models.
@@ -30,6 +31,8 @@ interface Goal {
 
 interface Pass {
   mask: number;
+  /** Also look for G-nonadjacent (rw edges, never two in a row): the snapshot-isolation class. */
+  nonadjacent?: boolean;
   /** Edges that make this pass's class: start txns at their sources first. */
   special: number;
   goals: Goal[];
@@ -44,6 +47,7 @@ const base = (x: number, order: number): Pass[] => {
     { mask: WW | WR | extra, special: x ? order : WR, goals: [{ name: `G1c${suffix}`, accepts: (rw, wr, fx) => rw === 0 && wr === 1 && xOk(fx) }] },
     {
       mask: DATA | extra,
+      nonadjacent: !x,
       special: x ? order : RW,
       goals: [
         { name: `G-single${suffix}`, accepts: (rw, _wr, fx) => rw === 1 && xOk(fx) },
@@ -96,6 +100,14 @@ function searchComponent(g: Graph, component: number[], local: Int32Array, pass:
     if (spent >= budget || best.size === pass.goals.length) break;
     spent += bfs(g, component, s, local, pass, dist, prev, prevEdge, best);
   }
+  if (pass.nonadjacent) {
+    spent = 0;
+    // Only txns with an outgoing rw edge can start such a cycle at its first rw edge.
+    for (const s of starts) {
+      if (spent >= budget || best.has(NONADJACENT)) break;
+      spent += bfsNonadjacent(g, component, s, local, dist, prev, prevEdge, best);
+    }
+  }
   return [...best].map(([name, steps]) => ({ name: name.endsWith('*') ? name.slice(0, -1) + (steps.some((s) => s.type === 'rt') ? '-realtime' : '-process') : name, steps }));
 }
 
@@ -145,6 +157,53 @@ function bfs(g: Graph, component: number[], s: number, local: Int32Array, pass: 
       if (known && known.length <= dist[st]) continue;
       best.set(goal.name, walkBack(g, component, st, prev, prevEdge, s));
     }
+  }
+  return work;
+}
+
+const NONADJACENT = 'G-nonadjacent';
+
+/**
+ * One BFS from s for G-nonadjacent: two or more rw edges, no two consecutive (the last and the
+ * first count as consecutive). The 12 states per txn read here as rw count (0, 1, 2+) x "the
+ * last edge was rw" x "the first edge was rw". Only a simple cycle is kept: a walk through a txn
+ * twice could join two cycles whose rw edges are adjacent.
+ */
+function bfsNonadjacent(g: Graph, component: number[], s: number, local: Int32Array, dist: Int32Array, prev: Int32Array, prevEdge: Int32Array, best: Map<string, Step[]>): number {
+  dist.fill(-1);
+  const queue: number[] = [];
+  const sLocal = local[s];
+  let work = dist.length;
+  const expand = (v: number, rw: number, last: number, first: number, from: number, d: number) => {
+    for (let e = g.offsets[v]; e < g.offsets[v + 1]; e++) {
+      work++;
+      const t = g.types[e];
+      if ((t & DATA) === 0) continue;
+      const w = local[g.targets[e]];
+      if (w === -1) continue;
+      const isRw = t === RW ? 1 : 0;
+      if (isRw && last) continue;
+      const st = encode(w, isRw ? Math.min(rw + 1, 2) : rw, isRw, d === 0 ? isRw : first);
+      if (dist[st] !== -1) continue;
+      dist[st] = d + 1;
+      prev[st] = from;
+      prevEdge[st] = e;
+      if (w !== sLocal) queue.push(st);
+    }
+  };
+  expand(s, 0, 0, 0, -1, 0);
+  for (let head = 0; head < queue.length; head++) {
+    const st = queue[head];
+    const f = st % STATES;
+    expand(component[Math.floor(st / STATES)], f >> 2, (f >> 1) & 1, f & 1, st, dist[st]);
+  }
+  for (const [last, first] of [[0, 0], [0, 1], [1, 0]]) {
+    const st = encode(sLocal, 2, last, first);
+    if (dist[st] === -1) continue;
+    const known = best.get(NONADJACENT);
+    if (known && known.length <= dist[st]) continue;
+    const steps = walkBack(g, component, st, prev, prevEdge, s);
+    if (new Set(steps.map((x) => x.from)).size === steps.length) best.set(NONADJACENT, steps);
   }
   return work;
 }

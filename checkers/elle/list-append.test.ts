@@ -83,6 +83,20 @@ describe('elle list-append: every anomaly class', () => {
     expect(cycleOf(r, 'G2-item')).toMatch(/^T(0 -rw-> T1 -rw-> T0|1 -rw-> T0 -rw-> T1)$/);
   });
 
+  it('G-nonadjacent: two rw edges never in a row; snapshot isolation forbids it (unlike write skew)', () => {
+    // T0 -rw-> T1 -wr-> T2 -rw-> T3 -wr-> T0 (the "long fork" shape).
+    const t0 = [['r', 'a', []], ['r', 'd', [1]]];
+    const t1 = [['append', 'a', 1], ['append', 'b', 1]];
+    const t2 = [['r', 'b', [1]], ['r', 'c', []]];
+    const t3 = [['append', 'c', 1], ['append', 'd', 1]];
+    const h = history(inv(0, t0), inv(1, t1), inv(2, t2), inv(3, t3), ok(1, t1), ok(3, t3), ok(0, t0), ok(2, t2));
+    const r = check(h, 'snapshot-isolation');
+    expect(r).toMatchObject({ valid: false, forbidden: ['G-nonadjacent'], anomalyTypes: ['G-nonadjacent', 'G2-item'] });
+    const cycle = r.anomalies['G-nonadjacent'][0].cycle!;
+    expect(cycle.map((s) => s.type).join(' ')).toMatch(/^(rw wr rw wr|wr rw wr rw)$/);
+    expect(new Set(cycle.map((s) => s.from))).toEqual(new Set([0, 1, 2, 3]));
+  });
+
   it('internal: a txn does not see its own append', () => {
     const r = check(history(txn(0, [['append', 'x', 1], ['r', 'x', []]])), 'read-uncommitted');
     expect(r).toMatchObject({ valid: false, forbidden: ['internal'] });

@@ -6,8 +6,8 @@
  *   model                        forbids
  *   read-uncommitted             G0
  *   read-committed               G0 G1a G1b G1c
- *   snapshot-isolation           read-committed's + G-single
- *   repeatable-read              read-committed's + G-single G2-item
+ *   snapshot-isolation           read-committed's + G-single G-nonadjacent
+ *   repeatable-read              read-committed's + G-single G-nonadjacent G2-item
  *   serializable                 repeatable-read's
  *   strong-session-serializable  serializable's + the same cycles through process edges (*-process)
  *   strict-serializable          strong-session's + through realtime edges (*-realtime), lost-append
@@ -25,13 +25,13 @@ export const DEFAULT_MODELS: readonly ConsistencyModel[] = ['strict-serializable
 
 const IMPOSSIBLE = ['internal', 'garbage-read', 'duplicate-elements', 'incompatible-order'];
 const G1 = ['G0', 'G1a', 'G1b', 'G1c'];
-const SERIAL = [...G1, 'G-single', 'G2-item'];
+const SERIAL = [...G1, 'G-single', 'G-nonadjacent', 'G2-item'];
 const CYCLES = ['G0', 'G1c', 'G-single', 'G2-item'];
 
 const FORBIDS: Record<ConsistencyModel, string[]> = {
   'read-uncommitted': ['G0'],
   'read-committed': G1,
-  'snapshot-isolation': [...G1, 'G-single'],
+  'snapshot-isolation': [...G1, 'G-single', 'G-nonadjacent'],
   'repeatable-read': SERIAL,
   serializable: SERIAL,
   'strong-session-serializable': [...SERIAL, ...CYCLES.map((c) => `${c}-process`)],
