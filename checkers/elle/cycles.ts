@@ -11,6 +11,7 @@
  *
  * The same classes found only with process or realtime edges get a `-process` / `-realtime`
  * suffix (G-single-realtime, ...): forbidden only by the session / strict models.
+ * Only simple cycles are reported (a walk through a txn twice is two cycles of their own classes).
  * Every component gets at most one cycle per class; a huge component is searched from a bounded
  * number of start txns (the cycle reported is then the shortest found, not necessarily the
  * shortest there is).
@@ -155,7 +156,9 @@ function bfs(g: Graph, component: number[], s: number, local: Int32Array, pass: 
       if (!goal.accepts(f >> 2, (f >> 1) & 1, f & 1)) continue;
       const known = best.get(goal.name);
       if (known && known.length <= dist[st]) continue;
-      best.set(goal.name, walkBack(g, component, st, prev, prevEdge, s));
+      const steps = walkBack(g, component, st, prev, prevEdge, s);
+      // A walk through a txn twice is two cycles joined, each of its own class: not this one.
+      if (isSimple(steps)) best.set(goal.name, steps);
     }
   }
   return work;
@@ -163,11 +166,12 @@ function bfs(g: Graph, component: number[], s: number, local: Int32Array, pass: 
 
 const NONADJACENT = 'G-nonadjacent';
 
+const isSimple = (steps: Step[]) => new Set(steps.map((x) => x.from)).size === steps.length;
+
 /**
  * One BFS from s for G-nonadjacent: two or more rw edges, no two consecutive (the last and the
  * first count as consecutive). The 12 states per txn read here as rw count (0, 1, 2+) x "the
- * last edge was rw" x "the first edge was rw". Only a simple cycle is kept: a walk through a txn
- * twice could join two cycles whose rw edges are adjacent.
+ * last edge was rw" x "the first edge was rw".
  */
 function bfsNonadjacent(g: Graph, component: number[], s: number, local: Int32Array, dist: Int32Array, prev: Int32Array, prevEdge: Int32Array, best: Map<string, Step[]>): number {
   dist.fill(-1);
@@ -203,7 +207,7 @@ function bfsNonadjacent(g: Graph, component: number[], s: number, local: Int32Ar
     const known = best.get(NONADJACENT);
     if (known && known.length <= dist[st]) continue;
     const steps = walkBack(g, component, st, prev, prevEdge, s);
-    if (new Set(steps.map((x) => x.from)).size === steps.length) best.set(NONADJACENT, steps);
+    if (isSimple(steps)) best.set(NONADJACENT, steps);
   }
   return work;
 }
