@@ -20,6 +20,7 @@ export { ElleInputError } from './txns.js';
 export { MODELS, parseModels, type ConsistencyModel } from './models.js';
 export type { Anomaly, Step } from './types.js';
 
+/** list-append: `[append k v]` / `[r k list]` micro-ops; rw-register: `[w k v]` / `[r k v]`. */
 export type ElleWorkload = 'list-append' | 'rw-register';
 
 export interface ElleOptions {

@@ -17,7 +17,9 @@
  */
 import { PROCESS, REALTIME } from './types.js';
 
+/** The consistency models the checker knows, weakest first (the session / strict ones last). */
 export const MODELS = ['read-uncommitted', 'read-committed', 'snapshot-isolation', 'repeatable-read', 'serializable', 'strong-session-serializable', 'strict-serializable'] as const;
+/** One of MODELS: what a history is judged against (see the table above). */
 export type ConsistencyModel = (typeof MODELS)[number];
 
 /** Elle's default, and what Jepsen's transactional tests usually claim. */
