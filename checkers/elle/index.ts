@@ -7,7 +7,7 @@
  */
 import type { Checker, CheckResult } from '../../ground/checker.js';
 import type { History } from '../../ground/history.js';
-import { show, showMop } from './analysis.js';
+import { showMop } from './analysis.js';
 import { findCycles } from './cycles.js';
 import { addOrderEdges } from './graph.js';
 import { analyzeListAppend } from './list-append.js';
@@ -110,4 +110,3 @@ export function elleChecker(workload: ElleWorkload, models?: readonly Consistenc
   return { name: workload === 'list-append' ? 'elle-append' : 'elle-wr', check: (history) => checkElle(history, workload, { models }) };
 }
 
-export { show };

@@ -212,7 +212,11 @@ function explainEdge(step: Step, txns: Txn[], keys: Map<Atom, KeyState>): string
   const a = txns[step.from];
   const b = txns[step.to];
   const appends = (t: Txn) => t.mops.filter((m) => m.f === 'append');
-  for (const [k, s] of keys) {
+  // Only keys both txns touch can carry the edge.
+  const touched = new Set(a.mops.map((m) => m.key));
+  for (const k of new Set(b.mops.map((m) => m.key))) {
+    const s = keys.get(k);
+    if (!s || !touched.has(k)) continue;
     if (step.type === 'ww') {
       for (const m of appends(b)) {
         if (m.key !== k) continue;

@@ -111,7 +111,10 @@ function readsOf(t: Txn, stateOf: (k: Atom) => KeyState, observed: Uint8Array, r
 function explainEdge(step: Step, txns: Txn[], keys: Map<Atom, KeyState>): string {
   const a = txns[step.from];
   const b = txns[step.to];
-  for (const [k, s] of keys) {
+  const touched = new Set(a.mops.map((m) => m.key));
+  for (const k of new Set(b.mops.map((m) => m.key))) {
+    const s = keys.get(k);
+    if (!s || !touched.has(k)) continue;
     if (step.type === 'wr') {
       for (const [v, readers] of s.readers) if (v !== null && readers.includes(b) && s.writer.get(v)?.txn === a) return `T${b.id} read ${showMop('r', k, v)}, written by T${a.id}`;
     } else if (step.type === 'ww') {
