@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MODELS } from '../../checkers/elle/models.js';
 import { simulate } from '../../checkers/elle/simulate.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -61,6 +62,12 @@ describe('jepsen-ts check --checker elle-*', () => {
     const r = await check('--format', 'jsonl', '--checker', 'elle-append', file);
     expect(r.out).toMatch(/append\.jsonl: valid \(2000 ops, \d+ ms\)$/);
     expect(r.code).toBe(0);
+  });
+
+  it('--help lists every consistency model the checker knows', async () => {
+    const r = await check('--help');
+    const help = r.out.replace(/\s+/g, ' ');
+    for (const m of MODELS) expect(help).toContain(m);
   });
 
   it('bad input: one line on stderr, nothing on stdout, exit 254', async () => {

@@ -27,11 +27,11 @@ import type { CommandModule } from 'yargs';
 import type { BadRead } from '../../checkers/bank.js';
 import type { CheckResult, Validity } from '../../ground/checker.js';
 import type { CheckOptions, CheckOutcome } from '../../checkers/linearizable/index.js';
+import type { ConsistencyModel } from '../../checkers/elle/index.js';
 // Only the model registry is loaded with the CLI (for --help and validation); parsers, the
 // search and the invariant checkers are imported when a file is checked, so that every other
 // command (`jepsen-ts test` above all) starts without them.
 import { getModel, getModelSpec, modelNames } from '../../checkers/linearizable/models/index.js';
-import { MODELS, parseModels, type ConsistencyModel } from '../../checkers/elle/models.js';
 import { isClientOp, type History } from '../../ground/history.js';
 import { EXIT, exitCodeFor, worstExit } from '../../ground/exit.js';
 import { exactNumber, stringifyExact } from '../../ground/exact-json.js';
@@ -59,8 +59,8 @@ export interface CheckArgs {
   model?: string;
   /** Only for the bank checker: the constant sum of all balances. */
   total?: number | bigint;
-  /** Only for the elle checkers. */
-  consistencyModels?: ConsistencyModel[];
+  /** Only for the elle checkers: model names, checked against the checker's table when it loads. */
+  consistencyModels?: string[];
   files: string[];
   timeoutMs?: number;
   memoryLimitMb?: number;
@@ -118,14 +118,11 @@ export function validateCheckArgs(argv: RawArgs): CheckArgs {
     // Exact beyond 2^53, as the balances it is compared with.
     if (/^-?\d+$/.test(String(argv.total).trim())) total = exactNumber(String(argv.total).trim()) as number | bigint;
   } else if (argv.total !== undefined) throw new UsageError('--total applies to --checker bank only');
-  let consistencyModels: ConsistencyModel[] | undefined;
+  let consistencyModels: string[] | undefined;
   if (checker === 'elle-append' || checker === 'elle-wr') {
     if (argv.consistencyModels !== undefined) {
-      try {
-        consistencyModels = parseModels(String(argv.consistencyModels));
-      } catch (err) {
-        throw new UsageError(`--consistency-models: ${(err as Error).message}`);
-      }
+      consistencyModels = String(argv.consistencyModels).split(',').map((m) => m.trim()).filter(Boolean);
+      if (consistencyModels.length === 0) throw new UsageError('--consistency-models needs at least one model name, e.g. serializable');
     }
   } else if (argv.consistencyModels !== undefined) throw new UsageError('--consistency-models applies to --checker elle-append or elle-wr only');
   if (argv.independent && format !== 'edn') throw new UsageError('--independent applies to --format edn only (jepsen.independent [key value] tuples)');
@@ -271,15 +268,27 @@ async function checkInvariant(file: string, args: CheckArgs): Promise<FileVerdic
   return { file, checker: args.checker, valid: result.valid, ops, elapsedMs, ...(reason ? { reason } : {}), result };
 }
 
+/** --consistency-models against the checker's table, which loads with the checker, not the CLI. */
+async function elleModels(args: CheckArgs): Promise<ConsistencyModel[] | undefined> {
+  if (!args.consistencyModels) return undefined;
+  const { parseModels } = await import('../../checkers/elle/index.js');
+  try {
+    return parseModels(args.consistencyModels.join(','));
+  } catch (err) {
+    throw new UsageError(`--consistency-models: ${(err as Error).message}`);
+  }
+}
+
 /** elle-append / elle-wr: the Elle-style checker on a history of txns. */
 async function checkTxns(file: string, args: CheckArgs): Promise<FileVerdict> {
   const { history, lines } = await readHistory(file, args);
   if (!history.some(isClientOp)) return nothingChecked(file, args.checker);
   const { checkElle, elleReason, ElleInputError } = await import('../../checkers/elle/index.js');
+  const models = await elleModels(args);
   const started = performance.now();
   let result;
   try {
-    result = checkElle(history, args.checker === 'elle-append' ? 'list-append' : 'rw-register', { models: args.consistencyModels });
+    result = checkElle(history, args.checker === 'elle-append' ? 'list-append' : 'rw-register', { models });
   } catch (err) {
     if (!(err instanceof ElleInputError)) throw err;
     const line = lines[err.opIndex];
@@ -351,7 +360,7 @@ export const checkCommand: CommandModule<object, RawArgs> = {
       .option('format', { type: 'string', demandOption: true, describe: `history format: ${FORMATS.join(' | ')}` })
       .option('checker', { type: 'string', default: 'linearizable', describe: `what to judge: ${CHECKERS.join(' | ')} (set, bank, stats: jsonl or edn histories of ops)` })
       .option('total', { type: 'string', describe: 'bank: the constant sum of all balances' })
-      .option('consistency-models', { type: 'string', describe: `elle-append, elle-wr: comma-separated, of ${MODELS.join(' | ')} (default strict-serializable)` })
+      .option('consistency-models', { type: 'string', describe: 'elle-append, elle-wr: comma-separated, of read-uncommitted | read-committed | snapshot-isolation | repeatable-read | serializable | strong-session-serializable | strict-serializable (default strict-serializable)' })
       .option('model', { type: 'string', describe: `model: ${modelNames.join(' | ')} (porcupine-etcd -> etcd, porcupine-kv -> porcupine-kv by default)` })
       .option('timeout', { type: 'string', describe: 'give up on a file after S seconds (verdict unknown, exit 2)' })
       .option('memory-limit', { type: 'string', alias: 'checker-memory-mb', describe: 'give up when the search caches pass MB megabytes (verdict unknown)' })
@@ -364,6 +373,7 @@ export const checkCommand: CommandModule<object, RawArgs> = {
       .example('$0 check --format edn --checker elle-append --consistency-models serializable history.edn', 'a Jepsen list-append history') as never,
   handler: async (argv) => {
     const args = validateCheckArgs(argv);
+    await elleModels(args); // a bad model name fails before any file is read
     const codes: number[] = [];
     const results: Array<FileVerdict | { file: string; error: string }> = [];
     const interrupts = new Interrupts((line) => process.stderr.write(`jepsen-ts: ${line}\n`), CANCEL_CHECK).install();
