@@ -53,11 +53,23 @@ function single(txns: number, processes: number, corrupt: boolean): void {
   );
 }
 
+function usage(message: string): void {
+  process.stderr.write(`bench:elle: ${message}\n`);
+  process.exitCode = 254;
+}
+
 function main(): void {
-  const { values } = parseArgs({ options: { single: { type: 'string' }, corrupt: { type: 'boolean' }, sizes: { type: 'string' }, processes: { type: 'string' } } });
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { single: { type: 'string' }, corrupt: { type: 'boolean' }, sizes: { type: 'string' }, processes: { type: 'string' } } }));
+  } catch (err) {
+    return usage((err as Error).message);
+  }
   const processes = Number(values.processes ?? 10);
+  if (!Number.isInteger(processes) || processes < 1 || processes > 1000) return usage(`--processes must be 1..1000, got ${JSON.stringify(values.processes)}`);
   if (values.single) return single(Number(values.single), processes, values.corrupt === true);
   const sizes = (values.sizes ?? '100000,300000,1000000').split(',').map(Number);
+  if (!sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 100_000_000)) return usage(`--sizes must be a comma-separated list of txn counts (1..100000000), got ${JSON.stringify(values.sizes)}`);
   const self = fileURLToPath(import.meta.url);
   process.stdout.write(`elle list-append bench: ${processes} processes, strict-serializable (realtime edges); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   process.stdout.write('     txns  valid      edges  check s  cpu s  heap MB (history / after)  peak RSS MB  generate s\n');
