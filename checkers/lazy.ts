@@ -10,6 +10,7 @@ import type { AgreementOptions } from './agreement.js';
 import type { BankOptions } from './bank.js';
 import type { LinearizableOptions } from './linearizable/checker.js';
 import type { PerfOptions } from './perf.js';
+import type { ConsistencyModel, ElleWorkload } from './elle/index.js';
 
 /** A checker named `name` whose real one is built by `load` on its first check. */
 function lazy(name: string, load: () => Promise<Checker>): Checker {
@@ -45,6 +46,16 @@ export function finalReadsChecker(): Checker {
 /** Every kind of op succeeded at least once (a run where writes never worked proves little). */
 export function statsChecker(): Checker {
   return lazy('stats', async () => (await import('./stats.js')).statsChecker());
+}
+
+/**
+ * Elle-style transactional checker (`elle-append` for list-append, `elle-wr` for rw-register
+ * txns, ops `f: 'txn'`): cycles of ww/wr/rw (and rt/process) dependencies and direct anomalies,
+ * invalid when one is forbidden by `models` (default strict-serializable). README: "The
+ * transactional checker".
+ */
+export function elleChecker(workload: ElleWorkload, models?: readonly ConsistencyModel[]): Checker {
+  return lazy(workload === 'list-append' ? 'elle-append' : 'elle-wr', async () => (await import('./elle/index.js')).elleChecker(workload, models));
 }
 
 /** Latency and throughput data for the report; always valid. */

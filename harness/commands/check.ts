@@ -12,6 +12,9 @@
  * `--checker set|bank|stats` (jsonl or edn only) judges a workload invariant instead, with the
  * same checkers a test run uses (checkers/set.ts, bank.ts with `--total N`, stats.ts): e.g. a
  * Jepsen set or bank history. <n> is then the number of client invocations.
+ * `--checker elle-append|elle-wr` (jsonl or edn) judges transactions (`:f :txn`, Jepsen's
+ * list-append / rw-register histories) with the Elle-style checker (checkers/elle/) under
+ * `--consistency-models` (default strict-serializable); <n> is then the number of txns.
  *
  * Exit code: the worst verdict (0 valid, 1 invalid, 2 unknown); 254 for bad arguments (unknown
  * format or model, a model that does not fit the format, a missing file) and for a malformed
@@ -24,6 +27,7 @@ import type { CommandModule } from 'yargs';
 import type { BadRead } from '../../checkers/bank.js';
 import type { CheckResult, Validity } from '../../ground/checker.js';
 import type { CheckOptions, CheckOutcome } from '../../checkers/linearizable/index.js';
+import type { ConsistencyModel } from '../../checkers/elle/index.js';
 // Only the model registry is loaded with the CLI (for --help and validation); parsers, the
 // search and the invariant checkers are imported when a file is checked, so that every other
 // command (`jepsen-ts test` above all) starts without them.
@@ -45,7 +49,7 @@ export type HistoryFormat = (typeof FORMATS)[number];
 const FIXED_MODEL: Partial<Record<HistoryFormat, string>> = { 'porcupine-etcd': 'etcd', 'porcupine-kv': 'porcupine-kv' };
 
 /** linearizable needs a model; the others judge workload invariants of histories of ops. */
-export const CHECKERS = ['linearizable', 'set', 'bank', 'stats'] as const;
+export const CHECKERS = ['linearizable', 'set', 'bank', 'stats', 'elle-append', 'elle-wr'] as const;
 export type CheckerName = (typeof CHECKERS)[number];
 
 export interface CheckArgs {
@@ -55,6 +59,8 @@ export interface CheckArgs {
   model?: string;
   /** Only for the bank checker: the constant sum of all balances. */
   total?: number | bigint;
+  /** Only for the elle checkers: model names, checked against the checker's table when it loads. */
+  consistencyModels?: string[];
   files: string[];
   timeoutMs?: number;
   memoryLimitMb?: number;
@@ -67,6 +73,7 @@ interface RawArgs {
   checker?: unknown;
   model?: unknown;
   total?: unknown;
+  consistencyModels?: unknown;
   files?: unknown;
   timeout?: unknown;
   memoryLimit?: unknown;
@@ -111,6 +118,13 @@ export function validateCheckArgs(argv: RawArgs): CheckArgs {
     // Exact beyond 2^53, as the balances it is compared with.
     if (/^-?\d+$/.test(String(argv.total).trim())) total = exactNumber(String(argv.total).trim()) as number | bigint;
   } else if (argv.total !== undefined) throw new UsageError('--total applies to --checker bank only');
+  let consistencyModels: string[] | undefined;
+  if (checker === 'elle-append' || checker === 'elle-wr') {
+    if (argv.consistencyModels !== undefined) {
+      consistencyModels = String(argv.consistencyModels).split(',').map((m) => m.trim()).filter(Boolean);
+      if (consistencyModels.length === 0) throw new UsageError('--consistency-models needs at least one model name, e.g. serializable');
+    }
+  } else if (argv.consistencyModels !== undefined) throw new UsageError('--consistency-models applies to --checker elle-append or elle-wr only');
   if (argv.independent && format !== 'edn') throw new UsageError('--independent applies to --format edn only (jepsen.independent [key value] tuples)');
 
   const files = (Array.isArray(argv.files) ? argv.files : [argv.files]).filter((f) => f !== undefined).map(String);
@@ -130,6 +144,7 @@ export function validateCheckArgs(argv: RawArgs): CheckArgs {
     checker,
     ...(model !== undefined ? { model } : {}),
     ...(total !== undefined ? { total } : {}),
+    ...(consistencyModels ? { consistencyModels } : {}),
     files,
     timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
     memoryLimitMb: numberArg(argv.memoryLimit, '--memory-limit', { min: 1, max: MAX_MEMORY_LIMIT_MB, unit: 'MB' }),
@@ -193,6 +208,7 @@ async function nothingChecked(file: string, checker: CheckerName): Promise<FileV
 
 /** Parses and checks one file. Throws UncheckableFile for a malformed file or a model misfit. */
 export async function checkFile(file: string, args: CheckArgs, signal?: AbortSignal): Promise<FileVerdict> {
+  if (args.checker === 'elle-append' || args.checker === 'elle-wr') return checkTxns(file, args);
   if (args.checker !== 'linearizable') return checkInvariant(file, args);
   const { checkEventsAsync, checkOperationsAsync, historyToOperations } = await import('../../checkers/linearizable/index.js');
   const opts: CheckOptions = { timeoutMs: args.timeoutMs, memoryLimitMb: args.memoryLimitMb, verbose: args.json, signal };
@@ -250,6 +266,38 @@ async function checkInvariant(file: string, args: CheckArgs): Promise<FileVerdic
   const ops = history.filter((op) => isClientOp(op) && op.type === 'invoke').length;
   const reason = invariantReason(args.checker, result);
   return { file, checker: args.checker, valid: result.valid, ops, elapsedMs, ...(reason ? { reason } : {}), result };
+}
+
+/** --consistency-models against the checker's table, which loads with the checker, not the CLI. */
+async function elleModels(args: CheckArgs): Promise<ConsistencyModel[] | undefined> {
+  if (!args.consistencyModels) return undefined;
+  const { parseModels } = await import('../../checkers/elle/index.js');
+  try {
+    return parseModels(args.consistencyModels.join(','));
+  } catch (err) {
+    throw new UsageError(`--consistency-models: ${(err as Error).message}`);
+  }
+}
+
+/** elle-append / elle-wr: the Elle-style checker on a history of txns. */
+async function checkTxns(file: string, args: CheckArgs): Promise<FileVerdict> {
+  const { history, lines } = await readHistory(file, args);
+  if (!history.some(isClientOp)) return nothingChecked(file, args.checker);
+  const { checkElle, elleReason, ElleInputError } = await import('../../checkers/elle/index.js');
+  const models = await elleModels(args);
+  const started = performance.now();
+  let result;
+  try {
+    result = checkElle(history, args.checker === 'elle-append' ? 'list-append' : 'rw-register', { models });
+  } catch (err) {
+    if (!(err instanceof ElleInputError)) throw err;
+    const line = lines[err.opIndex];
+    throw new UncheckableFile(`${line === undefined ? file : `${file}:${line}`}: ${err.message.replace(/^history op \d+: /, '')}`);
+  }
+  const elapsedMs = performance.now() - started;
+  if (result.counts.txns === 0) return { file, checker: args.checker, valid: 'unknown', ops: 0, elapsedMs, reason: 'no transactions (ops with :f :txn): nothing was checked' };
+  const reason = elleReason(result);
+  return { file, checker: args.checker, valid: result.valid, ops: result.counts.txns, elapsedMs, ...(reason ? { reason } : {}), result };
 }
 
 const listed = (xs: unknown, max = 5) => {
@@ -312,6 +360,7 @@ export const checkCommand: CommandModule<object, RawArgs> = {
       .option('format', { type: 'string', demandOption: true, describe: `history format: ${FORMATS.join(' | ')}` })
       .option('checker', { type: 'string', default: 'linearizable', describe: `what to judge: ${CHECKERS.join(' | ')} (set, bank, stats: jsonl or edn histories of ops)` })
       .option('total', { type: 'string', describe: 'bank: the constant sum of all balances' })
+      .option('consistency-models', { type: 'string', describe: 'elle-append, elle-wr: comma-separated, of read-uncommitted | read-committed | snapshot-isolation | repeatable-read | serializable | strong-session-serializable | strict-serializable (default strict-serializable)' })
       .option('model', { type: 'string', describe: `model: ${modelNames.join(' | ')} (porcupine-etcd -> etcd, porcupine-kv -> porcupine-kv by default)` })
       .option('timeout', { type: 'string', describe: 'give up on a file after S seconds (verdict unknown, exit 2)' })
       .option('memory-limit', { type: 'string', alias: 'checker-memory-mb', describe: 'give up when the search caches pass MB megabytes (verdict unknown)' })
@@ -320,9 +369,11 @@ export const checkCommand: CommandModule<object, RawArgs> = {
       .example('$0 check --format jsonl --model kv results/latest/history.jsonl', 'a run of ours')
       .example('$0 check --format edn --model cas-register history.edn', 'a Jepsen / Knossos history')
       .example('$0 check --format porcupine-etcd --timeout 60 etcd_*.log', "Porcupine's etcd logs")
-      .example('$0 check --format edn --checker bank --total 100 history.edn', 'a Jepsen bank history') as never,
+      .example('$0 check --format edn --checker bank --total 100 history.edn', 'a Jepsen bank history')
+      .example('$0 check --format edn --checker elle-append --consistency-models serializable history.edn', 'a Jepsen list-append history') as never,
   handler: async (argv) => {
     const args = validateCheckArgs(argv);
+    await elleModels(args); // a bad model name fails before any file is read
     const codes: number[] = [];
     const results: Array<FileVerdict | { file: string; error: string }> = [];
     const interrupts = new Interrupts((line) => process.stderr.write(`jepsen-ts: ${line}\n`), CANCEL_CHECK).install();

@@ -14,6 +14,7 @@ import { timeline } from './timeline.js';
 import { findLinearizationInfos, historyIndexOf, linearizationView, type LinInfo } from './linearview.js';
 import { divergenceFromDecidedLogs, divergenceView, findDivergence, findStateFailure, stateFailureView, type Divergence, type StateFailure } from './agreementview.js';
 import { chooseWindow, shivizLog, spacetimeDiagram } from './spacetime.js';
+import { elleErrorIndices, elleSection, isElleResult } from './elleview.js';
 import { checkersSection, filesSection, historyHealth, opsSection, testSection } from './sections.js';
 import { notAvailable, renderPage, verdictBadge, type PageSection } from './page.js';
 import { esc, slug } from './escape.js';
@@ -35,6 +36,8 @@ function guarded(render: () => string): string {
 
 interface Failures {
   lin: Array<{ checker: string; info: LinInfo }>;
+  /** Transactional checkers' results with anomalies (checkers/elle/). */
+  elle: Array<{ checker: string; result: Parameters<typeof elleSection>[0][number]['result'] }>;
   divergence?: Divergence;
   stateFailure?: StateFailure;
   agreementInvalid: boolean;
@@ -43,9 +46,13 @@ interface Failures {
 }
 
 async function findFailures(data: RunData): Promise<Failures> {
-  const failures: Failures = { lin: [], agreementInvalid: false, errorIndices: new Set() };
+  const failures: Failures = { lin: [], elle: [], agreementInvalid: false, errorIndices: new Set() };
   if (!data.results.ok) return failures;
   for (const [checker, result] of Object.entries(data.results.value.results)) {
+    if (isElleResult(result) && result.anomalyTypes.length > 0) {
+      failures.elle.push({ checker, result });
+      if (result.valid === false) for (const i of elleErrorIndices(result)) failures.errorIndices.add(i);
+    }
     if (result.valid === true) continue;
     for (const info of findLinearizationInfos(result)) {
       if (info.result === 'ok') continue;
@@ -109,6 +116,9 @@ export async function buildReport(data: RunData): Promise<{ html: string; shiviz
   if (failures.lin.length > 0) {
     const html = failures.lin.map(({ checker, info }, n) => `<div class="lin-section">${guarded(() => linearizationView(info, n, n === 0 ? 'first-error' : `error-${n}-${slug(checker)}`))}</div>`).join('');
     sections.push({ id: 'linearizability', title: 'Linearizability failure', html: `<p>Checker <b>${esc(failures.lin[0].checker)}</b> found ${failures.lin.length} failing partition(s).</p>${html}` });
+  }
+  if (failures.elle.length > 0) {
+    sections.push({ id: 'transactions', title: 'Transactional anomalies', html: guarded(() => elleSection(failures.elle)) });
   }
   if (failures.agreementInvalid) {
     sections.push({ id: 'agreement', title: 'Agreement failure', html: failures.divergence ? guarded(() => divergenceView(failures.divergence!)) : failures.stateFailure ? guarded(() => stateFailureView(failures.stateFailure!)) : notAvailable('the agreement checker failed but neither its result nor the decided logs name a diverging slot') });
