@@ -6,6 +6,7 @@
  */
 import { nemesisFromSpec, runNemesis } from '../nemesis/index.js';
 import type { TestDefinition } from '../ground/test.js';
+import { UsageError } from '../ground/runtime.js';
 import { nemesisOptionsOf } from './options.js';
 import type { RunDeps } from './run.js';
 import { createLocalRuntime } from './runtime/local.js';
@@ -17,6 +18,8 @@ export function depsFor(test: TestDefinition): RunDeps {
 
 const realParts: Omit<RunDeps, 'test'> = {
   runtime(config) {
+    // `test --runtime sim` never gets here (commands/test.ts runs harness/sim); the other commands do not simulate yet.
+    if (config.runtime === 'sim') throw new UsageError('--runtime sim is for `jepsen-ts test` only (not yet test-all or parallel)');
     // Loaded only when chosen: dockerode and protobufjs cost ~0.5 s of CPU at start-up.
     if (config.runtime === 'docker') {
       return import('./runtime/docker.js').then(({ createDockerRuntime }) => createDockerRuntime({ log: (line) => process.stderr.write(`${line}\n`) }));
