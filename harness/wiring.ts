@@ -18,8 +18,8 @@ export function depsFor(test: TestDefinition): RunDeps {
 
 const realParts: Omit<RunDeps, 'test'> = {
   runtime(config) {
-    // `test --runtime sim` never gets here (commands/test.ts runs harness/sim); the other commands do not simulate yet.
-    if (config.runtime === 'sim') throw new UsageError('--runtime sim is for `jepsen-ts test` only (not yet test-all or parallel)');
+    // A simulated run has no Runtime to set up: runSeries (commands/test.ts) hands it to harness/sim instead.
+    if (config.runtime === 'sim') throw new UsageError('--runtime sim runs through jepsen-ts test or test-all (harness/sim), not runTest with RunDeps');
     // Loaded only when chosen: dockerode and protobufjs cost ~0.5 s of CPU at start-up.
     if (config.runtime === 'docker') {
       return import('./runtime/docker.js').then(({ createDockerRuntime }) => createDockerRuntime({ log: (line) => process.stderr.write(`${line}\n`) }));

@@ -3,7 +3,7 @@
  * VALID and a planted core bug INVALID, each in a normal run dir (test.json, history.jsonl,
  * results.json, report.html, the nodes' decided logs) whose test.json and output carry the one
  * command that replays it; an option the simulator cannot run is one line and exit 254, with no
- * run dir made.
+ * run dir made. test-all --runtime sim runs each seed the same way.
  */
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -40,6 +40,17 @@ describe.skipIf(!BUILT)('jepsen-ts test --runtime sim', () => {
     const r = await cli(['--workload', 'register', '--nemesis', 'partition,kill', '--time-limit', '20', '--seed', '1', '--bug', 'stale-read', '--name', 'sim-bug']);
     expect(r.stdout).toMatch(/^verdict: INVALID \(linearizable/m);
     expect(r.exitCode).toBe(1);
+  }, 120_000);
+
+  it('test-all --runtime sim: every seed simulated and judged; an unsimulated option refused before the first run', async () => {
+    const all = (args: string[]) => execa('node', [BIN, 'test-all', '--runtime', 'sim', '--results', results, ...args], { reject: false, cwd: ROOT });
+    const r = await all(['--workload', 'register', '--nemesis', 'partition', '--time-limit', '3', '--seeds', '1,2']);
+    expect(r.stdout).toMatch(/test-all: 2 run\(s\), worst exit 0/);
+    expect(r.exitCode).toBe(0);
+    const bad = await all(['--workload', 'register,bank', '--nemesis', 'partition', '--time-limit', '3', '--seeds', '1']);
+    expect(bad.exitCode).toBe(254);
+    expect(bad.stderr.trim()).toBe('jepsen-ts: --runtime sim: workload bank is not simulated (simulated: register, kv)');
+    expect(bad.stdout).toBe('');
   }, 120_000);
 
   const refused: Array<[string[], RegExp]> = [
