@@ -36,10 +36,13 @@ describe.skipIf(!BUILT)('jepsen-ts test --runtime sim', () => {
     expect(file.simulated).toBe(true);
   }, 120_000);
 
-  it('a planted core bug (stale-read): INVALID, exit 1, by the linearizability checker', async () => {
+  it('a planted core bug (stale-read): INVALID, exit 1, by the linearizability checker; the report shows the events before it', async () => {
     const r = await cli(['--workload', 'register', '--nemesis', 'partition,kill', '--time-limit', '20', '--seed', '1', '--bug', 'stale-read', '--name', 'sim-bug']);
     expect(r.stdout).toMatch(/^verdict: INVALID \(linearizable/m);
     expect(r.exitCode).toBe(1);
+    // The report opens on it like any other: its happens-before diagram from the simulated nodes' event logs.
+    const report = readFileSync(path.join(r.stdout.match(/^results: (.+)$/m)![1], 'report.html'), 'utf8');
+    expect(report).toMatch(/Showing \d+ of [\d,]+ node events: node events leading up to the failing operation/);
   }, 120_000);
 
   it('test-all --runtime sim: every seed simulated and judged; an unsimulated option refused before the first run', async () => {

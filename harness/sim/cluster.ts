@@ -14,6 +14,7 @@ import { appliedState, decidedEntries, initState, start, status, step, type Appl
 import type { Msg } from '../../paxos/core/messages.js';
 import type { BugName, Command, Config, Event, Result } from '../../paxos/core/types.js';
 import { SimDisk } from './disk.js';
+import { SimEventLog } from './events.js';
 import type { SimNetwork } from './network.js';
 import type { Scheduler, Task } from './scheduler.js';
 
@@ -50,6 +51,9 @@ interface SimNode {
   /** Records and effects since the last sync began; the batch being synced. */
   open: Batch;
   syncing: Batch | null;
+  events: SimEventLog;
+  /** Role and leader as last logged (a change is a local event). */
+  view: string;
 }
 
 export class SimCluster {
@@ -71,7 +75,8 @@ export class SimCluster {
   ) {
     for (const id of ids) {
       const config: Config = { self: id, nodes: ids, bug, ...CORE_TIMING };
-      this.nodes.set(id, { id, config, state: null, disk: new SimDisk(), timers: new Map(), pending: new Map(), paused: false, backlog: [], offsetMs: 0, life: 0, open: { records: 0, held: [] }, syncing: null });
+      const events = new SimEventLog(id, ids, () => sched.now() * 1e6);
+      this.nodes.set(id, { id, config, state: null, disk: new SimDisk(), timers: new Map(), pending: new Map(), paused: false, backlog: [], offsetMs: 0, life: 0, open: { records: 0, held: [] }, syncing: null, events, view: '' });
     }
   }
 
@@ -95,7 +100,17 @@ export class SimCluster {
       this.coreErrors.push(`${id} failed to recover at ${this.sched.now()} ms: ${(err as Error).message}`);
       return;
     }
-    this.effects(n, start(n.config, n.state));
+    const effects = start(n.config, n.state);
+    n.events.boot(incarnationOf(effects));
+    n.events.local('recover', n.state.volatile.commitIndex);
+    n.view = '';
+    this.effects(n, effects);
+    this.noteView(n);
+  }
+
+  /** Each node's event log, as events.jsonl holds it (events.ts). */
+  eventLogs(): Record<NodeName, string[]> {
+    return Object.fromEntries([...this.nodes.values()].map((n) => [n.id, n.events.text()]));
   }
 
   /** The process dies: memory, timers, held sends and open requests are gone; the disk keeps what was written. */
@@ -217,6 +232,18 @@ export class SimCluster {
       return;
     }
     this.effects(n, effects);
+    this.noteView(n);
+  }
+
+  /** Logs a change of role or leader as a local event, as paxos/node.ts does. */
+  private noteView(n: SimNode): void {
+    if (n.state === null) return;
+    const s = status(n.state);
+    const view = `${s.role} ${s.leader ?? ''}`;
+    if (view === n.view) return;
+    const roleChanged = s.role !== n.view.split(' ')[0];
+    n.view = view;
+    n.events.local(roleChanged ? `role-${s.role}` : 'leader-change', s.commitIndex);
   }
 
   /** Runs a step's effects in order; sends and replies after a persist wait for its sync. */
@@ -293,11 +320,22 @@ export class SimCluster {
     const msg = this.lastCopy!;
     const from = n.id;
     const to = this.node(e.to);
+    const slot = 'slot' in msg ? msg.slot : null;
+    const stamp = n.events.send(msg.type, to.id, slot);
     for (const d of this.network.delays()) {
       this.sched.after(d, () => {
         if (!this.network.connected(from, to.id)) return;
-        this.whenRunning(to, () => this.step(to, { type: 'message', from, msg, wallMs: this.wall(to) }));
+        this.whenRunning(to, () => {
+          to.events.receive(stamp, msg.type, from, slot);
+          this.step(to, { type: 'message', from, msg, wallMs: this.wall(to) });
+        });
       });
     }
   }
+}
+
+/** The incarnation the core's boot effects persist ({t: 'boot', inc}), as paxos/node.ts reads it. */
+function incarnationOf(effects: readonly CoreEffect[]): number {
+  for (const e of effects) if (e.type === 'persist' && e.record.t === 'boot') return e.record.inc;
+  throw new Error('the core booted without persisting a boot record');
 }

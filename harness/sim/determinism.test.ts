@@ -1,6 +1,7 @@
 /**
  * A simulated run replays from its seed: two runs of the same seed and options write the same
- * history.jsonl and results.json, byte for byte (virtual timestamps, faults, verdict); another
+ * history.jsonl and results.json, byte for byte (virtual timestamps, faults, verdict), and the
+ * same node event logs; another
  * seed writes a different history. In-process, through the same entry the CLI uses.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,10 +16,10 @@ import { runSimTest } from './run.js';
 const results = mkdtempSync(path.join(os.tmpdir(), 'jt-sim-det-'));
 afterAll(() => rmSync(results, { recursive: true, force: true }));
 
-async function run(seed: number, name: string): Promise<{ history: string; results: string; exit: number }> {
+async function run(seed: number, name: string): Promise<{ history: string; results: string; events: string; exit: number }> {
   const config = toTestConfig({ runtime: 'sim', workload: 'register', nemesis: 'partition,kill,pause,clock,lose-unsynced', 'nemesis-interval': '1', 'time-limit': '8', seed: String(seed), results, name }, paxosTest);
   const out = await runSimTest(config, paxosTest, { out: new PassThrough() });
-  return { history: readFileSync(path.join(out.runDir, 'history.jsonl'), 'utf8'), results: readFileSync(path.join(out.runDir, 'results.json'), 'utf8'), exit: out.exit };
+  return { history: readFileSync(path.join(out.runDir, 'history.jsonl'), 'utf8'), results: readFileSync(path.join(out.runDir, 'results.json'), 'utf8'), events: readFileSync(path.join(out.runDir, 'nodes', 'n1', 'events.jsonl'), 'utf8'), exit: out.exit };
 }
 
 describe('--runtime sim replays from its seed', () => {
@@ -32,6 +33,7 @@ describe('--runtime sim replays from its seed', () => {
     for (const f of ['start-partition', 'start-kill', 'start-lose-unsynced']) expect(a.history).toContain(`"f":"${f}"`);
     expect(b.history === a.history).toBe(true);
     expect(b.results === a.results).toBe(true);
+    expect(b.events === a.events).toBe(true); // the nodes' event logs (the report's happens-before diagram) too
     expect(c.history === a.history).toBe(false);
     // Timestamps are virtual: whole milliseconds, in ns.
     const times = a.history.trim().split('\n').map((l) => (JSON.parse(l) as { time: number }).time);

@@ -7,7 +7,7 @@
  * results.json holds nothing the wall clock decides (no start-up timeline, no achieved rate),
  * so a seed gives the same bytes every time; test.json says when it ran and how to replay it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkAll, type CheckResult, type Validity } from '../../ground/checker.js';
 import { EXIT, exitCodeFor } from '../../ground/exit.js';
@@ -47,6 +47,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: {
     writeHistory(runDir, sim.history);
     for (const [node, log] of Object.entries(sim.decidedLogs)) writeNodeFile(runDir, node, FILES.decidedLog, log);
     for (const [node, state] of Object.entries(sim.replicaStates)) writeNodeFile(runDir, node, FILES.replicaState, state);
+    for (const [node, text] of Object.entries(sim.eventLogs)) writeNodeText(runDir, node, EVENTS_FILE, text);
     for (const e of sim.coreErrors) say(`warning: core error: ${e}`);
     const checkers = await checkersOf(test, config.workload, workload);
     ({ valid, results } = await checkAll(checkers, sim.history, { runDir, decidedLogs: sim.decidedLogs, replicaStates: sim.replicaStates, replay: test.db.replay, dbName: test.db.name }));
@@ -78,6 +79,9 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: {
   return { exit, valid, runDir, interrupted: false };
 }
 
+/** A node's event log (the name paxos/eventlog.ts's logs have in a real run's nodes/<n>/). */
+const EVENTS_FILE = 'events.jsonl';
+
 /** Where a simulated run keeps what its checkers took in wall time (results.json must not: it varies run to run). */
 export const CHECK_TIMES_FILE = 'check-times.json';
 
@@ -103,6 +107,16 @@ function scheduleOf(config: TestConfig, test: TestDefinition): Schedule | null {
 
 function writeHistory(runDir: string, history: History): void {
   writeFileSync(join(runDir, FILES.history), history.map((op) => `${JSON.stringify(op)}\n`).join(''), { flag: 'wx' });
+}
+
+function writeNodeText(runDir: string, node: string, file: string, chunks: string[]): void {
+  mkdirSync(join(runDir, FILES.nodes, node), { recursive: true });
+  const fd = openSync(join(runDir, FILES.nodes, node, file), 'wx');
+  try {
+    for (const chunk of chunks) writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function writeNodeFile(runDir: string, node: string, file: string, value: unknown): void {

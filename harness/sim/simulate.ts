@@ -36,6 +36,8 @@ export interface Simulated {
   collectErrors: Record<string, string>;
   /** Cores that threw (each took its node down). */
   coreErrors: string[];
+  /** Each node's event log, as events.jsonl holds it (events.ts). */
+  eventLogs: Record<string, string[]>;
   /** For the bench: virtual ms simulated, callbacks run, core steps. */
   stats: { virtualMs: number; events: number; steps: number; dropped: number; duplicated: number };
 }
@@ -124,6 +126,7 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     replicaStates,
     collectErrors,
     coreErrors: cluster.coreErrors,
+    eventLogs: cluster.eventLogs(),
     stats: { virtualMs: sched.now(), events: sched.events, steps: cluster.steps, dropped: cluster.network.dropped, duplicated: cluster.network.duplicated },
   };
 }
