@@ -21,7 +21,7 @@ afterAll(() => rmSync(results, { recursive: true, force: true }));
 const cli = (args: string[]) => execa('node', [BIN, 'test', '--runtime', 'sim', '--results', results, ...args], { reject: false, cwd: ROOT });
 
 describe.skipIf(!BUILT)('jepsen-ts test --runtime sim', () => {
-  it('the correct core: VALID, exit 0, a normal run dir, the replay command printed and stored', async () => {
+  it('the correct core: VALID, exit 0, a normal run dir, the replay command printed, stored, and replaying it', async () => {
     const r = await cli(['--workload', 'register', '--nemesis', 'partition,kill', '--time-limit', '20', '--seed', '1', '--name', 'sim-ok']);
     expect(r.stdout).toMatch(/^verdict: VALID /m);
     expect(r.exitCode).toBe(0);
@@ -32,8 +32,18 @@ describe.skipIf(!BUILT)('jepsen-ts test --runtime sim', () => {
     expect(test.command).toMatch(/--seed 1 .*--runtime sim/);
     expect(r.stdout).toContain(`replay: ${test.command}`);
     expect(readFileSync(path.join(runDir, 'report.html'), 'utf8')).toContain('simulated');
-    const file = JSON.parse(readFileSync(path.join(runDir, 'results.json'), 'utf8')) as { simulated: boolean; faults: { injected: Record<string, number> } };
+    const file = JSON.parse(readFileSync(path.join(runDir, 'results.json'), 'utf8')) as { simulated: boolean };
     expect(file.simulated).toBe(true);
+
+    // The stored command, run as it stands (but into another run name), replays the run exactly.
+    const words = test.command.split(' ');
+    expect(words.slice(0, 2)).toEqual(['jepsen-ts', 'test']);
+    words[words.indexOf('--name') + 1] = 'sim-replayed';
+    const again = await execa('node', [BIN, ...words.slice(1)], { reject: false, cwd: ROOT });
+    expect(again.exitCode).toBe(0);
+    const replayDir = again.stdout.match(/^results: (.+)$/m)![1];
+    expect(path.basename(path.dirname(replayDir))).toBe('sim-replayed');
+    for (const f of ['history.jsonl', 'results.json']) expect(readFileSync(path.join(replayDir, f), 'utf8') === readFileSync(path.join(runDir, f), 'utf8'), f).toBe(true);
   }, 120_000);
 
   it('a planted core bug (stale-read): INVALID, exit 1, by the linearizability checker; the report shows the events before it', async () => {
