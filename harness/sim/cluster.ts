@@ -52,8 +52,9 @@ interface SimNode {
   open: Batch;
   syncing: Batch | null;
   events: SimEventLog;
-  /** Role and leader as last logged (a change is a local event). */
-  view: string;
+  /** Role and leader as last logged (a change is a local event); role '' before the first. */
+  role: string;
+  leader: NodeName | null;
 }
 
 export class SimCluster {
@@ -76,7 +77,7 @@ export class SimCluster {
     for (const id of ids) {
       const config: Config = { self: id, nodes: ids, bug, ...CORE_TIMING };
       const events = new SimEventLog(id, ids, () => sched.now() * 1e6);
-      this.nodes.set(id, { id, config, state: null, disk: new SimDisk(), timers: new Map(), pending: new Map(), paused: false, backlog: [], offsetMs: 0, life: 0, open: { records: 0, held: [] }, syncing: null, events, view: '' });
+      this.nodes.set(id, { id, config, state: null, disk: new SimDisk(), timers: new Map(), pending: new Map(), paused: false, backlog: [], offsetMs: 0, life: 0, open: { records: 0, held: [] }, syncing: null, events, role: '', leader: null });
     }
   }
 
@@ -103,7 +104,7 @@ export class SimCluster {
     const effects = start(n.config, n.state);
     n.events.boot(incarnationOf(effects));
     n.events.local('recover', n.state.volatile.commitIndex);
-    n.view = '';
+    n.role = '';
     this.effects(n, effects);
     this.noteView(n);
   }
@@ -238,12 +239,12 @@ export class SimCluster {
   /** Logs a change of role or leader as a local event, as paxos/node.ts does. */
   private noteView(n: SimNode): void {
     if (n.state === null) return;
-    const s = status(n.state);
-    const view = `${s.role} ${s.leader ?? ''}`;
-    if (view === n.view) return;
-    const roleChanged = s.role !== n.view.split(' ')[0];
-    n.view = view;
-    n.events.local(roleChanged ? `role-${s.role}` : 'leader-change', s.commitIndex);
+    const v = n.state.volatile;
+    if (v.role === n.role && v.leader === n.leader) return;
+    const roleChanged = v.role !== n.role;
+    n.role = v.role;
+    n.leader = v.leader;
+    n.events.local(roleChanged ? `role-${v.role}` : 'leader-change', v.commitIndex);
   }
 
   /** Runs a step's effects in order; sends and replies after a persist wait for its sync. */
