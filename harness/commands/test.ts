@@ -45,7 +45,7 @@ export async function runSeries(configs: TestConfig[], deps: RunDeps, out: NodeJ
     for (const [i, config] of configs.entries()) {
       if (configs.length > 1) out.write(`\n== test ${i + 1}/${configs.length}: ${config.name} seed ${config.seed}\n`);
       // A simulated run starts no process: its own loop (harness/sim), loaded only when chosen.
-      const outcome = config.runtime === 'sim' ? await (await import('../sim/run.js')).runSimTest(config, deps.test, { out }) : await runTest(config, deps, { out, interrupts });
+      const outcome = config.runtime === 'sim' ? await (await import('../sim/run.js')).runSimTest(config, deps.test, { out, interrupts }) : await runTest(config, deps, { out, interrupts });
       outcomes.push(outcome);
       if (outcome.interrupted) break;
     }

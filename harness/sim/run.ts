@@ -20,10 +20,21 @@ import { nemesisOptionsOf, replayCommand, workloadOptionsOf, type TestConfig } f
 import { countOps, printVerdict, writeReportQuietly, type ResultsFile, type RunOutcome } from '../run.js';
 import { createRunDir, FILES, testRecord, updateLatest, writeJson } from '../store.js';
 import { checkersOf, workloadOf } from '../suite.js';
+import type { Interrupts } from '../interrupts.js';
 import { refuseUnsimulated } from './options.js';
 import { simulate } from './simulate.js';
 
-export async function runSimTest(config: TestConfig, test: TestDefinition, io: { out: NodeJS.WritableStream }): Promise<RunOutcome> {
+/**
+ * Where the verdict goes, and the command's interrupts (absent: none). The simulation cannot be
+ * stopped half-way (it never yields to the event loop, where signals arrive); an interrupt seen
+ * after it skips or cancels the check, and the run ends as interrupted with its history kept.
+ */
+export interface SimIo {
+  out: NodeJS.WritableStream;
+  interrupts?: Interrupts;
+}
+
+export async function runSimTest(config: TestConfig, test: TestDefinition, io: SimIo): Promise<RunOutcome> {
   refuseUnsimulated(config);
   const workload = workloadOf(test, config.workload, workloadOptionsOf(config));
   const schedule = scheduleOf(config, test);
@@ -38,6 +49,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: {
   say(`replay: ${replay}`);
 
   let crashed: Error | null = null;
+  let interrupted = false;
   let valid: Validity = 'unknown';
   let results: Record<string, CheckResult> = {};
   let sim: Awaited<ReturnType<typeof simulate>> | null = null;
@@ -49,18 +61,22 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: {
     for (const [node, state] of Object.entries(sim.replicaStates)) writeNodeFile(runDir, node, FILES.replicaState, state);
     for (const [node, text] of Object.entries(sim.eventLogs)) writeNodeText(runDir, node, EVENTS_FILE, text);
     for (const e of sim.coreErrors) say(`warning: core error: ${e}`);
-    const checkers = await checkersOf(test, config.workload, workload);
-    ({ valid, results } = await checkAll(checkers, sim.history, { runDir, decidedLogs: sim.decidedLogs, replicaStates: sim.replicaStates, replay: test.db.replay, dbName: test.db.name }));
+    if (io.interrupts) io.interrupts.stopping = 'cancelling the check; the history is kept';
+    if (!io.interrupts?.interrupted) {
+      const checkers = await checkersOf(test, config.workload, workload);
+      ({ valid, results } = await checkAll(checkers, sim.history, { runDir, decidedLogs: sim.decidedLogs, replicaStates: sim.replicaStates, replay: test.db.replay, dbName: test.db.name, signal: io.interrupts?.signal }));
+    }
+    interrupted = io.interrupts?.interrupted ?? false;
   } catch (err) {
     crashed = err as Error;
     say(`harness crashed: ${crashed.stack ?? String(crashed)}`);
   }
-  const exit = crashed ? EXIT.crash : exitCodeFor(valid);
+  const exit = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
   const file: ResultsFile & { simulated: true; coreErrors: string[] } = {
     valid,
     exit,
     results,
-    interrupted: false,
+    interrupted,
     crashed: crashed ? (crashed.stack ?? String(crashed)) : null,
     counts: countOps(sim?.history ?? []),
     decidedLogErrors: sim?.collectErrors ?? {},
@@ -75,8 +91,9 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: {
   writeJson(join(runDir, FILES.results), file);
   await writeReportQuietly(runDir, say);
   printVerdict(io.out, file, runDir);
+  if (interrupted) say(`interrupted: re-check what was recorded with: jepsen-ts analyze ${runDir}`);
   say(`replay: ${replay}`);
-  return { exit, valid, runDir, interrupted: false };
+  return { exit, valid, runDir, interrupted };
 }
 
 /** A node's event log (the name paxos/eventlog.ts's logs have in a real run's nodes/<n>/). */
