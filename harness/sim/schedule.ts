@@ -13,14 +13,22 @@ import type { Scheduler } from './scheduler.js';
 export interface SimScheduleRun {
   cycles: number;
   errors: string[];
-  /** Stops every fault (lastStop); called once, when the main phase ends. */
+  /** Ends the schedule (no op after it) and stops every fault (lastStop); called once, when the main phase ends. */
   heal(): Promise<void>;
 }
 
 export function startSchedule(schedule: Schedule, ctx: NemesisContext, sched: Scheduler, endMs: number): SimScheduleRun {
   const names = Object.keys(schedule.faults);
   const started: string[] = [];
-  const run: SimScheduleRun = { cycles: 0, errors: [], heal: () => healAll({ ...ctx, lastStop: true }).then(() => undefined) };
+  let over = false;
+  const run: SimScheduleRun = {
+    cycles: 0,
+    errors: [],
+    heal: async () => {
+      over = true; // the clients may finish before endMs (an exhausted generator): nothing starts after the heal
+      await healAll({ ...ctx, lastStop: true });
+    },
+  };
   const attempt = async (phase: 'start' | 'stop', name: string, on: NemesisContext): Promise<Outcome> => {
     const fault = schedule.faults[name];
     try {
@@ -58,7 +66,7 @@ export function startSchedule(schedule: Schedule, ctx: NemesisContext, sched: Sc
   const cursor = schedule.generator.open({ rng: new Rng(((ctx.rng?.seed ?? 0) ^ 0x5eed) >>> 0), consumer: 'nemesis' });
   const began = sched.now();
   const pull = (): void | Promise<void> => {
-    if (sched.now() >= endMs) return;
+    if (over || sched.now() >= endMs) return;
     const e = cursor.next(sched.now() - began);
     if (e === null) return; // exhausted: what it left in force holds until the end
     if ('sleepMs' in e) return sched.after(e.sleepMs, pull);
