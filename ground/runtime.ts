@@ -54,7 +54,7 @@ export interface SlowDisk {
 
 /** Where nodes live and how faults reach them: local processes behind a fault proxy, or docker containers. */
 export interface Runtime {
-  readonly name: 'local' | 'docker';
+  readonly name: 'local' | 'docker' | 'sim';
   /** Refuse early (throw a UsageError) when a requested capability is missing. */
   preflight(needs: RuntimeNeeds): Promise<void>;
   /** Starts every node and waits until each answers; sweeps leftovers of crashed runs first. */

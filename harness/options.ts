@@ -35,7 +35,7 @@ import {
   type ScheduleName,
 } from '../nemesis/index.js';
 
-export const RUNTIMES = ['local', 'docker'] as const;
+export const RUNTIMES = ['local', 'docker', 'sim'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
 /** Everything one test run needs, as plain data (stored verbatim in test.json). */
@@ -111,7 +111,7 @@ export const testOptions = {
   'time-limit': { type: 'string', requiresArg: true, defaultDescription: '60', describe: 'seconds of the main phase (clients + nemesis)' },
   rate: { type: 'string', requiresArg: true, defaultDescription: '50', describe: 'total client ops per second (0: unlimited, as fast as the threads go)' },
   seed: { type: 'string', requiresArg: true, describe: 'PRNG seed (default: random, printed and stored in test.json)' },
-  runtime: { type: 'string', requiresArg: true, defaultDescription: 'local', describe: 'where nodes run: local|docker' },
+  runtime: { type: 'string', requiresArg: true, defaultDescription: 'local', describe: 'where nodes run: local|docker|sim (sim: paxos/core simulated in virtual time, in this process; see README)' },
   'test-count': { type: 'string', requiresArg: true, defaultDescription: '1', describe: 'run N tests with seeds seed, seed+1, ...; exit code = worst' },
   bug: { type: 'string', requiresArg: true, describe: "one of the suite's planted bugs, passed to every node (paxos: see README)" },
   'etcd-binary': { type: 'string', requiresArg: true, describe: 'with --db etcd: the etcd binary to run [default: $JEPSEN_TS_ETCD_BINARY, else etcd on PATH]' },

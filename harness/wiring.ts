@@ -6,6 +6,7 @@
  */
 import { nemesisFromSpec, runNemesis } from '../nemesis/index.js';
 import type { TestDefinition } from '../ground/test.js';
+import { UsageError } from '../ground/runtime.js';
 import { nemesisOptionsOf } from './options.js';
 import type { RunDeps } from './run.js';
 import { createLocalRuntime } from './runtime/local.js';
@@ -17,6 +18,8 @@ export function depsFor(test: TestDefinition): RunDeps {
 
 const realParts: Omit<RunDeps, 'test'> = {
   runtime(config) {
+    // A simulated run has no Runtime to set up: runSeries (commands/test.ts) hands it to harness/sim instead.
+    if (config.runtime === 'sim') throw new UsageError('--runtime sim runs through jepsen-ts test or test-all (harness/sim), not runTest with RunDeps');
     // Loaded only when chosen: dockerode and protobufjs cost ~0.5 s of CPU at start-up.
     if (config.runtime === 'docker') {
       return import('./runtime/docker.js').then(({ createDockerRuntime }) => createDockerRuntime({ log: (line) => process.stderr.write(`${line}\n`) }));

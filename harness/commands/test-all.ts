@@ -67,6 +67,11 @@ export const testAllCommand: CommandModule<object, Record<string, unknown>> = {
   async handler(argv) {
     const { definition, source } = await resolveDefinition(argv);
     const configs = crossProduct(argv, definition, source);
+    // Refused before the first run, as `test` refuses: not one exit 254 per run.
+    if (configs[0].runtime === 'sim') {
+      const { refuseUnsimulated } = await import('../sim/options.js');
+      for (const c of configs) refuseUnsimulated(c);
+    }
     const files = artefactFiles(argv);
     ensureWritableResults(configs[0].resultsDir);
     const parallel = parallelOf(argv.parallel);

@@ -44,7 +44,8 @@ export async function runSeries(configs: TestConfig[], deps: RunDeps, out: NodeJ
   try {
     for (const [i, config] of configs.entries()) {
       if (configs.length > 1) out.write(`\n== test ${i + 1}/${configs.length}: ${config.name} seed ${config.seed}\n`);
-      const outcome = await runTest(config, deps, { out, interrupts });
+      // A simulated run starts no process: its own loop (harness/sim), loaded only when chosen.
+      const outcome = config.runtime === 'sim' ? await (await import('../sim/run.js')).runSimTest(config, deps.test, { out, interrupts }) : await runTest(config, deps, { out, interrupts });
       outcomes.push(outcome);
       if (outcome.interrupted) break;
     }
@@ -63,6 +64,7 @@ export const testCommand: CommandModule<object, Record<string, unknown>> = {
   async handler(argv) {
     const { definition, source } = await resolveDefinition(argv);
     const config = toTestConfig(argv, definition, source);
+    if (config.runtime === 'sim') (await import('../sim/options.js')).refuseUnsimulated(config);
     const files = artefactFiles(argv);
     ensureWritableResults(config.resultsDir);
     const configs = Array.from({ length: config.testCount }, (_, i) => ({ ...config, seed: config.seed + i }));

@@ -150,7 +150,9 @@ export async function buildReport(data: RunData): Promise<{ html: string; shiviz
   const valid = data.results.ok ? data.results.value.valid : undefined;
   const durationS = end / 1e9;
   const started = data.test.ok && typeof data.test.value.startedAt === 'string' ? data.test.value.startedAt : '';
-  const header = `<h1>${esc(name)} ${verdictBadge(valid, true)}</h1><div class="sub">${esc(started)}${started ? ' · ' : ''}${durationS.toFixed(1)} s · ${pairs.length.toLocaleString('en-US')} client operations · ${esc(data.runDir)} · ${previousRunLink(previousRunOf(data.runDir))}</div>`;
+  const config = data.test.ok ? (data.test.value as { config?: { runtime?: unknown } }).config : undefined;
+  const simulated = config?.runtime === 'sim' ? 'simulated (virtual time) · ' : '';
+  const header = `<h1>${esc(name)} ${verdictBadge(valid, true)}</h1><div class="sub">${esc(started)}${started ? ' · ' : ''}${simulated}${durationS.toFixed(1)} s · ${pairs.length.toLocaleString('en-US')} client operations · ${esc(data.runDir)} · ${previousRunLink(previousRunOf(data.runDir))}</div>`;
   return { html: renderPage(`${name}: ${valid === true ? 'valid' : valid === false ? 'INVALID' : 'unknown'}`, header, sections), shiviz };
 }
 

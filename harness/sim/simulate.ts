@@ -1,0 +1,132 @@
+/**
+ * One test, simulated: the phases of harness/run.ts (main: clients and nemesis for the time
+ * limit; heal; recovery reads; final reads on every node; the decided logs and applied states
+ * collected) on a simulated cluster in virtual time, from one seed. Same seed and config, same
+ * history, to the byte: every random choice is drawn from Rngs forked from the seed in a fixed
+ * order, every event is ordered by the Scheduler, and withoutWallClock (guard.ts) makes any read
+ * of real time or Math.random a crash.
+ */
+import type { DecidedEntry, ReplicaState } from '../../ground/checker.js';
+import { FINAL_READS_MARK, type History } from '../../ground/history.js';
+import type { NemesisContext, Schedule } from '../../ground/nemesis.js';
+import { Rng } from '../../ground/rng.js';
+import type { Workload } from '../../ground/workload.js';
+import type { BugName } from '../../paxos/core/types.js';
+import { countFault, emptyCoverage, type FaultCoverage } from '../../nemesis/coverage.js';
+import type { TestConfig } from '../options.js';
+import { SimCluster } from './cluster.js';
+import { invokeOn } from './client.js';
+import { withoutWallClock } from './guard.js';
+import { SimHistory } from './history.js';
+import { DEFAULT_NETWORK, SimNetwork } from './network.js';
+import { simEndpoint, simRuntime } from './runtime.js';
+import { Scheduler } from './scheduler.js';
+import { startSchedule } from './schedule.js';
+import { SimThreads } from './threads.js';
+
+export interface Simulated {
+  history: History;
+  nemesisCycles: number;
+  nemesisErrors: string[];
+  coverage: FaultCoverage;
+  finalReadsMissing: number;
+  decidedLogs: Record<string, DecidedEntry[]>;
+  replicaStates: Record<string, ReplicaState>;
+  /** Per node: why its log or state could not be collected (it was down). */
+  collectErrors: Record<string, string>;
+  /** Cores that threw (each took its node down). */
+  coreErrors: string[];
+  /** Each node's event log, as events.jsonl holds it (events.ts). */
+  eventLogs: Record<string, string[]>;
+  /** For the bench: virtual ms simulated, callbacks run, core steps. */
+  stats: { virtualMs: number; events: number; steps: number; dropped: number; duplicated: number };
+}
+
+/** Final reads retry this often, and get at least FINAL_READS_MS (as harness/run.ts). */
+const RETRY_MS = 200;
+const FINAL_READS_MS = 10_000;
+
+/** Simulates a run of `config` with `workload` and the fault `schedule` (null: none). */
+export function simulate(config: TestConfig, workload: Workload, schedule: Schedule | null): Promise<Simulated> {
+  return withoutWallClock(() => simulateUnguarded(config, workload, schedule));
+}
+
+async function simulateUnguarded(config: TestConfig, workload: Workload, schedule: Schedule | null): Promise<Simulated> {
+  const sched = new Scheduler();
+  const rng = new Rng(config.seed);
+  // Forked in a fixed order: threads and nemesis as harness/run.ts forks them, then the sim's own.
+  const threadsRng = rng.fork();
+  const nemesisRng = rng.fork();
+  const cluster = new SimCluster(sched, config.nodes, config.bug as BugName | null, rng.fork(), new SimNetwork(rng.fork(), DEFAULT_NETWORK));
+  const runtime = simRuntime(cluster);
+  const history = new SimHistory(sched);
+  const coverage = emptyCoverage(schedule?.kinds ?? config.nemesis);
+  for (const n of config.nodes) cluster.start(n);
+  const endpoints = config.nodes.map(simEndpoint);
+
+  const threads = new SimThreads({
+    sched,
+    concurrency: config.concurrency,
+    rng: threadsRng,
+    rate: config.rate,
+    record: (f) => history.append(f),
+    invoke: (t, spec, done) => invokeOn(cluster, sched, endpoints[t % endpoints.length].name, config.opTimeoutMs, spec, done), // threads bind to nodes round-robin
+  });
+  const ctx: NemesisContext = {
+    runtime,
+    nodes: config.nodes,
+    rng: nemesisRng,
+    record: (f, value) => void history.append({ process: 'nemesis', type: 'info', f, value: value ?? null }),
+    leader: async () => cluster.leader(),
+    injected: (kind, detail) => countFault(coverage, kind, detail),
+  };
+  const faults = schedule ? startSchedule(schedule, ctx, sched, config.timeLimitMs) : null;
+  let finalReadsMissing = 0;
+
+  const finalReads = () => {
+    const finals = workload.finalOps();
+    if (finals.length === 0) return sched.stop();
+    history.append({ process: 'nemesis', type: 'info', f: FINAL_READS_MARK, value: null });
+    const perThread = Array.from({ length: config.concurrency }, (_, t) => (t < endpoints.length ? finals : []));
+    threads.runUntilOk(perThread, sched.now() + Math.max(FINAL_READS_MS, 3 * config.opTimeoutMs), RETRY_MS, (missing) => {
+      finalReadsMissing = missing;
+      sched.stop();
+    });
+  };
+  // The main phase ends when every thread's last op is over; then every fault stops, then recovery.
+  const afterMain = () =>
+    sched.after(0, async () => {
+      await faults?.heal();
+      threads.runPhase((r, t) => workload.recoveryOp(r, t), sched.now() + config.recoveryTimeMs, finalReads);
+    });
+  const gen = workload.generator?.();
+  if (gen) threads.runGenerator(gen, config.timeLimitMs, afterMain);
+  else threads.runPhase((r, t) => workload.nextOp(r, t), config.timeLimitMs, afterMain);
+  await sched.run();
+
+  const decidedLogs: Record<string, DecidedEntry[]> = {};
+  const replicaStates: Record<string, ReplicaState> = {};
+  const collectErrors: Record<string, string> = {};
+  for (const n of config.nodes) {
+    const log = cluster.decidedLog(n);
+    const state = cluster.appliedState(n);
+    if (log === null || state === null) collectErrors[n] = 'node down at the end of the run';
+    else {
+      decidedLogs[n] = log;
+      replicaStates[n] = state;
+    }
+  }
+  return {
+    history: history.ops,
+    nemesisCycles: faults?.cycles ?? 0,
+    nemesisErrors: faults?.errors ?? [],
+    coverage,
+    finalReadsMissing,
+    decidedLogs,
+    replicaStates,
+    collectErrors,
+    coreErrors: cluster.coreErrors,
+    eventLogs: cluster.eventLogs(),
+    stats: { virtualMs: sched.now(), events: sched.events, steps: cluster.steps, dropped: cluster.network.dropped, duplicated: cluster.network.duplicated },
+  };
+}
