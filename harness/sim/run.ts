@@ -64,7 +64,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
     if (io.interrupts) io.interrupts.stopping = 'cancelling the check; the history is kept';
     if (!io.interrupts?.interrupted) {
       const checkers = await checkersOf(test, config.workload, workload);
-      ({ valid, results } = await checkAll(checkers, sim.history, { runDir, decidedLogs: sim.decidedLogs, replicaStates: sim.replicaStates, replay: test.db.replay, dbName: test.db.name, signal: io.interrupts?.signal }));
+      ({ valid, results } = await checkAll(checkers, sim.history, { runDir, decidedLogs: sim.decidedLogs, replicaStates: sim.replicaStates, replay: test.db.replay, dbName: test.db.name, signal: io.interrupts?.signal, ...(config.checkerTimeoutMs !== undefined ? { timeoutMs: config.checkerTimeoutMs } : {}) }));
     }
     interrupted = io.interrupts?.interrupted ?? false;
   } catch (err) {
