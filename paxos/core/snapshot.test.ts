@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { initState, walCarry } from './index.js';
 import type { Rec } from './messages.js';
-import { Cluster, deliver, node, persists, sends } from './testkit.js';
+import { Cluster, deliver, fire, node, persists, sends } from './testkit.js';
 
 const EVERY = 4;
 const write = (i: number) => ({ op: 'write' as const, key: `k${i % 3}`, value: i });
@@ -156,5 +156,25 @@ describe('catch-up by snapshot', () => {
 describe('node()', () => {
   it('a fresh node has no snapshot', () => {
     expect(node('n1').state.durable).toMatchObject({ snapIndex: 0, logFrom: 1 });
+  });
+});
+
+describe('a campaign during which the candidate caught up past two snapshots', () => {
+  it('its new leadership proposes nothing at or below its commit index (those slots may be compacted)', () => {
+    const n3 = node('n3', ['n1', 'n2', 'n3'], null, { maxBatch: 1, snapshotEvery: 4 });
+    fire(n3, 'election');
+    const prepares = sends(fire(n3, 'campaign'), 'prepare');
+    expect(prepares[0].msg).toMatchObject({ slot: 1 });
+    const noops = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => [a + i, null] as [number, null]);
+    deliver(n3, 'n1', { type: 'learn', slot: 1, entries: noops(1, 8), commit: 16 });
+    deliver(n3, 'n1', { type: 'learn', slot: 9, entries: noops(9, 16), commit: 16 });
+    expect(n3.state.durable.logFrom).toBe(9); // slots 1..8 compacted during the campaign
+    const ballot = n3.state.volatile.ballot;
+    deliver(n3, 'n2', { type: 'promise', ballot, slot: 1, accepted: [[1, [1, 'n1'], null]], decided: [] });
+    const v = n3.state.volatile;
+    expect(v.role).toBe('leader');
+    expect(Object.keys(v.proposals).map(Number).filter((s) => s <= 16)).toEqual([]);
+    expect(v.nextSlot).toBe(17);
+    expect(v.inflight).toBe(0);
   });
 });
