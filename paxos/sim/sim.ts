@@ -6,7 +6,11 @@
  * (often the leader), optional wall-clock skew, timers on simulated time, random client
  * commands at random nodes, batch size and pipeline depth varied per seed; optionally process
  * pauses, and crashes aimed inside a step's persists (torn: the records up to a point are
- * durable, the rest and every send and reply of the step are lost). swarm.ts draws all of
+ * durable, the rest and every send and reply of the step are lost). Snapshots every 2-24 slots
+ * in 3 seeds of 4 and a dedup window of 2-16 in half (from a stream of their own, so schedules
+ * do not change): restarts from a snapshot file plus a compacted WAL (a crash may fall between
+ * writing the one and rewriting the other), laggards catching up by a peer's snapshot, late
+ * duplicates against a small dedup window. swarm.ts draws all of
  * these per seed (options.ts). A fault phase is followed by a healed quiet phase. Checked
  * (invariants.ts): agreement, validity and acceptor monotonicity as they happen; at the end
  * convergence, no lost acknowledged update, no decided `not-leader` command, and liveness after
