@@ -41,6 +41,7 @@ describe('the node CLI', () => {
       [[...base, '--bug', 'nope'], /--bug nope is unknown/],
       [base.map((a) => (a === '/tmp/paxos-cli-never-used' ? '/proc/nope' : a)), /--data-dir \/proc\/nope is not a writable directory/],
       [[...base, '--heartbeat-ms', '5x'], /--heartbeat-ms must be a positive integer, got 5x/],
+      [[...base, '--snapshot-every', '1.5'], /--snapshot-every must be a positive integer, got 1.5/],
       // Node fires a timer past 2^31-1 ms after 1 ms: a day is the most any of these may be.
       [[...base, '--request-timeout-ms', '99999999999'], /--request-timeout-ms must be 1..86400000 ms, got 99999999999/],
       [[...base, '--election-timeout-ms', '2147483648'], /--election-timeout-ms must be 1..86400000 ms, got 2147483648/],

@@ -89,7 +89,11 @@ export function walCarry(config: Config, state: State): Rec[] {
   // Stryker disable next-line all: planted bug, not the protocol (paxos/core/MUTATION.md)
   const forgetful = config.bug === 'volatile-acceptor';
   if (!forgetful && !sameBallot(d.promised, ZERO_BALLOT)) out.push({ t: 'promise', b: d.promised });
-  if (!forgetful) for (const [s, a] of Object.entries(d.accepted)) out.push({ t: 'accept', b: a.ballot, s: Number(s), v: a.value });
+  for (const [s, a] of Object.entries(d.accepted)) {
+    // An accepted, undecided slot is never one the snapshot covers (those are chosen and applied).
+    assert(Number(s) > d.snapIndex, `slot ${s} is accepted but not decided below the snapshot of slot ${d.snapIndex}`);
+    if (!forgetful) out.push({ t: 'accept', b: a.ballot, s: Number(s), v: a.value });
+  }
   for (const [s, value] of Object.entries(d.decided)) out.push({ t: 'decide', s: Number(s), v: value });
   return out;
 }
