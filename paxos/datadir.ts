@@ -9,6 +9,13 @@
  * node.id's (records lost from the end of the log, boot records with them). A dir without
  * node.id is fresh.
  *
+ * Snapshots: DATA_DIR/snapshot.dat (if present) holds one checksummed `snap` record and is
+ * replayed before the WAL. It is replaced atomically (temporary file, fsync, rename, fsync dir)
+ * BEFORE the WAL is rewritten to what lies beyond it, so a crash between the two leaves the new
+ * snapshot and the old, complete WAL (recovery skips what the snapshot covers). A compacted WAL
+ * starts with a `base` record naming its snapshot's slot: without that snapshot (or with an
+ * older one) the node refuses to start. A damaged snapshot refuses to start too.
+ *
  * Order at boot (boot()): the boot record is appended durably first, then node.id is replaced
  * atomically (write a temporary file, fsync it, rename, fsync the dir), and only then does the
  * node listen or send. A node killed before its first boot record is durable has sent nothing
@@ -19,8 +26,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ID_FILE, WAL_FILE } from './files.js';
-import { Wal, fsyncDir, type WalOpenResult, type WalSync } from './wal.js';
+import { ID_FILE, SNAPSHOT_FILE, WAL_FILE } from './files.js';
+import { Wal, fsyncDir, readLogFileSync, type WalOpenResult, type WalSync } from './wal.js';
 
 export interface Identity {
   node: string;
@@ -28,6 +35,8 @@ export interface Identity {
 }
 
 export interface Recovered extends WalOpenResult {
+  /** How many of `records` came from the WAL (the rest, first, from the snapshot file). */
+  walRecords: number;
   /** node.id, or null for a dir that has never booted. */
   identity: Identity | null;
 }
@@ -82,12 +91,15 @@ export function recover(dir: string, node: string, sync: WalSync): Recovered {
   const lost = (what: string) =>
     new Error(`WAL ${walFile} ${what} but ${idFile} shows node ${node} ran up to incarnation ${identity!.incarnation}: its durable state is lost; refusing to start (it could vote against its own promises)`);
   if (identity && !fs.existsSync(walFile)) throw lost('is missing');
+  const snapFile = path.join(dir, SNAPSHOT_FILE);
+  // The snapshot first: damage to it refuses to start like damage to the WAL.
+  const snapshot = fs.existsSync(snapFile) ? readLogFileSync(snapFile) : [];
   const opened = Wal.open(walFile, sync);
   if (identity && opened.records.length === 0) {
     opened.wal.close();
     throw lost('holds no record');
   }
-  return { ...opened, identity };
+  return { ...opened, records: [...snapshot, ...opened.records], walRecords: opened.records.length, identity };
 }
 
 /**

@@ -85,6 +85,7 @@ const FLAGS = {
   'max-inflight': { type: 'string', describe: `most slots in phase 2 at once (pipelining; default ${core.DEFAULT_MAX_INFLIGHT})` },
   'wal-inline': { type: 'boolean', default: false, describe: 'append+fsync the WAL on the event-loop thread instead of the thread pool (fewer thread hand-offs, but the node stalls for each fsync: only for disks with sub-millisecond fsync)' },
   'wal-sync': { type: 'string', default: 'dsync', choices: ['dsync', 'fdatasync'], describe: 'how a WAL append becomes durable: an O_DSYNC writev (one system call), or writev then fdatasync' },
+  'snapshot-every': { type: 'string', default: '1024', describe: 'snapshot the applied state into DATA_DIR/snapshot.dat and compact the WAL every this many applied slots (0: never)' },
   'event-log': { type: 'boolean', default: true, describe: 'write DATA_DIR/events.jsonl (send/recv events with vector clocks); --no-event-log turns it off' },
   help: { type: 'boolean', short: 'h', describe: 'show this help and exit' },
 } as const satisfies Record<string, { type: 'string' | 'boolean'; describe: string; required?: true; default?: string | boolean; choices?: readonly string[]; short?: string }>;
@@ -206,6 +207,7 @@ export function parseArgs(argv: string[]): NodeOptions {
     requestTimeoutMs: positiveInt('request-timeout-ms', args['request-timeout-ms']),
     maxBatch: positiveInt('max-batch', args['max-batch']),
     ...(args['max-inflight'] !== undefined ? { maxInflight: positiveInt('max-inflight', args['max-inflight']) } : {}),
+    snapshotEvery: args['snapshot-every'] === '0' ? 0 : positiveInt('snapshot-every', args['snapshot-every']),
     eventLog: args['event-log'] as boolean,
     walInline: args['wal-inline'] as boolean,
     walSync: str('wal-sync') as 'dsync' | 'fdatasync',

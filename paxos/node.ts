@@ -25,7 +25,9 @@ import { isCoreBug, type PlantedBug } from './bugs.js';
 import type { Command, Config, Effect, Event, NodeId, Result } from './core/types.js';
 import type { Wal, WalSync } from './wal.js';
 import { boot, recover, type Recovered } from './datadir.js';
-import { EVENT_FILE, NODE_LOG_FILE, PID_FILE, WAL_FILE } from './files.js';
+import { ARCHIVE_FILE, EVENT_FILE, NODE_LOG_FILE, PID_FILE, SNAPSHOT_FILE, WAL_FILE } from './files.js';
+import { DecidedArchive } from './archive.js';
+import { writeLogFileSync } from './wal.js';
 import { Transport, type HostPort } from './transport.js';
 import { EventLog, LogicalClock, isMessageIdField, isStamp, type Stamp } from './eventlog.js';
 import { createHttpServer, type AppliedStateView, type KvBackend, type LogPage, type StatusView } from './http.js';
@@ -42,6 +44,10 @@ export interface Core<S = unknown> {
   decidedEntries(state: S, from: number, limit: number): Array<{ slot: number; digest: string; command: unknown }>;
   /** Recent digests of the applied state machine, and its whole map at the applied index. */
   appliedState(state: S): AppliedStateView;
+  /** The records a compacted WAL holds after the latest snapshot (persisted as a `snap` record). */
+  walCarry(config: Config, state: S): unknown[];
+  /** Slots below `logFrom` are compacted out of the core's log. */
+  logBounds(state: S): { snapIndex: number; logFrom: number };
 }
 
 export interface NodeOptions {
@@ -64,6 +70,8 @@ export interface NodeOptions {
   walInline?: boolean;
   /** How appends become durable (default O_DSYNC). */
   walSync?: WalSync;
+  /** Snapshot and compact the log every this many applied slots (0: never). */
+  snapshotEvery?: number;
 }
 
 type Output = Extract<Effect, { type: 'send' } | { type: 'reply' }>;
@@ -130,7 +138,8 @@ export class PaxosNode<S = unknown> implements KvBackend {
   private outputs: Output[] = [];
   private flushScheduled = false;
   private appending: Promise<void> | null = null;
-  private readonly counters = { steps: 0, clientRequests: 0, clientTimeouts: 0, walAppends: 0, walRecords: 0, walAppendMs: 0 };
+  private readonly counters = { steps: 0, clientRequests: 0, clientTimeouts: 0, walAppends: 0, walRecords: 0, walAppendMs: 0, snapshots: 0, snapshotBytes: 0, compactMs: 0 };
+  private readonly archive: DecidedArchive;
   private closing = false;
   private readonly clock: LogicalClock;
   private readonly events: EventLog | null;
@@ -154,6 +163,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
     this.bootEffects = core.start(this.config, this.state);
     this.clock = new LogicalClock(opts.id, nodes, bootIncarnation(this.bootEffects));
     this.events = opts.eventLog ? new EventLog(path.join(opts.dataDir, EVENT_FILE), this.clock) : null;
+    this.archive = new DecidedArchive(path.join(opts.dataDir, ARCHIVE_FILE));
   }
 
   /** The core's view of this node's configuration. */
@@ -167,6 +177,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
       ...(opts.firstElectionTimeoutMs !== undefined ? { firstElectionTimeoutMs: opts.firstElectionTimeoutMs } : {}),
       maxBatch: opts.maxBatch,
       ...(opts.maxInflight !== undefined ? { maxInflight: opts.maxInflight } : {}),
+      ...(opts.snapshotEvery !== undefined ? { snapshotEvery: opts.snapshotEvery } : {}),
     };
   }
 
@@ -184,7 +195,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
       releaseDataDir(opts.dataDir);
       throw err;
     }
-    const { wal, records, tornBytes } = recovered;
+    const { wal, records, tornBytes, walRecords } = recovered;
     let node: PaxosNode<S>;
     try {
       node = new PaxosNode(core, opts, wal, records);
@@ -201,7 +212,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
       throw err;
     }
     const s = core.status(node.state);
-    node.log(`incarnation ${node.clock.incarnation}: recovered ${records.length} WAL records${tornBytes ? ` (cut a torn last group of ${tornBytes} bytes)` : ''}; commit index ${s.commitIndex}${opts.bug ? `; PLANTED BUG ${opts.bug}` : ''}`);
+    node.log(`incarnation ${node.clock.incarnation}: recovered ${walRecords} WAL records${records.length > walRecords ? ` after a snapshot of slot ${core.logBounds(node.state).snapIndex}` : ''}${tornBytes ? ` (cut a torn last group of ${tornBytes} bytes)` : ''}; commit index ${s.commitIndex}${opts.bug ? `; PLANTED BUG ${opts.bug}` : ''}`);
     node.events?.local('recover', s.commitIndex);
     try {
       await node.listen();
@@ -275,8 +286,11 @@ export class PaxosNode<S = unknown> implements KvBackend {
     return this.core.status(this.state);
   }
 
+  /** Compacted slots come from the archive (archive.ts), the rest from the core's log. */
   decidedLog(from: number, limit: number): LogPage {
-    const entries = this.core.decidedEntries(this.state, from, limit);
+    const { logFrom } = this.core.logBounds(this.state);
+    const entries = from < logFrom ? this.archive.read(from, logFrom, limit) : [];
+    if (entries.length < limit) entries.push(...this.core.decidedEntries(this.state, Math.max(from, logFrom), limit - entries.length));
     const next = entries.length ? entries[entries.length - 1].slot + 1 : from;
     return { entries, next };
   }
@@ -339,10 +353,36 @@ export class PaxosNode<S = unknown> implements KvBackend {
       }
     }
     this.noteView();
+    this.archiveApplied();
     if (!this.flushScheduled && (this.records.length || this.outputs.length)) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
+  }
+
+  /** Queues newly applied slots for the archive (before a later snapshot can drop them). */
+  private archiveApplied(): void {
+    const commit = this.core.status(this.state).commitIndex;
+    const last = this.archive.lastSlot;
+    if (commit <= last) return;
+    this.archive.append(this.core.decidedEntries(this.state, last + 1, commit - last).filter((e) => e.slot <= commit));
+  }
+
+  /**
+   * A snapshot was persisted: archive, then the snapshot file, then the WAL rewritten to what
+   * lies beyond it, each durable before the next (datadir.ts). Runs between appends, so the
+   * carry covers every record stepped so far; synchronous (every snapshotEvery slots).
+   */
+  private compact(snap: unknown): void {
+    const t0 = performance.now();
+    this.archive.sync();
+    this.counters.snapshotBytes = writeLogFileSync(path.join(this.opts.dataDir, SNAPSHOT_FILE), [snap]);
+    this.wal.rewriteSync(this.core.walCarry(this.config, this.state));
+    this.counters.snapshots++;
+    this.counters.compactMs += performance.now() - t0;
+    const { i, from } = snap as { i: number; from: number };
+    // Installed from a peer (the log starts right after it), not taken every snapshotEvery slots.
+    if (from === i + 1) this.log(`installed a peer's snapshot of slot ${i} (this node was behind its log)`);
   }
 
   /**
@@ -360,7 +400,18 @@ export class PaxosNode<S = unknown> implements KvBackend {
     const outputs = this.outputs;
     this.records = [];
     this.outputs = [];
+    this.archive.flush();
     if (records.length === 0) {
+      this.release(outputs);
+      return;
+    }
+    const snap = records.findLast((r) => (r as { t?: unknown }).t === 'snap');
+    if (snap !== undefined) {
+      try {
+        this.compact(snap);
+      } catch (err) {
+        this.fatal(`compaction in ${this.opts.dataDir} failed: ${(err as Error).message}`);
+      }
       this.release(outputs);
       return;
     }
@@ -460,6 +511,7 @@ export class PaxosNode<S = unknown> implements KvBackend {
     await this.appending;
     await this.transport?.close();
     this.events?.close();
+    this.archive.close();
     this.wal.close();
     fs.closeSync(this.logFd);
     releaseDataDir(this.opts.dataDir);

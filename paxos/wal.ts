@@ -180,6 +180,36 @@ function encodeGroup(records: readonly unknown[]): { buffers: Buffer[]; total: n
   return { buffers, total: GROUP_HEADER_BYTES + body };
 }
 
+/**
+ * Writes `records` as a one-group log file atomically and durably (temporary file, fsync,
+ * rename, fsync of the directory); returns its size. Also the snapshot file's format.
+ */
+export function writeLogFileSync(file: string, records: readonly unknown[]): number {
+  const { buffers, total } = encodeGroup(records);
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  try {
+    let written = 0;
+    for (let i = 0; i < buffers.length; i += 1024) written += fs.writevSync(fd, buffers.slice(i, i + 1024), written);
+    if (written !== total) throw new Error(`short write to ${tmp}: ${written} of ${total} bytes`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  fsyncDir(path.dirname(path.resolve(file)));
+  return total;
+}
+
+/** Reads a log file written whole (writeLogFileSync): its records; any damage throws WalCorruptError. */
+export function readLogFileSync(file: string): unknown[] {
+  const buf = fs.readFileSync(file);
+  const { records, end } = scan(file, buf);
+  // Renamed into place only once complete and durable: even a torn tail is damage here.
+  if (end !== buf.length) throw new WalCorruptError(file, end, 'incomplete group in a file written whole');
+  return records;
+}
+
 export class Wal {
   private appending = false;
   private closed = false;
@@ -268,6 +298,22 @@ export class Wal {
   /** Whether this append ends with an fdatasync ('dsync' needs none: the writev was durable). */
   private syncDue(): boolean {
     return this.sync === 'fdatasync' || (this.sync === 'lazy' && ++this.lazyAppends % LAZY_SYNC_EVERY === 0);
+  }
+
+  /**
+   * Replaces the whole log with `records` (one group): written to a temporary file, fsynced,
+   * renamed over the log, the directory fsynced; then appends go to the new file. Atomic: a
+   * crash leaves the old log or the new one, whole. Must not overlap an append.
+   */
+  rewriteSync(records: readonly unknown[]): void {
+    if (this.closed) throw new Error(`WAL ${this.file} is closed`);
+    if (this.appending) throw new Error('a WAL rewrite must not overlap an append');
+    const total = writeLogFileSync(this.file, records);
+    const { O_RDWR, O_DSYNC } = fs.constants;
+    const fd = fs.openSync(this.file, O_RDWR | (this.sync === 'dsync' ? O_DSYNC : 0));
+    fs.closeSync(this.fd);
+    this.fd = fd;
+    this.bytes = total;
   }
 
   close(): void {

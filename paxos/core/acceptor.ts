@@ -9,6 +9,7 @@ import { sendCatchup } from './learner.js';
 import { noteRound, setLeader, stepDown } from './roles.js';
 import type { Msg, SlotValue } from './messages.js';
 import type { NodeId } from './types.js';
+import { snapshotMsg } from './snapshot.js';
 
 /** What this acceptor reports to a candidate: accepted and decided slots from `from` on. */
 export function promiseReport(ctx: Ctx, from: number): { accepted: [number, Ballot, SlotValue][]; decided: [number, SlotValue][] } {
@@ -49,6 +50,13 @@ function yieldTo(ctx: Ctx, ballot: Ballot): void {
 
 export function onPrepare(ctx: Ctx, from: NodeId, msg: Extract<Msg, { type: 'prepare' }>): void {
   const { d } = ctx;
+  if (msg.slot < d.logFrom) {
+    // We cannot report the compacted slots it asks about (they are chosen and applied here):
+    // no promise; our state instead, so that its next campaign asks from above our log.
+    noteRound(ctx, msg.ballot[0]);
+    ctx.send(from, snapshotMsg(ctx));
+    return;
+  }
   if (refuse(ctx, from, msg.ballot)) return;
   if (cmpBallot(msg.ballot, d.promised) > 0) {
     d.promised = msg.ballot;
@@ -70,7 +78,7 @@ export function onAccept(ctx: Ctx, from: NodeId, msg: Extract<Msg, { type: 'acce
   yieldTo(ctx, msg.ballot);
   followLeader(ctx, from, msg.ballot);
   const prev = d.accepted[msg.slot];
-  if (d.decided[msg.slot] === undefined && !(prev !== undefined && sameBallot(prev.ballot, msg.ballot))) {
+  if (msg.slot >= d.logFrom && d.decided[msg.slot] === undefined && !(prev !== undefined && sameBallot(prev.ballot, msg.ballot))) {
     assert(prev === undefined || cmpBallot(prev.ballot, msg.ballot) < 0, `slot ${msg.slot}: accepted ballot would decrease`);
     d.accepted[msg.slot] = { ballot: msg.ballot, value: msg.value };
     ctx.persistAcceptor({ t: 'accept', b: msg.ballot, s: msg.slot, v: msg.value });

@@ -7,6 +7,7 @@
 import { sameBallot } from './ballot.js';
 import { addWaiter, answer, NOT_LEADER, resolve, type Ctx } from './context.js';
 import { kvGet } from './kv.js';
+import { dedupGet } from './dedup.js';
 import type { CmdId, Msg } from './messages.js';
 import { addRead } from './reads.js';
 import type { Command, NodeId } from './types.js';
@@ -34,7 +35,7 @@ export function onClient(ctx: Ctx, rid: number, command: Command): void {
 /** The leader takes a command (local or forwarded); a known id is answered, never re-applied. */
 function submit(ctx: Ctx, id: CmdId, command: Command, waiter: { node: NodeId; rid: number }): void {
   const v = ctx.v;
-  const done = v.results[id];
+  const done = dedupGet(v.dedup, id);
   if (done !== undefined) {
     answer(ctx, id, waiter, done);
     return;

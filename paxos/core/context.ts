@@ -30,6 +30,8 @@ export class Ctx {
   readonly v: Volatile;
   readonly self: NodeId;
   readonly quorum: number;
+  /** A snapshot was taken or installed in this step (at most one per step: snapshot.ts). */
+  snapshotted = false;
   private readonly persists: CoreEffect[] = [];
   private readonly others: CoreEffect[] = [];
 

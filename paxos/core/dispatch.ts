@@ -5,6 +5,7 @@ import { onForward, onForwardReply } from './client.js';
 import { onAccepted, onLeaderHeartbeatAck, onNack, onPromise } from './leader.js';
 import { onCatchup, onDecide, onLearn } from './learner.js';
 import type { Msg } from './messages.js';
+import { onSnapshot } from './snapshot.js';
 import type { NodeId } from './types.js';
 
 export function dispatchMessage(ctx: Ctx, from: NodeId, msg: Msg): void {
@@ -21,6 +22,7 @@ export function dispatchMessage(ctx: Ctx, from: NodeId, msg: Msg): void {
     case 'learn': return onLearn(ctx, from, msg);
     case 'forward': return onForward(ctx, from, msg);
     case 'forwardReply': return onForwardReply(ctx, msg);
+    case 'snapshot': return onSnapshot(ctx, msg);
     default:
       throw new Error(`unknown message type ${JSON.stringify((msg as { type?: unknown }).type)}`);
   }

@@ -3,12 +3,14 @@
  * checker). See types.ts for the event/effect contract and step.ts for the mutation rule.
  */
 export { step, start, type StepResult } from './step.js';
-export { initState, cloneState, canonicalKey, status, decidedEntries, appliedState, DIGEST_RING, type State, type Status, type DecidedEntry, type AppliedState, type Role } from './state.js';
+export { initState, cloneState, canonicalKey, status, decidedEntries, appliedState, logBounds, DIGEST_RING, type State, type Status, type DecidedEntry, type AppliedState, type Role } from './state.js';
 export { cmpBallot, ZERO_BALLOT, type Ballot } from './ballot.js';
 export { canonicalJson, digestOf, fnv1a64 } from '../../ground/canonical.js';
 export { applyCommand, commandError, kvGet, kvDigestOf, digestHex } from './kv.js';
 export { TIMER, InvariantError, type CoreEffect } from './context.js';
 export { DEFAULT_MAX_INFLIGHT } from './leader.js';
+export { walCarry } from './snapshot.js';
+export { DEFAULT_DEDUP_WINDOW } from './dedup.js';
 export type { Msg, Rec, Entry, SlotValue, CmdId } from './messages.js';
 export * from './types.js';
 import type { Config } from './types.js';
@@ -30,5 +32,7 @@ export function configError(config: Config): string | null {
   if (config.firstElectionTimeoutMs !== undefined && config.firstElectionTimeoutMs > config.electionTimeoutMs) return 'firstElectionTimeoutMs must not exceed electionTimeoutMs';
   if (!positive(config.maxBatch)) return 'maxBatch must be a positive integer';
   if (config.maxInflight !== undefined && !positive(config.maxInflight)) return 'maxInflight must be a positive integer';
+  if (config.snapshotEvery !== undefined && config.snapshotEvery !== 0 && !positive(config.snapshotEvery)) return 'snapshotEvery must be a positive integer (or 0: never)';
+  if (config.dedupWindow !== undefined && !positive(config.dedupWindow)) return 'dedupWindow must be a positive integer';
   return null;
 }

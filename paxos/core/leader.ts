@@ -77,11 +77,12 @@ function becomeLeader(ctx: Ctx): void {
   v.readReady = [];
   ctx.cancelTimer(TIMER.election);
   ctx.cancelTimer(TIMER.campaign);
-  // Re-propose every reported slot in our ballot: the highest-ballot value, else a no-op.
-  for (let s = from; s <= maxSlot; s++) {
+  // Re-propose every reported slot in our ballot: the highest-ballot value, else a no-op. Not
+  // the slots applied meanwhile (caught up during the campaign; maybe compacted already).
+  for (let s = Math.max(from, v.commitIndex + 1); s <= maxSlot; s++) {
     if (d.decided[s] === undefined) proposeAt(ctx, s, best[s] === undefined ? null : best[s].value);
   }
-  v.nextSlot = maxSlot + 1;
+  v.nextSlot = Math.max(maxSlot, v.commitIndex) + 1;
   apply(ctx);
   heartbeatTick(ctx, false);
 }
@@ -90,6 +91,7 @@ function becomeLeader(ctx: Ctx): void {
 function proposeAt(ctx: Ctx, s: number, value: SlotValue): void {
   const { d, v } = ctx;
   assert(sameBallot(d.promised, v.ballot), 'a leader proposes only in the ballot it has promised');
+  assert(s > v.commitIndex && s >= d.logFrom, `slot ${s} is applied already (commit index ${v.commitIndex})`);
   const prev = d.accepted[s];
   assert(prev === undefined || cmpBallot(prev.ballot, v.ballot) <= 0, `slot ${s}: own accepted ballot would decrease`);
   d.accepted[s] = { ballot: v.ballot, value };

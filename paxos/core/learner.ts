@@ -8,7 +8,9 @@ import { assert, resolve, type Ctx } from './context.js';
 import { applyCommand, changesState } from './kv.js';
 import type { Entry, Msg, SlotValue } from './messages.js';
 import { serveReads } from './reads.js';
-import { noteDigest } from './state.js';
+import { dedupWindow, noteDigest } from './state.js';
+import { dedupGet, dedupPut } from './dedup.js';
+import { snapshotMsg } from './snapshot.js';
 import type { NodeId } from './types.js';
 
 /** Most decided entries in one learn message. */
@@ -27,6 +29,7 @@ export const CATCHUP_CHUNK = 64;
 export function decideSlot(ctx: Ctx, s: number, value: SlotValue, ballot: Ballot | null): void {
   const { d, v } = ctx;
   assert(Number.isSafeInteger(s) && s >= 1, `slot ${s} is not a positive integer`);
+  if (s < d.logFrom) return; // compacted: chosen and applied long ago
   const prior = d.decided[s];
   if (prior !== undefined) {
     // Agreement. Under a planted bug the simulator reports the disagreement instead.
@@ -56,14 +59,14 @@ export function apply(ctx: Ctx): void {
     const value = d.decided[slot];
     const skipped = ctx.config.bug === 'skip-apply' ? skippedBySkipApply(ctx, slot, value) : undefined;
     for (const [i, e] of (value ?? []).entries()) {
-      let result = v.results[e.id];
+      let result = dedupGet(v.dedup, e.id);
       if (result === undefined) {
         // skip-apply, batch-drop: the answer is computed as usual, on a copy the replica then throws away.
         // Stryker disable next-line all: the planted bugs' copy, not the protocol (paxos/core/MUTATION.md)
         const dropped = e === skipped || (ctx.config.bug === 'batch-drop' && i >= BATCH_DROP_AFTER);
         // Stryker disable next-line ObjectLiteral: the planted bug's copy, not the protocol (paxos/core/MUTATION.md)
         result = dropped ? applyCommand({ ...v.kv }, e.command) : applyCommand(v.kv, e.command, v.kvDigest);
-        v.results[e.id] = result;
+        dedupPut(v.dedup, e.id, result, dedupWindow(ctx.config));
       }
       delete v.queued[e.id];
       resolve(ctx, e.id, result);
@@ -89,6 +92,10 @@ export function sendCatchup(ctx: Ctx, to: NodeId): void {
 
 export function onCatchup(ctx: Ctx, from: NodeId, msg: Extract<Msg, { type: 'catchup' }>): void {
   const { d, v } = ctx;
+  if (msg.slot < d.logFrom) {
+    ctx.send(from, snapshotMsg(ctx)); // what it needs is compacted here
+    return;
+  }
   const entries: [number, SlotValue][] = [];
   for (let s = Math.max(1, msg.slot); s <= v.commitIndex && entries.length < CATCHUP_CHUNK; s++) entries.push([s, d.decided[s]]);
   if (entries.length > 0) ctx.send(from, { type: 'learn', slot: entries[0][0], entries, commit: v.commitIndex });
@@ -115,6 +122,6 @@ export const SKIP_APPLY_EVERY = 16;
 // Stryker disable all: planted bug, not the protocol (paxos/core/MUTATION.md)
 function skippedBySkipApply(ctx: Ctx, slot: number, value: SlotValue): Entry | undefined {
   if (value === null || slot % SKIP_APPLY_EVERY !== 0 || ctx.self !== ctx.config.nodes[ctx.config.nodes.length - 1]) return undefined;
-  return value.find((e) => ctx.v.results[e.id] === undefined && changesState(e.command));
+  return value.find((e) => dedupGet(ctx.v.dedup, e.id) === undefined && changesState(e.command));
 }
 // Stryker restore all

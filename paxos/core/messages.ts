@@ -3,6 +3,8 @@
  * has a `type`, and a `slot` where one applies (the shell's event log reads both).
  */
 import type { Ballot } from './ballot.js';
+import type { Dedup } from './dedup.js';
+import type { KvMap } from './kv.js';
 import type { Command, NodeId, Result } from './types.js';
 
 /** A command's unique id: `origin:incarnation:requestId` (origin = the node a client asked). */
@@ -33,6 +35,11 @@ export type Msg =
   /** Send me the decided entries from `slot` on. */
   | { type: 'catchup'; slot: number }
   | { type: 'learn'; slot: number; entries: [number, SlotValue][]; commit: number }
+  /**
+   * The sender's applied state at its commit index `slot`, for a node that needs slots the
+   * sender has compacted away (its catchup or prepare asked from below the sender's log).
+   */
+  | { type: 'snapshot'; slot: number; kv: KvMap; dedup: Dedup; digest: string }
   /** A follower hands a client command to the leader it believes holds `ballot`. */
   | { type: 'forward'; ballot: Ballot; id: CmdId; command: Command }
   | { type: 'forwardReply'; id: CmdId; result: Result; leader: NodeId | null };
@@ -45,4 +52,11 @@ export type Rec =
   | { t: 'boot'; inc: number }
   | { t: 'promise'; b: Ballot }
   | { t: 'accept'; b: Ballot; s: number; v: SlotValue }
-  | { t: 'decide'; s: number; b?: Ballot; v?: SlotValue };
+  | { t: 'decide'; s: number; b?: Ballot; v?: SlotValue }
+  /**
+   * A snapshot (kept in its own file by the node shell, first in the replay): the applied state
+   * after slot `i`; the decided log is kept from slot `from` (<= i + 1) on.
+   */
+  | { t: 'snap'; i: number; from: number; kv: KvMap; dedup: Dedup }
+  /** First record of a compacted WAL: it continues the snapshot of slot `i` (refuse without it). */
+  | { t: 'base'; i: number };

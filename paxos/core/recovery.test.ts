@@ -20,7 +20,7 @@ describe('recovery', () => {
     expect(s.durable.promised).toEqual([3, 'n3']);
     expect(Object.keys(s.durable.accepted)).toEqual(['2', '3']);
     expect(s.volatile.kv).toEqual({ 'k:a': 1 });
-    expect(s.volatile.results).toEqual({ 'n1:1:1': { type: 'ok' } });
+    expect(s.volatile.dedup).toEqual({ n1: { inc: 1, floor: 0, results: { '1': { type: 'ok' } }, order: [1] } });
     expect(status(s)).toEqual({ id: 'n2', role: 'follower', ballot: [3, 'n3'], leader: null, commitIndex: 1, appliedIndex: 1 });
     expect(decidedEntries(s, 1, 10)).toEqual([{ slot: 1, digest: expect.stringMatching(/^[0-9a-f]{16}$/), command: [{ id: 'n1:1:1', command: { op: 'write', key: 'a', value: 1 } }] }]);
   });

@@ -6,7 +6,8 @@
  */
 import { cmpBallot, maxBallot, ZERO_BALLOT, type Ballot } from './ballot.js';
 import { canonicalJson, digestOf } from '../../ground/canonical.js';
-import { applyCommand, digestHex, emptyDigest, kvContents, type KvDigest, type KvMap } from './kv.js';
+import { applyCommand, digestHex, emptyDigest, kvContents, kvDigestOf, type KvDigest, type KvMap } from './kv.js';
+import { DEFAULT_DEDUP_WINDOW, dedupGet, dedupPut, type Dedup } from './dedup.js';
 import type { CmdId, Entry, Rec, SlotValue } from './messages.js';
 import type { Command, Config, Key, NodeId, Result, Value } from './types.js';
 
@@ -18,8 +19,12 @@ export interface Durable {
   promised: Ballot;
   /** Accepted but not (known) decided slots: slot -> last accepted ballot and value. */
   accepted: Record<string, { ballot: Ballot; value: SlotValue }>;
-  /** Every slot known chosen (kept for catch-up and the debug log). */
+  /** Slots known chosen from `logFrom` on (kept for catch-up and the debug log). */
   decided: Record<string, SlotValue>;
+  /** The last snapshot's slot (0: none): slots up to it are applied and covered by it. */
+  snapIndex: number;
+  /** First slot still in `decided`: slots below are compacted (snapshot.ts); <= snapIndex + 1. */
+  logFrom: number;
 }
 
 /** Who is waiting for a command's answer: a local client (rid) or a forwarding node. */
@@ -55,8 +60,8 @@ export interface Volatile {
   kvDigest: KvDigest;
   /** [slot, digest of kv after applying it] for the most recent DIGEST_RING applied slots. */
   digests: [number, string][];
-  /** The state machine's dedup table: each command id's result, applied exactly once. */
-  results: Record<CmdId, Result>;
+  /** The state machine's dedup table (dedup.ts): each command id applied at most once. */
+  dedup: Dedup;
   waiters: Record<CmdId, Waiter[]>;
   // candidate
   prepareFrom: number;
@@ -95,7 +100,7 @@ export interface State {
 export function freshVolatile(): Volatile {
   return {
     role: 'follower', leader: null, leaderBallot: ZERO_BALLOT, ballot: ZERO_BALLOT, maxRound: 0, maxSlot: 0,
-    commitIndex: 0, kv: {}, kvDigest: emptyDigest(), digests: [], results: {}, waiters: {},
+    commitIndex: 0, kv: {}, kvDigest: emptyDigest(), digests: [], dedup: {}, waiters: {},
     prepareFrom: 0, promisedBy: [], reports: [],
     nextSlot: 1, proposals: {}, inflight: 0, queue: [], queued: {}, hbSeq: 0, round: null, readQueue: [], readReady: [],
     lastHbCommit: 0, leaseUntilWall: 0, lastLeaderWall: 0, unflushed: [],
@@ -108,8 +113,9 @@ export function freshVolatile(): Volatile {
  * The returned incarnation is one past the last boot record; `start` persists it.
  */
 export function initState(config: Config, records: readonly unknown[]): State {
-  const d: Durable = { incarnation: 1, promised: ZERO_BALLOT, accepted: {}, decided: {} };
+  const d: Durable = { incarnation: 1, promised: ZERO_BALLOT, accepted: {}, decided: {}, snapIndex: 0, logFrom: 1 };
   const v = freshVolatile();
+  let keptFrom = 1;
   for (const raw of records) {
     const r = raw as Rec;
     switch (r.t) {
@@ -123,13 +129,16 @@ export function initState(config: Config, records: readonly unknown[]): State {
         // An accept above the promise raises it and writes no promise record (acceptor.ts):
         // the planted bug forget-promise-on-recovery forgets that here.
         if (config.bug !== 'forget-promise-on-recovery') d.promised = maxBallot(d.promised, r.b);
-        if (d.decided[r.s] === undefined) d.accepted[r.s] = { ballot: r.b, value: r.v };
+        if (d.decided[r.s] === undefined && r.s > d.snapIndex) d.accepted[r.s] = { ballot: r.b, value: r.v };
         v.maxSlot = Math.max(v.maxSlot, r.s);
         break;
       case 'decide': {
+        // Below the kept log, or a duplicate (a compacted WAL repeats what it carries).
+        if (r.s < keptFrom || d.decided[r.s] !== undefined) break;
         let value: SlotValue | undefined = r.v;
         if (value === undefined) {
           const acc = d.accepted[r.s];
+          if (!acc && r.s <= d.snapIndex) break; // its accept is covered by the snapshot
           if (!acc || !r.b || cmpBallot(acc.ballot, r.b) !== 0) throw new Error(`WAL: decide of slot ${r.s} names an accept that is not there`);
           value = acc.value;
         }
@@ -138,23 +147,45 @@ export function initState(config: Config, records: readonly unknown[]): State {
         v.maxSlot = Math.max(v.maxSlot, r.s);
         break;
       }
+      case 'snap':
+        // First in the replay (its own file): the applied state after slot r.i.
+        keptFrom = r.from;
+        d.snapIndex = r.i;
+        for (const key of Object.keys(d.decided)) if (Number(key) < keptFrom) delete d.decided[key];
+        for (const key of Object.keys(d.accepted)) if (Number(key) <= r.i) delete d.accepted[key];
+        v.kv = { ...r.kv };
+        v.kvDigest = kvDigestOf(v.kv);
+        v.dedup = structuredClone(r.dedup);
+        v.commitIndex = r.i;
+        v.maxSlot = Math.max(v.maxSlot, r.i);
+        v.digests = [];
+        noteDigest(v, r.i);
+        break;
+      case 'base':
+        if (r.i > d.snapIndex) throw new Error(`WAL: it continues the snapshot of slot ${r.i}, but the snapshot ${d.snapIndex === 0 ? 'is missing' : `is of slot ${d.snapIndex}`}`);
+        break;
       default:
         throw new Error(`WAL: unknown record ${canonicalJson(raw)}`);
     }
   }
+  // The kept log is the contiguous run of decided slots that ends at the snapshot (a by-ref
+  // decide whose accept the snapshot covers is not kept): catch-up serves it without holes.
+  d.logFrom = d.snapIndex + 1;
+  while (d.logFrom - 1 >= keptFrom && d.decided[d.logFrom - 1] !== undefined) d.logFrom--;
+  for (const key of Object.keys(d.decided)) if (Number(key) < d.logFrom) delete d.decided[key];
   v.maxRound = d.promised[0];
   const state: State = { id: config.self, durable: d, volatile: v };
-  replayDecided(state);
+  replayDecided(config, state);
   return state;
 }
 
 /** Applies the contiguous decided prefix to a fresh state machine (recovery only: no replies). */
-function replayDecided(state: State): void {
+function replayDecided(config: Config, state: State): void {
   const { durable: d, volatile: v } = state;
   while (d.decided[v.commitIndex + 1] !== undefined) {
     const value = d.decided[++v.commitIndex];
     for (const e of value ?? []) {
-      if (v.results[e.id] === undefined) v.results[e.id] = applyCommand(v.kv, e.command, v.kvDigest);
+      if (dedupGet(v.dedup, e.id) === undefined) dedupPut(v.dedup, e.id, applyCommand(v.kv, e.command, v.kvDigest), dedupWindow(config));
     }
     noteDigest(v, v.commitIndex);
   }
@@ -210,11 +241,21 @@ export interface DecidedEntry {
 export function decidedEntries(state: State, from: number, limit: number): DecidedEntry[] {
   const out: DecidedEntry[] = [];
   const d = state.durable;
-  for (let s = Math.max(1, Math.floor(from)); s <= state.volatile.maxSlot && out.length < limit; s++) {
+  for (let s = Math.max(d.logFrom, Math.floor(from)); s <= state.volatile.maxSlot && out.length < limit; s++) {
     const value = d.decided[s];
     if (value !== undefined) out.push({ slot: s, digest: digestOf(value), command: value });
   }
   return out;
+}
+
+/** Where the log is compacted: slots below `logFrom` are gone, `snapIndex` is the snapshot's slot. */
+export function logBounds(state: State): { snapIndex: number; logFrom: number } {
+  return { snapIndex: state.durable.snapIndex, logFrom: state.durable.logFrom };
+}
+
+/** The dedup window in force. */
+export function dedupWindow(config: Config): number {
+  return config.dedupWindow ?? DEFAULT_DEDUP_WINDOW;
 }
 
 /** A replica's applied state: recent digests, and its whole map at the applied index. */

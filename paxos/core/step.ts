@@ -10,6 +10,7 @@ import { campaign, heartbeatTick, pump } from './leader.js';
 import type { Msg } from './messages.js';
 import type { State } from './state.js';
 import { onClient } from './client.js';
+import { maybeSnapshot } from './snapshot.js';
 import type { Config, Event } from './types.js';
 
 export interface StepResult {
@@ -40,6 +41,7 @@ export function step(config: Config, state: State, event: Event<Msg>): StepResul
   // Only a tick or a decision that freed a pipeline slot proposes a part-full batch (pump).
   pump(ctx, event.type !== 'timer' && ctx.v.inflight >= inflightBefore);
   apply(ctx); // a single-node cluster decides in pump
+  maybeSnapshot(ctx);
   if (ctx.persisting) flushDecisions(ctx); // this step's fsync is happening anyway
   return { state, effects: ctx.effects() };
 }

@@ -3,7 +3,7 @@
  * tiny synchronous network that delivers every message at once (no faults; the simulator
  * does faults).
  */
-import { initState, start, step, type State } from './index.js';
+import { initState, start, step, walCarry, type State } from './index.js';
 import type { CoreEffect } from './context.js';
 import type { Msg, Rec } from './messages.js';
 import type { BugName, Command, Config, NodeId, Result } from './types.js';
@@ -25,8 +25,13 @@ export function node(self: NodeId, nodes?: NodeId[], bug: BugName | null = null,
   return n;
 }
 
+/** Keeps persisted records as the node shell does: a snapshot restarts the WAL (walCarry). */
 function keep(n: TestNode, effects: CoreEffect[]): CoreEffect[] {
-  for (const e of effects) if (e.type === 'persist') n.records.push(e.record);
+  for (const e of effects) {
+    if (e.type !== 'persist') continue;
+    if (e.record.t === 'snap') n.records = [e.record, ...walCarry(n.config, n.state)];
+    else n.records.push(e.record);
+  }
   return effects;
 }
 

@@ -58,6 +58,13 @@ export interface Config {
   maxBatch: number;
   /** Most slots a leader has in phase 2 at once (pipelining); the core's default when absent. */
   maxInflight?: number;
+  /**
+   * Take a snapshot of the applied state every this many applied slots and compact the log
+   * below it (snapshot.ts); absent or 0: never (the model checker's configs).
+   */
+  snapshotEvery?: number;
+  /** Results the dedup table keeps per origin node (dedup.ts); absent: DEFAULT_DEDUP_WINDOW. */
+  dedupWindow?: number;
 }
 
 /**
