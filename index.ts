@@ -21,6 +21,7 @@ export { parseExactJson, inexactReason, stringifyExact } from './ground/exact-js
 export { builtinWorkloads, WORKLOADS, type BuiltinClients, type WorkloadName } from './workloads/index.js';
 export { ACCOUNTS, BANK, TOTAL, type BankClient } from './workloads/bank.js';
 export { setKeyOf } from './workloads/set.js';
+export { microOps, type MicroOp, type TxnParts } from './workloads/txn.js';
 export { runTest, type RunTestOptions, type RunVerdict, type TestVerdict } from './harness/api.js';
 export { checkAll } from './ground/checker.js';
 export { linearizable, linearizableModels, agreementChecker, setChecker, bankChecker, finalReadsChecker, statsChecker, perfChecker, elleChecker } from './checkers/lazy.js';

@@ -21,7 +21,7 @@ describe('--db: the built-in suites', () => {
   it('etcd loads when chosen', async () => {
     const etcd = await builtinSuite('etcd');
     expect(etcd.name).toBe('etcd');
-    expect(Object.keys(etcd.workloads)).toEqual(['register', 'kv', 'set', 'bank']);
+    expect(Object.keys(etcd.workloads)).toEqual(['register', 'kv', 'set', 'bank', 'append', 'wr']);
   });
 
   it('a stored run finds its definition again (runs older than --db are paxos)', async () => {

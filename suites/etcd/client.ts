@@ -9,6 +9,8 @@
  *   bank           read  = one Range of the prefix `acct-` (a snapshot)
  *                  transfer = that read, then Txn: if both values unchanged then Put both
  *                  openAccounts = Txn: if every account is absent (Create == 0) then Put all
+ *   append / wr    txn  = a snapshot Txn of Ranges, then one Txn: if every touched key's
+ *                         mod_revision is unchanged then Put the written ones (txn.ts)
  *
  * Outcomes (`fail` only where the op certainly did not change anything, else `info`):
  *
@@ -16,6 +18,7 @@
  *   |-------------------------------------------------------|---------|---------------------------------------|
  *   | success                                               | ok      |                                       |
  *   | Txn answered with succeeded = false (compare failed)  | fail    | etcd evaluated it and wrote nothing   |
+ *   |   (append / wr: after MAX_ATTEMPTS such answers; an error of a retry's snapshot read: fail too) |
  *   | any error of a read (Range)                           | fail    | a read changes nothing                |
  *   | UNAVAILABLE "No connection established" / ECONNREFUSED| fail    | no connection: the request was never sent |
  *   | "etcdserver: too many requests"                       | fail    | refused before proposing (apply lag)  |
@@ -28,8 +31,9 @@
  */
 import type { Etcd3 } from 'etcd3';
 import type { BankClient, Client, Completion, NodeEndpoint, Op } from '../../index.js';
-import { ACCOUNTS, BANK, setKeyOf, sleep } from '../../index.js';
+import { ACCOUNTS, BANK, microOps, setKeyOf, sleep } from '../../index.js';
 import { connectEtcd, preloadEtcd } from './connect.js';
+import { runTxn, type TxnKind } from './txn.js';
 
 /** Messages that mean the request certainly was not applied (see the table above). */
 const DEFINITE = [
@@ -184,5 +188,23 @@ export class EtcdBankClient extends EtcdClient implements BankClient {
       await sleep(200, signal).catch(() => {});
     }
     throw new Error(`bank setup: could not open the accounts (${last || 'aborted'})`);
+  }
+}
+
+/** append and wr: one transaction of micro-ops per op, as optimistic etcd Txns (txn.ts). */
+export class EtcdTxnClient extends EtcdClient {
+  constructor(
+    timeoutMs: number,
+    private readonly kind: TxnKind,
+  ) {
+    super(timeoutMs);
+  }
+
+  protected isRead(op: Op): boolean {
+    return microOps(op).every((m) => m[0] === 'r');
+  }
+
+  protected run(op: Op, etcd: Etcd3): Promise<Completion> {
+    return runTxn(etcd, this.kind, microOps(op));
   }
 }

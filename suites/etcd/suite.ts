@@ -1,7 +1,7 @@
 /**
  * The etcd suite: the real etcd (Debian's etcd-server 3.4, or any etcd v3 binary) as a jepsen-ts
  * test, written against the public API only ('../../index.js'), as a user would write one.
- * `jepsen-ts test --db etcd` runs it. Workloads register, kv, set, bank (client.ts); checkers:
+ * `jepsen-ts test --db etcd` runs it. Workloads register, kv, set, bank, append, wr (client.ts, txn.ts); checkers:
  * each workload's own plus the members' keyspace agreement (agreement.ts).
  *
  * Faults: kill, pause, partition, packet, lose-unsynced, slow-disk act on etcd as on any Db. The
@@ -12,7 +12,7 @@
 import type { TestDefinition } from '../../index.js';
 import { builtinWorkloads } from '../../index.js';
 import { etcdAgreementChecker } from './agreement.js';
-import { EtcdBankClient, EtcdKvClient, EtcdSetClient } from './client.js';
+import { EtcdBankClient, EtcdKvClient, EtcdSetClient, EtcdTxnClient } from './client.js';
 import { createEtcdDb, type EtcdDbOptions } from './db.js';
 
 /** The etcd test with a chosen binary (`--etcd-binary PATH`; default: $JEPSEN_TS_ETCD_BINARY, else etcd on PATH). */
@@ -27,6 +27,8 @@ export const etcdTest: TestDefinition = {
     kv: (opts) => new EtcdKvClient(opts.opTimeoutMs),
     set: (opts) => new EtcdSetClient(opts.opTimeoutMs),
     bank: (opts) => new EtcdBankClient(opts.opTimeoutMs),
+    append: (opts) => new EtcdTxnClient(opts.opTimeoutMs, 'append'),
+    wr: (opts) => new EtcdTxnClient(opts.opTimeoutMs, 'wr'),
   }),
   checkers: () => [etcdAgreementChecker()],
   // 3 members (not the CLI's 5): etcd's usual size, and what a shared 2-core machine carries.
