@@ -29,6 +29,11 @@ export function simulationSuite(nodes: number, firstSeed: number): void {
         expect(r.crashes).toBeGreaterThan(count);
         expect(r.partitions).toBeGreaterThan(count);
         expect(r.elections).toBeGreaterThan(count * 2);
+        // Compaction is exercised, not just switched on: restarts from a snapshot file, and
+        // laggards catching up by a peer's snapshot.
+        expect(r.snapshots).toBeGreaterThan(count);
+        expect(r.snapshotRestarts).toBeGreaterThan(0);
+        expect(r.snapshotInstalls).toBeGreaterThan(0);
       });
     }
     const swarmFrom = firstSeed + SEEDS;

@@ -29,10 +29,14 @@ export interface SweepResult {
   /** Torn crashes and pauses that happened. */
   torn: number;
   pauses: number;
+  /** Snapshots taken, restarts from a snapshot file, laggards that installed a peer's snapshot. */
+  snapshots: number;
+  snapshotRestarts: number;
+  snapshotInstalls: number;
 }
 
 export function sweep(o: { nodes: number; bug?: BugName | null; from: number; count: number; stopAtFirst?: boolean; swarm?: boolean }): SweepResult {
-  const out: SweepResult = { runs: 0, failures: [], steps: 0, slots: 0, okOps: 0, crashes: 0, partitions: 0, elections: 0, kinds: { crashes: 0, torn: 0, partitions: 0, pauses: 0 }, torn: 0, pauses: 0 };
+  const out: SweepResult = { runs: 0, failures: [], steps: 0, slots: 0, okOps: 0, crashes: 0, partitions: 0, elections: 0, kinds: { crashes: 0, torn: 0, partitions: 0, pauses: 0 }, torn: 0, pauses: 0, snapshots: 0, snapshotRestarts: 0, snapshotInstalls: 0 };
   for (let seed = o.from; seed < o.from + o.count; seed++) {
     const swarm = o.swarm ? swarmOptions(seed) : null;
     const r: SimResult = simulate({ seed, nodes: o.nodes, bug: o.bug ?? null, ...swarm });
@@ -51,6 +55,9 @@ export function sweep(o: { nodes: number; bug?: BugName | null; from: number; co
     out.elections += r.faults.ballots;
     out.torn += r.faults.torn;
     out.pauses += r.faults.pauses;
+    out.snapshots += r.faults.snapshots;
+    out.snapshotRestarts += r.faults.snapshotRestarts;
+    out.snapshotInstalls += r.faults.snapshotInstalls;
     if (r.violations.length > 0) {
       out.failures.push({ seed, violations: r.violations, replay: replayCommand(r.options), ...(swarm ? { swarm: describeSwarm(swarm) } : {}) });
       if (o.stopAtFirst) break;
