@@ -28,7 +28,9 @@ export type MicroOp = [f: 'append' | 'w' | 'r', key: number, value: unknown];
 
 /** What a suite gives a transactional workload: its client (one per thread) and checkers. */
 export interface TxnParts {
+  /** Makes one thread's client, which runs each txn op as one transaction of the system under test. */
   client: () => Client;
+  /** The checkers of the workload's history (the Elle checker and the usual ones). */
   checkers: CheckersOf;
 }
 
