@@ -8,7 +8,7 @@
  * aborts), every fault is stopped once more with `lastStop`, so nothing stays in force.
  * flagSchedule is what `--nemesis` and `--nemesis-interval` mean, as a schedule.
  */
-import { cycle, op, phases, sleep as sleepFor, type GenOp, type Outcome } from '../ground/generator.js';
+import { cycle, op, phases, sleep as sleepFor, type Outcome } from '../ground/generator.js';
 import type { Nemesis, NemesisContext, Schedule } from '../ground/nemesis.js';
 import { Rng } from '../ground/rng.js';
 import { sleep } from '../ground/time.js';
@@ -53,13 +53,26 @@ export async function runNemesis(nemesis: Nemesis, ctx: NemesisContext, opts: { 
   return await runSchedule(flagSchedule(nemesis, opts.intervalMs), ctx, { signal: opts.signal });
 }
 
-/** Performs `schedule` until `opts.signal` aborts, then stops every fault (see the top of this file). */
-export async function runSchedule(schedule: Schedule, ctx: NemesisContext, opts: RunScheduleOptions): Promise<NemesisRunResult> {
+/** What an interpreter does with a schedule's ops, whatever its clock: see scheduleOps. */
+export interface ScheduleOps {
+  /** Cycles and errors so far. */
+  result: NemesisRunResult;
+  /** Performs one op (`start-<fault>`, `stop-<fault>`, `heal`); a failure is recorded, never thrown. */
+  perform(f: string): Promise<Outcome>;
+  /** Stops every fault, newest first, then those never started. */
+  healAll(on: NemesisContext): Promise<Outcome>;
+}
+
+/**
+ * The ops of `schedule` against its faults, shared by runSchedule (wall clock) and the
+ * simulator's interpreter (harness/sim, virtual time): only when ops happen differs between them.
+ */
+export function scheduleOps(schedule: Schedule, ctx: NemesisContext): ScheduleOps {
   const result: NemesisRunResult = { cycles: 0, errors: [] };
   const names = Object.keys(schedule.faults);
   /** Faults by first start, so heals undo the newest first. */
   const started: string[] = [];
-  const attempt = async (phase: 'start' | 'stop', name: string, on: NemesisContext = ctx): Promise<Outcome> => {
+  const attempt = async (phase: 'start' | 'stop', name: string, on: NemesisContext): Promise<Outcome> => {
     const fault = schedule.faults[name];
     try {
       await (phase === 'start' ? fault.start(on) : fault.stop(on));
@@ -77,13 +90,13 @@ export async function runSchedule(schedule: Schedule, ctx: NemesisContext, opts:
     for (const name of order) if ((await attempt('stop', name, on)) === 'fail') outcome = 'fail';
     return outcome;
   };
-  const perform = async (o: GenOp): Promise<Outcome> => {
-    if (o.f === 'heal') return healAll(ctx);
-    const m = /^(start|stop)-(.+)$/.exec(o.f);
+  const perform = async (f: string): Promise<Outcome> => {
+    if (f === 'heal') return healAll(ctx);
+    const m = /^(start|stop)-(.+)$/.exec(f);
     if (!m || !Object.hasOwn(schedule.faults, m[2])) {
-      const error = `unknown schedule op ${JSON.stringify(o.f)} (known: ${[...names.flatMap((n) => [`start-${n}`, `stop-${n}`]), 'heal'].join(', ')})`;
+      const error = `unknown schedule op ${JSON.stringify(f)} (known: ${[...names.flatMap((n) => [`start-${n}`, `stop-${n}`]), 'heal'].join(', ')})`;
       result.errors.push(`${schedule.name}: ${error}`);
-      ctx.record('nemesis-error', { nemesis: schedule.name, phase: o.f, error });
+      ctx.record('nemesis-error', { nemesis: schedule.name, phase: f, error });
       return 'fail';
     }
     const phase = m[1] as 'start' | 'stop';
@@ -92,9 +105,14 @@ export async function runSchedule(schedule: Schedule, ctx: NemesisContext, opts:
       result.cycles++;
       if (!started.includes(name)) started.push(name);
     }
-    return attempt(phase, name);
+    return attempt(phase, name, ctx);
   };
+  return { result, perform, healAll };
+}
 
+/** Performs `schedule` until `opts.signal` aborts, then stops every fault (see the top of this file). */
+export async function runSchedule(schedule: Schedule, ctx: NemesisContext, opts: RunScheduleOptions): Promise<NemesisRunResult> {
+  const { result, perform, healAll } = scheduleOps(schedule, ctx);
   const cursor = schedule.generator.open({ rng: opts.rng ?? new Rng(((ctx.rng?.seed ?? 0) ^ 0x5eed) >>> 0), consumer: 'nemesis' });
   const began = performance.now();
   while (!opts.signal.aborted) {
@@ -104,7 +122,7 @@ export async function runSchedule(schedule: Schedule, ctx: NemesisContext, opts:
       break;
     }
     if ('sleepMs' in e) await sleep(e.sleepMs, opts.signal);
-    else cursor.completed?.(e.op, await perform(e.op));
+    else cursor.completed?.(e.op, await perform(e.op.f));
   }
   await healAll({ ...ctx, lastStop: true });
   return result;

@@ -18,6 +18,18 @@ export interface Analysis {
 /** At most this many anomalies of one name are listed (the count says how many there were). */
 export const MAX_PER_NAME = 20;
 
+/** The anomalies an analysis found, and `report`, which lists at most MAX_PER_NAME of each name. */
+export function anomalyList(): { anomalies: Anomaly[]; report: (a: Anomaly) => void } {
+  const anomalies: Anomaly[] = [];
+  const counts = new Map<string, number>();
+  const report = (a: Anomaly) => {
+    const n = (counts.get(a.name) ?? 0) + 1;
+    counts.set(a.name, n);
+    if (n <= MAX_PER_NAME) anomalies.push(a);
+  };
+  return { anomalies, report };
+}
+
 /** A value as Jepsen prints it: `nil`, numbers bare, lists in brackets. */
 export function show(v: unknown): string {
   if (v === null || v === undefined) return 'nil';

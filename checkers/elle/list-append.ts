@@ -14,7 +14,7 @@
  * one another), garbage-read (an element nobody appended) and lost-append (an acknowledged
  * append no read saw, though a read saw an append invoked after it was acknowledged: real-time).
  */
-import { MAX_PER_NAME, show, showMop, type Analysis } from './analysis.js';
+import { anomalyList, show, showMop, type Analysis } from './analysis.js';
 import { GraphBuilder } from './graph.js';
 import { ElleInputError } from './txns.js';
 import type { Anomaly, Atom, Step, Txn } from './types.js';
@@ -39,13 +39,7 @@ interface KeyState {
 
 export function analyzeListAppend(txns: Txn[]): Analysis {
   const keys = new Map<Atom, KeyState>();
-  const anomalies: Anomaly[] = [];
-  const counts = new Map<string, number>();
-  const report = (a: Anomaly) => {
-    const n = (counts.get(a.name) ?? 0) + 1;
-    counts.set(a.name, n);
-    if (n <= MAX_PER_NAME) anomalies.push(a);
-  };
+  const { anomalies, report } = anomalyList();
   const stateOf = (k: Atom) => {
     let s = keys.get(k);
     if (!s) keys.set(k, (s = { appender: new Map(), reads: [], order: [], position: new Map(), unseen: [] }));

@@ -12,7 +12,7 @@
  * overwrote in the same txn), internal (a read disagreeing with the txn's own earlier read or
  * write of the key) and garbage-read (a value nobody wrote).
  */
-import { MAX_PER_NAME, show, showMop, type Analysis } from './analysis.js';
+import { anomalyList, show, showMop, type Analysis } from './analysis.js';
 import { GraphBuilder } from './graph.js';
 import { ElleInputError } from './txns.js';
 import { RW, WR, WW, type Anomaly, type Atom, type Step, type Txn } from './types.js';
@@ -27,13 +27,7 @@ interface KeyState {
 
 export function analyzeRwRegister(txns: Txn[]): Analysis {
   const keys = new Map<Atom, KeyState>();
-  const anomalies: Anomaly[] = [];
-  const counts = new Map<string, number>();
-  const report = (a: Anomaly) => {
-    const n = (counts.get(a.name) ?? 0) + 1;
-    counts.set(a.name, n);
-    if (n <= MAX_PER_NAME) anomalies.push(a);
-  };
+  const { anomalies, report } = anomalyList();
   const stateOf = (k: Atom) => {
     let s = keys.get(k);
     if (!s) keys.set(k, (s = { writer: new Map(), readers: new Map(), followers: [] }));

@@ -8,6 +8,7 @@
 import type { Outcome } from '../../ground/generator.js';
 import type { NemesisContext, Schedule } from '../../ground/nemesis.js';
 import { Rng } from '../../ground/rng.js';
+import { scheduleOps } from '../../nemesis/schedule.js';
 import type { Scheduler } from './scheduler.js';
 
 export interface SimScheduleRun {
@@ -18,48 +19,17 @@ export interface SimScheduleRun {
 }
 
 export function startSchedule(schedule: Schedule, ctx: NemesisContext, sched: Scheduler, endMs: number): SimScheduleRun {
-  const names = Object.keys(schedule.faults);
-  const started: string[] = [];
+  const { result, perform, healAll } = scheduleOps(schedule, ctx);
   let over = false;
   const run: SimScheduleRun = {
-    cycles: 0,
-    errors: [],
+    get cycles() {
+      return result.cycles;
+    },
+    errors: result.errors,
     heal: async () => {
       over = true; // the clients may finish before endMs (an exhausted generator): nothing starts after the heal
       await healAll({ ...ctx, lastStop: true });
     },
-  };
-  const attempt = async (phase: 'start' | 'stop', name: string, on: NemesisContext): Promise<Outcome> => {
-    const fault = schedule.faults[name];
-    try {
-      await (phase === 'start' ? fault.start(on) : fault.stop(on));
-      return 'ok';
-    } catch (e) {
-      const error = (e as Error).message;
-      run.errors.push(`${phase} ${fault.name}: ${error}`);
-      ctx.record('nemesis-error', { nemesis: fault.name, phase, error });
-      return 'fail';
-    }
-  };
-  const healAll = async (on: NemesisContext): Promise<Outcome> => {
-    let outcome: Outcome = 'ok';
-    for (const name of [...new Set([...started].reverse().concat(names))]) if ((await attempt('stop', name, on)) === 'fail') outcome = 'fail';
-    return outcome;
-  };
-  const perform = (f: string): Promise<Outcome> => {
-    if (f === 'heal') return healAll(ctx);
-    const m = /^(start|stop)-(.+)$/.exec(f);
-    if (!m || !Object.hasOwn(schedule.faults, m[2])) {
-      const error = `unknown schedule op ${JSON.stringify(f)}`;
-      run.errors.push(`${schedule.name}: ${error}`);
-      ctx.record('nemesis-error', { nemesis: schedule.name, phase: f, error });
-      return Promise.resolve('fail');
-    }
-    if (m[1] === 'start') {
-      run.cycles++;
-      if (!started.includes(m[2])) started.push(m[2]);
-    }
-    return attempt(m[1] as 'start' | 'stop', m[2], ctx);
   };
 
   // The generator's own stream, derived from the nemesis Rng's seed as runSchedule derives it.
