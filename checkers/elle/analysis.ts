@@ -15,7 +15,7 @@ export interface Analysis {
   explain: (step: Step) => string;
 }
 
-/** At most this many anomalies of one name are listed (the count says how many there were). */
+/** At most this many anomalies of one name are listed; further ones of that name are not kept. */
 export const MAX_PER_NAME = 20;
 
 /** The anomalies an analysis found, and `report`, which lists at most MAX_PER_NAME of each name. */
