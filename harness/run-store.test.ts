@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, filesUnder, processesMentioning } from '../test/e2e/cli.js';
+import { cleanUpScratch, cli, filesUnder, processesMentioning } from '../test/e2e/cli.js';
 import { EXIT } from '../ground/exit.js';
 import { Interrupts } from './interrupts.js';
 import { testOptions, toTestConfig, type TestConfig } from './options.js';
@@ -27,7 +27,10 @@ const defaultDeps = depsFor(paxosTest);
 
 const DEFAULTS = {};
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'jt-run-store-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  cleanUpScratch(); // the CLI's TMPDIRs
+});
 
 const configIn = (results: string): TestConfig => toTestConfig({ ...DEFAULTS, workload: 'register', nodes: '3', concurrency: 3, seed: 1, results, 'time-limit': 0.5, 'recovery-time': 0 }, paxosTest);
 const deps = (runtime: () => Runtime = () => createLocalRuntime({ faketime: 'off' })): RunDeps => ({ ...defaultDeps, test: { ...defaultDeps.test, db: echoDb() }, runtime });

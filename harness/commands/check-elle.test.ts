@@ -3,9 +3,9 @@
  * `npx tsc` first) on hand-written Jepsen list-append / rw-register EDN histories and on a JSONL
  * history of our simulated store; exit codes 0 / 1 / 254 and the lines printed.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,7 @@ describe('jepsen-ts check --checker elle-*', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'check-elle-')), 'append.jsonl');
     writeFileSync(file, simulate({ workload: 'list-append', txns: 2000, seed: 7 }).map((op) => JSON.stringify(op)).join('\n') + '\n');
     const r = await check('--format', 'jsonl', '--checker', 'elle-append', file);
+    rmSync(dirname(file), { recursive: true, force: true });
     expect(r.out).toMatch(/append\.jsonl: valid \(2000 ops, \d+ ms\)$/);
     expect(r.code).toBe(0);
   });

@@ -3,7 +3,7 @@
  * result gets a section with each anomaly's cycle drawn (boxes, labelled edges), its steps
  * explained and its txns' ops, escaped; the txns are outlined in the timeline.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,7 @@ describe('report: transactional anomalies', () => {
     writeFileSync(join(dir, 'history.jsonl'), h.map((op) => JSON.stringify(op)).join('\n') + '\n');
     writeFileSync(join(dir, 'results.json'), JSON.stringify({ valid: false, results: { 'elle-append': result } }));
     const page = readFileSync(await writeReport(dir), 'utf8');
+    rmSync(dir, { recursive: true, force: true });
     expect(page).toContain('Transactional anomalies');
     expect(page).toContain('<svg class="elle-cycle"');
     expect(page).not.toContain(KEY);

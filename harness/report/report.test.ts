@@ -4,8 +4,8 @@
  * ShiViz export), the failure finders and the `report` CLI (spawns dist/: run tsc first).
  * Cost: ~4 s (fixture runs of a few thousand ops, two CLI spawns).
  */
-import { describe, expect, it, beforeAll } from 'vitest';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { afterAll, describe, expect, it, beforeAll } from 'vitest';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -23,7 +23,15 @@ import { ESCAPE_PROBE, writeFixtureRun } from './fixture.js';
 import { buildReport, writeReport } from './index.js';
 import type { Op } from '../../ground/history.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'jepsen-report-'));
+const tmpDirs: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jepsen-report-'));
+  tmpDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
+});
 const op = (index: number, time: number, process: Op['process'], type: Op['type'], f: string, value?: unknown): Op => ({ index, time, process, type, f, value });
 
 describe('escaping', () => {

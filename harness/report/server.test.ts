@@ -31,10 +31,11 @@ function get(server: RunningServer, path: string, method = 'GET'): Promise<{ sta
 }
 
 describe('serve', () => {
+  let base: string;
   let root: string;
   let server: RunningServer;
   beforeAll(async () => {
-    const base = mkdtempSync(join(tmpdir(), 'jepsen-serve-'));
+    base = mkdtempSync(join(tmpdir(), 'jepsen-serve-'));
     root = join(base, 'results');
     writeFixtureRun(join(root, 'register-partition', '20261126T100000.000Z'), { ops: 40, invalid: false, startedAt: '2026-11-26T10:00:00.000Z' });
     writeFixtureRun(join(root, 'register-partition-stale-read', '20261126T110000.000Z'), { ops: 40, invalid: true, startedAt: '2026-11-26T11:00:00.000Z' });
@@ -48,6 +49,7 @@ describe('serve', () => {
   });
   afterAll(async () => {
     await server?.close();
+    rmSync(base, { recursive: true, force: true });
   });
 
   it('lists every run newest first with its verdict', async () => {
@@ -104,6 +106,7 @@ describe('serve arguments', () => {
   it('binds loopback unless told otherwise', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jepsen-serve-'));
     expect(validateServeArgs({ port: undefined, host: undefined, results: dir })).toMatchObject({ port: 8080, host: '127.0.0.1' });
+    rmSync(dir, { recursive: true, force: true });
   });
   it('a bad port is one line on stderr and exit 254', async () => {
     const cli = join(import.meta.dirname, '..', '..', 'bin', 'jepsen-ts.js');

@@ -26,7 +26,7 @@ import { createDockerRuntime, type DockerRuntime } from '../../harness/runtime/d
 import { tcCommands } from '../../harness/runtime/docker-rules.js';
 import { UsageError } from '../../ground/runtime.js';
 import { paxosDb } from '../../paxos/db.js';
-import { BIN, cli, fuseSkipReason, scratch, type CliRun } from '../e2e/cli.js';
+import { BIN, cleanUpScratch, cli, fuseSkipReason, scratch, type CliRun } from '../e2e/cli.js';
 import { dockerSkipReason, ourResources, ROOT } from './engine.js';
 
 const skip = await dockerSkipReason('test/docker/docker.test.ts');
@@ -205,7 +205,7 @@ describe.skipIf(skip !== null)('docker runtime (real engine)', () => {
 });
 
 const results = scratch('docker-results');
-afterAll(() => rmSync(results, { recursive: true, force: true }));
+afterAll(cleanUpScratch);
 
 function resultsOf(run: CliRun): { valid: unknown; results: Record<string, { valid: unknown }>; nemesisErrors: string[] } {
   return JSON.parse(readFileSync(join(run.runDir!, 'results.json'), 'utf8'));

@@ -23,7 +23,7 @@ import { createDockerRuntime, type DockerRuntime } from '../../harness/runtime/d
 import { withEtcd } from '../../suites/etcd/connect.js';
 import { createEtcdDb } from '../../suites/etcd/db.js';
 import { etcdTestsRun } from '../../suites/etcd/test-cluster.js';
-import { cli, scratch } from '../e2e/cli.js';
+import { cleanUpScratch, cli, scratch } from '../e2e/cli.js';
 import { dockerSkipReason, ourResources } from './engine.js';
 
 const noDocker = await dockerSkipReason('test/docker/etcd.test.ts');
@@ -85,7 +85,7 @@ describe.skipIf(skip)('etcd on the docker runtime: an isolated member', () => {
 });
 
 const results = scratch('docker-etcd');
-afterAll(() => rmSync(results, { recursive: true, force: true }));
+afterAll(cleanUpScratch);
 
 interface Results {
   valid: unknown;
