@@ -95,7 +95,11 @@ describe.skipIf(!etcdTestsRun)('etcd suite on 3 real members', () => {
       await new Promise((r) => setTimeout(r, 200));
       read = await k.invoke(op('read', null, 'k2'));
     }
-    expect(read).toMatchObject({ type: 'ok', value: 1 });
+    // The info write may have taken effect (that is what info means): on a loaded machine the
+    // second write was once seen committed after the restart (value 2). Either value proves the
+    // member came back from its data dir; null would mean it lost the acknowledged write.
+    expect(read.type).toBe('ok');
+    expect([1, 2]).toContain(read.value);
     await k.close();
     const states = Object.fromEntries(await Promise.all(c.endpoints.map(async (e) => [e.name, await etcdDb.stateDigests!(e.clientUrl)] as const)));
     expect(judgeDigests(states).valid).toBe(true);
