@@ -101,7 +101,7 @@ export interface TestConfig {
 export const testOptions = {
   db: { type: 'string', requiresArg: true, defaultDescription: DEFAULT_DB, describe: 'the built-in suite to test: paxos|etcd' },
   test: { type: 'string', requiresArg: true, describe: "a test module (.ts, .js, .mjs) whose default export is a TestDefinition; excludes --db" },
-  workload: { type: 'string', requiresArg: true, defaultDescription: "the suite's first", describe: "one of the suite's workloads (paxos: register|kv|set|bank; etcd: those and append|wr)" },
+  workload: { type: 'string', requiresArg: true, defaultDescription: "the suite's first", describe: "one of the suite's workloads (paxos and etcd: register|kv|set|bank|append|wr)" },
   nemesis: { type: 'string', requiresArg: true, defaultDescription: 'none', describe: `faults, comma list: ${NEMESIS_NAMES.join('|')} (all = partition,kill,pause,clock,packet,burst; the disk faults slow-disk and lose-unsynced need FUSE and are named explicitly)` },
   'nemesis-interval': { type: 'string', requiresArg: true, defaultDescription: '3', describe: 'seconds between fault start and stop (and between faults); 3 gives each of the five fault kinds its turn in 30 s' },
   schedule: { type: 'string', requiresArg: true, describe: `a named fault schedule instead of --nemesis: ${SCHEDULE_NAMES.join('|')}` },

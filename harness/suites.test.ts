@@ -12,6 +12,11 @@ describe('--db: the built-in suites', () => {
     await expect(resolveDefinition({ db: 'paxos', test: 'x.ts' })).rejects.toThrow(UsageError);
   });
 
+  it('paxos offers the transactional workloads too', () => {
+    expect(Object.keys(paxosTest.workloads)).toEqual(['register', 'kv', 'set', 'bank', 'append', 'wr']);
+    expect(toTestConfig({ workload: 'append', bug: 'stale-txn-read' }, paxosTest, { db: 'paxos' })).toMatchObject({ workload: 'append', bug: 'stale-txn-read' });
+  });
+
   it('--etcd-binary: the etcd Db runs it (missing: one line naming the package); with another suite a usage error', async () => {
     const etcd = await builtinSuite('etcd', { 'etcd-binary': '/nonexistent/etcd' });
     expect(() => etcd.db.preflight!()).toThrow(/^etcd binary \/nonexistent\/etcd is not executable \(install Debian's etcd-server/);

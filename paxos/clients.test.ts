@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Op } from '../ground/history.js';
-import { BankClient, KvClient, SetClient } from './clients.js';
+import { BankClient, KvClient, SetClient, TxnClient } from './clients.js';
 import { NodeHttp } from './http-client.js';
 import { loadUndici, undiciLoadedFrom } from './undici.js';
 
@@ -147,6 +147,36 @@ describe('workload clients', () => {
     expect(await c.invoke(op('transfer', { from: 'acct-0', to: 'acct-1', amount: 1 }))).toMatchObject({ type: 'fail', error: 'txn-aborted' });
     const read = await c.invoke(op('read', null));
     expect(read).toMatchObject({ type: 'ok', value: { 'acct-0': 10, 'acct-1': 3 } });
+    await c.close();
+  });
+
+  it('append: one /txn per op on elle- keys; ok fills in the reads ([] when absent); an unreadable 200 is info', async () => {
+    const c = new TxnClient(1000, 'append');
+    await c.open({ name: 'n1', clientUrl: url });
+    const lists: Record<string, number[]> = { 'elle-1': [1, 2] };
+    handler = (_q, body, res) => reply(200, { ops: body.ops.map(([f, k, v]: [string, string, unknown]) => (f === 'r' ? [f, k, lists[k] ?? null] : [f, k, v])) })(_q, body, res);
+    const before = requests.length;
+    const txn = op('txn', [['r', 1, null], ['append', 2, 5], ['r', 2, null]]);
+    expect(await c.invoke(txn)).toEqual({ type: 'ok', value: [['r', 1, [1, 2]], ['append', 2, 5], ['r', 2, []]], node: 'n1' });
+    expect(requests.slice(before)).toEqual([{ method: 'POST', url: '/txn', body: { ops: [['r', 'elle-1', null], ['append', 'elle-2', 5], ['r', 'elle-2', null]] } }]);
+    handler = reply(200, { ops: [['r', 'elle-1', 7]] }); // a register where a list should be
+    expect(await c.invoke(op('txn', [['r', 1, null], ['append', 1, 3]]))).toMatchObject({ type: 'info', error: 'malformed-txn-response' });
+    expect(await c.invoke(op('txn', [['r', 1, null]]))).toMatchObject({ type: 'fail', error: 'read-indeterminate: malformed-txn-response' });
+    handler = reply(409, { error: 'not-a-list', ops: [] });
+    expect(await c.invoke(op('txn', [['append', 1, 3]]))).toMatchObject({ type: 'fail', error: 'not-a-list' });
+    handler = reply(503, { error: 'not-leader', leader: null, definite: true });
+    expect(await c.invoke(op('txn', [['append', 1, 3]]))).toMatchObject({ type: 'fail', error: 'not-leader' });
+    handler = () => {};
+    expect(await c.invoke(op('txn', [['append', 1, 3]]))).toMatchObject({ type: 'info', error: 'timeout' });
+    await c.close();
+  });
+
+  it('wr: reads are the register value or null', async () => {
+    const c = new TxnClient(1000, 'wr');
+    await c.open({ name: 'n1', clientUrl: url });
+    handler = reply(200, { ops: [['w', 'elle-3', 4], ['r', 'elle-3', 4], ['r', 'elle-9', null]] });
+    expect(await c.invoke(op('txn', [['w', 3, 4], ['r', 3, null], ['r', 9, null]]))).toMatchObject({ type: 'ok', value: [['w', 3, 4], ['r', 3, 4], ['r', 9, null]] });
+    expect(requests.at(-1)!.body.ops).toEqual([['w', 'elle-3', 4], ['r', 'elle-3', null], ['r', 'elle-9', null]]);
     await c.close();
   });
 });

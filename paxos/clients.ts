@@ -1,10 +1,10 @@
 /**
  * The Paxos store's clients for the built-in workloads: each maps a workload's ops (see the op
- * shapes in workloads/kv.ts, set.ts, bank.ts) onto the store's HTTP API (paxos/http.ts) and
- * what came back onto ok / fail / info (http-client.ts).
+ * shapes in workloads/kv.ts, set.ts, bank.ts, txn.ts) onto the store's HTTP API (paxos/http.ts)
+ * and what came back onto ok / fail / info (http-client.ts).
  */
-import type { BankClient as BankClientContract, Completion, Op } from '../index.js';
-import { ACCOUNTS, BANK, setKeyOf, sleep } from '../index.js';
+import type { BankClient as BankClientContract, Completion, MicroOp, Op } from '../index.js';
+import { ACCOUNTS, BANK, microOps, setKeyOf, sleep } from '../index.js';
 import { HttpClient, notOk, type NodeHttp } from './http-client.js';
 import { MAX_TXN_OPS } from './http.js';
 
@@ -124,6 +124,58 @@ export class BankClient extends HttpClient implements BankClientContract {
       await sleep(200, signal);
     }
     throw new Error(`bank setup: could not open the accounts (${last || 'aborted'})`);
+  }
+}
+
+/** The store key of the transactional workloads' micro-op key `k` (apart from every other workload's keys). */
+export const txnKeyOf = (k: number): string => `elle-${k}`;
+
+/** The one `/txn` body, hence the one Paxos command, that runs a txn op's micro-ops. */
+export function txnCommandOf(mops: readonly MicroOp[]): { op: 'txn'; ops: TxnOp[] } {
+  return { op: 'txn', ops: mops.map(([f, k, v]): TxnOp => [f, txnKeyOf(k), f === 'r' ? null : v]) };
+}
+
+/**
+ * append and wr: each txn op is ONE `/txn` (the store applies it atomically in one log slot), so
+ * ok carries the micro-ops with the reads filled in (append: the list, [] when absent; wr: the
+ * value or null). fail only when certainly not applied (409, 400, a definite 503, a refused
+ * connection: notOk); info when unknown. A txn of reads only that ends indeterminate is a fail
+ * (HttpClient: it changed nothing).
+ */
+export class TxnClient extends HttpClient {
+  constructor(
+    timeoutMs: number,
+    private readonly kind: 'append' | 'wr',
+  ) {
+    super(timeoutMs);
+  }
+
+  protected isRead(op: Op): boolean {
+    return microOps(op).every(([f]) => f === 'r');
+  }
+
+  protected async run(op: Op, http: NodeHttp): Promise<Completion> {
+    const mops = microOps(op);
+    const out = await http.call('POST', '/txn', { ops: txnCommandOf(mops).ops });
+    if (out.kind !== 'ok') return notOk(out);
+    const completed = this.completed(mops, out.body?.ops);
+    // A 2xx we cannot read: the txn was applied, what it read is unknown.
+    return completed ? { type: 'ok', value: completed } : { type: 'info', error: 'malformed-txn-response' };
+  }
+
+  /** The micro-ops with the store's answers for the reads, or null if the answer does not match them. */
+  private completed(mops: readonly MicroOp[], got: unknown): MicroOp[] | null {
+    if (!Array.isArray(got) || got.length !== mops.length) return null;
+    const out: MicroOp[] = [];
+    for (const [i, [f, k, v]] of mops.entries()) {
+      const answer = got[i] as unknown;
+      if (!Array.isArray(answer) || answer[0] !== f || answer[1] !== txnKeyOf(k)) return null;
+      if (f !== 'r') out.push([f, k, v]);
+      else if (this.kind === 'wr') out.push([f, k, answer[2] ?? null]);
+      else if (answer[2] === null || Array.isArray(answer[2])) out.push([f, k, answer[2] ?? []]);
+      else return null;
+    }
+    return out;
   }
 }
 

@@ -130,6 +130,21 @@ describe('a 3-node cluster', () => {
     expect(await call(a, 'GET', '/kv/x')).toEqual({ status: 200, body: { value: 9 } });
   });
 
+  it('appends to lists in txns; an append to a register is a 409 not-a-list that changes nothing', async () => {
+    const [a, b, c] = cluster.nodes.map((n) => n.url);
+    expect(await call(a, 'POST', '/txn', { ops: [['append', 'elle-1', 1], ['r', 'elle-1', null], ['r', 'elle-2', null]] })).toEqual({
+      status: 200,
+      body: { ops: [['append', 'elle-1', 1], ['r', 'elle-1', [1]], ['r', 'elle-2', null]] },
+    });
+    await call(b, 'POST', '/txn', { ops: [['append', 'elle-1', 2]] });
+    expect(await call(c, 'GET', '/kv/elle-1')).toEqual({ status: 200, body: { value: [1, 2] } });
+    await call(a, 'PUT', '/kv/reg', { value: 5 });
+    const wrong = await call(b, 'POST', '/txn', { ops: [['append', 'elle-1', 3], ['append', 'reg', 1]] });
+    expect(wrong.status).toBe(409);
+    expect(wrong.body.error).toBe('not-a-list');
+    expect(await call(c, 'GET', '/kv/elle-1')).toEqual({ status: 200, body: { value: [1, 2] } });
+  });
+
   it('rejects malformed requests with 400 and changes nothing', async () => {
     const url = cluster.nodes[1].url;
     await call(url, 'PUT', '/kv/m', { value: 'before' });
@@ -142,6 +157,9 @@ describe('a 3-node cluster', () => {
       ['POST', '/txn', '{"ops": []}'],
       ['POST', '/txn', '{"ops": [["x", "m", 1]]}'],
       ['POST', '/txn', '{"ops": [["w", 5, 1]]}'],
+      ['POST', '/txn', '{"ops": [["append", "m"]]}'],
+      ['POST', '/txn', '{"ops": [["append", "", 1]]}'],
+      ['POST', '/txn', '{"ops": [["Append", "m", 1]]}'],
       ['DELETE', '/kv/m', undefined],
       ['POST', '/kv/m', '{"value": 1}'],
       ['PUT', '/kv/m', JSON.stringify({ value: 'x'.repeat(100_000) })],

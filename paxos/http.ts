@@ -5,11 +5,16 @@
  *   GET  /kv/:key                      200 {"value": V|null}
  *   PUT  /kv/:key       {"value": V}   200 {"ok": true}
  *   POST /kv/:key/cas   {"from","to"}  200 {"ok": true} | 409 {"error":"cas-mismatch","value"}
- *   POST /txn           {"ops": [...]} 200 {"ops": [...]} | 409 {"error":"txn-aborted","ops"}
+ *   POST /txn           {"ops": [...]} 200 {"ops": [...]} | 409 {"error":"txn-aborted"|"not-a-list","ops"}
  *   GET  /status                       {"id","role","ballot","leader","commitIndex","appliedIndex"}
  *   GET  /debug/log?from=N&limit=M     {"entries":[{"slot","digest","command"}],"next"}
  *   GET  /debug/stats                  counters (steps, WAL appends/records/bytes, messages)
  *   GET  /debug/state                  {"digests":[{"index","digest"}],"state":{"index","kv"}}
+ *
+ * A txn's ops are [f, key, value] micro-ops, applied atomically: ["r", k, null] reads (answered
+ * with the value filled in), ["w", k, v] writes, ["c", k, v] checks (the txn aborts unless k holds
+ * v), ["append", k, v] appends v to the list at k (absent: []; a key holding anything else
+ * aborts the txn with not-a-list). A read of a list key returns the list (null when absent).
  *
  * Definitely not applied: 503 {"error", "leader", "definite": true} (and the 409s). Outcome
  * unknown: 504 {"error", "unknown": true}. Malformed: 400 {"error":"bad-request","message"},
@@ -142,7 +147,7 @@ function parseTxn(body: unknown): TxnOp[] {
   return ops.map((op, i) => {
     if (!Array.isArray(op) || op.length !== 3) throw new BadRequest(`op ${i} must be [f, key, value]`);
     const [f, key, value] = op;
-    if (f !== 'r' && f !== 'w' && f !== 'c') throw new BadRequest(`op ${i}: f must be "r", "w" or "c"`);
+    if (f !== 'r' && f !== 'w' && f !== 'c' && f !== 'append') throw new BadRequest(`op ${i}: f must be "r", "w", "c" or "append"`);
     if (typeof key !== 'string') throw new BadRequest(`op ${i}: key must be a string`);
     checkKey(encodeURIComponent(key));
     return [f, key, f === 'r' ? null : value] as TxnOp;
@@ -167,7 +172,7 @@ export function resultToHttp(command: Command, r: Result): [number, unknown] {
   }
   if (r.type === 'unknown') return [504, { error: r.error, unknown: true }];
   if (r.error === 'cas-mismatch') return [409, { error: r.error, value: r.value ?? null }];
-  if (r.error === 'txn-aborted') {
+  if (r.error === 'txn-aborted' || r.error === 'not-a-list') {
     // The contract types carry what an aborted txn read in `value` (or `ops`, if a core adds it).
     const ops = (r as { ops?: TxnOp[] }).ops ?? r.value ?? [];
     return [409, { error: r.error, ops }];

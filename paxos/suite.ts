@@ -1,13 +1,14 @@
 /**
  * The Paxos store as a jepsen-ts test, written against the public API only (../index.ts): its
- * Db (db.ts), its HTTP clients for the built-in workloads (clients.ts), the agreement of the
- * replicas' decided logs and applied states (the store exposes both), and its planted bugs.
+ * Db (db.ts), its HTTP clients for the built-in workloads (clients.ts; append and wr run each
+ * txn as one `/txn`), the agreement of the replicas' decided logs and applied states (the store
+ * exposes both), and its planted bugs.
  * `jepsen-ts test` runs it by default (`--db paxos`).
  */
 import type { Checker, Op, TestDefinition } from '../index.js';
-import { ACCOUNTS, agreementChecker, builtinWorkloads, setKeyOf } from '../index.js';
+import { ACCOUNTS, agreementChecker, builtinWorkloads, microOps, setKeyOf } from '../index.js';
 import { PLANTED_BUGS } from './bugs.js';
-import { BankClient, KvClient, SetClient } from './clients.js';
+import { BankClient, KvClient, SetClient, TxnClient, txnCommandOf } from './clients.js';
 import { paxosDb } from './db.js';
 
 /**
@@ -26,9 +27,16 @@ function bankCommandOf(op: Op): unknown[] | undefined {
   return op.f === 'read' ? [{ op: 'txn', ops: ACCOUNTS.map((a) => ['r', a, null]) }] : undefined;
 }
 
+/** The Paxos command of an append or wr txn op: exactly the one `/txn` its client sends. */
+export function txnOpCommandOf(op: Op): unknown[] | undefined {
+  return op.f === 'txn' ? [txnCommandOf(microOps(op))] : undefined;
+}
+
+const COMMAND_OF: Partial<Record<string, (op: Op) => unknown[] | null | undefined>> = { set: setCommandOf, bank: bankCommandOf, append: txnOpCommandOf, wr: txnOpCommandOf };
+
 /** The agreement checker of a workload, with how its ops map to the store's commands. */
 function agreement(workload: string): Checker[] {
-  const commandOf = workload === 'set' ? setCommandOf : workload === 'bank' ? bankCommandOf : undefined;
+  const commandOf = COMMAND_OF[workload];
   return [agreementChecker(commandOf ? { commandOf } : {})];
 }
 
@@ -39,6 +47,8 @@ export const paxosTest: TestDefinition = {
     kv: (opts) => new KvClient(opts.opTimeoutMs),
     set: (opts, attempted) => new SetClient(opts.opTimeoutMs, attempted),
     bank: (opts) => new BankClient(opts.opTimeoutMs),
+    append: (opts) => new TxnClient(opts.opTimeoutMs, 'append'),
+    wr: (opts) => new TxnClient(opts.opTimeoutMs, 'wr'),
   }),
   checkers: agreement,
   bugs: PLANTED_BUGS,

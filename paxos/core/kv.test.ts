@@ -25,6 +25,43 @@ describe('kv state machine', () => {
     expect(kvGet(kv, 'b')).toBe(5);
   });
 
+  it('appends to lists: an absent key starts as [], reads return the list, the txn sees its own appends', () => {
+    const kv: KvMap = {};
+    const d = emptyDigest();
+    expect(applyCommand(kv, { op: 'txn', ops: [['r', 'l', null], ['append', 'l', 1], ['r', 'l', null]] }, d)).toEqual({
+      type: 'ok',
+      ops: [['r', 'l', null], ['append', 'l', 1], ['r', 'l', [1]]],
+    });
+    const before = kvGet(kv, 'l');
+    expect(applyCommand(kv, { op: 'txn', ops: [['append', 'l', 2], ['append', 'm', 7], ['append', 'l', 3]] }, d)).toMatchObject({ type: 'ok' });
+    expect(kvGet(kv, 'l')).toEqual([1, 2, 3]);
+    expect(kvGet(kv, 'm')).toEqual([7]);
+    expect(before).toEqual([1]); // stored lists are never mutated: snapshots and answers share them
+    expect(applyCommand(kv, { op: 'read', key: 'l' })).toEqual({ type: 'ok', value: [1, 2, 3] });
+    expect(digestHex(d)).toBe(digestHex(kvDigestOf(kv)));
+  });
+
+  it('an append to a key holding a register aborts the whole txn (not-a-list), changing nothing', () => {
+    const kv: KvMap = {};
+    applyCommand(kv, { op: 'write', key: 'x', value: 5 });
+    const r = applyCommand(kv, { op: 'txn', ops: [['append', 'l', 1], ['append', 'x', 2]] });
+    expect(r).toMatchObject({ type: 'fail', error: 'not-a-list' });
+    expect(kvGet(kv, 'l')).toBeNull();
+    expect(kvGet(kv, 'x')).toBe(5);
+  });
+
+  it("a txn's reads come from the TxnReader given (a planted bug's), its own writes and its checks from the state", () => {
+    const kv: KvMap = {};
+    applyCommand(kv, { op: 'write', key: 'a', value: 2 });
+    applyCommand(kv, { op: 'txn', ops: [['append', 'l', 1]] });
+    const old = (k: string) => (k === 'a' ? 1 : null);
+    expect(applyCommand(kv, { op: 'txn', ops: [['r', 'a', null], ['c', 'a', 2], ['append', 'l', 2], ['r', 'l', null]] }, undefined, old)).toEqual({
+      type: 'ok',
+      ops: [['r', 'a', 1], ['c', 'a', 2], ['append', 'l', 2], ['r', 'l', [1, 2]]],
+    });
+    expect(kvGet(kv, 'l')).toEqual([1, 2]);
+  });
+
   it('treats keys like __proto__ as ordinary keys', () => {
     const kv: KvMap = {};
     applyCommand(kv, { op: 'write', key: '__proto__', value: 7 });
@@ -39,7 +76,10 @@ describe('kv state machine', () => {
     expect(commandError({ op: 'write', key: 'a' })).toMatch(/value/);
     expect(commandError({ op: 'cas', key: 'a', from: 1 })).toMatch(/from and to/);
     expect(commandError({ op: 'txn', ops: [] })).toMatch(/non-empty/);
-    expect(commandError({ op: 'txn', ops: [['x', 'a', 1]]})).toMatch(/r\|w\|c/);
+    expect(commandError({ op: 'txn', ops: [['x', 'a', 1]]})).toMatch(/r\|w\|c\|append/);
+    expect(commandError({ op: 'txn', ops: [['append', 'a', 1]] })).toBeNull();
+    expect(commandError({ op: 'txn', ops: [['append', 'a']] })).toMatch(/\[r\|w\|c\|append, key, value\]/);
+    expect(commandError({ op: 'txn', ops: [['append', 'a', undefined]] })).toMatch(/need a value/);
     expect(commandError({ op: 'delete', key: 'a' })).toMatch(/unknown op/);
     expect(commandError(null)).toMatch(/object/);
   });
@@ -95,5 +135,6 @@ describe('kv digest', () => {
     expect(changesState({ op: 'write', key: 'a', value: 1 })).toBe(true);
     expect(changesState({ op: 'cas', key: 'a', from: 1, to: 2 })).toBe(true);
     expect(changesState({ op: 'txn', ops: [['r', 'a', null], ['w', 'a', 1]] })).toBe(true);
+    expect(changesState({ op: 'txn', ops: [['r', 'a', null], ['append', 'l', 1]] })).toBe(true);
   });
 });

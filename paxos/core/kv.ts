@@ -1,5 +1,6 @@
 /**
- * The replicated state machine: a key-value map with read, write, cas and atomic txn.
+ * The replicated state machine: a key-value map with read, write, cas and atomic txn (whose
+ * micro-ops read, write, check, and append to lists).
  * Deterministic and pure apart from mutating the map (and its digest) it is given; every node
  * applies the decided log through this in slot order, so every node computes the same results.
  */
@@ -83,8 +84,17 @@ function kvSet(kv: KvMap, key: Key, value: Value, digest: KvDigest | undefined):
   kv['k:' + key] = value;
 }
 
-/** Applies one command, mutating `kv` (and `digest`, when given, to match), and returns what the client is told. */
-export function applyCommand(kv: KvMap, command: Command, digest?: KvDigest): Result {
+/**
+ * What a txn's 'r' micro-ops read of a key its own earlier micro-ops did not write: the current
+ * state (kvGet), unless a planted bug substitutes an older one (learner.ts, stale-txn-read).
+ */
+export type TxnReader = (key: Key) => Value;
+
+/**
+ * Applies one command, mutating `kv` (and `digest`, when given, to match), and returns what the
+ * client is told. `txnReads` serves a txn's reads (see TxnReader); absent: the current state.
+ */
+export function applyCommand(kv: KvMap, command: Command, digest?: KvDigest, txnReads?: TxnReader): Result {
   switch (command.op) {
     case 'read':
       return { type: 'ok', value: kvGet(kv, command.key) };
@@ -98,7 +108,7 @@ export function applyCommand(kv: KvMap, command: Command, digest?: KvDigest): Re
       return { type: 'ok' };
     }
     case 'txn':
-      return applyTxn(kv, command.ops, digest);
+      return applyTxn(kv, command.ops, digest, txnReads ?? ((k) => kvGet(kv, k)));
   }
 }
 
@@ -108,23 +118,40 @@ export function changesState(command: Command): boolean {
   return command.op !== 'txn' || command.ops.some(([f]) => f !== 'r');
 }
 
-/** All micro-ops or none: they run on an overlay that is committed only if every check holds. */
-function applyTxn(kv: KvMap, ops: TxnOp[], digest: KvDigest | undefined): Result {
+/** The keys a command may write (what it would change if applied). */
+export function keysWritten(command: Command): Key[] {
+  if (command.op === 'write' || command.op === 'cas') return [command.key];
+  if (command.op === 'txn') return command.ops.filter(([f]) => f === 'w' || f === 'append').map(([, k]) => k);
+  return [];
+}
+
+/**
+ * All micro-ops or none: they run on an overlay that is committed only if every check holds.
+ * Checks and appends see the current state; reads see `reads` (the current state but under a
+ * planted bug), always with the txn's own earlier writes on top.
+ */
+function applyTxn(kv: KvMap, ops: TxnOp[], digest: KvDigest | undefined, reads: TxnReader): Result {
   const overlay = new Map<Key, Value>();
-  const read = (k: Key): Value => (overlay.has(k) ? (overlay.get(k) as Value) : kvGet(kv, k));
+  const current = (k: Key): Value => (overlay.has(k) ? (overlay.get(k) as Value) : kvGet(kv, k));
   const out: TxnOp[] = [];
-  let aborted = false;
+  let error: 'txn-aborted' | 'not-a-list' | null = null;
   for (const [f, k, v] of ops) {
-    if (f === 'r') out.push(['r', k, read(k)]);
+    if (f === 'r') out.push(['r', k, overlay.has(k) ? (overlay.get(k) as Value) : reads(k)]);
     else if (f === 'w') {
       overlay.set(k, v);
       out.push(['w', k, v]);
+    } else if (f === 'append') {
+      const list = current(k) ?? [];
+      out.push(['append', k, v]);
+      // A new array every time: stored lists are shared (snapshots, answers), never mutated.
+      if (Array.isArray(list)) overlay.set(k, [...list, v]);
+      else error ??= 'not-a-list';
     } else {
       out.push(['c', k, v]);
-      if (!jsonEqual(read(k), v)) aborted = true;
+      if (!jsonEqual(current(k), v)) error ??= 'txn-aborted';
     }
   }
-  if (aborted) return { type: 'fail', error: 'txn-aborted', ops: out } as Result;
+  if (error !== null) return { type: 'fail', error, ops: out } as Result;
   for (const [k, v] of overlay) kvSet(kv, k, v, digest);
   return { type: 'ok', ops: out };
 }
@@ -145,9 +172,9 @@ export function commandError(command: unknown): string | null {
     case 'txn': {
       if (!Array.isArray(c.ops) || c.ops.length === 0) return 'txn needs a non-empty ops array';
       for (const op of c.ops) {
-        if (!Array.isArray(op) || op.length !== 3 || !['r', 'w', 'c'].includes(op[0]) || !isKey(op[1]))
-          return 'each txn op must be [r|w|c, key, value]';
-        if (op[0] !== 'r' && op[2] === undefined) return 'txn w/c ops need a value';
+        if (!Array.isArray(op) || op.length !== 3 || !['r', 'w', 'c', 'append'].includes(op[0]) || !isKey(op[1]))
+          return 'each txn op must be [r|w|c|append, key, value]';
+        if (op[0] !== 'r' && op[2] === undefined) return 'txn w/c/append ops need a value';
       }
       return null;
     }

@@ -1,7 +1,9 @@
 /** Learning: catch-up of a lagging node, agreement assertion, config validation. */
 import { describe, expect, it } from 'vitest';
 import { configError, InvariantError } from './index.js';
-import { CATCHUP_CHUNK } from './learner.js';
+import { CATCHUP_CHUNK, STALE_TXN_LAG } from './learner.js';
+import { dedupGet } from './dedup.js';
+import type { BugName, Command } from './types.js';
 import { Cluster, config, deliver, node, persists, sends } from './testkit.js';
 
 describe('catch-up', () => {
@@ -38,6 +40,37 @@ describe('catch-up', () => {
     const n = node('n2');
     deliver(n, 'n1', { type: 'learn', slot: 1, entries: [[1, null]], commit: 1 });
     expect(() => deliver(n, 'n1', { type: 'learn', slot: 1, entries: [[1, [{ id: 'x:1:1', command: { op: 'read', key: 'a' } }]]], commit: 1 })).toThrow(InvariantError);
+  });
+});
+
+describe('the planted stale-txn-read bug', () => {
+  /** A follower that learns one command per slot; what the state machine answered each. */
+  function learnAll(bug: BugName | null, commands: Command[]) {
+    const n = node('n2', undefined, bug);
+    commands.forEach((command, i) => deliver(n, 'n1', { type: 'learn', slot: i + 1, entries: [[i + 1, [{ id: `n1:1:${i + 1}`, command }]]], commit: i + 1 }));
+    return { kv: n.state.volatile.kv, answer: (slot: number) => dedupGet(n.state.volatile.dedup, `n1:1:${slot}`) };
+  }
+  const history: Command[] = [
+    { op: 'write', key: 'a', value: 1 },
+    { op: 'txn', ops: [['append', 'l', 1]] },
+    { op: 'write', key: 'a', value: 2 },
+    { op: 'txn', ops: [['w', 'a', 3], ['append', 'l', 2]] },
+    { op: 'txn', ops: [['r', 'a', null], ['r', 'l', null], ['append', 'l', 3], ['r', 'l', null]] },
+    { op: 'read', key: 'a' },
+  ];
+
+  it(`serves a txn's reads from the state before the ${STALE_TXN_LAG} slots before its own, its own writes on top`, () => {
+    const bad = learnAll('stale-txn-read', history);
+    // Slot 5's window is slots 3..5: reads see the state after slot 2 (a = 1, l = [1]).
+    expect(bad.answer(5)).toEqual({ type: 'ok', ops: [['r', 'a', 1], ['r', 'l', [1]], ['append', 'l', 3], ['r', 'l', [1, 2, 3]]] });
+    const good = learnAll(null, history);
+    expect(good.answer(5)).toEqual({ type: 'ok', ops: [['r', 'a', 3], ['r', 'l', [1, 2]], ['append', 'l', 3], ['r', 'l', [1, 2, 3]]] });
+  });
+
+  it('leaves plain reads and the stored state alone (single keys stay linearizable)', () => {
+    const bad = learnAll('stale-txn-read', history);
+    expect(bad.answer(6)).toEqual({ type: 'ok', value: 3 });
+    expect(bad.kv).toEqual(learnAll(null, history).kv);
   });
 });
 

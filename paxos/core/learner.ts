@@ -5,13 +5,14 @@
 import { sameBallot, type Ballot } from './ballot.js';
 import { jsonEqual } from '../../ground/canonical.js';
 import { assert, resolve, type Ctx } from './context.js';
-import { applyCommand, changesState } from './kv.js';
+import { applyCommand, changesState, keysWritten, kvGet, type TxnReader } from './kv.js';
 import type { Entry, Msg, SlotValue } from './messages.js';
 import { serveReads } from './reads.js';
 import { dedupWindow, noteDigest } from './state.js';
 import { dedupGet, dedupPut } from './dedup.js';
 import { snapshotMsg } from './snapshot.js';
-import type { NodeId } from './types.js';
+import type { Command, Key, NodeId, Value } from './types.js';
+import type { Volatile } from './state.js';
 
 /** Most decided entries in one learn message. */
 export const CATCHUP_CHUNK = 64;
@@ -58,6 +59,8 @@ export function apply(ctx: Ctx): void {
     const slot = ++v.commitIndex;
     const value = d.decided[slot];
     const skipped = ctx.config.bug === 'skip-apply' ? skippedBySkipApply(ctx, slot, value) : undefined;
+    // Stryker disable next-line all: planted bug, not the protocol (paxos/core/MUTATION.md)
+    const lagged = ctx.config.bug === 'stale-txn-read' ? staleTxnReader(v, slot) : undefined;
     for (const [i, e] of (value ?? []).entries()) {
       let result = dedupGet(v.dedup, e.id);
       if (result === undefined) {
@@ -65,7 +68,9 @@ export function apply(ctx: Ctx): void {
         // Stryker disable next-line all: the planted bugs' copy, not the protocol (paxos/core/MUTATION.md)
         const dropped = e === skipped || (ctx.config.bug === 'batch-drop' && i >= BATCH_DROP_AFTER);
         // Stryker disable next-line ObjectLiteral: the planted bug's copy, not the protocol (paxos/core/MUTATION.md)
-        result = dropped ? applyCommand({ ...v.kv }, e.command) : applyCommand(v.kv, e.command, v.kvDigest);
+        // Stryker disable next-line all: planted bug, not the protocol (paxos/core/MUTATION.md)
+        if (lagged) notePriors(v, e.command);
+        result = dropped ? applyCommand({ ...v.kv }, e.command) : applyCommand(v.kv, e.command, v.kvDigest, lagged);
         dedupPut(v.dedup, e.id, result, dedupWindow(ctx.config));
       }
       delete v.queued[e.id];
@@ -123,5 +128,38 @@ export const SKIP_APPLY_EVERY = 16;
 function skippedBySkipApply(ctx: Ctx, slot: number, value: SlotValue): Entry | undefined {
   if (value === null || slot % SKIP_APPLY_EVERY !== 0 || ctx.self !== ctx.config.nodes[ctx.config.nodes.length - 1]) return undefined;
   return value.find((e) => dedupGet(ctx.v.dedup, e.id) === undefined && changesState(e.command));
+}
+// Stryker restore all
+
+/** stale-txn-read: a txn's reads see the state from before this many slots ahead of its own. */
+export const STALE_TXN_LAG = 2;
+
+/**
+ * The planted stale-txn-read bug, on the live apply path only (recovery replays correctly; the
+ * window starts empty after a restart). The learner keeps, for the slot being applied and the
+ * STALE_TXN_LAG slots before it, the value each written key held before that slot's first
+ * write to it (v.staleTxnLag); a txn's 'r' micro-ops read through those pre-images, i.e. the
+ * state as it was before those slots, while its writes, appends and checks act on the current
+ * state. Plain reads, writes and cas are untouched, and so is what the replicas store: only
+ * what txns are told they read is stale.
+ */
+// Stryker disable all: planted bug, not the protocol (paxos/core/MUTATION.md)
+function staleTxnReader(v: Volatile, slot: number): TxnReader {
+  const lag = (v.staleTxnLag ??= []);
+  if (lag.length > 0 && lag[lag.length - 1].slot !== slot - 1) lag.length = 0; // a snapshot jumped the applied index
+  lag.push({ slot, priors: {} });
+  while (lag.length > STALE_TXN_LAG + 1) lag.shift();
+  assert(lag.every((w, i) => i === 0 || w.slot === lag[i - 1].slot + 1), `stale-txn-read window of slots ${lag.map((w) => w.slot).join(',')} is not contiguous`);
+  return (key: Key): Value => {
+    for (const w of lag) if (Object.hasOwn(w.priors, 'k:' + key)) return w.priors['k:' + key];
+    return kvGet(v.kv, key);
+  };
+}
+
+/** Records, for the slot being applied, what each key `command` may write holds now (its first pre-image only). */
+function notePriors(v: Volatile, command: Command): void {
+  const window = v.staleTxnLag!;
+  const current = window[window.length - 1].priors;
+  for (const key of keysWritten(command)) if (!Object.hasOwn(current, 'k:' + key)) current['k:' + key] = kvGet(v.kv, key);
 }
 // Stryker restore all

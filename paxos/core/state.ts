@@ -89,6 +89,11 @@ export interface Volatile {
    * anything (or at the start of the next step), never holding back a reply (see learner.ts).
    */
   unflushed: Rec[];
+  /**
+   * stale-txn-read bug only (learner.ts): for the slot being applied and the few before it, each
+   * written key's value before the slot's first write to it ('k:'-prefixed keys, as KvMap).
+   */
+  staleTxnLag?: { slot: number; priors: Record<string, Value> }[];
 }
 
 export interface State {

@@ -14,11 +14,13 @@ export type Key = string;
 export type Value = null | boolean | number | string | Value[] | { [k: string]: Value };
 
 /**
- * Transaction micro-ops, applied atomically in one log entry: read, write, and check ('c': the
+ * Transaction micro-ops, applied atomically in one log entry: read, write, check ('c': the
  * whole txn aborts with no effect unless the key currently holds the value; this is what makes an
- * optimistic bank transfer atomic). An aborted txn answers fail 'txn-aborted' with what it read.
+ * optimistic bank transfer atomic), and append (the key holds a list; the value is added at its
+ * end, an absent key starting as []). An aborted txn answers fail 'txn-aborted' with what it
+ * read; an append to a key holding anything but a list aborts it with 'not-a-list'.
  */
-export type TxnOp = ['r', Key, Value] | ['w', Key, Value] | ['c', Key, Value];
+export type TxnOp = ['r', Key, Value] | ['w', Key, Value] | ['c', Key, Value] | ['append', Key, Value];
 
 export type Command =
   | { op: 'read'; key: Key }
@@ -34,11 +36,16 @@ export type Command =
  */
 export type Result =
   | { type: 'ok'; value?: Value; ops?: TxnOp[] }
-  | { type: 'fail'; error: 'cas-mismatch' | 'txn-aborted' | 'not-leader' | string; value?: Value; leader?: NodeId | null }
+  | { type: 'fail'; error: 'cas-mismatch' | 'txn-aborted' | 'not-a-list' | 'not-leader' | string; value?: Value; leader?: NodeId | null }
   | { type: 'unknown'; error: string };
 
-export type BugName = 'stale-read' | 'no-adopt' | 'volatile-acceptor' | 'early-ack' | 'lease-skew' | 'skip-apply' | 'forget-promise-on-recovery' | 'batch-drop';
-export const BUGS: readonly BugName[] = ['stale-read', 'no-adopt', 'volatile-acceptor', 'early-ack', 'lease-skew', 'skip-apply', 'forget-promise-on-recovery', 'batch-drop'];
+export type BugName = 'stale-read' | 'no-adopt' | 'volatile-acceptor' | 'early-ack' | 'lease-skew' | 'skip-apply' | 'forget-promise-on-recovery' | 'batch-drop' | 'stale-txn-read';
+/**
+ * The planted core bugs. `stale-txn-read` (learner.ts) serves a txn's reads from the state of a
+ * few slots ago while its writes commit now: it breaks isolation, which only the transactional
+ * workloads (append, wr) can see; plain reads and writes stay linearizable.
+ */
+export const BUGS: readonly BugName[] = ['stale-read', 'no-adopt', 'volatile-acceptor', 'early-ack', 'lease-skew', 'skip-apply', 'forget-promise-on-recovery', 'batch-drop', 'stale-txn-read'];
 
 export interface Config {
   self: NodeId;
