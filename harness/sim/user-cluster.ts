@@ -13,6 +13,7 @@ import type { SimContext, SimNode, SimSystem } from '../../ground/sim.js';
 import type { Rec } from '../../paxos/core/messages.js';
 import { CLIENT_LINK_MS, type Answer } from './cluster.js';
 import { SimDisk } from './disk.js';
+import { WallClockRead } from './guard.js';
 import type { SimNetwork } from './network.js';
 import type { Scheduler, Task } from './scheduler.js';
 
@@ -220,12 +221,13 @@ export class UserCluster {
     });
   }
 
-  /** Runs one handler of node n; a throw takes the node down (kill: its disk keeps what was written). */
+  /** Runs one handler of node n; a throw takes the node down (kill: its disk keeps what was written), except a read of real time, which crashes the run. */
   private guarded(n: UserNode, what: string, handler: () => void): void {
     this.steps++;
     try {
       handler();
     } catch (err) {
+      if (err instanceof WallClockRead) throw err; // not the node's failure: the run cannot replay, so it crashes
       this.nodeErrors.push(`${n.id} threw at ${this.sched.now()} ms on ${what}: ${(err as Error)?.message ?? String(err)}`);
       n.disk.kill();
       this.die(n);
