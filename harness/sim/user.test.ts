@@ -110,7 +110,7 @@ describe('node-errors: a node that throws makes the run INVALID', () => {
     );
     expect(o.exit).toBe(1);
     expect(o.failing).toEqual(['node-errors']);
-    const r = o.results['node-errors'] as { count: number; errors: string[] };
+    const r = o.results['node-errors'] as unknown as { count: number; errors: string[] };
     expect(r.count).toBeGreaterThan(0);
     expect(r.errors[0]).toMatch(/^n\d threw at \d+ ms on request: assertion failed: request 50$/);
   }, 60_000);
