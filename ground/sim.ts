@@ -28,6 +28,7 @@ export interface SimContext<Msg = unknown, Rec = unknown, Reply = unknown> {
   send(to: NodeName, msg: Msg): void;
   /** Fires onTimer(name) after `ms` virtual ms; re-arming a name replaces the armed one. */
   setTimer(name: string, ms: number): void;
+  /** Disarms timer `name` (nothing when it is not armed). */
   cancelTimer(name: string): void;
   /**
    * Writes `record` (JSON) to this node's disk. Writes are synced in batches (group commit, a
@@ -41,7 +42,9 @@ export interface SimContext<Msg = unknown, Rec = unknown, Reply = unknown> {
 
 /** One life of a simulated node: its handlers. A throw takes the node down and makes the run INVALID (node-errors). */
 export interface SimNode<Msg = unknown, Req = unknown> {
+  /** A message from node `from` (its JSON copy). */
   onMessage?(from: NodeName, msg: Msg): void;
+  /** Timer `name` fired (armed with ctx.setTimer in this life of the node). */
   onTimer?(name: string): void;
   /** A client's request: answer with ctx.reply(id, ...) now or later (or never: the client times out). */
   onRequest(id: number, request: Req): void;
