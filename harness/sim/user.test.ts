@@ -18,6 +18,7 @@ import { UsageError } from '../../ground/runtime.js';
 import simRegister from '../../examples/sim-register/test.js';
 import { registerSystem } from '../../examples/sim-register/register.js';
 import { toTestConfig } from '../options.js';
+import { definitionProblem } from '../test-module.js';
 import { runSimTest } from './run.js';
 
 const results = mkdtempSync(path.join(os.tmpdir(), 'jt-sim-user-'));
@@ -128,5 +129,17 @@ describe('refusals', () => {
     const { sim: _, ...noSim } = simRegister;
     await expect(run(noSim, { 'time-limit': '2' })).rejects.toThrow(UsageError);
     await expect(run(noSim, { 'time-limit': '2' })).rejects.toThrow(/--runtime sim: this --test module has no `sim` system/);
+  });
+
+  it("a definition's own schedule is refused (the simulator runs --nemesis only)", async () => {
+    const withSchedule: TestDefinition = { ...simRegister, schedule: () => ({ kinds: [], generator: { open: () => ({ next: () => null }) } }) as never };
+    await expect(run(withSchedule, { 'time-limit': '2' })).rejects.toThrow(/sim-register's own schedule is not simulated yet/);
+  });
+
+  it('a sim part of the wrong shape is named when the module loads', () => {
+    expect(definitionProblem(simRegister)).toBeNull();
+    expect(definitionProblem({ ...simRegister, sim: 3 })).toBe('sim must be a SimSystem { node, request, completion } when given');
+    expect(definitionProblem({ ...simRegister, sim: { ...registerSystem, request: undefined } })).toBe('sim.request must be a function');
+    expect(definitionProblem({ ...simRegister, sim: { ...registerSystem, readOnly: 'read' } })).toBe('sim.readOnly must be an array of op names when given');
   });
 });
