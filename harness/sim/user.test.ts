@@ -19,6 +19,7 @@ import simRegister from '../../examples/sim-register/test.js';
 import { registerSystem } from '../../examples/sim-register/register.js';
 import { toTestConfig } from '../options.js';
 import { definitionProblem } from '../test-module.js';
+import { analyzeRun } from '../commands/analyze.js';
 import { runSimTest } from './run.js';
 
 const results = mkdtempSync(path.join(os.tmpdir(), 'jt-sim-user-'));
@@ -28,6 +29,7 @@ const SOURCE = { test: 'examples/sim-register/test.ts' };
 const EVERY_FAULT = { nemesis: 'partition,kill,pause,clock,lose-unsynced', 'nemesis-interval': '1', 'time-limit': '15' };
 
 interface Outcome {
+  runDir: string;
   exit: number;
   failing: string[];
   results: Record<string, CheckResult> & { crashed?: unknown };
@@ -43,7 +45,7 @@ async function run(definition: TestDefinition, flags: Record<string, string>): P
   const file = JSON.parse(resultsText) as Outcome['file'];
   const historyFile = path.join(out.runDir, 'history.jsonl'); // a crashed simulation writes none
   const historyText = existsSync(historyFile) ? readFileSync(historyFile, 'utf8') : '';
-  return { exit: out.exit, failing: Object.entries(file.results).filter(([, r]) => r.valid === false).map(([n]) => n), results: file.results, file, historyText, resultsText };
+  return { runDir: out.runDir, exit: out.exit, failing: Object.entries(file.results).filter(([, r]) => r.valid === false).map(([n]) => n), results: file.results, file, historyText, resultsText };
 }
 
 describe('examples/sim-register under --runtime sim', () => {
@@ -114,6 +116,10 @@ describe('node-errors: a node that throws makes the run INVALID', () => {
     const r = o.results['node-errors'] as unknown as { count: number; errors: string[] };
     expect(r.count).toBeGreaterThan(0);
     expect(r.errors[0]).toMatch(/^n\d threw at \d+ ms on request: assertion failed: request 50$/);
+    // analyze re-checks the history and judges the run's node errors again (from results.json).
+    const again = await analyzeRun(o.runDir);
+    expect(again.exit).toBe(1);
+    expect(again.file.results['node-errors']).toMatchObject({ valid: false, count: r.count });
   }, 60_000);
 
   it('a node that reads the wall clock crashes the run, naming what it read', async () => {
