@@ -23,11 +23,11 @@ export function refuseUnsimulated(c: TestConfig, test?: TestDefinition): void {
   const user = test?.sim !== undefined;
   if (c.test !== undefined && !user) no('this --test module has no `sim` system (see README: Your own system in the simulator)');
   if (!user && (c.db ?? 'paxos') !== 'paxos') no(`simulates paxos/core only, not --db ${c.db}`);
+  if (test?.schedule) no(`${test.name}'s own schedule is not simulated yet (use --nemesis)`);
   if (!user && !SIM_WORKLOADS.includes(c.workload)) no(`workload ${c.workload} is not simulated (simulated: ${SIM_WORKLOADS.join(', ')})`);
   const unsupported = c.nemesis.filter((f) => !SIM_FAULTS.includes(f));
   if (unsupported.length > 0) no(`nemesis ${unsupported.join(',')} is not simulated (simulated: ${SIM_FAULTS.join(', ')})`);
   if (c.schedule) no('--schedule is not simulated yet (use --nemesis)');
-  if (test?.schedule) no(`${test.name}'s own schedule is not simulated yet (use --nemesis)`);
   if (c.clockModes?.includes('strobe')) no('--clock-mode strobe is not simulated (bump is)');
   if (!user && c.bug !== null && !(BUGS as readonly string[]).includes(c.bug)) no(`--bug ${c.bug} is a bug of paxos/node.ts, which the simulator does not run (core bugs: ${BUGS.join(', ')})`);
   if (c.leaveDbRunning) no('--leave-db-running: simulated nodes live only inside the run');
