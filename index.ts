@@ -13,6 +13,8 @@ export type { Consumer, Cursor, Emit, GenEnv, GenOp, Generator, Outcome, Simulat
 export * as gen from './ground/generator.js';
 export type { ClusterSpec, Grudge, LinkShape, NodeEndpoint, NodeName, Runtime, RuntimeNeeds, SlowDisk } from './ground/runtime.js';
 export type { TestDefinition, TestModuleExport, WorkloadFactory } from './ground/test.js';
+export type { SimContext, SimNode, SimSystem } from './ground/sim.js';
+export { simOnlyDb } from './ground/sim.js';
 export type { CheckersOf, OpSpec, Workload, WorkloadOptions } from './ground/workload.js';
 export { Rng } from './ground/rng.js';
 export { UsageError } from './ground/runtime.js';

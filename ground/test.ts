@@ -8,6 +8,7 @@
 import type { Checker } from './checker.js';
 import type { Db } from './db.js';
 import type { Schedule, ScheduleContext } from './nemesis.js';
+import type { SimSystem } from './sim.js';
 import type { Workload, WorkloadOptions } from './workload.js';
 
 /** Builds one workload of a run (called once per run, with the run's options). */
@@ -39,6 +40,11 @@ export interface TestDefinition {
    * "slow every link, then, while slow, kill every node, restart them, heal". Called once per run.
    */
   schedule?(ctx: ScheduleContext): Schedule;
+  /**
+   * The system as a deterministic state machine (ground/sim.ts), which `--runtime sim` runs in
+   * virtual time instead of the Db's processes; with `simOnlyDb(name)` as the db, only there.
+   */
+  sim?: SimSystem;
 }
 
 /**

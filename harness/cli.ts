@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<void> {
       // yargs reports its own argument errors (requiresArg, choices, ...) as a YError, with or
       // without msg; a handler's error reaches here too and only a UsageError of ours is the
       // user's fault. Anything else is a crash (255), reported below.
-      if (err && !(err instanceof UsageError) && err.name !== 'YError') throw err;
+      if (err && !isUsageError(err) && err.name !== 'YError') throw err;
       usage(msg || err?.message || 'bad arguments');
     });
   for (const command of commands as CommandModule[]) cli.command(command);
@@ -30,7 +30,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await cli.parseAsync();
   } catch (err) {
-    if (err instanceof UsageError || (err as Error)?.name === 'YError') usage((err as Error).message);
+    if (isUsageError(err) || (err as Error)?.name === 'YError') usage((err as Error).message);
     process.stderr.write(`jepsen-ts: crashed: ${fileErrorLine(err) ?? (err as Error).stack ?? String(err)}\n`);
     process.exit(EXIT.crash);
   }
@@ -55,4 +55,12 @@ function usage(message: string): never {
   const line = message.split('\n').find((l) => l.trim() !== '') ?? 'bad arguments';
   process.stderr.write(`jepsen-ts: ${line.trim()}\n`);
   process.exit(EXIT.usage);
+}
+
+/**
+ * A UsageError of ours, also one thrown by a test module that tsx loaded from the sources (in
+ * this repo, examples/ import index.ts, whose UsageError is another class than dist's).
+ */
+function isUsageError(err: unknown): boolean {
+  return err instanceof UsageError || (err as Error)?.name === 'UsageError';
 }

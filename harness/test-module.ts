@@ -76,6 +76,12 @@ export function definitionProblem(value: unknown): string | null {
   for (const [name, factory] of workloads) if (typeof factory !== 'function') return `workloads.${name} must be a function (opts) => Workload`;
   if (d.checkers !== undefined && typeof d.checkers !== 'function') return 'checkers must be a function (workload) => Checker[] when given';
   if (d.schedule !== undefined && typeof d.schedule !== 'function') return 'schedule must be a function (ctx) => Schedule when given';
+  if (d.sim !== undefined) {
+    const sim = d.sim as Record<string, unknown> | null;
+    if (sim === null || typeof sim !== 'object') return 'sim must be a SimSystem { node, request, completion } when given';
+    for (const f of ['node', 'request', 'completion'] as const) if (typeof sim[f] !== 'function') return `sim.${f} must be a function`;
+    if (sim.readOnly !== undefined && (!Array.isArray(sim.readOnly) || sim.readOnly.some((f) => typeof f !== 'string'))) return 'sim.readOnly must be an array of op names when given';
+  }
   if (d.bugs !== undefined && (!Array.isArray(d.bugs) || d.bugs.some((b) => typeof b !== 'string'))) return 'bugs must be an array of strings when given';
   if (d.defaults !== undefined) {
     if (d.defaults === null || typeof d.defaults !== 'object' || Array.isArray(d.defaults)) return 'defaults must be an object of flag values when given';

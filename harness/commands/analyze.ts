@@ -35,9 +35,11 @@ export async function analyzeRun(path: string, opts: { checkerMemoryMb?: number;
   const workload = workloadOf(definition, record.config.workload, { ...workloadOptionsOf(record.config), ...opts });
   const history = readHistory(join(runDir, FILES.history));
   const decidedLogs = readDecidedLogs(runDir);
-  const [{ checkAll }, checkers] = await Promise.all([import('../../ground/checker.js'), checkersOf(definition, record.config.workload, workload)]);
+  const before: Partial<ResultsFile & { coreErrors: string[] }> = existsSync(join(runDir, FILES.results)) ? readJson<ResultsFile>(join(runDir, FILES.results)) : {};
+  const [{ checkAll }, suiteCheckers] = await Promise.all([import('../../ground/checker.js'), checkersOf(definition, record.config.workload, workload)]);
+  // A simulated run's node errors are facts of the run, not of its history: judged again from results.json.
+  const checkers = Array.isArray(before.coreErrors) ? [...suiteCheckers, (await import('../sim/node-errors.js')).nodeErrorsChecker(before.coreErrors)] : suiteCheckers;
   const { valid, results } = await checkAll(checkers, history, { runDir, decidedLogs, replicaStates: readReplicaStates(runDir), replay: definition.db.replay?.bind(definition.db), dbName: definition.db.name, signal, ...(record.config.checkerTimeoutMs !== undefined ? { timeoutMs: record.config.checkerTimeoutMs } : {}) });
-  const before: Partial<ResultsFile> = existsSync(join(runDir, FILES.results)) ? readJson<ResultsFile>(join(runDir, FILES.results)) : {};
   const interrupted = signal?.aborted === true;
   const exit = interrupted ? EXIT.unknown : exitCodeFor(valid);
   const file: ResultsFile = {

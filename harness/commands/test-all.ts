@@ -70,7 +70,7 @@ export const testAllCommand: CommandModule<object, Record<string, unknown>> = {
     // Refused before the first run, as `test` refuses: not one exit 254 per run.
     if (configs[0].runtime === 'sim') {
       const { refuseUnsimulated } = await import('../sim/options.js');
-      for (const c of configs) refuseUnsimulated(c);
+      for (const c of configs) refuseUnsimulated(c, definition);
     }
     const files = artefactFiles(argv);
     ensureWritableResults(configs[0].resultsDir);

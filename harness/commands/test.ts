@@ -64,7 +64,7 @@ export const testCommand: CommandModule<object, Record<string, unknown>> = {
   async handler(argv) {
     const { definition, source } = await resolveDefinition(argv);
     const config = toTestConfig(argv, definition, source);
-    if (config.runtime === 'sim') (await import('../sim/options.js')).refuseUnsimulated(config);
+    if (config.runtime === 'sim') (await import('../sim/options.js')).refuseUnsimulated(config, definition);
     const files = artefactFiles(argv);
     ensureWritableResults(config.resultsDir);
     const configs = Array.from({ length: config.testCount }, (_, i) => ({ ...config, seed: config.seed + i }));

@@ -1,29 +1,34 @@
 /**
  * What `--runtime sim` runs, and the one line that refuses the rest before anything starts:
- * the built-in paxos suite (its core; not a user's --test module, not etcd), the register and
- * kv workloads (the in-process client, client.ts, speaks their ops), the nemeses the simulated
- * runtime implements (partition, kill, pause, clock in bump mode, lose-unsynced), and the core's
- * planted bugs (not the node's: the simulator does not run paxos/node.ts).
+ * the built-in paxos suite (its core; not etcd) with the register and kv workloads (the
+ * in-process client, client.ts, speaks their ops) and the core's planted bugs (not the node's:
+ * the simulator does not run paxos/node.ts), or a --test module whose definition has a `sim`
+ * system (ground/sim.ts: its own client mapping, any of its workloads and bugs); either under
+ * the nemeses the simulated runtime implements (partition, kill, pause, clock in bump mode,
+ * lose-unsynced).
  */
 import { UsageError } from '../../ground/runtime.js';
 import { BUGS } from '../../paxos/core/types.js';
+import type { TestDefinition } from '../../ground/test.js';
 import type { TestConfig } from '../options.js';
 
 export const SIM_WORKLOADS = ['register', 'kv'];
 export const SIM_FAULTS = ['partition', 'kill', 'pause', 'clock', 'lose-unsynced'];
 
-/** Throws a UsageError naming the first option the simulator cannot run. */
-export function refuseUnsimulated(c: TestConfig): void {
+/** Throws a UsageError naming the first option the simulator cannot run (`test`: the chosen definition). */
+export function refuseUnsimulated(c: TestConfig, test?: TestDefinition): void {
   const no = (what: string) => {
     throw new UsageError(`--runtime sim: ${what}`);
   };
-  if (c.test !== undefined) no('runs the built-in paxos suite only, not a --test module');
-  if ((c.db ?? 'paxos') !== 'paxos') no(`simulates paxos/core only, not --db ${c.db}`);
-  if (!SIM_WORKLOADS.includes(c.workload)) no(`workload ${c.workload} is not simulated (simulated: ${SIM_WORKLOADS.join(', ')})`);
+  const user = test?.sim !== undefined;
+  if (c.test !== undefined && !user) no('this --test module has no `sim` system (see README: Your own system in the simulator)');
+  if (!user && (c.db ?? 'paxos') !== 'paxos') no(`simulates paxos/core only, not --db ${c.db}`);
+  if (test?.schedule) no(`${test.name}'s own schedule is not simulated yet (use --nemesis)`);
+  if (!user && !SIM_WORKLOADS.includes(c.workload)) no(`workload ${c.workload} is not simulated (simulated: ${SIM_WORKLOADS.join(', ')})`);
   const unsupported = c.nemesis.filter((f) => !SIM_FAULTS.includes(f));
   if (unsupported.length > 0) no(`nemesis ${unsupported.join(',')} is not simulated (simulated: ${SIM_FAULTS.join(', ')})`);
   if (c.schedule) no('--schedule is not simulated yet (use --nemesis)');
   if (c.clockModes?.includes('strobe')) no('--clock-mode strobe is not simulated (bump is)');
-  if (c.bug !== null && !(BUGS as readonly string[]).includes(c.bug)) no(`--bug ${c.bug} is a bug of paxos/node.ts, which the simulator does not run (core bugs: ${BUGS.join(', ')})`);
+  if (!user && c.bug !== null && !(BUGS as readonly string[]).includes(c.bug)) no(`--bug ${c.bug} is a bug of paxos/node.ts, which the simulator does not run (core bugs: ${BUGS.join(', ')})`);
   if (c.leaveDbRunning) no('--leave-db-running: simulated nodes live only inside the run');
 }

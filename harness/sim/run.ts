@@ -21,6 +21,7 @@ import { countOps, printVerdict, writeReportQuietly, type ResultsFile, type RunO
 import { createRunDir, FILES, testRecord, updateLatest, writeJson } from '../store.js';
 import { checkersOf, workloadOf } from '../suite.js';
 import type { Interrupts } from '../interrupts.js';
+import { nodeErrorsChecker } from './node-errors.js';
 import { refuseUnsimulated } from './options.js';
 import { simulate } from './simulate.js';
 
@@ -35,7 +36,7 @@ export interface SimIo {
 }
 
 export async function runSimTest(config: TestConfig, test: TestDefinition, io: SimIo): Promise<RunOutcome> {
-  refuseUnsimulated(config);
+  refuseUnsimulated(config, test);
   const workload = workloadOf(test, config.workload, workloadOptionsOf(config));
   const schedule = scheduleOf(config, test);
   const say = (line: string) => io.out.write(`${line}\n`);
@@ -54,16 +55,16 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
   let results: Record<string, CheckResult> = {};
   let sim: Awaited<ReturnType<typeof simulate>> | null = null;
   try {
-    sim = await simulate(config, workload, schedule);
+    sim = await simulate(config, workload, schedule, test.sim);
     updateLatest(config.resultsDir, runDir);
     writeHistory(runDir, sim.history);
     for (const [node, log] of Object.entries(sim.decidedLogs)) writeNodeFile(runDir, node, FILES.decidedLog, log);
     for (const [node, state] of Object.entries(sim.replicaStates)) writeNodeFile(runDir, node, FILES.replicaState, state);
     for (const [node, text] of Object.entries(sim.eventLogs)) writeNodeText(runDir, node, EVENTS_FILE, text);
-    for (const e of sim.coreErrors) say(`warning: core error: ${e}`);
+    for (const e of sim.coreErrors) say(`node error: ${e}`);
     if (io.interrupts) io.interrupts.stopping = 'cancelling the check; the history is kept';
     if (!io.interrupts?.interrupted) {
-      const checkers = await checkersOf(test, config.workload, workload);
+      const checkers = [...(await checkersOf(test, config.workload, workload)), nodeErrorsChecker(sim.coreErrors)];
       ({ valid, results } = await checkAll(checkers, sim.history, { runDir, decidedLogs: sim.decidedLogs, replicaStates: sim.replicaStates, replay: test.db.replay, dbName: test.db.name, signal: io.interrupts?.signal, ...(config.checkerTimeoutMs !== undefined ? { timeoutMs: config.checkerTimeoutMs } : {}) }));
     }
     interrupted = io.interrupts?.interrupted ?? false;

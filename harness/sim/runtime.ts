@@ -12,7 +12,10 @@ import type { SimCluster } from './cluster.js';
 /** Where a simulated node "listens": no socket, a name. */
 export const simEndpoint = (name: NodeName): NodeEndpoint => ({ name, clientUrl: `sim://${name}` });
 
-export function simRuntime(cluster: SimCluster): Runtime {
+/** What the nemeses act on: paxos/core's cluster or a user's (user-cluster.ts). */
+export type SimControl = Pick<SimCluster, 'ids' | 'start' | 'kill' | 'powerLoss' | 'pause' | 'resume' | 'partition' | 'heal' | 'setClockOffset'>;
+
+export function simRuntime(cluster: SimControl): Runtime {
   return {
     name: 'sim',
     async preflight(needs: RuntimeNeeds) {

@@ -10,6 +10,7 @@ import type { DecidedEntry, ReplicaState } from '../../ground/checker.js';
 import { FINAL_READS_MARK, type History } from '../../ground/history.js';
 import type { NemesisContext, Schedule } from '../../ground/nemesis.js';
 import { Rng } from '../../ground/rng.js';
+import type { SimSystem } from '../../ground/sim.js';
 import type { Workload } from '../../ground/workload.js';
 import type { BugName } from '../../paxos/core/types.js';
 import { countFault, emptyCoverage, type FaultCoverage } from '../../nemesis/coverage.js';
@@ -23,6 +24,8 @@ import { simEndpoint, simRuntime } from './runtime.js';
 import { Scheduler } from './scheduler.js';
 import { startSchedule } from './schedule.js';
 import { SimThreads } from './threads.js';
+import { UserCluster } from './user-cluster.js';
+import { invokeUser } from './user-client.js';
 
 export interface Simulated {
   history: History;
@@ -34,7 +37,7 @@ export interface Simulated {
   replicaStates: Record<string, ReplicaState>;
   /** Per node: why its log or state could not be collected (it was down). */
   collectErrors: Record<string, string>;
-  /** Cores that threw (each took its node down). */
+  /** Cores (or a user's nodes) that threw, each taking its node down: the node-errors checker's input. */
   coreErrors: string[];
   /** Each node's event log, as events.jsonl holds it (events.ts). */
   eventLogs: Record<string, string[]>;
@@ -46,18 +49,25 @@ export interface Simulated {
 const RETRY_MS = 200;
 const FINAL_READS_MS = 10_000;
 
-/** Simulates a run of `config` with `workload` and the fault `schedule` (null: none). */
-export function simulate(config: TestConfig, workload: Workload, schedule: Schedule | null): Promise<Simulated> {
-  return withoutWallClock(() => simulateUnguarded(config, workload, schedule));
+/**
+ * Simulates a run of `config` with `workload` and the fault `schedule` (null: none), on
+ * paxos/core nodes, or on the user's `system` when given (then nothing is collected: no decided
+ * logs or states, no event logs).
+ */
+export function simulate(config: TestConfig, workload: Workload, schedule: Schedule | null, system?: SimSystem): Promise<Simulated> {
+  return withoutWallClock(() => simulateUnguarded(config, workload, schedule, system));
 }
 
-async function simulateUnguarded(config: TestConfig, workload: Workload, schedule: Schedule | null): Promise<Simulated> {
+async function simulateUnguarded(config: TestConfig, workload: Workload, schedule: Schedule | null, system: SimSystem | undefined): Promise<Simulated> {
   const sched = new Scheduler();
   const rng = new Rng(config.seed);
   // Forked in a fixed order: threads and nemesis as harness/run.ts forks them, then the sim's own.
   const threadsRng = rng.fork();
   const nemesisRng = rng.fork();
-  const cluster = new SimCluster(sched, config.nodes, config.bug as BugName | null, rng.fork(), new SimNetwork(rng.fork(), DEFAULT_NETWORK));
+  const clusterRng = rng.fork();
+  const network = new SimNetwork(rng.fork(), DEFAULT_NETWORK);
+  const user = system ? new UserCluster(sched, config.nodes, system, config.bug, clusterRng, network) : null;
+  const cluster = user ?? new SimCluster(sched, config.nodes, config.bug as BugName | null, clusterRng, network);
   const runtime = simRuntime(cluster);
   const history = new SimHistory(sched);
   const coverage = emptyCoverage(schedule?.kinds ?? config.nemesis);
@@ -70,7 +80,12 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     rng: threadsRng,
     rate: config.rate,
     record: (f) => history.append(f),
-    invoke: (t, spec, done) => invokeOn(cluster, sched, endpoints[t % endpoints.length].name, config.opTimeoutMs, spec, done), // threads bind to nodes round-robin
+    // Threads bind to nodes round-robin.
+    invoke: (t, spec, done) => {
+      const node = endpoints[t % endpoints.length].name;
+      if (user) invokeUser(user, system!, sched, node, config.opTimeoutMs, spec, done);
+      else invokeOn(cluster as SimCluster, sched, node, config.opTimeoutMs, spec, done);
+    },
   });
   const ctx: NemesisContext = {
     runtime,
@@ -107,9 +122,10 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
   const decidedLogs: Record<string, DecidedEntry[]> = {};
   const replicaStates: Record<string, ReplicaState> = {};
   const collectErrors: Record<string, string> = {};
-  for (const n of config.nodes) {
-    const log = cluster.decidedLog(n);
-    const state = cluster.appliedState(n);
+  for (const n of user ? [] : config.nodes) {
+    const paxos = cluster as SimCluster;
+    const log = paxos.decidedLog(n);
+    const state = paxos.appliedState(n);
     if (log === null || state === null) collectErrors[n] = 'node down at the end of the run';
     else {
       decidedLogs[n] = log;
@@ -125,8 +141,8 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     decidedLogs,
     replicaStates,
     collectErrors,
-    coreErrors: cluster.coreErrors,
-    eventLogs: cluster.eventLogs(),
+    coreErrors: user ? user.nodeErrors : (cluster as SimCluster).coreErrors,
+    eventLogs: user ? {} : (cluster as SimCluster).eventLogs(),
     stats: { virtualMs: sched.now(), events: sched.events, steps: cluster.steps, dropped: cluster.network.dropped, duplicated: cluster.network.duplicated },
   };
 }

@@ -1,0 +1,151 @@
+/**
+ * A user's own system in the simulator (ground/sim.ts), through the same entry the CLI uses:
+ * examples/sim-register's correct build VALID under every simulated fault, its planted
+ * backup-reads bug INVALID by linearizability on most seeds, the same seed twice the same bytes;
+ * a node that throws makes the run INVALID by node-errors (and the correct one passes it); a
+ * node that reads the wall clock crashes the run, named; a --test module without a sim system
+ * is refused with one line.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../ground/checker.js';
+import type { SimSystem } from '../../ground/sim.js';
+import type { TestDefinition } from '../../ground/test.js';
+import { UsageError } from '../../ground/runtime.js';
+import simRegister from '../../examples/sim-register/test.js';
+import { registerSystem } from '../../examples/sim-register/register.js';
+import { toTestConfig } from '../options.js';
+import { definitionProblem } from '../test-module.js';
+import { analyzeRun } from '../commands/analyze.js';
+import { runSimTest } from './run.js';
+
+const results = mkdtempSync(path.join(os.tmpdir(), 'jt-sim-user-'));
+afterAll(() => rmSync(results, { recursive: true, force: true }));
+
+const SOURCE = { test: 'examples/sim-register/test.ts' };
+const EVERY_FAULT = { nemesis: 'partition,kill,pause,clock,lose-unsynced', 'nemesis-interval': '1', 'time-limit': '15' };
+
+interface Outcome {
+  runDir: string;
+  exit: number;
+  failing: string[];
+  results: Record<string, CheckResult> & { crashed?: unknown };
+  file: { crashed: string | null; results: Record<string, CheckResult> };
+  historyText: string;
+  resultsText: string;
+}
+
+async function run(definition: TestDefinition, flags: Record<string, string>): Promise<Outcome> {
+  const config = toTestConfig({ runtime: 'sim', results, ...flags }, definition, SOURCE);
+  const out = await runSimTest(config, definition, { out: new PassThrough() });
+  const resultsText = readFileSync(path.join(out.runDir, 'results.json'), 'utf8');
+  const file = JSON.parse(resultsText) as Outcome['file'];
+  const historyFile = path.join(out.runDir, 'history.jsonl'); // a crashed simulation writes none
+  const historyText = existsSync(historyFile) ? readFileSync(historyFile, 'utf8') : '';
+  return { runDir: out.runDir, exit: out.exit, failing: Object.entries(file.results).filter(([, r]) => r.valid === false).map(([n]) => n), results: file.results, file, historyText, resultsText };
+}
+
+describe('examples/sim-register under --runtime sim', () => {
+  for (const seed of ['1', '2', '3']) {
+    it(`correct: VALID under every simulated fault, node-errors passed (seed ${seed})`, async () => {
+      const o = await run(simRegister, { ...EVERY_FAULT, seed });
+      expect(o.failing).toEqual([]);
+      expect(o.exit).toBe(0);
+      expect(o.results['node-errors']).toEqual({ valid: true, count: 0 });
+      // Faults happened and ops succeeded: the verdict judged something.
+      for (const f of ['start-partition', 'start-kill', 'start-lose-unsynced']) expect(o.historyText).toContain(`"f":"${f}"`);
+      expect(o.historyText.split('\n').filter((l) => l.includes('"type":"ok"')).length).toBeGreaterThan(300);
+    }, 120_000);
+  }
+
+  it('backup-reads: INVALID by linearizable on at least 4 of 5 seeds', async () => {
+    let found = 0;
+    for (const seed of ['1', '2', '3', '4', '5']) {
+      const o = await run(simRegister, { nemesis: 'partition,kill', 'time-limit': '15', bug: 'backup-reads', seed });
+      if (o.exit === 1 && o.failing.includes('linearizable')) found++;
+    }
+    expect(found).toBeGreaterThanOrEqual(4);
+  }, 120_000);
+
+  it('the same seed twice: byte-identical history.jsonl and results.json; another seed differs', async () => {
+    const flags = { ...EVERY_FAULT, 'time-limit': '8' };
+    const a = await run(simRegister, { ...flags, seed: '7', name: 'det-a' });
+    const b = await run(simRegister, { ...flags, seed: '7', name: 'det-b' });
+    const c = await run(simRegister, { ...flags, seed: '8', name: 'det-c' });
+    expect(a.historyText.split('\n').length).toBeGreaterThan(300);
+    expect(b.historyText === a.historyText).toBe(true);
+    expect(b.resultsText === a.resultsText).toBe(true);
+    expect(c.historyText === a.historyText).toBe(false);
+  }, 120_000);
+});
+
+/** The example with one thing changed in its nodes: `onRequest` does `also` first. */
+function variant(name: string, also: (request: unknown) => void): TestDefinition {
+  const sim: SimSystem = {
+    ...(registerSystem as SimSystem),
+    node(ctx, disk) {
+      const inner = registerSystem.node(ctx as never, disk as never);
+      return {
+        onMessage: (from, msg) => inner.onMessage?.(from, msg as never),
+        onTimer: (t) => inner.onTimer?.(t),
+        leader: () => inner.leader?.() ?? null,
+        onRequest(id, request) {
+          also(request);
+          inner.onRequest(id, request as never);
+        },
+      };
+    },
+  };
+  return { ...simRegister, name, sim };
+}
+
+describe('node-errors: a node that throws makes the run INVALID', () => {
+  it('an assertion thrown in a node (every 50th request): INVALID by node-errors, each error named', async () => {
+    let requests = 0;
+    const o = await run(
+      variant('throws', () => {
+        if (++requests % 50 === 0) throw new Error(`assertion failed: request ${requests}`);
+      }),
+      { 'time-limit': '5', seed: '1' },
+    );
+    expect(o.exit).toBe(1);
+    expect(o.failing).toEqual(['node-errors']);
+    const r = o.results['node-errors'] as unknown as { count: number; errors: string[] };
+    expect(r.count).toBeGreaterThan(0);
+    expect(r.errors[0]).toMatch(/^n\d threw at \d+ ms on request: assertion failed: request 50$/);
+    // analyze re-checks the history and judges the run's node errors again (from results.json).
+    const again = await analyzeRun(o.runDir);
+    expect(again.exit).toBe(1);
+    expect(again.file.results['node-errors']).toMatchObject({ valid: false, count: r.count });
+  }, 60_000);
+
+  it('a node that reads the wall clock crashes the run, naming what it read', async () => {
+    const o = await run(variant('clock', () => void Date.now()), { 'time-limit': '2', seed: '1' });
+    expect(o.exit).toBe(255);
+    expect(o.file.crashed).toContain('WallClockRead');
+    expect(o.file.crashed).toContain('Date.now');
+  }, 60_000);
+});
+
+describe('refusals', () => {
+  it('a --test module without a sim system is refused with one line', async () => {
+    const { sim: _, ...noSim } = simRegister;
+    await expect(run(noSim, { 'time-limit': '2' })).rejects.toThrow(UsageError);
+    await expect(run(noSim, { 'time-limit': '2' })).rejects.toThrow(/--runtime sim: this --test module has no `sim` system/);
+  });
+
+  it("a definition's own schedule is refused (the simulator runs --nemesis only)", async () => {
+    const withSchedule: TestDefinition = { ...simRegister, schedule: () => ({ kinds: [], generator: { open: () => ({ next: () => null }) } }) as never };
+    await expect(run(withSchedule, { 'time-limit': '2' })).rejects.toThrow(/sim-register's own schedule is not simulated yet/);
+  });
+
+  it('a sim part of the wrong shape is named when the module loads', () => {
+    expect(definitionProblem(simRegister)).toBeNull();
+    expect(definitionProblem({ ...simRegister, sim: 3 })).toBe('sim must be a SimSystem { node, request, completion } when given');
+    expect(definitionProblem({ ...simRegister, sim: { ...registerSystem, request: undefined } })).toBe('sim.request must be a function');
+    expect(definitionProblem({ ...simRegister, sim: { ...registerSystem, readOnly: 'read' } })).toBe('sim.readOnly must be an array of op names when given');
+  });
+});
