@@ -1,8 +1,8 @@
 /**
  * What `--runtime sim` runs, and the one line that refuses the rest before anything starts:
  * the built-in paxos suite (its core; not a user's --test module, not etcd), the register and
- * kv workloads (the in-process client, client.ts, speaks their ops), the nemeses the simulated
- * runtime implements (partition, kill, pause, clock in bump mode, lose-unsynced), and the core's
+ * kv workloads (the in-process client, client.ts, speaks their ops), every nemesis and --schedule
+ * (clocks in bump mode only: strobe flips on a real interval timer), and the core's
  * planted bugs (not the node's: the simulator does not run paxos/node.ts).
  */
 import { UsageError } from '../../ground/runtime.js';
@@ -10,7 +10,7 @@ import { BUGS } from '../../paxos/core/types.js';
 import type { TestConfig } from '../options.js';
 
 export const SIM_WORKLOADS = ['register', 'kv'];
-export const SIM_FAULTS = ['partition', 'kill', 'pause', 'clock', 'lose-unsynced'];
+export const SIM_FAULTS = ['partition', 'kill', 'pause', 'clock', 'lose-unsynced', 'slow-disk', 'packet', 'burst'];
 
 /** Throws a UsageError naming the first option the simulator cannot run. */
 export function refuseUnsimulated(c: TestConfig): void {
@@ -22,7 +22,6 @@ export function refuseUnsimulated(c: TestConfig): void {
   if (!SIM_WORKLOADS.includes(c.workload)) no(`workload ${c.workload} is not simulated (simulated: ${SIM_WORKLOADS.join(', ')})`);
   const unsupported = c.nemesis.filter((f) => !SIM_FAULTS.includes(f));
   if (unsupported.length > 0) no(`nemesis ${unsupported.join(',')} is not simulated (simulated: ${SIM_FAULTS.join(', ')})`);
-  if (c.schedule) no('--schedule is not simulated yet (use --nemesis)');
   if (c.clockModes?.includes('strobe')) no('--clock-mode strobe is not simulated (bump is)');
   if (c.bug !== null && !(BUGS as readonly string[]).includes(c.bug)) no(`--bug ${c.bug} is a bug of paxos/node.ts, which the simulator does not run (core bugs: ${BUGS.join(', ')})`);
   if (c.leaveDbRunning) no('--leave-db-running: simulated nodes live only inside the run');

@@ -1,12 +1,10 @@
 /**
  * The Runtime interface (ground/runtime.ts) over a simulated cluster, so the nemeses a real run
- * composes (nemesis/: partition, kill, pause, clock, lose-unsynced) act on the simulation
- * unchanged. Each call takes effect at once, in virtual time, and resolves at once. What the
- * simulator does not model (packet shaping, slow disks) throws; sim/options.ts refuses those
- * flags before a run starts.
+ * composes (nemesis/: partition, kill, pause, clock, lose-unsynced, slow-disk, packet) act on
+ * the simulation unchanged. Each call takes effect at once, in virtual time, and resolves at once.
  */
 import { Rng } from '../../ground/rng.js';
-import { UsageError, type Grudge, type NodeEndpoint, type NodeName, type Runtime, type RuntimeNeeds } from '../../ground/runtime.js';
+import { type Grudge, type NodeEndpoint, type NodeName, type Runtime, type RuntimeNeeds } from '../../ground/runtime.js';
 import type { SimCluster } from './cluster.js';
 
 /** Where a simulated node "listens": no socket, a name. */
@@ -15,9 +13,7 @@ export const simEndpoint = (name: NodeName): NodeEndpoint => ({ name, clientUrl:
 export function simRuntime(cluster: SimCluster): Runtime {
   return {
     name: 'sim',
-    async preflight(needs: RuntimeNeeds) {
-      if (needs.packet) throw new UsageError('--runtime sim does not simulate the packet nemesis');
-    },
+    async preflight(_needs: RuntimeNeeds) {},
     async setup() {
       for (const n of cluster.ids) cluster.start(n);
       return cluster.ids.map(simEndpoint);
@@ -31,8 +27,8 @@ export function simRuntime(cluster: SimCluster): Runtime {
     async powerLoss(node, { torn, seed }) {
       return cluster.powerLoss(node, torn, new Rng(seed));
     },
-    async slowDisk() {
-      throw new Error('--runtime sim does not simulate slow disks');
+    async slowDisk(node, slow) {
+      cluster.slowDisk(node, slow);
     },
     async pause(node) {
       cluster.pause(node);
@@ -49,8 +45,8 @@ export function simRuntime(cluster: SimCluster): Runtime {
     async setClockOffset(node, ms) {
       cluster.setClockOffset(node, ms);
     },
-    async shape() {
-      throw new Error('--runtime sim does not simulate packet shaping');
+    async shape(from, to, shape) {
+      cluster.network.shapeLink(from, to, shape);
     },
     async collectLogs() {},
     async teardown() {},
