@@ -22,6 +22,8 @@ export function refuseUnsimulated(c: TestConfig): void {
   if (!SIM_WORKLOADS.includes(c.workload)) no(`workload ${c.workload} is not simulated (simulated: ${SIM_WORKLOADS.join(', ')})`);
   const unsupported = c.nemesis.filter((f) => !SIM_FAULTS.includes(f));
   if (unsupported.length > 0) no(`nemesis ${unsupported.join(',')} is not simulated (simulated: ${SIM_FAULTS.join(', ')})`);
+  // compose.ts waits SLOW_DISK_LEAD_MS on a real timer between a slow disk and the faults injected with it.
+  if (c.nemesisTogether && c.nemesis.includes('slow-disk') && c.nemesis.length > 1) no('--nemesis-together with slow-disk is not simulated (its lead before the other faults is a real-time sleep)');
   if (c.clockModes?.includes('strobe')) no('--clock-mode strobe is not simulated (bump is)');
   if (c.bug !== null && !(BUGS as readonly string[]).includes(c.bug)) no(`--bug ${c.bug} is a bug of paxos/node.ts, which the simulator does not run (core bugs: ${BUGS.join(', ')})`);
   if (c.leaveDbRunning) no('--leave-db-running: simulated nodes live only inside the run');
