@@ -99,6 +99,13 @@ describe('packet in the simulator', () => {
   }, 60_000);
 });
 
+/** Power loss of a majority, every 2.5 s; with `slow`, every disk slow for a second before it. Schedules of their own: the flags' --nemesis-together waits its slow-disk lead on a real timer. */
+const loss = (slow: boolean) => (): Schedule => ({
+  name: slow ? 'slow-then-lose' : 'lose',
+  faults: { slow: slowDiskNemesis(['all']), lose: loseUnsyncedNemesis(['majority']) },
+  generator: cycle(phases(sleep(1000), ...(slow ? [op('start-slow')] : []), sleep(1000), op('start-lose'), sleep(500), op('heal'))),
+});
+
 describe('slow-disk in the simulator', () => {
   it('syncs take 50-500 virtual ms, commits wait for them, the correct core is VALID (seeds 1-3)', async () => {
     for (const seed of ['1', '2', '3']) {
@@ -117,12 +124,6 @@ describe('slow-disk in the simulator', () => {
   }, 60_000);
 
   it('power loss on a slow disk loses more unsynced records than on a normal one', async () => {
-    // Schedules of their own: the flags' --nemesis-together waits its slow-disk lead on a real timer.
-    const loss = (slow: boolean) => (): Schedule => ({
-      name: slow ? 'slow-then-lose' : 'lose',
-      faults: { slow: slowDiskNemesis(['all']), lose: loseUnsyncedNemesis(['majority']) },
-      generator: cycle(phases(sleep(1000), ...(slow ? [op('start-slow')] : []), sleep(1000), op('start-lose'), sleep(500), op('heal'))),
-    });
     const lost = (h: Op[]) => marks(h, 'disk-lost').reduce((sum, o) => sum + Number(/^(\d+) unsynced/.exec((o.value as { lost: string }).lost)![1]), 0);
     let fast = 0;
     let slow = 0;
@@ -142,15 +143,15 @@ describe('slow-disk in the simulator', () => {
 describe('burst in the simulator', () => {
   it('lifts the rate limit: the burst threads run, far above --rate during a burst and at it outside; VALID (seeds 1-3)', async () => {
     for (const seed of ['1', '2', '3']) {
-      const { sim, valid } = await run({ nemesis: 'burst', 'nemesis-interval': '2', rate: '50', seed });
+      const { sim, valid } = await run({ nemesis: 'burst', 'nemesis-interval': '2', rate: '50', 'time-limit': '8', seed });
       expect(valid, `seed ${seed}`).toBe(true);
       const ws = windows(sim.history, 'burst');
       expect(ws.length).toBeGreaterThanOrEqual(2);
-      const inMs = ws.reduce((s, [a, b]) => s + (Math.min(b, 12_000) - a), 0);
-      const invokes = sim.history.filter((o) => o.type === 'invoke' && o.process !== 'nemesis' && ms(o) < 12_000);
+      const inMs = ws.reduce((s, [a, b]) => s + (Math.min(b, 8000) - a), 0);
+      const invokes = sim.history.filter((o) => o.type === 'invoke' && o.process !== 'nemesis' && ms(o) < 8000);
       const during = invokes.filter((o) => inside(ms(o), ws));
       const rateIn = during.length / (inMs / 1000);
-      const rateOut = (invokes.length - during.length) / ((12_000 - inMs) / 1000);
+      const rateOut = (invokes.length - during.length) / ((8000 - inMs) / 1000);
       expect(rateOut).toBeLessThanOrEqual(52);
       expect(rateIn).toBeGreaterThan(10 * rateOut);
       // Burst threads (beyond --concurrency 10) ran, and only during bursts.
@@ -178,5 +179,25 @@ describe('--schedule in the simulator', () => {
       ]);
       expect(sim.stats.shaped.sent).toBeGreaterThan(0);
     }
+  }, 60_000);
+});
+
+describe('each catches a planted core bug the faults without it miss (seed 1, 30 s)', () => {
+  const long = { seed: '1', 'time-limit': '30', 'nemesis-interval': '2' };
+  it('slow disks + power loss: early-ack (acknowledged before synced) INVALID; power loss alone: VALID', async () => {
+    expect((await run({ ...long, nemesis: 'lose-unsynced', bug: 'early-ack' }, loss(true))).valid).toBe(false);
+    expect((await run({ ...long, nemesis: 'lose-unsynced', bug: 'early-ack' }, loss(false))).valid).toBe(true);
+  }, 60_000);
+
+  it("burst: batch-drop (a batch's later commands lost) INVALID; partitions at --rate: VALID", async () => {
+    // 10 s: a burst's history is large, and one burst finds it.
+    expect((await run({ ...long, 'time-limit': '10', nemesis: 'burst', bug: 'batch-drop' })).valid).toBe(false);
+    expect((await run({ ...long, nemesis: 'partition', bug: 'batch-drop' })).valid).toBe(true);
+  }, 60_000);
+
+  it('--schedule kill-all-in-flight: volatile-acceptor INVALID; --nemesis kill: VALID', async () => {
+    const inFlight = (c: TestConfig) => namedSchedule('kill-all-in-flight', { nodes: c.nodes, intervalMs: c.nemesisIntervalMs, leaderAware: true });
+    expect((await run({ ...long, nemesis: 'kill', bug: 'volatile-acceptor' }, inFlight)).valid).toBe(false);
+    expect((await run({ ...long, nemesis: 'kill', bug: 'volatile-acceptor' })).valid).toBe(true);
   }, 60_000);
 });
