@@ -28,17 +28,20 @@ export class SimEventLog {
   private clock: LogicalClock | null = null;
   private readonly vcKeys: string[];
   private readonly head: string;
+  /** Events so far; the columns below have room for `capacity`. */
+  private count = 0;
+  private capacity = 0;
   /** Per event: kind, type (index into types), peer (index into nodes, -1: none), slot (NaN: none), lamport, time (ns). */
-  private readonly kinds: number[] = [];
-  private readonly typeIds: number[] = [];
-  private readonly peers: number[] = [];
-  private readonly slots: number[] = [];
-  private readonly lamports: number[] = [];
-  private readonly times: number[] = [];
+  private kinds = new Uint8Array(0);
+  private typeIds = new Int32Array(0);
+  private peers = new Int32Array(0);
+  private slots = new Float64Array(0);
+  private lamports = new Float64Array(0);
+  private times = new Float64Array(0);
+  /** The vector clocks, nodes.length numbers per event. */
+  private vcs = new Float64Array(0);
   /** The message id of a send or receive (null for a local event). */
   private readonly msgs: Array<string | null> = [];
-  /** The vector clocks, nodes.length numbers per event. */
-  private readonly vcs: number[] = [];
   private readonly types: string[] = [];
   private readonly typeIndex = new Map<string, number>();
 
@@ -88,14 +91,35 @@ export class SimEventLog {
       t = this.types.push(type) - 1;
       this.typeIndex.set(type, t);
     }
-    this.kinds.push(kind);
-    this.typeIds.push(t);
-    this.peers.push(peer === null ? -1 : this.nodes.indexOf(peer));
-    this.slots.push(slot ?? Number.NaN);
-    this.lamports.push(c.lamport);
-    this.times.push(this.nowNs());
+    if (this.count === this.capacity) this.grow();
+    const e = this.count++;
+    this.kinds[e] = kind;
+    this.typeIds[e] = t;
+    this.peers[e] = peer === null ? -1 : this.nodes.indexOf(peer);
+    this.slots[e] = slot ?? Number.NaN;
+    this.lamports[e] = c.lamport;
+    this.times[e] = this.nowNs();
     this.msgs.push(msg);
-    for (let i = 0; i < c.vc.length; i++) this.vcs.push(c.vc[i]);
+    const n = c.vc.length;
+    for (let i = 0; i < n; i++) this.vcs[e * n + i] = c.vc[i];
+  }
+
+  /** Doubles every column's room. */
+  private grow(): void {
+    const cap = Math.max(1024, 2 * this.capacity);
+    const more = <T extends { length: number; set(a: T): void }>(a: T, make: (n: number) => T, per = 1): T => {
+      const b = make(cap * per);
+      b.set(a);
+      return b;
+    };
+    this.kinds = more(this.kinds, (n) => new Uint8Array(n));
+    this.typeIds = more(this.typeIds, (n) => new Int32Array(n));
+    this.peers = more(this.peers, (n) => new Int32Array(n));
+    this.slots = more(this.slots, (n) => new Float64Array(n));
+    this.lamports = more(this.lamports, (n) => new Float64Array(n));
+    this.times = more(this.times, (n) => new Float64Array(n));
+    this.vcs = more(this.vcs, (n) => new Float64Array(n), this.nodes.length);
+    this.capacity = cap;
   }
 
   /** One event as its JSON line (paxos/eventlog.ts's field order). */
@@ -114,9 +138,9 @@ export class SimEventLog {
   /** The whole log in chunks of lines, as events.jsonl holds it (written one by one: one string of it all would be copied once more). */
   text(): string[] {
     const chunks: string[] = [];
-    for (let from = 0; from < this.kinds.length; from += CHUNK_LINES) {
+    for (let from = 0; from < this.count; from += CHUNK_LINES) {
       const lines: string[] = [];
-      for (let e = from; e < Math.min(from + CHUNK_LINES, this.kinds.length); e++) lines.push(this.line(e));
+      for (let e = from; e < Math.min(from + CHUNK_LINES, this.count); e++) lines.push(this.line(e));
       chunks.push(`${lines.join('\n')}\n`);
     }
     return chunks;
