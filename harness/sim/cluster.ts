@@ -4,11 +4,13 @@
  * client commands; persists go to its simulated disk (disk.ts) and the sends and replies after
  * them wait for the sync; its wall clock is virtual time plus its offset (the clock nemesis).
  * Nodes are killed (state gone, disk kept; restart recovers from the disk), lose power (the
- * unsynced records go too), and pause (every event for it waits until resume). This drives
+ * unsynced records go too), pause (every event for it waits until resume), and get slow disks
+ * (each sync takes minMs..maxMs, the slow-disk nemesis; it outlives restarts, as faultfs's
+ * setting outlives the process above it). This drives
  * the core as paxos/node.ts does, but it is not node.ts: its transport, WAL and HTTP are not run.
  */
-import type { Rng } from '../../ground/rng.js';
-import type { Grudge, NodeName } from '../../ground/runtime.js';
+import { Rng } from '../../ground/rng.js';
+import type { Grudge, NodeName, SlowDisk } from '../../ground/runtime.js';
 import type { CoreEffect } from '../../paxos/core/context.js';
 import { appliedState, decidedEntries, initState, start, status, step, type AppliedState, type DecidedEntry, type State } from '../../paxos/core/index.js';
 import type { Msg } from '../../paxos/core/messages.js';
@@ -55,6 +57,8 @@ interface SimNode {
   /** Role and leader as last logged (a change is a local event); role '' before the first. */
   role: string;
   leader: NodeName | null;
+  /** The slow-disk fault in force: each sync's duration drawn from its own seeded stream. */
+  slow: { minMs: number; maxMs: number; rng: Rng } | null;
 }
 
 export class SimCluster {
@@ -66,6 +70,8 @@ export class SimCluster {
   /** Cores that threw (each took its node down, as a crash of the real node would). */
   readonly coreErrors: string[] = [];
   steps = 0;
+  /** Syncs completed and the virtual ms they took, in all and on slow disks (for tests and the bench). */
+  readonly syncs = { count: 0, ms: 0, slowCount: 0, slowMs: 0 };
 
   constructor(
     private readonly sched: Scheduler,
@@ -77,7 +83,7 @@ export class SimCluster {
     for (const id of ids) {
       const config: Config = { self: id, nodes: ids, bug, ...CORE_TIMING };
       const events = new SimEventLog(id, ids, () => sched.now() * 1e6);
-      this.nodes.set(id, { id, config, state: null, disk: new SimDisk(), timers: new Map(), pending: new Map(), paused: false, backlog: [], offsetMs: 0, life: 0, open: { records: 0, held: [] }, syncing: null, events, role: '', leader: null });
+      this.nodes.set(id, { id, config, state: null, disk: new SimDisk(), timers: new Map(), pending: new Map(), paused: false, backlog: [], offsetMs: 0, life: 0, open: { records: 0, held: [] }, syncing: null, events, role: '', leader: null, slow: null });
     }
   }
 
@@ -163,6 +169,11 @@ export class SimCluster {
 
   heal(): void {
     this.network.heal();
+  }
+
+  /** Makes node `id`'s syncs take slow.minMs..maxMs (null: normal again); a sync under way keeps its time. */
+  slowDisk(id: NodeName, slow: SlowDisk | null): void {
+    this.node(id).slow = slow === null ? null : { minMs: slow.minMs, maxMs: slow.maxMs, rng: new Rng(slow.seed) };
   }
 
   setClockOffset(id: NodeName, ms: number): void {
@@ -294,9 +305,17 @@ export class SimCluster {
     n.syncing = batch;
     n.open = { records: 0, held: [] };
     const life = n.life;
-    this.sched.after(this.rng.int(SYNC_MS[0], SYNC_MS[1]), () => {
+    const slow = n.slow;
+    const ms = slow ? slow.rng.int(slow.minMs, slow.maxMs) : this.rng.int(SYNC_MS[0], SYNC_MS[1]);
+    this.sched.after(ms, () => {
       if (n.life !== life) return;
       this.whenRunning(n, () => {
+        this.syncs.count++;
+        this.syncs.ms += ms;
+        if (slow) {
+          this.syncs.slowCount++;
+          this.syncs.slowMs += ms;
+        }
         n.disk.sync(batch.records);
         n.syncing = null;
         for (const e of batch.held) this.emit(n, e);
@@ -323,7 +342,7 @@ export class SimCluster {
     const to = this.node(e.to);
     const slot = 'slot' in msg ? msg.slot : null;
     const stamp = n.events.send(msg.type, to.id, slot);
-    for (const d of this.network.delays()) {
+    for (const d of this.network.delays(from, to.id)) {
       this.sched.after(d, () => {
         if (!this.network.connected(from, to.id)) return;
         this.whenRunning(to, () => {

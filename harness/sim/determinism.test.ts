@@ -16,8 +16,8 @@ import { runSimTest } from './run.js';
 const results = mkdtempSync(path.join(os.tmpdir(), 'jt-sim-det-'));
 afterAll(() => rmSync(results, { recursive: true, force: true }));
 
-async function run(seed: number, name: string): Promise<{ history: string; results: string; events: string; exit: number }> {
-  const config = toTestConfig({ runtime: 'sim', workload: 'register', nemesis: 'partition,kill,pause,clock,lose-unsynced', 'nemesis-interval': '1', 'time-limit': '8', seed: String(seed), results, name }, paxosTest);
+async function run(seed: number, name: string, faults: Record<string, string> = { nemesis: 'partition,kill,pause,clock,lose-unsynced' }): Promise<{ history: string; results: string; events: string; exit: number }> {
+  const config = toTestConfig({ runtime: 'sim', workload: 'register', 'nemesis-interval': '1', 'time-limit': '8', seed: String(seed), results, name, ...faults }, paxosTest);
   const out = await runSimTest(config, paxosTest, { out: new PassThrough() });
   return { history: readFileSync(path.join(out.runDir, 'history.jsonl'), 'utf8'), results: readFileSync(path.join(out.runDir, 'results.json'), 'utf8'), events: readFileSync(path.join(out.runDir, 'nodes', 'n1', 'events.jsonl'), 'utf8'), exit: out.exit };
 }
@@ -38,5 +38,17 @@ describe('--runtime sim replays from its seed', () => {
     // Timestamps are virtual: whole milliseconds, in ns.
     const times = a.history.trim().split('\n').map((l) => (JSON.parse(l) as { time: number }).time);
     expect(times.every((t) => t % 1e6 === 0)).toBe(true);
+  }, 120_000);
+
+  it('with packet, slow-disk and burst, and with a --schedule: the same bytes again', async () => {
+    for (const faults of [{ nemesis: 'packet,slow-disk,burst,lose-unsynced' }, { schedule: 'kill-all-in-flight' }] as Array<Record<string, string>>) {
+      const a = await run(5, 'det-faults-a', faults);
+      const b = await run(5, 'det-faults-b', faults);
+      expect(a.exit).toBe(0);
+      for (const f of faults.schedule ? ['start-packet', 'start-kill'] : ['start-packet', 'start-slow-disk', 'start-burst']) expect(a.history).toContain(`"f":"${f}"`);
+      expect(b.history === a.history).toBe(true);
+      expect(b.results === a.results).toBe(true);
+      expect(b.events === a.events).toBe(true);
+    }
   }, 120_000);
 });

@@ -15,6 +15,7 @@ import type { History } from '../../ground/history.js';
 import type { Schedule } from '../../ground/nemesis.js';
 import type { TestDefinition } from '../../ground/test.js';
 import { flagSchedule } from '../../nemesis/schedule.js';
+import { namedSchedule } from '../../nemesis/schedules.js';
 import { nemesisFromSpec } from '../../nemesis/index.js';
 import { nemesisOptionsOf, replayCommand, workloadOptionsOf, type TestConfig } from '../options.js';
 import { countOps, printVerdict, writeReportQuietly, type ResultsFile, type RunOutcome } from '../run.js';
@@ -45,7 +46,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
   mkdirSync(join(runDir, FILES.nodes), { recursive: true });
   writeJson(join(runDir, FILES.test), testRecord(config, start));
   const replay = replayCommand(config);
-  say(`jepsen-ts test ${config.name}: simulated, ${config.nodes.length} nodes, ${config.workload}, nemesis ${config.nemesis.join(',') || 'none'}, seed ${config.seed}`);
+  say(`jepsen-ts test ${config.name}: simulated, ${config.nodes.length} nodes, ${config.workload}, nemesis ${config.schedule ? `schedule ${config.schedule}` : config.nemesis.join(',') || 'none'}, seed ${config.seed}`);
   say(`run dir: ${runDir}`);
   say(`replay: ${replay}`);
 
@@ -114,8 +115,9 @@ function moveCheckTimes(results: Record<string, CheckResult>): Record<string, nu
   return times;
 }
 
-/** --nemesis as the flag schedule (null: no faults). */
+/** --schedule's named schedule, else --nemesis as the flag schedule (null: no faults). */
 function scheduleOf(config: TestConfig, test: TestDefinition): Schedule | null {
+  if (config.schedule) return namedSchedule(config.schedule, { nodes: config.nodes, intervalMs: config.nemesisIntervalMs, leaderAware: test.db.leader !== undefined });
   if (config.nemesis.length === 0) return null;
   const opts = nemesisOptionsOf(config);
   // Strobe flips clocks on a real interval timer; the simulator does bumps.

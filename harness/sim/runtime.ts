@@ -1,26 +1,23 @@
 /**
  * The Runtime interface (ground/runtime.ts) over a simulated cluster, so the nemeses a real run
- * composes (nemesis/: partition, kill, pause, clock, lose-unsynced) act on the simulation
- * unchanged. Each call takes effect at once, in virtual time, and resolves at once. What the
- * simulator does not model (packet shaping, slow disks) throws; sim/options.ts refuses those
- * flags before a run starts.
+ * composes (nemesis/: partition, kill, pause, clock, lose-unsynced, slow-disk, packet) act on
+ * the simulation unchanged. Each call takes effect at once, in virtual time, and resolves at once.
  */
 import { Rng } from '../../ground/rng.js';
-import { UsageError, type Grudge, type NodeEndpoint, type NodeName, type Runtime, type RuntimeNeeds } from '../../ground/runtime.js';
+import { type Grudge, type NodeEndpoint, type NodeName, type Runtime, type RuntimeNeeds } from '../../ground/runtime.js';
 import type { SimCluster } from './cluster.js';
 
 /** Where a simulated node "listens": no socket, a name. */
 export const simEndpoint = (name: NodeName): NodeEndpoint => ({ name, clientUrl: `sim://${name}` });
 
 /** What the nemeses act on: paxos/core's cluster or a user's (user-cluster.ts). */
-export type SimControl = Pick<SimCluster, 'ids' | 'start' | 'kill' | 'powerLoss' | 'pause' | 'resume' | 'partition' | 'heal' | 'setClockOffset'>;
+export type SimControl = Pick<SimCluster, 'ids' | 'start' | 'kill' | 'powerLoss' | 'pause' | 'resume' | 'partition' | 'heal' | 'setClockOffset' | 'network'> &
+  Partial<Pick<SimCluster, 'slowDisk'>>;
 
 export function simRuntime(cluster: SimControl): Runtime {
   return {
     name: 'sim',
-    async preflight(needs: RuntimeNeeds) {
-      if (needs.packet) throw new UsageError('--runtime sim does not simulate the packet nemesis');
-    },
+    async preflight(_needs: RuntimeNeeds) {},
     async setup() {
       for (const n of cluster.ids) cluster.start(n);
       return cluster.ids.map(simEndpoint);
@@ -34,8 +31,10 @@ export function simRuntime(cluster: SimControl): Runtime {
     async powerLoss(node, { torn, seed }) {
       return cluster.powerLoss(node, torn, new Rng(seed));
     },
-    async slowDisk() {
-      throw new Error('--runtime sim does not simulate slow disks');
+    async slowDisk(node, slow) {
+      // A user's cluster has no slow disks: options.ts refuses slow-disk for it before the run.
+      if (!cluster.slowDisk) throw new Error('sim: this cluster has no slow disks');
+      cluster.slowDisk(node, slow);
     },
     async pause(node) {
       cluster.pause(node);
@@ -52,8 +51,8 @@ export function simRuntime(cluster: SimControl): Runtime {
     async setClockOffset(node, ms) {
       cluster.setClockOffset(node, ms);
     },
-    async shape() {
-      throw new Error('--runtime sim does not simulate packet shaping');
+    async shape(from, to, shape) {
+      cluster.network.shapeLink(from, to, shape);
     },
     async collectLogs() {},
     async teardown() {},

@@ -14,7 +14,7 @@ import type { SimSystem } from '../../ground/sim.js';
 import type { Workload } from '../../ground/workload.js';
 import type { BugName } from '../../paxos/core/types.js';
 import { countFault, emptyCoverage, type FaultCoverage } from '../../nemesis/coverage.js';
-import type { TestConfig } from '../options.js';
+import { burstThreadsOf, type TestConfig } from '../options.js';
 import { SimCluster } from './cluster.js';
 import { invokeOn } from './client.js';
 import { withoutWallClock } from './guard.js';
@@ -41,8 +41,8 @@ export interface Simulated {
   coreErrors: string[];
   /** Each node's event log, as events.jsonl holds it (events.ts). */
   eventLogs: Record<string, string[]>;
-  /** For the bench: virtual ms simulated, callbacks run, core steps. */
-  stats: { virtualMs: number; events: number; steps: number; dropped: number; duplicated: number };
+  /** For the bench and tests: virtual ms simulated, callbacks run, core steps, what the network and disks did. */
+  stats: { virtualMs: number; events: number; steps: number; dropped: number; duplicated: number; shaped: SimNetwork['shaped']; syncs?: SimCluster['syncs'] };
 }
 
 /** Final reads retry this often, and get at least FINAL_READS_MS (as harness/run.ts). */
@@ -76,7 +76,8 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
 
   const threads = new SimThreads({
     sched,
-    concurrency: config.concurrency,
+    concurrency: config.concurrency + burstThreadsOf(config),
+    burstThreads: burstThreadsOf(config),
     rng: threadsRng,
     rate: config.rate,
     record: (f) => history.append(f),
@@ -94,6 +95,7 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     record: (f, value) => void history.append({ process: 'nemesis', type: 'info', f, value: value ?? null }),
     leader: async () => cluster.leader(),
     injected: (kind, detail) => countFault(coverage, kind, detail),
+    burst: (on) => threads.unthrottle(on),
   };
   const faults = schedule ? startSchedule(schedule, ctx, sched, config.timeLimitMs) : null;
   let finalReadsMissing = 0;
@@ -143,6 +145,14 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     collectErrors,
     coreErrors: user ? user.nodeErrors : (cluster as SimCluster).coreErrors,
     eventLogs: user ? {} : (cluster as SimCluster).eventLogs(),
-    stats: { virtualMs: sched.now(), events: sched.events, steps: cluster.steps, dropped: cluster.network.dropped, duplicated: cluster.network.duplicated },
+    stats: {
+      virtualMs: sched.now(),
+      events: sched.events,
+      steps: cluster.steps,
+      dropped: cluster.network.dropped,
+      duplicated: cluster.network.duplicated,
+      shaped: cluster.network.shaped,
+      ...(user ? {} : { syncs: (cluster as SimCluster).syncs }),
+    },
   };
 }

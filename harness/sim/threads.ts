@@ -3,7 +3,9 @@
  * ClientThreads runs it (one outstanding op per thread; after an info the thread continues as
  * process + concurrency; a shared schedule limits the total rate), written as callbacks on the
  * Scheduler instead of async loops on real timers. Phases: nextOp until a virtual deadline, a
- * workload generator the same way, and lists of ops each retried until ok (final reads).
+ * workload generator the same way, and lists of ops each retried until ok (final reads). Burst
+ * threads (the last `burstThreads`) run only while the burst nemesis has lifted the rate limit
+ * (unthrottle), as ClientThreads' do.
  */
 import type { Completion } from '../../ground/client.js';
 import type { Generator } from '../../ground/generator.js';
@@ -19,6 +21,8 @@ export interface SimThreadsOptions {
   rng: Rng;
   /** Total ops per second; 0 = unlimited. */
   rate: number;
+  /** How many of the `concurrency` threads (the last ones) run only during a burst. Default 0. */
+  burstThreads?: number;
   record: (fields: OpFields) => Op;
   /** Performs one op for thread t; `done` is called once with its completion. */
   invoke: (t: number, spec: OpSpec, done: (c: Completion) => void) => void;
@@ -29,19 +33,40 @@ export class SimThreads {
   private readonly rngs: Rng[];
   private readonly intervalMs: number;
   private nextSlotMs = 0;
+  private unthrottled = false;
+  /** Threads below this index run always; the rest only during a burst. */
+  private readonly steady: number;
+  /** Burst threads waiting for the next burst (or their phase's end). */
+  private burstWaiters: Array<() => void> = [];
 
   constructor(private readonly o: SimThreadsOptions) {
     this.processes = Array.from({ length: o.concurrency }, (_, t) => t);
     this.rngs = this.processes.map(() => o.rng.fork());
     this.intervalMs = o.rate === 0 ? 0 : 1000 / o.rate;
+    this.steady = o.concurrency - (o.burstThreads ?? 0);
+  }
+
+  /** Lifts the rate limit (a load burst) until called with false; the rate's schedule restarts from now. */
+  unthrottle(on: boolean): void {
+    this.unthrottled = on;
+    if (!on) this.nextSlotMs = this.o.sched.now();
+    else this.wakeBurstThreads();
+  }
+
+  private wakeBurstThreads(): void {
+    const waiters = this.burstWaiters;
+    this.burstWaiters = [];
+    for (const wake of waiters) this.o.sched.after(0, wake);
   }
 
   /** Every thread runs nextOp's ops until virtual `endMs` (an op in flight completes); then `done`. */
   runPhase(nextOp: (rng: Rng, t: number) => OpSpec | null, endMs: number, done: () => void): void {
     const finished = this.barrier(this.o.concurrency, done);
+    if (this.steady < this.o.concurrency) this.o.sched.at(endMs, () => this.wakeBurstThreads()); // idle burst threads end with the phase
     for (let t = 0; t < this.o.concurrency; t++) {
       const loop = (): void => {
         if (this.o.sched.now() >= endMs) return finished();
+        if (t >= this.steady && !this.unthrottled) return void this.burstWaiters.push(loop);
         this.slot(endMs, (open) => {
           if (!open) return finished();
           const spec = nextOp(this.rngs[t], t);
@@ -53,11 +78,11 @@ export class SimThreads {
     }
   }
 
-  /** Every thread opens `gen` and performs its ops (sleeping when told) until `endMs` or exhausted. */
+  /** Every steady thread opens `gen` and performs its ops (sleeping when told) until `endMs` or exhausted; burst threads stay idle. */
   runGenerator(gen: Generator, endMs: number, done: () => void): void {
-    const finished = this.barrier(this.o.concurrency, done);
+    const finished = this.barrier(this.steady, done);
     const began = this.o.sched.now();
-    for (let t = 0; t < this.o.concurrency; t++) {
+    for (let t = 0; t < this.steady; t++) {
       const cursor = gen.open({ rng: this.rngs[t], consumer: 'clients' });
       const loop = (): void => {
         const now = this.o.sched.now();
@@ -119,7 +144,7 @@ export class SimThreads {
   /** This thread's turn under the shared rate; `go(false)` when the phase ended meanwhile. */
   private slot(endMs: number, go: (open: boolean) => void): void {
     const now = this.o.sched.now();
-    if (this.intervalMs === 0) return go(now < endMs);
+    if (this.intervalMs === 0 || this.unthrottled) return go(now < endMs);
     const at = Math.max(now, this.nextSlotMs);
     this.nextSlotMs = at + this.intervalMs;
     if (at <= now) return go(true);

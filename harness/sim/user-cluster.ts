@@ -268,7 +268,7 @@ export class UserCluster {
     }
     const from = n.id;
     const to = this.node(e.to);
-    for (const d of this.network.delays()) {
+    for (const d of this.network.delays(from, to.id)) {
       this.sched.after(d, () => {
         if (!this.network.connected(from, to.id)) return;
         this.whenRunning(to, () => this.guarded(to, 'message', () => to.machine!.onMessage?.(from, e.msg)));
