@@ -23,6 +23,7 @@ import { checkersOf, workloadOf } from '../suite.js';
 import type { Interrupts } from '../interrupts.js';
 import { refuseUnsimulated } from './options.js';
 import { simulate } from './simulate.js';
+import { describeSwarm, swarmOf, type SwarmChoice } from './swarm.js';
 
 /**
  * Where the verdict goes, and the command's interrupts (absent: none). The simulation cannot be
@@ -36,8 +37,11 @@ export interface SimIo {
 
 export async function runSimTest(config: TestConfig, test: TestDefinition, io: SimIo): Promise<RunOutcome> {
   refuseUnsimulated(config);
-  const workload = workloadOf(test, config.workload, workloadOptionsOf(config));
-  const schedule = scheduleOf(config, test);
+  // test.json and the replay command keep the user's flags (--swarm redraws the rest); the run uses the drawn ones.
+  const swarm = config.swarm ? swarmOf(config) : null;
+  const run = swarm?.config ?? config;
+  const workload = workloadOf(test, run.workload, workloadOptionsOf(run));
+  const schedule = scheduleOf(run, test);
   const say = (line: string) => io.out.write(`${line}\n`);
   const start = new Date(); // names the run dir and dates test.json; the simulation never sees it
   const runDir = createRunDir(config.resultsDir, config.name, start);
@@ -47,6 +51,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
   say(`jepsen-ts test ${config.name}: simulated, ${config.nodes.length} nodes, ${config.workload}, nemesis ${config.nemesis.join(',') || 'none'}, seed ${config.seed}`);
   say(`run dir: ${runDir}`);
   say(`replay: ${replay}`);
+  if (swarm) say(`swarm: ${describeSwarm(swarm.choice)}`);
 
   let crashed: Error | null = null;
   let interrupted = false;
@@ -54,7 +59,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
   let results: Record<string, CheckResult> = {};
   let sim: Awaited<ReturnType<typeof simulate>> | null = null;
   try {
-    sim = await simulate(config, workload, schedule);
+    sim = await simulate(run, workload, schedule, swarm?.choice.network);
     updateLatest(config.resultsDir, runDir);
     writeHistory(runDir, sim.history);
     for (const [node, log] of Object.entries(sim.decidedLogs)) writeNodeFile(runDir, node, FILES.decidedLog, log);
@@ -72,7 +77,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
     say(`harness crashed: ${crashed.stack ?? String(crashed)}`);
   }
   const exit = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
-  const file: ResultsFile & { simulated: true; coreErrors: string[] } = {
+  const file: ResultsFile & { simulated: true; coreErrors: string[]; swarm?: SwarmChoice } = {
     valid,
     exit,
     results,
@@ -86,11 +91,13 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
     finalReadsMissing: sim?.finalReadsMissing ?? 0,
     simulated: true,
     coreErrors: sim?.coreErrors ?? [],
+    ...(swarm ? { swarm: swarm.choice } : {}),
   };
   writeJson(join(runDir, CHECK_TIMES_FILE), moveCheckTimes(results));
   writeJson(join(runDir, FILES.results), file);
   await writeReportQuietly(runDir, say);
   printVerdict(io.out, file, runDir);
+  if (swarm) say(`swarm: ${describeSwarm(swarm.choice)}`);
   if (interrupted) say(`interrupted: re-check what was recorded with: jepsen-ts analyze ${runDir}`);
   say(`replay: ${replay}`);
   return { exit, valid, runDir, interrupted };

@@ -18,7 +18,7 @@ import { SimCluster } from './cluster.js';
 import { invokeOn } from './client.js';
 import { withoutWallClock } from './guard.js';
 import { SimHistory } from './history.js';
-import { DEFAULT_NETWORK, SimNetwork } from './network.js';
+import { DEFAULT_NETWORK, SimNetwork, type NetworkShape } from './network.js';
 import { simEndpoint, simRuntime } from './runtime.js';
 import { Scheduler } from './scheduler.js';
 import { startSchedule } from './schedule.js';
@@ -46,18 +46,18 @@ export interface Simulated {
 const RETRY_MS = 200;
 const FINAL_READS_MS = 10_000;
 
-/** Simulates a run of `config` with `workload` and the fault `schedule` (null: none). */
-export function simulate(config: TestConfig, workload: Workload, schedule: Schedule | null): Promise<Simulated> {
-  return withoutWallClock(() => simulateUnguarded(config, workload, schedule));
+/** Simulates a run of `config` with `workload`, the fault `schedule` (null: none) and the `network` (a swarm draws its own). */
+export function simulate(config: TestConfig, workload: Workload, schedule: Schedule | null, network: NetworkShape = DEFAULT_NETWORK): Promise<Simulated> {
+  return withoutWallClock(() => simulateUnguarded(config, workload, schedule, network));
 }
 
-async function simulateUnguarded(config: TestConfig, workload: Workload, schedule: Schedule | null): Promise<Simulated> {
+async function simulateUnguarded(config: TestConfig, workload: Workload, schedule: Schedule | null, network: NetworkShape): Promise<Simulated> {
   const sched = new Scheduler();
   const rng = new Rng(config.seed);
   // Forked in a fixed order: threads and nemesis as harness/run.ts forks them, then the sim's own.
   const threadsRng = rng.fork();
   const nemesisRng = rng.fork();
-  const cluster = new SimCluster(sched, config.nodes, config.bug as BugName | null, rng.fork(), new SimNetwork(rng.fork(), DEFAULT_NETWORK));
+  const cluster = new SimCluster(sched, config.nodes, config.bug as BugName | null, rng.fork(), new SimNetwork(rng.fork(), network));
   const runtime = simRuntime(cluster);
   const history = new SimHistory(sched);
   const coverage = emptyCoverage(schedule?.kinds ?? config.nemesis);
