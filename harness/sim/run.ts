@@ -121,7 +121,7 @@ function moveCheckTimes(results: Record<string, CheckResult>): Record<string, nu
 }
 
 /** --nemesis as the flag schedule (null: no faults). */
-function scheduleOf(config: TestConfig, test: TestDefinition): Schedule | null {
+export function scheduleOf(config: TestConfig, test: TestDefinition): Schedule | null {
   if (config.nemesis.length === 0) return null;
   const opts = nemesisOptionsOf(config);
   // Strobe flips clocks on a real interval timer; the simulator does bumps.
