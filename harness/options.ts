@@ -91,6 +91,8 @@ export interface TestConfig {
   clockModes?: ClockMode[] | null;
   /** Signed [min, max] ms. */
   clockOffsetMs?: [number, number] | null;
+  /** --swarm (--runtime sim only): each seed draws its faults and their parameters (sim/swarm.ts). */
+  swarm?: boolean;
 }
 
 /**
@@ -126,6 +128,7 @@ export const testOptions = {
   'checker-memory-mb': { type: 'string', requiresArg: true, describe: `MB the linearizability checker's search caches may hold before it gives up with unknown (default: ${DEFAULT_MEMORY_LIMIT_MB})` },
   'checker-timeout': { type: 'string', requiresArg: true, defaultDescription: '300', describe: 'seconds the linearizability search may take before it gives up with unknown' },
   'op-timeout': { type: 'string', requiresArg: true, describe: 'seconds before a client op counts as indeterminate (default: 2, or a third of --nemesis-interval when that is shorter and a nemesis runs)' },
+  swarm: { type: 'boolean', defaultDescription: 'false', describe: 'with --runtime sim: each seed draws a subset of the --nemesis faults (default: every simulated one) and their parameters, network included; the seed replays it' },
   name: { type: 'string', requiresArg: true, describe: 'test name (default: <workload>-<nemesis>[-<bug>], prefixed with the suite unless paxos)' },
 } satisfies Record<string, Options>;
 
@@ -218,6 +221,10 @@ export function toTestConfig(given: TestArgv, definition: TestDefinition, source
   };
   if (config.leaveDbRunning && config.testCount > 1) throw new UsageError('--leave-db-running only makes sense with --test-count 1');
   Object.assign(config, faultOptions(argv, nemesis));
+  if (argv.swarm === true) {
+    if (runtime !== 'sim') throw new UsageError('--swarm needs --runtime sim (the simulator draws each seed\'s faults)');
+    config.swarm = true;
+  }
   return config;
 }
 
@@ -327,7 +334,8 @@ export function replayArgs(c: TestConfig): string[] {
     '--seed', String(c.seed),
     '--runtime', c.runtime,
     '--recovery-time', String(c.recoveryTimeMs / 1000),
-    '--op-timeout', String(c.opTimeoutMs / 1000),
+    // A swarm draws the op timeout along with the interval, unless the user gave one.
+    ...(c.swarm && c.flags?.['op-timeout'] === undefined ? [] : ['--op-timeout', String(c.opTimeoutMs / 1000)]),
     ...(c.checkerMemoryMb !== undefined ? ['--checker-memory-mb', String(c.checkerMemoryMb)] : []),
     ...(c.checkerTimeoutMs !== undefined ? ['--checker-timeout', String(c.checkerTimeoutMs / 1000)] : []),
     '--name', c.name,
@@ -340,6 +348,7 @@ export function replayArgs(c: TestConfig): string[] {
   if (c.clockModes) words.push('--clock-mode', c.clockModes.join(','));
   if (c.clockOffsetMs) words.push(`--clock-offset=${c.clockOffsetMs.join('..')}`);
   if (c.bug) words.push('--bug', c.bug);
+  if (c.swarm) words.push('--swarm');
   if (typeof c.flags?.['etcd-binary'] === 'string') words.push('--etcd-binary', c.flags['etcd-binary']);
   return words;
 }

@@ -26,7 +26,7 @@ export const testAllOptions = {
   ...shared,
   workload: { type: 'string', requiresArg: true, defaultDescription: "every workload of the suite", describe: 'workloads, comma list' },
   nemesis: { type: 'string', requiresArg: true, defaultDescription: TEST_ALL_DEFAULTS.nemesis, describe: 'nemesis settings, comma list; + composes (partition+kill)' },
-  seeds: { type: 'string', requiresArg: true, describe: 'seeds, comma list (default: one random seed)' },
+  seeds: { type: 'string', requiresArg: true, describe: 'seeds, comma list; A..B is every seed from A to B (with --runtime sim: swept on worker threads, only the runs not VALID stored) (default: one random seed)' },
   parallel: { type: 'string', requiresArg: true, defaultDescription: 'the machine\'s cores', describe: 'runs at once, each a child `test` process with its own ports, dirs and proxy (1: one after another, in this process)' },
   'time-limit': { ...shared['time-limit'], defaultDescription: String(TEST_ALL_DEFAULTS['time-limit']) },
 } as const;
@@ -43,7 +43,7 @@ export function crossProduct(given: Record<string, unknown>, definition: TestDef
   const argv = { ...TEST_ALL_DEFAULTS, ...definition.defaults, workload: Object.keys(definition.workloads).join(','), ...userFlags(given), seeds: given.seeds };
   const workloads = items(argv.workload, '--workload');
   const nemeses = items(argv.nemesis, '--nemesis').map((n) => n.split('+').join(','));
-  const seeds = argv.seeds === undefined ? [undefined] : items(argv.seeds, '--seeds');
+  const seeds = argv.seeds === undefined ? [undefined] : items(argv.seeds, '--seeds').flatMap(seedRange);
   const runs = workloads.length * nemeses.length * seeds.length;
   if (runs > LIMITS.runs) throw new UsageError(`test-all: ${workloads.length} workloads x ${nemeses.length} nemeses x ${seeds.length} seeds = ${runs} runs, at most ${LIMITS.runs}`);
   const configs: TestConfig[] = [];
@@ -60,6 +60,19 @@ export function crossProduct(given: Record<string, unknown>, definition: TestDef
   return configs;
 }
 
+/** `A..B` -> every seed A to B (as strings, checked as --seed later); any other item as it is. */
+function seedRange(item: string): string[] {
+  const m = /^(\d+)\.\.(\d+)$/.exec(item);
+  if (!m) return [item];
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  if (b < a) throw new UsageError(`--seeds: empty range ${item} (A..B needs A <= B)`);
+  if (b - a + 1 > LIMITS.runs) throw new UsageError(`--seeds: ${item} is ${b - a + 1} seeds, at most ${LIMITS.runs}`);
+  return Array.from({ length: b - a + 1 }, (_, i) => String(a + i));
+}
+
+/** Whether --seeds holds a range (A..B): a simulated test-all then sweeps (harness/sim/sweep-cli.ts). */
+const hasSeedRange = (raw: unknown) => typeof raw === 'string' && raw.split(',').some((s) => /^\s*\d+\.\.\d+\s*$/.test(s));
+
 export const testAllCommand: CommandModule<object, Record<string, unknown>> = {
   command: 'test-all',
   describe: 'run the cross product of workloads x nemeses x seeds; exit code = the worst run',
@@ -75,6 +88,11 @@ export const testAllCommand: CommandModule<object, Record<string, unknown>> = {
     const files = artefactFiles(argv);
     ensureWritableResults(configs[0].resultsDir);
     const parallel = parallelOf(argv.parallel);
+    if (configs[0].runtime === 'sim' && hasSeedRange(argv.seeds)) {
+      const { exit, runDirs } = await (await import('../sim/sweep-cli.js')).runSweep(configs, parallel);
+      await writeArtefacts(files, outcomesOf(runDirs));
+      return exitNow(exit);
+    }
     const outcomes = parallel > 1 && configs.length > 1 ? await runParallel(configs, parallel) : await runSeries(configs, depsFor(definition));
     const rows = outcomes.map((o, i) => [configs[i].workload, configs[i].nemesis.join('+') || 'none', String(configs[i].seed), verdictWord(o.exit), String(o.exit), o.runDir]);
     const header = ['workload', 'nemesis', 'seed', 'verdict', 'exit', 'run dir'];

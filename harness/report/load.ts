@@ -20,6 +20,8 @@ export interface LoadedHistory {
 export interface LoadedResults {
   valid: Validity;
   results: Record<string, CheckResult>;
+  /** A simulated swarm seed's drawn faults and parameters (harness/sim/swarm.ts). */
+  swarm?: unknown;
 }
 
 export interface NodeFiles {
@@ -141,7 +143,7 @@ async function loadResults(runDir: string): Promise<Section<LoadedResults>> {
       ? (r as CheckResult)
       : { valid: 'unknown', error: 'malformed checker result in results.json' };
   }
-  return { ok: true, value: { valid: v.valid as Validity, results } };
+  return { ok: true, value: { valid: v.valid as Validity, results, ...(v.swarm !== undefined ? { swarm: v.swarm } : {}) } };
 }
 
 async function listFiles(dir: string, prefix: string, depth: number): Promise<Array<{ path: string; bytes: number }>> {

@@ -57,6 +57,9 @@ export function testSection(data: RunData): string {
   if (isObj(t.versions)) rows.push(['versions', escShow(t.versions)]);
   // A simulated run's times are virtual and its nodes state machines (paxos/core or a --test module's sim system), not processes (harness/sim).
   if (config.runtime === 'sim') rows.unshift(['runtime', `simulated: ${config.test === undefined ? 'paxos/core' : 'the test module\'s sim system'} in virtual time, in one process (every time in this report is virtual)`]);
+  // A swarm seed's drawn faults and parameters (harness/sim/swarm.ts), which the replay command redraws.
+  const swarm = data.results.ok ? data.results.value.swarm : undefined;
+  if (swarm !== undefined) rows.push(['swarm', escShow(swarm, 600)]);
   const options = Object.entries(config).filter(([k]) => k !== 'seed').map(([k, v]): [string, string] => [k, escShow(v, 300)]);
   return kvTable(rows)
     + `<h3>Replay</h3>${command ? `<pre class="replay">${esc(command)}</pre>` : notAvailable('test.json has no replay command')}`

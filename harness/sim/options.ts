@@ -31,6 +31,7 @@ export function refuseUnsimulated(c: TestConfig, test?: TestDefinition): void {
   const faults = user ? USER_SIM_FAULTS : SIM_FAULTS;
   const unsupported = c.nemesis.filter((f) => !faults.includes(f));
   if (unsupported.length > 0) no(`nemesis ${unsupported.join(',')} is not simulated${user ? ' for a user system' : ''} (simulated: ${faults.join(', ')})`);
+  if (user && c.swarm) no('--swarm is not simulated for a user system yet (it draws faults its cluster lacks)');
   if (user && c.schedule) no('--schedule is not simulated for a user system yet (use --nemesis)');
   // compose.ts waits SLOW_DISK_LEAD_MS on a real timer between a slow disk and the faults injected with it.
   if (c.nemesisTogether && c.nemesis.includes('slow-disk') && c.nemesis.length > 1) no('--nemesis-together with slow-disk is not simulated (its lead before the other faults is a real-time sleep)');

@@ -25,6 +25,7 @@ import type { Interrupts } from '../interrupts.js';
 import { nodeErrorsChecker } from './node-errors.js';
 import { refuseUnsimulated } from './options.js';
 import { simulate } from './simulate.js';
+import { describeSwarm, swarmOf, type SwarmChoice } from './swarm.js';
 
 /**
  * Where the verdict goes, and the command's interrupts (absent: none). The simulation cannot be
@@ -38,8 +39,12 @@ export interface SimIo {
 
 export async function runSimTest(config: TestConfig, test: TestDefinition, io: SimIo): Promise<RunOutcome> {
   refuseUnsimulated(config, test);
-  const workload = workloadOf(test, config.workload, workloadOptionsOf(config));
-  const schedule = scheduleOf(config, test);
+  // test.json and the replay command keep the user's flags (--swarm redraws the rest); the run uses the drawn ones.
+  const swarm = config.swarm ? swarmOf(config) : null;
+  const run = swarm?.config ?? config;
+  if (swarm) refuseUnsimulated(run, test); // what the swarm drew must be simulable too
+  const workload = workloadOf(test, run.workload, workloadOptionsOf(run));
+  const schedule = scheduleOf(run, test);
   const say = (line: string) => io.out.write(`${line}\n`);
   const start = new Date(); // names the run dir and dates test.json; the simulation never sees it
   const runDir = createRunDir(config.resultsDir, config.name, start);
@@ -49,6 +54,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
   say(`jepsen-ts test ${config.name}: simulated, ${config.nodes.length} nodes, ${config.workload}, nemesis ${config.schedule ? `schedule ${config.schedule}` : config.nemesis.join(',') || 'none'}, seed ${config.seed}`);
   say(`run dir: ${runDir}`);
   say(`replay: ${replay}`);
+  if (swarm) say(`swarm: ${describeSwarm(swarm.choice)}`);
 
   let crashed: Error | null = null;
   let interrupted = false;
@@ -56,7 +62,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
   let results: Record<string, CheckResult> = {};
   let sim: Awaited<ReturnType<typeof simulate>> | null = null;
   try {
-    sim = await simulate(config, workload, schedule, test.sim);
+    sim = await simulate(run, workload, schedule, test.sim, swarm?.choice.network);
     updateLatest(config.resultsDir, runDir);
     writeHistory(runDir, sim.history);
     for (const [node, log] of Object.entries(sim.decidedLogs)) writeNodeFile(runDir, node, FILES.decidedLog, log);
@@ -65,7 +71,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
     for (const e of sim.coreErrors) say(`node error: ${e}`);
     if (io.interrupts) io.interrupts.stopping = 'cancelling the check; the history is kept';
     if (!io.interrupts?.interrupted) {
-      const checkers = [...(await checkersOf(test, config.workload, workload)), nodeErrorsChecker(sim.coreErrors)];
+      const checkers = [...(await checkersOf(test, run.workload, workload)), nodeErrorsChecker(sim.coreErrors)];
       ({ valid, results } = await checkAll(checkers, sim.history, { runDir, decidedLogs: sim.decidedLogs, replicaStates: sim.replicaStates, replay: test.db.replay, dbName: test.db.name, signal: io.interrupts?.signal, ...(config.checkerTimeoutMs !== undefined ? { timeoutMs: config.checkerTimeoutMs } : {}) }));
     }
     interrupted = io.interrupts?.interrupted ?? false;
@@ -74,7 +80,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
     say(`harness crashed: ${crashed.stack ?? String(crashed)}`);
   }
   const exit = crashed ? EXIT.crash : interrupted ? EXIT.unknown : exitCodeFor(valid);
-  const file: ResultsFile & { simulated: true; coreErrors: string[] } = {
+  const file: ResultsFile & { simulated: true; coreErrors: string[]; swarm?: SwarmChoice } = {
     valid,
     exit,
     results,
@@ -88,11 +94,13 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
     finalReadsMissing: sim?.finalReadsMissing ?? 0,
     simulated: true,
     coreErrors: sim?.coreErrors ?? [],
+    ...(swarm ? { swarm: swarm.choice } : {}),
   };
   writeJson(join(runDir, CHECK_TIMES_FILE), moveCheckTimes(results));
   writeJson(join(runDir, FILES.results), file);
   await writeReportQuietly(runDir, say);
   printVerdict(io.out, file, runDir);
+  if (swarm) say(`swarm: ${describeSwarm(swarm.choice)}`);
   if (interrupted) say(`interrupted: re-check what was recorded with: jepsen-ts analyze ${runDir}`);
   say(`replay: ${replay}`);
   return { exit, valid, runDir, interrupted };
@@ -116,7 +124,7 @@ function moveCheckTimes(results: Record<string, CheckResult>): Record<string, nu
 }
 
 /** --schedule's named schedule, else --nemesis as the flag schedule (null: no faults). */
-function scheduleOf(config: TestConfig, test: TestDefinition): Schedule | null {
+export function scheduleOf(config: TestConfig, test: TestDefinition): Schedule | null {
   if (config.schedule) return namedSchedule(config.schedule, { nodes: config.nodes, intervalMs: config.nemesisIntervalMs, leaderAware: test.db.leader !== undefined });
   if (config.nemesis.length === 0) return null;
   const opts = nemesisOptionsOf(config);

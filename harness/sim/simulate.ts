@@ -19,7 +19,7 @@ import { SimCluster } from './cluster.js';
 import { invokeOn } from './client.js';
 import { withoutWallClock } from './guard.js';
 import { SimHistory } from './history.js';
-import { DEFAULT_NETWORK, SimNetwork } from './network.js';
+import { DEFAULT_NETWORK, SimNetwork, type NetworkShape } from './network.js';
 import { simEndpoint, simRuntime } from './runtime.js';
 import { Scheduler } from './scheduler.js';
 import { startSchedule } from './schedule.js';
@@ -52,20 +52,20 @@ const FINAL_READS_MS = 10_000;
 /**
  * Simulates a run of `config` with `workload` and the fault `schedule` (null: none), on
  * paxos/core nodes, or on the user's `system` when given (then nothing is collected: no decided
- * logs or states, no event logs).
+ * logs or states, no event logs), over the `network` (a swarm draws its own).
  */
-export function simulate(config: TestConfig, workload: Workload, schedule: Schedule | null, system?: SimSystem): Promise<Simulated> {
-  return withoutWallClock(() => simulateUnguarded(config, workload, schedule, system));
+export function simulate(config: TestConfig, workload: Workload, schedule: Schedule | null, system?: SimSystem, network: NetworkShape = DEFAULT_NETWORK): Promise<Simulated> {
+  return withoutWallClock(() => simulateUnguarded(config, workload, schedule, system, network));
 }
 
-async function simulateUnguarded(config: TestConfig, workload: Workload, schedule: Schedule | null, system: SimSystem | undefined): Promise<Simulated> {
+async function simulateUnguarded(config: TestConfig, workload: Workload, schedule: Schedule | null, system: SimSystem | undefined, shape: NetworkShape): Promise<Simulated> {
   const sched = new Scheduler();
   const rng = new Rng(config.seed);
   // Forked in a fixed order: threads and nemesis as harness/run.ts forks them, then the sim's own.
   const threadsRng = rng.fork();
   const nemesisRng = rng.fork();
   const clusterRng = rng.fork();
-  const network = new SimNetwork(rng.fork(), DEFAULT_NETWORK);
+  const network = new SimNetwork(rng.fork(), shape);
   const user = system ? new UserCluster(sched, config.nodes, system, config.bug, clusterRng, network) : null;
   const cluster = user ?? new SimCluster(sched, config.nodes, config.bug as BugName | null, clusterRng, network);
   const runtime = simRuntime(cluster);
