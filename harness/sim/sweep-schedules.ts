@@ -16,11 +16,11 @@ export interface BugSchedule {
 
 export const SCHEDULES: BugSchedule[] = [
   { bug: 'stale-read', flags: { nemesis: 'partition', 'nemesis-interval': '1', 'time-limit': '6' }, why: 'a cut-off leader keeps answering reads from its own state: partitions every second, short op timeouts so reads land there' },
-  { bug: 'no-adopt', flags: { nemesis: 'partition,kill', 'nemesis-interval': '1', 'time-limit': '8' }, why: 'a new leader must meet accepted-but-undecided values: leader changes under load, often' },
+  { bug: 'no-adopt', flags: { nemesis: 'partition,kill', 'kill-targets': 'leader', 'nemesis-interval': '1', 'time-limit': '20' }, why: 'a new leader must meet accepted-but-undecided values: kill the leader under load, often, for long enough' },
   { bug: 'early-ack', flags: { nemesis: 'partition,kill', 'nemesis-interval': '1', 'time-limit': '8' }, why: 'a write acked before a majority accepted is lost when the leader is cut off or killed right after' },
-  { bug: 'volatile-acceptor', flags: { nemesis: 'kill,lose-unsynced', 'kill-targets': 'majority,all', 'nemesis-interval': '1', 'time-limit': '10' }, why: 'promises and accepts are forgotten only when a majority restarts: kill majorities and all, with power loss' },
+  { bug: 'volatile-acceptor', flags: { nemesis: 'lose-unsynced', 'kill-targets': 'all', 'nemesis-interval': '0.5', 'time-limit': '25' }, why: 'promises and accepts are forgotten only when a majority restarts: power loss of every node, twice a second' },
   { bug: 'lease-skew', flags: { nemesis: 'partition,clock', 'nemesis-together': true, partition: 'leader', 'clock-target': 'leader', 'clock-mode': 'bump', 'clock-offset': '-9000..-6000', 'nemesis-interval': '2', 'time-limit': '8', 'recovery-time': '2', concurrency: '20', rate: '100' }, why: "README's schedule: cut the leader off and step its clock back at once, so it trusts an expired lease" },
-  { bug: 'skip-apply', flags: { 'time-limit': '4' }, why: 'n5 drops a command of every 16th slot: any run that decides 16 slots shows it, no fault needed' },
+  { bug: 'skip-apply', flags: { 'time-limit': '6' }, why: 'n5 drops a command of every 16th slot: any run that decides 16 slots shows it, no fault needed' },
   { bug: 'forget-promise-on-recovery', flags: { nemesis: 'partition,kill,lose-unsynced', 'kill-targets': 'one,minority,majority', 'nemesis-interval': '1', 'time-limit': '10' }, why: 'needs a node that accepted a higher ballot than it promised to restart and then accept an older one: rare, and only the acceptor invariants of paxos/sim see it directly' },
-  { bug: 'batch-drop', flags: { nemesis: 'partition,kill,pause,clock', 'time-limit': '8', rate: '400', concurrency: '40' }, why: 'a slot must hold more than 5 commands: a high rate with many threads fills batches while faults slow the leader' },
+  { bug: 'batch-drop', flags: { nemesis: 'pause', 'nemesis-interval': '1', 'time-limit': '3', rate: '600', concurrency: '20' }, why: 'a slot must hold more than 5 commands: a high rate fills batches while a paused leader lets requests pile up' },
 ];

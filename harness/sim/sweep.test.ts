@@ -106,11 +106,15 @@ describe.skipIf(!BUILT)('test-all --runtime sim --seeds A..B', () => {
   }, 30_000);
 });
 
-/** The bugs whose schedules find them on (nearly) every seed; the rest are in the bench's table (README). */
-const CI_BUGS = ['stale-read', 'early-ack', 'lease-skew', 'skip-apply'];
-const CI_SEEDS = 10;
+/**
+ * Every planted core bug but forget-promise-on-recovery, which no harness checker sees yet (only
+ * paxos/sim's acceptor invariants do; README), over 30 seeds; bench:sim-sweep runs the same
+ * schedules over 1,000.
+ */
+const CI_BUGS: string[] = SCHEDULES.map((x) => x.bug).filter((b) => b !== 'forget-promise-on-recovery');
+const CI_SEEDS = 30;
 
-describe.skipIf(!BUILT)('per-bug schedules over seeds 1..10 (worker threads, nothing stored)', () => {
+describe.skipIf(!BUILT)('per-bug schedules over seeds 1..30 (worker threads, nothing stored)', () => {
   const configs = (flags: Record<string, string | boolean>, bug: string | null) => Array.from({ length: CI_SEEDS }, (_, i) => toTestConfig({ runtime: 'sim', workload: 'register', ...flags, ...(bug ? { bug } : {}), seed: String(i + 1), results }, paxosTest));
 
   for (const s of SCHEDULES.filter((x) => CI_BUGS.includes(x.bug))) {
@@ -120,9 +124,10 @@ describe.skipIf(!BUILT)('per-bug schedules over seeds 1..10 (worker threads, not
     }, 60_000);
   }
 
-  it('the correct core under the partition+kill schedule: VALID on every seed', async () => {
-    const s = SCHEDULES.find((x) => x.bug === 'early-ack')!;
-    const { answers } = await sweep(configs(s.flags, null), { workers: 2, storeFailing: false });
-    expect(answers.map((a) => a.valid)).toEqual(Array(CI_SEEDS).fill(true));
-  }, 60_000);
+  it('the correct core under every bug\'s schedule: VALID on every seed', async () => {
+    const all = SCHEDULES.filter((x) => CI_BUGS.includes(x.bug)).flatMap((s) => configs(s.flags, null));
+    const { answers } = await sweep(all, { workers: 2, storeFailing: false });
+    expect(answers.filter((a) => a.valid !== true).map((a) => a.seed)).toEqual([]);
+    expect(answers).toHaveLength(CI_BUGS.length * CI_SEEDS);
+  }, 120_000);
 });
