@@ -35,8 +35,8 @@ describe('commandError', () => {
       [{ op: 'cas', key: 'a', from: 1, to: 2 }, null],
       [{ op: 'txn', ops: [['r', 'a']] }, 'each txn op must be [r|w|c|append, key, value]'],
       [{ op: 'txn', ops: ['rab'] }, 'each txn op must be [r|w|c|append, key, value]'],
-      [{ op: 'txn', ops: [['w', 'a', undefined]] }, 'txn w/c ops need a value'],
-      [{ op: 'txn', ops: [['c', 'a', undefined]] }, 'txn w/c ops need a value'],
+      [{ op: 'txn', ops: [['w', 'a', undefined]] }, 'txn w/c/append ops need a value'],
+      [{ op: 'txn', ops: [['c', 'a', undefined]] }, 'txn w/c/append ops need a value'],
       [{ op: 'txn', ops: [['r', 'a', undefined], ['w', 'b', 1]] }, null],
     ];
     for (const [command, error] of cases) expect(commandError(command), JSON.stringify(command)).toBe(error);
