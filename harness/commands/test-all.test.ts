@@ -25,7 +25,7 @@ describe('test-all cross product', () => {
 
   it("defaults to every workload of the suite, and names non-paxos runs after the suite", () => {
     const configs = crossProduct({ ...base, nemesis: 'none', seeds: '1' }, paxosTest, PAXOS);
-    expect(configs.map((c) => c.workload)).toEqual(['register', 'kv', 'set', 'bank']);
+    expect(configs.map((c) => c.workload)).toEqual(['register', 'kv', 'set', 'bank', 'append', 'wr']);
     const other = { ...paxosTest, name: 'other', bugs: undefined };
     expect(crossProduct({ ...base, nemesis: 'none', workload: 'kv', seeds: '1' }, other, { test: '/x/other.ts' })[0]).toMatchObject({ name: 'other-kv-none', test: '/x/other.ts' });
   });

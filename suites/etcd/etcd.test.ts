@@ -85,7 +85,9 @@ describe.skipIf(!etcdTestsRun)('etcd suite on 3 real members', () => {
     await new Promise((r) => setTimeout(r, 300));
     await c.kill('n3');
     const out = await pending;
-    expect(out.type).toBe('info');
+    // Twice in CI under load the write was answered ok (the member served it before the stop took
+    // hold, or the request was retried): what must never happen is a definite fail of a sent write.
+    expect(['info', 'ok']).toContain(out.type);
     // Now nothing listens: the request is never sent.
     expect(await k.invoke(op('write', 3, 'k2'))).toMatchObject({ type: 'fail', error: expect.stringMatching(/ECONNREFUSED|No connection established/) });
     expect((await k.invoke(op('read', null, 'k2'))).type).toBe('fail');
