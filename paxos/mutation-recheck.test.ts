@@ -2,11 +2,12 @@
  * `npm run mutation:recheck` end to end on one real mutant that hangs the tier (promiseReport's
  * loop bound turned around: `s > v.maxSlot` never ends): it is judged a timeout, i.e. detected,
  * and no process of the tier survives, though the loop spins in a vitest WORKER that outlives a
- * kill of vitest's main process (an earlier version left such workers spinning for hours).
+ * kill of vitest's main process (an earlier version left such workers spinning for hours), and
+ * nothing in the temp dir: a killed vitest leaves its transform cache there (as CI once saw).
  * About a minute: the unmutated tier once, then the mutant until its time is up.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -42,10 +43,13 @@ describe('mutation:recheck', () => {
     const report = path.join(dir, 'report.json');
     writeFileSync(report, JSON.stringify({ files: { [file]: { source, mutants: [mutant] } } }));
     const out = path.join(dir, 'recheck.json');
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist/paxos/mutation-recheck.js'), '--report', report, '--out', out], { cwd: ROOT });
+    const tmp = path.join(dir, 'tmp');
+    mkdirSync(tmp);
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist/paxos/mutation-recheck.js'), '--report', report, '--out', out], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp } });
     expect(stdout).toContain(`${file}:${line + 1} #1 EqualityOperator "s > v.maxSlot": Stryker Timeout, written in: timeout`);
     expect(stdout).toMatch(/^all\s+1\/1\s+100\.0%/m);
     expect(JSON.parse(readFileSync(out, 'utf8')).mutants[0].recheck).toBe('timeout');
     expect(recheckProcesses()).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
   }, 600_000);
 });

@@ -70,7 +70,9 @@ async function tier(dir: string, timeoutMs: number): Promise<Exclude<Recheck, 'n
     cwd: dir,
     reject: false,
     detached: true,
-    env: { SIM_SEEDS: '50' },
+    // A vitest that bails or is killed leaves its transform cache (os.tmpdir()/<nanoid>/ssr):
+    // keep it inside the work copy, which goes whole when the recheck ends.
+    env: { SIM_SEEDS: '50', TMPDIR: path.join(dir, '.tmp') },
   });
   const pid = child.pid!;
   running = pid;
@@ -101,6 +103,7 @@ process.once('SIGTERM', stop(143));
 
 try {
   copyRepo(process.cwd(), work);
+  fs.mkdirSync(path.join(work, '.tmp'));
   const started = Date.now();
   if ((await tier(work, 600_000)) !== 'survived') throw new Error('the unmutated copy does not pass the tier');
   const perMutantMs = Math.max(30_000, 4 * (Date.now() - started));
