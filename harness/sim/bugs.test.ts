@@ -5,7 +5,9 @@
  * acknowledged write never decided) under partition+kill; volatile-acceptor (promises and
  * accepts not persisted) under kill + lose-unsynced of majorities; lease-skew under README's
  * leader-partition-and-clock-step schedule; skip-apply with no faults; batch-drop at rate 200
- * (batches fill) under partition, kill, pause and clock; the correct core VALID
+ * (batches fill) under partition, kill, pause and clock; forget-promise-on-recovery (the
+ * acceptor check: a restarted node's promise below a ballot it acknowledged) under leader
+ * partitions and minority kills; the correct core VALID
  * under every simulated fault on three seeds, and under the volatile-acceptor schedule.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +28,7 @@ const POWER_LOSS = { nemesis: 'kill,lose-unsynced', 'kill-targets': 'majority,al
 /** README's real-time schedule for lease-skew: cut off the leader and step its clock back, at once. */
 const LEASE_SKEW = { nemesis: 'partition,clock', 'nemesis-together': true, partition: 'leader', 'clock-target': 'leader', 'clock-mode': 'bump', 'clock-offset': '-9000..-6000', 'nemesis-interval': '2', 'time-limit': '10', 'recovery-time': '2', concurrency: '20', rate: '100' };
 const BUSY = { nemesis: 'partition,kill,pause,clock', 'time-limit': '30', rate: '200', concurrency: '30' };
+const FORGET_PROMISE = { nemesis: 'partition,kill', partition: 'leader', 'kill-targets': 'minority', 'nemesis-interval': '0.5', 'time-limit': '10' };
 const EVERY_FAULT = { nemesis: 'partition,kill,pause,clock,lose-unsynced', 'nemesis-interval': '1', 'time-limit': '20' };
 
 async function verdict(flags: Record<string, string | boolean>): Promise<{ exit: number; failing: string[] }> {
@@ -44,6 +47,7 @@ describe('--runtime sim: planted core bugs found, the correct core valid', () =>
     ['lease-skew', LEASE_SKEW, 'linearizable'],
     ['skip-apply', { 'time-limit': '20' }, 'agreement'],
     ['batch-drop', BUSY, 'agreement'],
+    ['forget-promise-on-recovery', FORGET_PROMISE, 'node-errors'],
   ];
   for (const [bug, flags, checker] of found) {
     it(`${bug}: INVALID by ${checker} (seed 1)`, async () => {
@@ -61,5 +65,9 @@ describe('--runtime sim: planted core bugs found, the correct core valid', () =>
 
   it('the correct core under the power-loss schedule that catches volatile-acceptor: VALID (seed 1)', async () => {
     expect(await verdict({ ...POWER_LOSS, seed: '1' })).toEqual({ exit: 0, failing: [] });
+  }, 120_000);
+
+  it('the correct core under the schedule that catches forget-promise-on-recovery: VALID (seed 1)', async () => {
+    expect(await verdict({ ...FORGET_PROMISE, seed: '1' })).toEqual({ exit: 0, failing: [] });
   }, 120_000);
 });

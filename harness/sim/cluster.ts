@@ -14,6 +14,7 @@ import type { Grudge, NodeName, SlowDisk } from '../../ground/runtime.js';
 import type { CoreEffect } from '../../paxos/core/context.js';
 import { appliedState, decidedEntries, initState, start, status, step, type AppliedState, type DecidedEntry, type State } from '../../paxos/core/index.js';
 import type { Msg } from '../../paxos/core/messages.js';
+import { Invariants } from '../../paxos/sim/invariants.js';
 import type { BugName, Command, Config, Event, Result } from '../../paxos/core/types.js';
 import { SimDisk } from './disk.js';
 import { SimEventLog } from './events.js';
@@ -64,11 +65,18 @@ interface SimNode {
 export class SimCluster {
   private readonly nodes = new Map<NodeName, SimNode>();
   private timerGen = 0;
+  /** Acceptor violations already moved into coreErrors. */
+  private reported = 0;
   private nextRid = 1;
   private lastMsg: Msg | null = null;
   private lastCopy: Msg | null = null;
-  /** Cores that threw (each took its node down, as a crash of the real node would). */
+  /**
+   * Cores that threw (each took its node down, as a crash of the real node would), and the
+   * acceptor invariants broken (what no history may show: a promise forgotten across a restart).
+   */
   readonly coreErrors: string[] = [];
+  /** Acceptor monotonicity across restarts, watched from outside the nodes (paxos/sim/invariants.ts). */
+  private readonly acceptors = new Invariants();
   steps = 0;
   /** Syncs completed and the virtual ms they took, in all and on slow disks (for tests and the bench). */
   readonly syncs = { count: 0, ms: 0, slowCount: 0, slowMs: 0 };
@@ -107,6 +115,8 @@ export class SimCluster {
       this.coreErrors.push(`${id} failed to recover at ${this.sched.now()} ms: ${(err as Error).message}`);
       return;
     }
+    this.acceptors.recovered(id, n.state.durable.promised, this.sched.now());
+    this.noteViolations();
     const effects = start(n.config, n.state);
     n.events.boot(incarnationOf(effects));
     n.events.local('recover', n.state.volatile.commitIndex);
@@ -247,6 +257,15 @@ export class SimCluster {
     this.noteView(n);
   }
 
+  /** Moves newly broken acceptor invariants into coreErrors (the node-errors checker). */
+  private noteViolations(): void {
+    const v = this.acceptors.violations;
+    if (v.length > this.reported) {
+      for (const m of v.slice(this.reported)) this.coreErrors.push(m);
+      this.reported = v.length;
+    }
+  }
+
   /** Logs a change of role or leader as a local event, as paxos/node.ts does. */
   private noteView(n: SimNode): void {
     if (n.state === null) return;
@@ -338,6 +357,10 @@ export class SimCluster {
       this.lastCopy = JSON.parse(JSON.stringify(e.msg)) as Msg;
     }
     const msg = this.lastCopy!;
+    if (msg.type === 'promise' || msg.type === 'accepted') {
+      this.acceptors.acknowledged(n.id, msg.type, msg.ballot, this.sched.now());
+      this.noteViolations();
+    }
     const from = n.id;
     const to = this.node(e.to);
     const slot = 'slot' in msg ? msg.slot : null;
