@@ -16,6 +16,7 @@ import type { BugName } from '../../paxos/core/types.js';
 import { countFault, emptyCoverage, type FaultCoverage } from '../../nemesis/coverage.js';
 import { burstThreadsOf, type TestConfig } from '../options.js';
 import { SimCluster } from './cluster.js';
+import type { SimHost } from './host.js';
 import { invokeOn } from './client.js';
 import { withoutWallClock } from './guard.js';
 import { SimHistory } from './history.js';
@@ -42,7 +43,7 @@ export interface Simulated {
   /** Each node's event log, as events.jsonl holds it (events.ts). */
   eventLogs: Record<string, string[]>;
   /** For the bench and tests: virtual ms simulated, callbacks run, core steps, what the network and disks did. */
-  stats: { virtualMs: number; events: number; steps: number; dropped: number; duplicated: number; shaped: SimNetwork['shaped']; syncs?: SimCluster['syncs'] };
+  stats: { virtualMs: number; events: number; steps: number; dropped: number; duplicated: number; shaped: SimNetwork['shaped']; syncs: SimHost<unknown, unknown, unknown>['syncs'] };
 }
 
 /** Final reads retry this often, and get at least FINAL_READS_MS (as harness/run.ts). */
@@ -67,7 +68,8 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
   const clusterRng = rng.fork();
   const network = new SimNetwork(rng.fork(), shape);
   const user = system ? new UserCluster(sched, config.nodes, system, config.bug, clusterRng, network) : null;
-  const cluster = user ?? new SimCluster(sched, config.nodes, config.bug as BugName | null, clusterRng, network);
+  const paxos = user ? null : new SimCluster(sched, config.nodes, config.bug as BugName | null, clusterRng, network);
+  const cluster = (user ?? paxos)!;
   const runtime = simRuntime(cluster);
   const history = new SimHistory(sched);
   const coverage = emptyCoverage(schedule?.kinds ?? config.nemesis);
@@ -85,7 +87,7 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     invoke: (t, spec, done) => {
       const node = endpoints[t % endpoints.length].name;
       if (user) invokeUser(user, system!, sched, node, config.opTimeoutMs, spec, done);
-      else invokeOn(cluster as SimCluster, sched, node, config.opTimeoutMs, spec, done);
+      else invokeOn(paxos!, sched, node, config.opTimeoutMs, spec, done);
     },
   });
   const ctx: NemesisContext = {
@@ -124,10 +126,9 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
   const decidedLogs: Record<string, DecidedEntry[]> = {};
   const replicaStates: Record<string, ReplicaState> = {};
   const collectErrors: Record<string, string> = {};
-  for (const n of user ? [] : config.nodes) {
-    const paxos = cluster as SimCluster;
-    const log = paxos.decidedLog(n);
-    const state = paxos.appliedState(n);
+  for (const n of paxos ? config.nodes : []) {
+    const log = paxos!.decidedLog(n);
+    const state = paxos!.appliedState(n);
     if (log === null || state === null) collectErrors[n] = 'node down at the end of the run';
     else {
       decidedLogs[n] = log;
@@ -143,8 +144,8 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     decidedLogs,
     replicaStates,
     collectErrors,
-    coreErrors: user ? user.nodeErrors : (cluster as SimCluster).coreErrors,
-    eventLogs: user ? {} : (cluster as SimCluster).eventLogs(),
+    coreErrors: cluster.nodeErrors,
+    eventLogs: paxos?.eventLogs() ?? {},
     stats: {
       virtualMs: sched.now(),
       events: sched.events,
@@ -152,7 +153,7 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
       dropped: cluster.network.dropped,
       duplicated: cluster.network.duplicated,
       shaped: cluster.network.shaped,
-      ...(user ? {} : { syncs: (cluster as SimCluster).syncs }),
+      syncs: cluster.syncs,
     },
   };
 }
