@@ -21,6 +21,8 @@ interface Write {
   seq: number;
   key: string;
   value: number;
+  /** The forwarded request it performs (`<backup>:<id>`), so a duplicate of that request is not performed again. */
+  origin?: string;
 }
 type Msg = { t: 'replicate'; write: Write } | { t: 'ack'; seq: number } | { t: 'forward'; id: number; req: Request } | { t: 'forwarded'; id: number; reply: Reply };
 
@@ -31,6 +33,8 @@ class RegisterNode implements SimNode<Msg, Request> {
   private readonly kv = new Map<string, Write>();
   private readonly primary: NodeName;
   private seq = 0;
+  /** Forwarded requests already performed as writes (kept on disk in their records). */
+  private readonly performed = new Set<string>();
   /** Primary: writes not yet acknowledged by every backup, and who waits on each. */
   private readonly unacked = new Map<number, { write: Write; missing: Set<NodeName>; answer: (r: Reply) => void }>();
 
@@ -60,9 +64,12 @@ class RegisterNode implements SimNode<Msg, Request> {
 
   onMessage(from: NodeName, msg: Msg): void {
     switch (msg.t) {
-      case 'forward':
-        if (this.isPrimary) this.perform(msg.req, (reply) => this.ctx.send(from, { t: 'forwarded', id: msg.id, reply }));
+      case 'forward': {
+        // The network may deliver a message twice: a write performed again would undo the writes since.
+        const origin = `${from}:${msg.id}`;
+        if (this.isPrimary && !this.performed.has(origin)) this.perform(msg.req, (reply) => this.ctx.send(from, { t: 'forwarded', id: msg.id, reply }), origin);
         return;
+      }
       case 'forwarded':
         return this.ctx.reply(msg.id, msg.reply);
       case 'replicate':
@@ -89,7 +96,7 @@ class RegisterNode implements SimNode<Msg, Request> {
   }
 
   /** The primary's side of an op: a read answers at once, a write (or a cas that matches) once every backup has it. */
-  private perform(req: Request, answer: (r: Reply) => void): void {
+  private perform(req: Request, answer: (r: Reply) => void, origin?: string): void {
     const current = this.kv.get(req.key)?.value ?? null;
     if (req.f === 'read') return answer({ ok: true, value: current });
     let value = req.value as number;
@@ -98,7 +105,7 @@ class RegisterNode implements SimNode<Msg, Request> {
       if (current !== from) return answer({ ok: false, error: 'cas-mismatch' });
       value = to;
     }
-    const write: Write = { seq: ++this.seq, key: req.key, value };
+    const write: Write = { seq: ++this.seq, key: req.key, value, ...(origin ? { origin } : {}) };
     this.ctx.persist(write);
     this.apply(write);
     const backups = this.ctx.nodes.filter((n) => n !== this.ctx.self);
@@ -108,6 +115,7 @@ class RegisterNode implements SimNode<Msg, Request> {
   }
 
   private apply(w: Write): void {
+    if (w.origin) this.performed.add(w.origin);
     this.kv.set(w.key, w);
     this.seq = Math.max(this.seq, w.seq);
   }

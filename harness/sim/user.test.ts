@@ -1,7 +1,8 @@
 /**
  * A user's own system in the simulator (ground/sim.ts), through the same entry the CLI uses:
  * examples/sim-register's correct build VALID under every simulated fault, its planted
- * backup-reads bug INVALID by linearizability on most seeds, the same seed twice the same bytes;
+ * backup-reads bug INVALID by linearizability on most seeds, the same seed twice the same bytes,
+ * VALID on a network that duplicates many messages (a forward delivered twice is performed once);
  * a node that throws makes the run INVALID by node-errors (and the correct one passes it); a
  * node that reads the wall clock crashes the run, named; a --test module without a sim system
  * is refused with one line.
@@ -11,16 +12,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../ground/checker.js';
+import { checkAll, type CheckResult } from '../../ground/checker.js';
 import type { SimSystem } from '../../ground/sim.js';
 import type { TestDefinition } from '../../ground/test.js';
 import { UsageError } from '../../ground/runtime.js';
 import simRegister from '../../examples/sim-register/test.js';
 import { registerSystem } from '../../examples/sim-register/register.js';
-import { toTestConfig } from '../options.js';
+import { toTestConfig, workloadOptionsOf } from '../options.js';
+import { checkersOf, workloadOf } from '../suite.js';
 import { definitionProblem } from '../test-module.js';
 import { analyzeRun } from '../commands/analyze.js';
 import { runSimTest } from './run.js';
+import { simulate } from './simulate.js';
 
 const results = mkdtempSync(path.join(os.tmpdir(), 'jt-sim-user-'));
 afterAll(() => rmSync(results, { recursive: true, force: true }));
@@ -79,6 +82,19 @@ describe('examples/sim-register under --runtime sim', () => {
     expect(b.historyText === a.historyText).toBe(true);
     expect(b.resultsText === a.resultsText).toBe(true);
     expect(c.historyText === a.historyText).toBe(false);
+  }, 120_000);
+});
+
+describe('examples/sim-register on a network that duplicates messages', () => {
+  it('a forward delivered twice is performed once: VALID with 20% of messages duplicated (seeds 1-3)', async () => {
+    for (const seed of ['1', '2', '3']) {
+      const config = toTestConfig({ runtime: 'sim', results, rate: '200', 'time-limit': '8', seed }, simRegister, SOURCE);
+      const workload = workloadOf(simRegister, config.workload, workloadOptionsOf(config));
+      const sim = await simulate(config, workload, null, simRegister.sim, { delayMs: 1, jitterMs: 4, lossP: 0, dupP: 0.2 });
+      expect(sim.stats.duplicated).toBeGreaterThan(1000);
+      const { valid } = await checkAll(await checkersOf(simRegister, config.workload, workload), sim.history, { dbName: simRegister.db.name });
+      expect(valid, `seed ${seed}`).toBe(true);
+    }
   }, 120_000);
 });
 
