@@ -29,7 +29,8 @@ async function run(flags: Flags, schedule?: (config: TestConfig) => Schedule): P
   const workload = workloadOf(paxosTest, config.workload, workloadOptionsOf(config));
   const s = schedule ? schedule(config) : flagSchedule(nemesisFromSpec(config.nemesis.join(','), { ...nemesisOptionsOf(config), leaderAware: true }), config.nemesisIntervalMs);
   const sim = await simulate(config, workload, s);
-  expect(sim.coreErrors).toEqual([]);
+  // A planted bug may break paxos/sim's acceptor invariants (node errors, e.g. volatile-acceptor's forgotten promises); the correct core never does.
+  if (flags.bug === undefined) expect(sim.coreErrors).toEqual([]);
   expect(sim.nemesisErrors).toEqual([]);
   const { valid } = await checkAll(await checkersOf(paxosTest, config.workload, workload), sim.history, { decidedLogs: sim.decidedLogs, replicaStates: sim.replicaStates, replay: paxosTest.db.replay, dbName: 'paxos' });
   return { sim, valid };
