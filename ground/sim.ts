@@ -32,8 +32,8 @@ export interface SimContext<Msg = unknown, Rec = unknown, Reply = unknown> {
   cancelTimer(name: string): void;
   /**
    * Writes `record` (JSON) to this node's disk. Writes are synced in batches (group commit, a
-   * few virtual ms); every send and reply after a persist waits until it is synced. A kill keeps
-   * what was written, a power loss (lose-unsynced) only what was synced.
+   * few virtual ms, 50-500 under the slow-disk fault); every send and reply after a persist waits
+   * until it is synced. A kill keeps what was written, a power loss (lose-unsynced) only what was synced.
    */
   persist(record: Rec): void;
   /** Answers client request `request` (see SimNode.onRequest); a second reply to one request is ignored. */

@@ -4,9 +4,8 @@
  * in-process client, client.ts, speaks their ops) and the core's planted bugs (not the node's:
  * the simulator does not run paxos/node.ts), or a --test module whose definition has a `sim`
  * system (ground/sim.ts: its own client mapping, any of its workloads and bugs); either under
- * the nemeses the simulated runtime implements: for paxos every nemesis and --schedule (clocks
- * in bump mode only: strobe flips on a real interval timer); for a user's system partition, kill,
- * pause, clock (bump) and lose-unsynced (its cluster has no shaped links or slow disks yet).
+ * every nemesis, --schedule and --swarm (both clusters run on host.ts, so a user's nodes take
+ * the faults paxos/core's do), clocks in bump mode only (strobe flips on a real interval timer).
  */
 import { UsageError } from '../../ground/runtime.js';
 import { BUGS } from '../../paxos/core/types.js';
@@ -15,8 +14,6 @@ import type { TestConfig } from '../options.js';
 
 export const SIM_WORKLOADS = ['register', 'kv'];
 export const SIM_FAULTS = ['partition', 'kill', 'pause', 'clock', 'lose-unsynced', 'slow-disk', 'packet', 'burst'];
-/** What a user's sim system runs under (harness/sim/user-cluster.ts). */
-export const USER_SIM_FAULTS = ['partition', 'kill', 'pause', 'clock', 'lose-unsynced'];
 
 /** Throws a UsageError naming the first option the simulator cannot run (`test`: the chosen definition). */
 export function refuseUnsimulated(c: TestConfig, test?: TestDefinition): void {
@@ -28,11 +25,8 @@ export function refuseUnsimulated(c: TestConfig, test?: TestDefinition): void {
   if (!user && (c.db ?? 'paxos') !== 'paxos') no(`simulates paxos/core only, not --db ${c.db}`);
   if (test?.schedule) no(`${test.name}'s own schedule is not simulated yet (use --nemesis)`);
   if (!user && !SIM_WORKLOADS.includes(c.workload)) no(`workload ${c.workload} is not simulated (simulated: ${SIM_WORKLOADS.join(', ')})`);
-  const faults = user ? USER_SIM_FAULTS : SIM_FAULTS;
-  const unsupported = c.nemesis.filter((f) => !faults.includes(f));
-  if (unsupported.length > 0) no(`nemesis ${unsupported.join(',')} is not simulated${user ? ' for a user system' : ''} (simulated: ${faults.join(', ')})`);
-  if (user && c.swarm) no('--swarm is not simulated for a user system yet (it draws faults its cluster lacks)');
-  if (user && c.schedule) no('--schedule is not simulated for a user system yet (use --nemesis)');
+  const unsupported = c.nemesis.filter((f) => !SIM_FAULTS.includes(f));
+  if (unsupported.length > 0) no(`nemesis ${unsupported.join(',')} is not simulated (simulated: ${SIM_FAULTS.join(', ')})`);
   // compose.ts waits SLOW_DISK_LEAD_MS on a real timer between a slow disk and the faults injected with it.
   if (c.nemesisTogether && c.nemesis.includes('slow-disk') && c.nemesis.length > 1) no('--nemesis-together with slow-disk is not simulated (its lead before the other faults is a real-time sleep)');
   if (c.clockModes?.includes('strobe')) no('--clock-mode strobe is not simulated (bump is)');
