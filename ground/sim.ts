@@ -54,7 +54,7 @@ export interface SimNode<Msg = unknown, Req = unknown> {
 
 /** A user's system for the simulator: how a node starts, and how workload ops map to its requests and replies. */
 export interface SimSystem<Msg = unknown, Rec = unknown, Req = unknown, Reply = unknown> {
-  /** Starts a node (at the start of the run and at every restart) from the records its disk kept, oldest first. */
+  /** Starts a node (at the start of the run and at every restart) from the records its disk kept, oldest first; it may act through `ctx` at once (arm timers, send, persist). */
   node(ctx: SimContext<Msg, Rec, Reply>, disk: readonly Rec[]): SimNode<Msg, Req>;
   /** The request a workload op becomes (the client's side of the wire; JSON). */
   request(op: OpSpec): Req;

@@ -74,7 +74,8 @@ export class UserCluster extends SimHost<SimNode, Held, Reply, UserNode> {
 
   /** The context of one life of node n: every effect of an older life is ignored. */
   private contextOf(n: UserNode, life: number): SimContext {
-    const alive = () => n.life === life && n.machine !== null;
+    // The life alone: while SimSystem.node() builds the node there is no machine yet, and what it does then counts.
+    const alive = () => n.life === life;
     const hold = (e: Held) => {
       if (alive()) this.hold(n, e);
     };

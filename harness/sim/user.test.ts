@@ -237,6 +237,28 @@ function variant(name: string, also: (request: unknown) => void): TestDefinition
   return { ...simRegister, name, sim };
 }
 
+describe('a node acts from its start', () => {
+  it('a timer armed while SimSystem.node() builds the node fires (each node once, no faults)', async () => {
+    const fired: string[] = [];
+    const sim: SimSystem = {
+      ...(registerSystem as SimSystem),
+      node(ctx, disk) {
+        const inner = registerSystem.node(ctx as never, disk as never);
+        ctx.setTimer('hello', 10);
+        return {
+          onMessage: (from, msg) => inner.onMessage?.(from, msg as never),
+          onTimer: (t) => (t === 'hello' ? void fired.push(ctx.self) : inner.onTimer?.(t)),
+          leader: () => inner.leader?.() ?? null,
+          onRequest: (id, request) => inner.onRequest(id, request as never),
+        };
+      },
+    };
+    const o = await run({ ...simRegister, name: 'start-timer', sim }, { 'time-limit': '2', seed: '1' });
+    expect(o.exit).toBe(0);
+    expect(fired.sort()).toEqual(['n1', 'n2', 'n3']);
+  }, 60_000);
+});
+
 describe('node-errors: a node that throws makes the run INVALID', () => {
   it('an assertion thrown in a node (every 50th request): INVALID by node-errors, each error named', async () => {
     let requests = 0;
