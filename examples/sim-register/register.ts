@@ -6,7 +6,7 @@
  * network delivers it (a duplicated forward re-performed a write over newer ones, or let a cas
  * that failed match later). Safe under any fault, available only while
  * the primary is up and reachable. The planted bug `backup-reads`: backups answer reads from
- * their own copy, which lags the primary (and stays behind a write the primary never re-sends).
+ * their own copy, which lags the primary.
  */
 import type { Completion, NodeName, OpSpec, SimContext, SimNode, SimSystem } from '../../index.js';
 
