@@ -39,8 +39,12 @@ export interface Simulated {
   collectErrors: Record<string, string>;
   /** Cores (or a user's nodes) that threw, each taking its node down: the node-errors checker's input. */
   coreErrors: string[];
-  /** Each node's event log, as events.jsonl holds it (events.ts). */
-  eventLogs: Record<string, string[]>;
+  /**
+   * Each node's event log, as events.jsonl holds it (events.ts), formatted when asked: run.ts
+   * asks when it writes the run; a sweep judging seeds in memory never does (formatting is a
+   * tenth of a run's CPU).
+   */
+  eventLogs: () => Record<string, string[]>;
   /** For the bench and tests: virtual ms simulated, callbacks run, core steps, what the network and disks did. */
   stats: { virtualMs: number; events: number; steps: number; dropped: number; duplicated: number; shaped: SimNetwork['shaped']; syncs?: SimCluster['syncs'] };
 }
@@ -144,7 +148,7 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     replicaStates,
     collectErrors,
     coreErrors: user ? user.nodeErrors : (cluster as SimCluster).coreErrors,
-    eventLogs: user ? {} : (cluster as SimCluster).eventLogs(),
+    eventLogs: () => (user ? {} : (cluster as SimCluster).eventLogs()),
     stats: {
       virtualMs: sched.now(),
       events: sched.events,
