@@ -46,6 +46,11 @@ describe('toTestConfig', () => {
     expect(config({ bug: 'stale-read', seed: 42, 'time-limit': 2.5 })).toMatchObject({ bug: 'stale-read', seed: 42, timeLimitMs: 2500, name: 'register-none-stale-read' });
   });
 
+  it('names a swarm run after the swarm (and the faults it may draw from), not after "none"', () => {
+    expect(config({ runtime: 'sim', swarm: true }).name).toBe('register-swarm');
+    expect(config({ runtime: 'sim', swarm: true, nemesis: 'partition,kill', bug: 'no-adopt' }).name).toBe('register-swarm-partition+kill-no-adopt');
+  });
+
   it('refuses bad input with one clear line', () => {
     refuses({ workload: 'queue' }, /unknown workload "queue"/);
     refuses({ nemesis: 'partition,flood' }, /unknown nemesis "flood"/);

@@ -193,7 +193,9 @@ export function toTestConfig(given: TestArgv, definition: TestDefinition, source
   const bug = argv.bug === undefined ? null : oneOf('--bug', str(argv.bug, '--bug'), bugs);
   const seed = argv.seed === undefined ? randomInt(0, 2 ** 31) : int(argv.seed, '--seed', 0, LIMITS.seed);
   const suitePrefix = source.db === DEFAULT_DB ? '' : `${definition.name}-`;
-  const name = argv.name === undefined ? `${suitePrefix}${workload}-${schedule ?? (nemesis.length ? nemesis.join('+') : 'none')}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
+  const faults = nemesis.length ? nemesis.join('+') : 'none';
+  const faultsPart = schedule ?? (argv.swarm === true ? `swarm${nemesis.length ? `-${faults}` : ''}` : faults);
+  const name = argv.name === undefined ? `${suitePrefix}${workload}-${faultsPart}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/.test(name)) throw new UsageError(`--name must be letters, digits, '.', '_', '+', '-' (got ${JSON.stringify(name)})`);
   const config: TestConfig = {
     name,
