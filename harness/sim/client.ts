@@ -41,8 +41,11 @@ export const SIM_PROTOCOLS: Record<string, () => OpProtocol> = {
   wr: () => txnProtocol('wr'),
 };
 
+/** What a simulated client needs of the cluster: whether a node is up, and handing it a command. */
+export type CoreLink = Pick<SimCluster, 'isUp' | 'submit'>;
+
 /** Runs one op on `node` as `protocol`'s exchange; `done` gets its completion, as the real client records it. */
-export function invokeOn(cluster: SimCluster, sched: Scheduler, node: string, opTimeoutMs: number, protocol: OpProtocol, spec: OpSpec, done: (c: Completion) => void): void {
+export function invokeOn(cluster: CoreLink, sched: Scheduler, node: string, opTimeoutMs: number, protocol: OpProtocol, spec: OpSpec, done: (c: Completion) => void): void {
   const exchange = protocol.exchange(spec);
   const resume = (out?: HttpOutcome): void => {
     const step = out === undefined ? exchange.next() : exchange.next(out);
@@ -57,7 +60,7 @@ export function invokeOn(cluster: SimCluster, sched: Scheduler, node: string, op
  * until the accounts are open, OPEN_RETRY_MS apart, each try under the op timeout; past
  * `limitMs` it throws (in the scheduler: the run crashes, as a real setup past its deadline does).
  */
-export function openAccountsOn(cluster: SimCluster, sched: Scheduler, node: string, opTimeoutMs: number, limitMs: number, done: () => void): void {
+export function openAccountsOn(cluster: CoreLink, sched: Scheduler, node: string, opTimeoutMs: number, limitMs: number, done: () => void): void {
   const deadline = sched.now() + limitMs;
   let last = '';
   const attempt = (): void => {
@@ -72,7 +75,7 @@ export function openAccountsOn(cluster: SimCluster, sched: Scheduler, node: stri
 }
 
 /** One request to `node`: its outcome (once), by the response or the request's timeout, whichever comes first. */
-function call(cluster: SimCluster, sched: Scheduler, node: string, timeoutMs: number, req: ApiRequest, then: (out: HttpOutcome) => void): void {
+function call(cluster: CoreLink, sched: Scheduler, node: string, timeoutMs: number, req: ApiRequest, then: (out: HttpOutcome) => void): void {
   let settled = false;
   const settle = (a: Wire) => {
     if (settled) return;
