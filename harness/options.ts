@@ -270,6 +270,9 @@ export function burstThreadsOf(c: Pick<TestConfig, 'concurrency'> & { nemesis?: 
   return (c.nemesis ?? []).includes('burst') ? Math.max(0, BURST_CONCURRENCY - c.concurrency) : 0;
 }
 
+/** How long a workload's setup (bank: opening the accounts) may take before the run gives up (crashes). */
+export const SETUP_LIMIT_MS = 30_000;
+
 /** What a workload is built with for a config (also one read back from an older test.json): its threads include the burst threads. */
 export function workloadOptionsOf(c: Pick<TestConfig, 'opTimeoutMs' | 'concurrency' | 'checkerMemoryMb'> & { nemesis?: readonly string[] }): WorkloadOptions {
   return { opTimeoutMs: c.opTimeoutMs, concurrency: c.concurrency + burstThreadsOf(c), ...(c.checkerMemoryMb !== undefined ? { checkerMemoryMb: c.checkerMemoryMb } : {}) };

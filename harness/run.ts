@@ -21,7 +21,7 @@ import { deadline, withDeadline } from '../ground/time.js';
 import { FINAL_READS_MARK, type History } from '../ground/history.js';
 import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
-import { burstThreadsOf, workloadOptionsOf, type TestConfig } from './options.js';
+import { burstThreadsOf, SETUP_LIMIT_MS, workloadOptionsOf, type TestConfig } from './options.js';
 import { Progress, rateLines, type RateSummary } from './progress.js';
 import { Rng } from '../ground/rng.js';
 import type { NodeEndpoint, NodeName, Runtime, RuntimeNeeds } from '../ground/runtime.js';
@@ -192,7 +192,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       clients.push(client);
     }
     const setup = workload.setup?.bind(workload);
-    if (setup) await withDeadline(30_000, io.interrupts.signal, (signal) => setup(clients[0], signal));
+    if (setup) await withDeadline(SETUP_LIMIT_MS, io.interrupts.signal, (signal) => setup(clients[0], signal));
     timeline.mainStart = epochMs();
 
     const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate, burstThreads: burstThreadsOf(config) });

@@ -1,19 +1,22 @@
 /**
  * What `--runtime sim` runs, and the one line that refuses the rest before anything starts:
- * the built-in paxos suite (its core; not etcd) with the register and kv workloads (the
- * in-process client, client.ts, speaks their ops) and the core's planted bugs (not the node's:
- * the simulator does not run paxos/node.ts), or a --test module whose definition has a `sim`
- * system (ground/sim.ts: its own client mapping, any of its workloads and bugs); either under
- * the nemeses the simulated runtime implements: for paxos every nemesis and --schedule (clocks
- * in bump mode only: strobe flips on a real interval timer); for a user's system partition, kill,
- * pause, clock (bump) and lose-unsynced (its cluster has no shaped links or slow disks yet).
+ * the built-in paxos suite (its core; not etcd) with every one of its workloads (register, kv,
+ * set, bank, append, wr: the in-process client, client.ts, runs each op as the real client's
+ * exchange, paxos/exchanges.ts) and the core's planted bugs (not the node's: the simulator does
+ * not run paxos/node.ts), or a --test module whose definition has a `sim` system (ground/sim.ts:
+ * its own client mapping, any of its workloads and bugs); either under the nemeses the simulated
+ * runtime implements: for paxos every nemesis and --schedule (clocks in bump mode only: strobe
+ * flips on a real interval timer); for a user's system partition, kill, pause, clock (bump) and
+ * lose-unsynced (its cluster has no shaped links or slow disks yet).
  */
 import { UsageError } from '../../ground/runtime.js';
 import { BUGS } from '../../paxos/core/types.js';
 import type { TestDefinition } from '../../ground/test.js';
 import type { TestConfig } from '../options.js';
+import { SIM_PROTOCOLS } from './client.js';
 
-export const SIM_WORKLOADS = ['register', 'kv'];
+/** The paxos suite's workloads the simulated client speaks (all of them). */
+export const SIM_WORKLOADS = Object.keys(SIM_PROTOCOLS);
 export const SIM_FAULTS = ['partition', 'kill', 'pause', 'clock', 'lose-unsynced', 'slow-disk', 'packet', 'burst'];
 /** What a user's sim system runs under (harness/sim/user-cluster.ts). */
 export const USER_SIM_FAULTS = ['partition', 'kill', 'pause', 'clock', 'lose-unsynced'];
