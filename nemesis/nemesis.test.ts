@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Rng } from '../ground/rng.js';
+import { wallTimers } from '../ground/time.js';
 import { echoDb } from '../harness/runtime/fixtures/echo-db.js';
 import { findLibfaketime } from '../harness/runtime/faketime.js';
 import { createLocalRuntime, type LocalRuntime } from '../harness/runtime/local.js';
@@ -76,6 +77,7 @@ describe('nemeses on the local runtime', () => {
     records = [];
     ctx = {
       runtime: rt,
+      time: wallTimers,
       nodes,
       rng: new Rng(5),
       record: (f, value) => records.push({ f, value }),

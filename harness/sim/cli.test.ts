@@ -68,10 +68,8 @@ describe.skipIf(!BUILT)('jepsen-ts test --runtime sim', () => {
 
   const refused: Array<[string[], RegExp]> = [
     [['--db', 'etcd'], /^jepsen-ts: --runtime sim: simulates paxos\/core only, not --db etcd$/],
-    [['--nemesis', 'partition,slow-disk', '--nemesis-together'], /^jepsen-ts: --runtime sim: --nemesis-together with slow-disk is not simulated/],
     [['--workload', 'bank'], /^jepsen-ts: --runtime sim: workload bank is not simulated/],
     [['--bug', 'lazy-fsync'], /^jepsen-ts: --runtime sim: --bug lazy-fsync is a bug of paxos\/node\.ts/],
-    [['--nemesis', 'clock', '--clock-mode', 'strobe'], /^jepsen-ts: --runtime sim: --clock-mode strobe is not simulated/],
   ];
   for (const [args, says] of refused) {
     it(`refuses ${args.join(' ')}: one line, exit 254, nothing made`, async () => {
