@@ -152,6 +152,31 @@ describe('nemeses on the local runtime', () => {
     expect(records.map((r) => r.f)).toEqual(['start-clock', 'stop-clock']);
   });
 
+  it.skipIf(!findLibfaketime())('clock drift: a target\'s real clock runs at its recorded rate; stop resets it', async () => {
+    /** How far node n's clock is ahead of ours, read at the middle of the request's round trip. */
+    const skew = async (n: string) => {
+      const t0 = Date.now();
+      const s = await status(ep(n));
+      return s!.now - (t0 + Date.now()) / 2;
+    };
+    const drift = clockNemesis({ modes: ['drift'], targets: ['one'] });
+    await drift.start(ctx);
+    const { mode, rates } = records[0].value as { mode: string; rates: Record<string, number> };
+    expect(mode).toBe('drift');
+    const [[n, rate]] = Object.entries(rates);
+    const a = await skew(n);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    const b = await skew(n);
+    const measured = 1 + (b - a) / (performance.now() - t0);
+    // Steps of DRIFT_STEP_MS and a round trip of a few ms: a few hundredths at most; rates are >= 0.1 off 1.
+    expect(Math.abs(measured - rate)).toBeLessThan(0.05);
+    await drift.stop(ctx);
+    await new Promise((r) => setTimeout(r, 100)); // no step may land after stop
+    expect(Math.abs(await skew(n))).toBeLessThan(10);
+    expect(records.map((r) => r.f)).toEqual(['start-clock', 'stop-clock']);
+  });
+
   it('packet delays the outgoing links of its targets; stop clears them', async () => {
     const p = packetNemesis([{ delayMs: 300, jitterMs: 0, lossPct: 0 }]);
     await p.start(ctx);
