@@ -28,7 +28,7 @@ export const CLOCK_MODES = ['bump', 'strobe', 'drift'] as const;
 export type ClockMode = (typeof CLOCK_MODES)[number];
 /** A drift moves its targets' offsets this often: small steps, as a clock's rate is smooth. */
 export const DRIFT_STEP_MS = 20;
-/** Drift rates, in hundredths: slow ones and fast ones, 10% off 1 at least (a rate of 1 would be no fault). */
+/** Default drift rates, in hundredths: slow ones and fast ones, 10% off 1 at least (a rate of 1 would be no fault). */
 export const DRIFT_RATES = { slow: [50, 90], fast: [110, 200] } as const;
 
 export interface ClockOptions {
@@ -36,6 +36,8 @@ export interface ClockOptions {
   maxOffsetMs?: number;
   /** Signed offset range [min, max] in ms that bumps and strobes draw from (0 is never drawn). */
   offsetMs?: [number, number];
+  /** Drift rate range [min, max] (hundredths count; 1 is never drawn); default DRIFT_RATES. */
+  driftRates?: [number, number];
   /** Strobe flip period range (default 10..250 ms). */
   strobePeriodMs?: [number, number];
   modes?: ClockMode[];
@@ -99,7 +101,7 @@ export function clockNemesis(opts: ClockOptions = {}): Nemesis {
       }
       if (mode === 'drift') {
         const rates: Record<NodeName, number> = {};
-        for (const n of nodes) rates[n] = driftRate(ctx);
+        for (const n of nodes) rates[n] = driftRate(ctx, opts.driftRates);
         const began = ctx.time.now();
         const step = () => {
           const elapsed = ctx.time.now() - began;
@@ -126,10 +128,28 @@ export function clockNemesis(opts: ClockOptions = {}): Nemesis {
   };
 }
 
-/** A drift rate: slow or fast at even odds, then uniform in hundredths within DRIFT_RATES. */
-function driftRate(ctx: NemesisContext): number {
+/** A drift rate in hundredths: uniform in `range` (never 1), else slow or fast at even odds within DRIFT_RATES. */
+function driftRate(ctx: NemesisContext, range?: [number, number]): number {
+  if (range) {
+    for (;;) {
+      const r = ctx.rng.int(Math.round(range[0] * 100), Math.round(range[1] * 100));
+      if (r !== 100) return r / 100;
+    }
+  }
   const [lo, hi] = ctx.rng.chance(0.5) ? DRIFT_RATES.slow : DRIFT_RATES.fast;
   return ctx.rng.int(lo, hi) / 100;
+}
+
+/** Parses `--clock-drift MIN..MAX`: clock rates (e.g. 0.1..0.3: clocks run at 10-30% speed; one number R means R..R). */
+export function parseClockDrift(spec: string): [number, number] {
+  const m = /^\s*(\d+(?:\.\d{1,2})?)\s*(?:\.\.\s*(\d+(?:\.\d{1,2})?)\s*)?$/.exec(spec);
+  if (!m) throw new UsageError(`--clock-drift must be MIN..MAX clock rates with at most two decimals, e.g. 0.1..0.3 (got ${JSON.stringify(spec)})`);
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  if (lo < 0.05 || hi > 20) throw new UsageError(`--clock-drift: rates must be within 0.05..20 (got ${spec})`);
+  if (lo > hi) throw new UsageError(`--clock-drift: MIN must be <= MAX (got ${spec})`);
+  if (lo === 1 && hi === 1) throw new UsageError('--clock-drift: the range must contain a rate other than 1');
+  return [lo, hi];
 }
 
 /** Parses `--clock-offset MIN..MAX` (signed ms, e.g. -9000..-6000; one number N means N..N). */

@@ -130,4 +130,16 @@ describe('simulated runs under strobe, drift and slow-disk together', () => {
     expect(b.history === a.history).toBe(true);
     expect(b.results === a.results).toBe(true);
   }, 120_000);
+
+  it('lease-skew: a partitioned leader whose clock runs slow (--clock-drift 0.1..0.3) trusts its lease too long: INVALID on every seed, the correct core VALID', async () => {
+    const flags = { nemesis: 'partition,clock', 'nemesis-together': true, partition: 'leader', 'clock-target': 'leader', 'clock-mode': 'drift', 'clock-drift': '0.1..0.3', 'nemesis-interval': '2', 'time-limit': '10', 'recovery-time': '2', concurrency: '20', rate: '100' };
+    for (const seed of [1, 2, 3]) {
+      const bug = await run(seed, `lease-skew-${seed}`, { ...flags, bug: 'lease-skew' });
+      expect([seed, bug.exit]).toEqual([seed, 1]);
+      for (const s of marks(bug.ops, 'start-clock')) for (const rate of Object.values((s.value as { rates: Record<string, number> }).rates)) expect(rate >= 0.1 && rate <= 0.3).toBe(true);
+      expect([seed, (await run(seed, `correct-${seed}`, flags)).exit]).toEqual([seed, 0]);
+    }
+    const again = await run(1, 'lease-skew-again', { ...flags, bug: 'lease-skew' });
+    expect(again.history === (await run(1, 'lease-skew-again-b', { ...flags, bug: 'lease-skew' })).history).toBe(true);
+  }, 180_000);
 });
