@@ -118,7 +118,11 @@ export class Scheduler {
     });
   }
 
-  /** Waits for `p`, settled by another task, letting the loop go on meanwhile (as sleep). */
+  /**
+   * Waits for `p`, settled by another task, letting the loop go on meanwhile (as sleep). `p` must
+   * settle inside a task the loop awaits (one that returns a promise, as every nemesis op does):
+   * after a plain callback the loop goes on without yielding to microtasks.
+   */
   wait<T>(p: Promise<T>): Promise<T> {
     const task = this.park();
     return new Promise<T>((resolve, reject) => {
