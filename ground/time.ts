@@ -66,9 +66,10 @@ export interface Timers {
   /** Resolves `ms` from now. */
   sleep(ms: number): Promise<void>;
   /**
-   * Calls `fn` every `ms` until cancelled, one call at a time (a call still running delays the
-   * next; a failing call is ignored: the next one tries again). The returned cancel stops the
-   * calls and resolves once the one in flight, if any, is over.
+   * Calls `fn` every `ms` until cancelled, one call at a time (a tick that finds the last call
+   * still running is skipped, so a slow runtime never builds a backlog; a failing call is
+   * ignored: the next one tries again). The returned cancel stops the calls and resolves once
+   * the one in flight, if any, is over.
    */
   every(ms: number, fn: () => unknown): () => Promise<void>;
 }
@@ -78,9 +79,15 @@ export const wallTimers: Timers = {
   now: () => performance.now(),
   sleep: (ms) => sleep(ms),
   every(ms, fn) {
-    let inFlight: Promise<unknown> = Promise.resolve();
+    let inFlight: Promise<void> | null = null;
     const timer = setInterval(() => {
-      inFlight = inFlight.then(fn).catch(() => {});
+      inFlight ??= Promise.resolve()
+        .then(fn)
+        .then(
+          () => {},
+          () => {},
+        )
+        .finally(() => (inFlight = null));
     }, ms);
     timer.unref();
     return async () => {
