@@ -4,8 +4,8 @@
  * - bump: each target's clock jumps to a random offset in the offset range (default
  *   [-maxOffsetMs, +maxOffsetMs], never 0);
  * - strobe: the targets' clocks flip between one such offset and 0 every periodMs until stop;
- * - drift: each target's clock runs at its own drawn rate (DRIFT_RATES: 0.5x..0.9x or
- *   1.1x..2x, never 1) from the start: its offset is moved to (rate - 1) x the time since the
+ * - drift: each target's clock runs at its own drawn rate (driftRates, default DRIFT_RATES:
+ *   0.5x..0.9x or 1.1x..2x; never 1) from the start: its offset is moved to (rate - 1) x the time since the
  *   start every DRIFT_STEP_MS, so a slow leader's clock falls ever further behind.
  * Strobe and drift pace themselves on ctx.time, so they run alike on the wall clock and on the
  * simulator's virtual time.
