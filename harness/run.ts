@@ -17,7 +17,7 @@ import type { Client } from '../ground/client.js';
 import type { Db } from '../ground/db.js';
 import { EXIT, exitCodeFor } from '../ground/exit.js';
 import { ClientThreads } from './generator.js';
-import { deadline, withDeadline } from '../ground/time.js';
+import { deadline, wallTimers, withDeadline } from '../ground/time.js';
 import { FINAL_READS_MARK, type History } from '../ground/history.js';
 import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
@@ -313,6 +313,7 @@ function scheduleOf(config: TestConfig, test: TestDefinition): Schedule | null {
 function nemesisContext(runtime: Runtime, nodes: NodeName[], rng: Rng, history: HistoryWriter, db: Db, endpoints: NodeEndpoint[], coverage: FaultCoverage): NemesisContext {
   return {
     runtime,
+    time: wallTimers,
     nodes,
     rng,
     record: (f, value) => void history.append({ process: 'nemesis', type: 'info', f, value: value ?? null }),

@@ -190,6 +190,11 @@ export class SimCluster {
     this.node(id).offsetMs = ms;
   }
 
+  /** Node `id`'s wall clock now: virtual time plus its offset (what its core is told). */
+  wallClock(id: NodeName): number {
+    return this.wall(this.node(id));
+  }
+
   /** Hands `command` to node `id` as a client would (over a local connection); `answer` is called once. */
   submit(id: NodeName, command: Command, answer: (a: Answer) => void): void {
     const n = this.node(id);

@@ -100,7 +100,7 @@ describe('packet in the simulator', () => {
   }, 60_000);
 });
 
-/** Power loss of a majority, every 2.5 s; with `slow`, every disk slow for a second before it. Schedules of their own: the flags' --nemesis-together waits its slow-disk lead on a real timer. */
+/** Power loss of a majority, every 2.5 s; with `slow`, every disk slow for a second before it. Schedules of their own (written before --nemesis-together could be simulated: its lead now waits on virtual time too). */
 const loss = (slow: boolean) => (): Schedule => ({
   name: slow ? 'slow-then-lose' : 'lose',
   faults: { slow: slowDiskNemesis(['all']), lose: loseUnsyncedNemesis(['majority']) },

@@ -5,9 +5,9 @@
  * exchange, paxos/exchanges.ts) and the core's planted bugs (not the node's: the simulator does
  * not run paxos/node.ts), or a --test module whose definition has a `sim` system (ground/sim.ts:
  * its own client mapping, any of its workloads and bugs); either under the nemeses the simulated
- * runtime implements: for paxos every nemesis and --schedule (clocks in bump mode only: strobe
- * flips on a real interval timer); for a user's system partition, kill, pause, clock (bump) and
- * lose-unsynced (its cluster has no shaped links or slow disks yet).
+ * runtime implements: for paxos every nemesis and --schedule (every clock mode: the nemeses pace
+ * themselves on NemesisContext.time, virtual here); for a user's system partition, kill, pause,
+ * clock and lose-unsynced (its cluster has no shaped links or slow disks yet).
  */
 import { UsageError } from '../../ground/runtime.js';
 import { BUGS } from '../../paxos/core/types.js';
@@ -36,9 +36,6 @@ export function refuseUnsimulated(c: TestConfig, test?: TestDefinition): void {
   if (unsupported.length > 0) no(`nemesis ${unsupported.join(',')} is not simulated${user ? ' for a user system' : ''} (simulated: ${faults.join(', ')})`);
   if (user && c.swarm) no('--swarm is not simulated for a user system yet (it draws faults its cluster lacks)');
   if (user && c.schedule) no('--schedule is not simulated for a user system yet (use --nemesis)');
-  // compose.ts waits SLOW_DISK_LEAD_MS on a real timer between a slow disk and the faults injected with it.
-  if (c.nemesisTogether && c.nemesis.includes('slow-disk') && c.nemesis.length > 1) no('--nemesis-together with slow-disk is not simulated (its lead before the other faults is a real-time sleep)');
-  if (c.clockModes?.includes('strobe')) no('--clock-mode strobe is not simulated (bump is)');
   if (!user && c.bug !== null && !(BUGS as readonly string[]).includes(c.bug)) no(`--bug ${c.bug} is a bug of paxos/node.ts, which the simulator does not run (core bugs: ${BUGS.join(', ')})`);
   if (c.leaveDbRunning) no('--leave-db-running: simulated nodes live only inside the run');
 }

@@ -128,8 +128,7 @@ export function scheduleOf(config: TestConfig, test: TestDefinition): Schedule |
   if (config.schedule) return namedSchedule(config.schedule, { nodes: config.nodes, intervalMs: config.nemesisIntervalMs, leaderAware: test.db.leader !== undefined });
   if (config.nemesis.length === 0) return null;
   const opts = nemesisOptionsOf(config);
-  // Strobe flips clocks on a real interval timer; the simulator does bumps.
-  const nemesis = nemesisFromSpec(config.nemesis.join(','), { ...opts, clock: { ...opts.clock, modes: ['bump'] }, leaderAware: test.db.leader !== undefined });
+  const nemesis = nemesisFromSpec(config.nemesis.join(','), { ...opts, leaderAware: test.db.leader !== undefined });
   return flagSchedule(nemesis, config.nemesisIntervalMs);
 }
 

@@ -103,6 +103,7 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
   });
   const ctx: NemesisContext = {
     runtime,
+    time: sched.timers,
     nodes: config.nodes,
     rng: nemesisRng,
     record: (f, value) => void history.append({ process: 'nemesis', type: 'info', f, value: value ?? null }),
