@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The slow suites `npm test` leaves out (about 15 min on 2 cores): the default run's detection
- * matrix. The nightly workflow's detection job runs them (`npm run test:nightly`).
+ * The slow suites `npm test` leaves out (about 45 min on 2 cores): the default run's detection
+ * matrix, and the simulator's per-bug sweeps over 300 seeds. The nightly workflow's detection job runs them (`npm run test:nightly`).
  */
 export default defineConfig({
   test: {

@@ -6,11 +6,18 @@
 import type { Rng } from './rng.js';
 import type { Generator } from './generator.js';
 import type { NodeName, Runtime, RuntimeNeeds } from './runtime.js';
+import type { Timers } from './time.js';
 
-/** What a nemesis acts through: the runtime, the nodes, a seeded Rng, the history. */
+/** What a nemesis acts through: the runtime, the nodes, a seeded Rng, time, the history. */
 export interface NemesisContext {
   /** Where the nodes run: how faults reach them. */
   runtime: Runtime;
+  /**
+   * How a fault waits or paces itself (a strobe's flips, a drift's steps, a lead between faults):
+   * never a real timer directly, so that the simulator runs it on virtual time (wallTimers in a
+   * real run, the Scheduler's in the simulator).
+   */
+  time: Timers;
   /** Every node of the cluster. */
   nodes: NodeName[];
   /** The nemesis's random stream (targets, shapes, offsets). */

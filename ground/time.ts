@@ -54,3 +54,45 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * Time as a nemesis waits on it (NemesisContext.time): the wall clock in a real run
+ * (wallTimers), the Scheduler's virtual time in the simulator (harness/sim/scheduler.ts), so
+ * one fault's code paces itself alike on every runtime.
+ */
+export interface Timers {
+  /** Ms on a monotonic clock (virtual ms in the simulator): only differences mean anything. */
+  now(): number;
+  /** Resolves `ms` from now. */
+  sleep(ms: number): Promise<void>;
+  /**
+   * Calls `fn` every `ms` until cancelled, one call at a time (a tick that finds the last call
+   * still running is skipped, so a slow runtime never builds a backlog; a failing call is
+   * ignored: the next one tries again). The returned cancel stops the calls and resolves once
+   * the one in flight, if any, is over.
+   */
+  every(ms: number, fn: () => unknown): () => Promise<void>;
+}
+
+/** Real timers. every's interval is unref'd: a harness that crashes before a stop must still exit. */
+export const wallTimers: Timers = {
+  now: () => performance.now(),
+  sleep: (ms) => sleep(ms),
+  every(ms, fn) {
+    let inFlight: Promise<void> | null = null;
+    const timer = setInterval(() => {
+      inFlight ??= Promise.resolve()
+        .then(fn)
+        .then(
+          () => {},
+          () => {},
+        )
+        .finally(() => (inFlight = null));
+    }, ms);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await inFlight;
+    };
+  },
+};

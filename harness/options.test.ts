@@ -46,6 +46,11 @@ describe('toTestConfig', () => {
     expect(config({ bug: 'stale-read', seed: 42, 'time-limit': 2.5 })).toMatchObject({ bug: 'stale-read', seed: 42, timeLimitMs: 2500, name: 'register-none-stale-read' });
   });
 
+  it('names a swarm run after the swarm (and the faults it may draw from), not after "none"', () => {
+    expect(config({ runtime: 'sim', swarm: true }).name).toBe('register-swarm');
+    expect(config({ runtime: 'sim', swarm: true, nemesis: 'partition,kill', bug: 'no-adopt' }).name).toBe('register-swarm-partition+kill-no-adopt');
+  });
+
   it('refuses bad input with one clear line', () => {
     refuses({ workload: 'queue' }, /unknown workload "queue"/);
     refuses({ nemesis: 'partition,flood' }, /unknown nemesis "flood"/);
@@ -130,6 +135,12 @@ describe('fault-tuning flags (--nemesis-together, --kill-targets, --clock-target
     expect(c).toMatchObject({ nemesisTogether: true, killTargets: ['all', 'majority'], clockTargets: ['leader'], clockModes: ['bump'], clockOffsetMs: [-9000, -6000] });
     expect(nemesisOptionsOf(c)).toEqual({ partition: ['leader'], nodes: c.nodes, together: true, killTargets: ['all', 'majority'], clock: { targets: ['leader'], modes: ['bump'], offsetMs: [-9000, -6000] } });
     expect(config({ nemesis: 'clock', 'clock-offset': '250' }).clockOffsetMs).toEqual([250, 250]);
+    expect(config({ nemesis: 'clock', 'clock-mode': 'drift', 'clock-drift': '0.1..0.3' })).toMatchObject({ clockModes: ['drift'], clockDriftRates: [0.1, 0.3] });
+    expect(nemesisOptionsOf(config({ nemesis: 'clock', 'clock-drift': '1.5' })).clock).toEqual({ driftRates: [1.5, 1.5] });
+    refuses({ nemesis: 'clock', 'clock-drift': '1' }, /--clock-drift: the range must contain a rate other than 1/);
+    refuses({ nemesis: 'clock', 'clock-drift': '0..2' }, /--clock-drift: rates must be within 0.05..20/);
+    refuses({ nemesis: 'clock', 'clock-drift': '2..0.5' }, /--clock-drift: MIN must be <= MAX/);
+    refuses({ nemesis: 'kill', 'clock-drift': '0.5' }, /--clock-drift tunes the clock nemesis/);
     // Absent: the nemesis's own defaults.
     const plain = config({ nemesis: 'clock' });
     expect(plain).toMatchObject({ nemesisTogether: false, killTargets: null, clockTargets: null, clockModes: null, clockOffsetMs: null });
@@ -154,7 +165,7 @@ describe('fault-tuning flags (--nemesis-together, --kill-targets, --clock-target
 
   it('replay through yargs: the stored command line parses back into the same config', async () => {
     const { default: yargs } = await import('yargs');
-    const c = config({ nemesis: 'partition,clock,kill', 'nemesis-together': true, partition: 'leader', 'kill-targets': 'all', 'clock-target': 'leader,one', 'clock-mode': 'bump', 'clock-offset': '-9000..-6000', seed: 4 });
+    const c = config({ nemesis: 'partition,clock,kill', 'nemesis-together': true, partition: 'leader', 'kill-targets': 'all', 'clock-target': 'leader,one', 'clock-mode': 'bump,drift', 'clock-offset': '-9000..-6000', 'clock-drift': '0.25..1.5', seed: 4 });
     const words = replayCommand(c).split(' ').slice(2);
     const argv = yargs(words).options(testOptions).strict().parseSync() as TestArgv;
     expect(withoutFlags(toTestConfig(argv, paxosTest))).toEqual(withoutFlags(c));

@@ -17,6 +17,7 @@ import {
   CLOCK_MODES,
   CLOCK_TARGETS,
   NEMESIS_NAMES,
+  parseClockDrift,
   parseClockOffset,
   parseNames,
   parseNemesisSpec,
@@ -86,11 +87,13 @@ export interface TestConfig {
   nemesisTogether?: boolean;
   /** --kill-targets: node specs the kill nemesis picks among (absent/null = one, minority, and leader when the Db names one). */
   killTargets?: NodeTarget[] | null;
-  /** --clock-target, --clock-mode, --clock-offset (absent/null = the clock nemesis's defaults). */
+  /** --clock-target, --clock-mode, --clock-offset, --clock-drift (absent/null = the clock nemesis's defaults). */
   clockTargets?: ClockTarget[] | null;
   clockModes?: ClockMode[] | null;
   /** Signed [min, max] ms. */
   clockOffsetMs?: [number, number] | null;
+  /** Drift rates [min, max]. */
+  clockDriftRates?: [number, number] | null;
   /** --swarm (--runtime sim only): each seed draws its faults and their parameters (sim/swarm.ts). */
   swarm?: boolean;
 }
@@ -123,8 +126,9 @@ export const testOptions = {
   'nemesis-together': { type: 'boolean', defaultDescription: 'false', describe: 'every fault cycle injects ALL the --nemesis faults at once (partition, kill, pause, clock, packet, in that order) instead of a random subset' },
   'kill-targets': { type: 'string', requiresArg: true, describe: `nodes the kill and lose-unsynced nemeses hit, comma list picked at random: ${NODE_TARGETS.join('|')} (default: one,minority,leader for kill, majority,all,leader for lose-unsynced; leader only when the db can name it)` },
   'clock-target': { type: 'string', requiresArg: true, describe: `nodes the clock nemesis skews, comma list picked at random: ${CLOCK_TARGETS.join('|')} (leader: the node the cluster names leader; default: ${TARGETS.join(',')})` },
-  'clock-mode': { type: 'string', requiresArg: true, describe: `clock faults, comma list picked at random: ${CLOCK_MODES.join('|')} (default: both)` },
+  'clock-mode': { type: 'string', requiresArg: true, describe: `clock faults, comma list picked at random: ${CLOCK_MODES.join('|')} (default: bump,strobe; drift only when named)` },
   'clock-offset': { type: 'string', requiresArg: true, describe: 'range of clock offsets in signed ms, MIN..MAX, e.g. -9000..-6000 steps clocks back 6-9 s (default: -10000..10000)' },
+  'clock-drift': { type: 'string', requiresArg: true, describe: 'range of drift rates, MIN..MAX, e.g. 0.1..0.3 runs clocks at 10-30% speed (default: 0.5..0.9 or 1.1..2, never 1)' },
   'checker-memory-mb': { type: 'string', requiresArg: true, describe: `MB the linearizability checker's search caches may hold before it gives up with unknown (default: ${DEFAULT_MEMORY_LIMIT_MB})` },
   'checker-timeout': { type: 'string', requiresArg: true, defaultDescription: '300', describe: 'seconds the linearizability search may take before it gives up with unknown' },
   'op-timeout': { type: 'string', requiresArg: true, describe: 'seconds before a client op counts as indeterminate (default: 2, or a third of --nemesis-interval when that is shorter and a nemesis runs)' },
@@ -193,7 +197,9 @@ export function toTestConfig(given: TestArgv, definition: TestDefinition, source
   const bug = argv.bug === undefined ? null : oneOf('--bug', str(argv.bug, '--bug'), bugs);
   const seed = argv.seed === undefined ? randomInt(0, 2 ** 31) : int(argv.seed, '--seed', 0, LIMITS.seed);
   const suitePrefix = source.db === DEFAULT_DB ? '' : `${definition.name}-`;
-  const name = argv.name === undefined ? `${suitePrefix}${workload}-${schedule ?? (nemesis.length ? nemesis.join('+') : 'none')}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
+  const faults = nemesis.length ? nemesis.join('+') : 'none';
+  const faultsPart = schedule ?? (argv.swarm === true ? `swarm${nemesis.length ? `-${faults}` : ''}` : faults);
+  const name = argv.name === undefined ? `${suitePrefix}${workload}-${faultsPart}${bug ? `-${bug}` : ''}` : str(argv.name, '--name');
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/.test(name)) throw new UsageError(`--name must be letters, digits, '.', '_', '+', '-' (got ${JSON.stringify(name)})`);
   const config: TestConfig = {
     name,
@@ -234,7 +240,7 @@ export function userFlags(argv: TestArgv): Record<string, unknown> {
 }
 
 /** The fault-tuning flags; each is refused unless the fault it tunes is in --nemesis. */
-function faultOptions(argv: TestArgv, nemesis: Fault[]): Pick<TestConfig, 'nemesisTogether' | 'killTargets' | 'clockTargets' | 'clockModes' | 'clockOffsetMs'> {
+function faultOptions(argv: TestArgv, nemesis: Fault[]): Pick<TestConfig, 'nemesisTogether' | 'killTargets' | 'clockTargets' | 'clockModes' | 'clockOffsetMs' | 'clockDriftRates'> {
   const given = (key: string, ...faults: Fault[]): string | null => {
     if (argv[key] === undefined) return null;
     const value = str(argv[key], `--${key}`);
@@ -248,12 +254,14 @@ function faultOptions(argv: TestArgv, nemesis: Fault[]): Pick<TestConfig, 'nemes
   const target = given('clock-target', 'clock');
   const mode = given('clock-mode', 'clock');
   const offset = given('clock-offset', 'clock');
+  const drift = given('clock-drift', 'clock');
   return {
     nemesisTogether: together === true,
     killTargets: kill === null ? null : parseNames(kill, NODE_TARGETS, '--kill-targets: unknown value'),
     clockTargets: target === null ? null : parseNames(target, CLOCK_TARGETS, '--clock-target: unknown value'),
     clockModes: mode === null ? null : parseNames(mode, CLOCK_MODES, '--clock-mode: unknown value'),
     clockOffsetMs: offset === null ? null : parseClockOffset(offset),
+    clockDriftRates: drift === null ? null : parseClockDrift(drift),
   };
 }
 
@@ -267,6 +275,9 @@ export const BURST_CONCURRENCY = 64;
 export function burstThreadsOf(c: Pick<TestConfig, 'concurrency'> & { nemesis?: readonly string[] }): number {
   return (c.nemesis ?? []).includes('burst') ? Math.max(0, BURST_CONCURRENCY - c.concurrency) : 0;
 }
+
+/** How long a workload's setup (bank: opening the accounts) may take before the run gives up (crashes). */
+export const SETUP_LIMIT_MS = 30_000;
 
 /** What a workload is built with for a config (also one read back from an older test.json): its threads include the burst threads. */
 export function workloadOptionsOf(c: Pick<TestConfig, 'opTimeoutMs' | 'concurrency' | 'checkerMemoryMb'> & { nemesis?: readonly string[] }): WorkloadOptions {
@@ -283,7 +294,7 @@ export function checkerMemoryMb(v: unknown, flag: string): number {
 
 /** What nemesisFromSpec needs of a config (besides the --nemesis spec itself). */
 export function nemesisOptionsOf(c: TestConfig): NemesisOptions {
-  const clock = { ...(c.clockTargets ? { targets: c.clockTargets } : {}), ...(c.clockModes ? { modes: c.clockModes } : {}), ...(c.clockOffsetMs ? { offsetMs: c.clockOffsetMs } : {}) };
+  const clock = { ...(c.clockTargets ? { targets: c.clockTargets } : {}), ...(c.clockModes ? { modes: c.clockModes } : {}), ...(c.clockOffsetMs ? { offsetMs: c.clockOffsetMs } : {}), ...(c.clockDriftRates ? { driftRates: c.clockDriftRates } : {}) };
   return {
     partition: c.partition ?? undefined,
     nodes: c.nodes,
@@ -347,6 +358,7 @@ export function replayArgs(c: TestConfig): string[] {
   if (c.clockTargets) words.push('--clock-target', c.clockTargets.join(','));
   if (c.clockModes) words.push('--clock-mode', c.clockModes.join(','));
   if (c.clockOffsetMs) words.push(`--clock-offset=${c.clockOffsetMs.join('..')}`);
+  if (c.clockDriftRates) words.push(`--clock-drift=${c.clockDriftRates.join('..')}`);
   if (c.bug) words.push('--bug', c.bug);
   if (c.swarm) words.push('--swarm');
   if (typeof c.flags?.['etcd-binary'] === 'string') words.push('--etcd-binary', c.flags['etcd-binary']);

@@ -17,11 +17,11 @@ import type { Client } from '../ground/client.js';
 import type { Db } from '../ground/db.js';
 import { EXIT, exitCodeFor } from '../ground/exit.js';
 import { ClientThreads } from './generator.js';
-import { deadline, withDeadline } from '../ground/time.js';
+import { deadline, wallTimers, withDeadline } from '../ground/time.js';
 import { FINAL_READS_MARK, type History } from '../ground/history.js';
 import { HistoryWriter } from './historyWriter.js';
 import type { Interrupts } from './interrupts.js';
-import { burstThreadsOf, workloadOptionsOf, type TestConfig } from './options.js';
+import { burstThreadsOf, SETUP_LIMIT_MS, workloadOptionsOf, type TestConfig } from './options.js';
 import { Progress, rateLines, type RateSummary } from './progress.js';
 import { Rng } from '../ground/rng.js';
 import type { NodeEndpoint, NodeName, Runtime, RuntimeNeeds } from '../ground/runtime.js';
@@ -192,7 +192,7 @@ export async function runTest(config: TestConfig, deps: RunDeps, io: RunIo): Pro
       clients.push(client);
     }
     const setup = workload.setup?.bind(workload);
-    if (setup) await withDeadline(30_000, io.interrupts.signal, (signal) => setup(clients[0], signal));
+    if (setup) await withDeadline(SETUP_LIMIT_MS, io.interrupts.signal, (signal) => setup(clients[0], signal));
     timeline.mainStart = epochMs();
 
     const threads = new ClientThreads({ clients, record: (f) => history.append(f), rng: rng.fork(), rate: config.rate, burstThreads: burstThreadsOf(config) });
@@ -313,6 +313,7 @@ function scheduleOf(config: TestConfig, test: TestDefinition): Schedule | null {
 function nemesisContext(runtime: Runtime, nodes: NodeName[], rng: Rng, history: HistoryWriter, db: Db, endpoints: NodeEndpoint[], coverage: FaultCoverage): NemesisContext {
   return {
     runtime,
+    time: wallTimers,
     nodes,
     rng,
     record: (f, value) => void history.append({ process: 'nemesis', type: 'info', f, value: value ?? null }),

@@ -15,14 +15,13 @@
  * fault degrades its links: packet.ts): Jepsen's
  * reputation comes from schedules that hit the node that matters.
  * With `together` (--nemesis-together) every start injects all of them, in the order of FAULTS,
- * and the ones after a slow disk a second later (SLOW_DISK_LEAD_MS: syncs must pile up before a
- * kill or power loss lands on them): Jepsen's combined schedules, for bugs that need two
+ * and the ones after a slow disk a second later (SLOW_DISK_LEAD_MS on ctx.time: syncs must pile
+ * up before a kill or power loss lands on them): Jepsen's combined schedules, for bugs that need two
  * faults at once (isolate the leader AND step its clock back). Within one start every fault
  * that asks who leads gets the same answer (together: a random node when none is known), so
  * `--partition leader --clock-target leader` hit the same node even though the partition makes
  * the others elect a new leader meanwhile.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { LinkShape, NodeName, RuntimeNeeds } from '../ground/runtime.js';
 import { UsageError } from '../ground/runtime.js';
 import { burstNemesis } from './burst.js';
@@ -150,7 +149,7 @@ export function composite(components: Nemesis[], opts: { together?: boolean } = 
       for (const [i, c] of pick.entries()) {
         started.push(c);
         await c.start(cycle);
-        if (c.name === 'slow-disk' && i < pick.length - 1) await sleep(SLOW_DISK_LEAD_MS);
+        if (c.name === 'slow-disk' && i < pick.length - 1) await ctx.time.sleep(SLOW_DISK_LEAD_MS); // virtual time in the simulator
       }
     },
     async stop(ctx: NemesisContext) {

@@ -8,6 +8,7 @@ import type { LinkShape, Runtime } from '../ground/runtime.js';
 import { nemesisFromSpec } from './compose.js';
 import { countFault, coverageLine, coverageWarnings, emptyCoverage } from './coverage.js';
 import type { NemesisContext } from '../ground/nemesis.js';
+import { wallTimers } from '../ground/time.js';
 import { PACKET_BEHAVIOURS, packetNemesis, pickBehaviour } from './packet.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -20,6 +21,7 @@ async function cover(spec: string, n: number, opts: { leaderAware: boolean; lead
   const hit: string[][] = [];
   const ctx: NemesisContext = {
     runtime,
+    time: wallTimers,
     nodes,
     rng: new Rng(opts.seed ?? 1),
     record: (f, value) => {
@@ -72,7 +74,7 @@ describe('fault coverage', () => {
   it('packet: every other packet fault loses packets, the first one of every seed included; the rest draw from all behaviours', async () => {
     const shapes: LinkShape[] = [];
     for (let seed = 1; seed <= 20; seed++) {
-      const ctx: NemesisContext = { runtime, nodes, rng: new Rng(seed), record: (f, v) => void (f === 'start-packet' && shapes.push((v as { shape: LinkShape }).shape)), leader: async () => null };
+      const ctx: NemesisContext = { runtime, time: wallTimers, nodes, rng: new Rng(seed), record: (f, v) => void (f === 'start-packet' && shapes.push((v as { shape: LinkShape }).shape)), leader: async () => null };
       const packet = packetNemesis();
       for (let i = 0; i < 6; i++) {
         await packet.start(ctx);
@@ -89,7 +91,7 @@ describe('fault coverage', () => {
     const details: string[] = [];
     for (let seed = 1; seed <= 20; seed++) {
       const record = (f: string, v: unknown) => void (f === 'start-packet' && fromLeader.push((v as { links: string[][] }).links.some(([a]) => a === 'n4')));
-      const ctx: NemesisContext = { runtime, nodes, rng: new Rng(seed), record, leader: async () => 'n4', injected: (_, d) => void details.push(d) };
+      const ctx: NemesisContext = { runtime, time: wallTimers, nodes, rng: new Rng(seed), record, leader: async () => 'n4', injected: (_, d) => void details.push(d) };
       const packet = packetNemesis(PACKET_BEHAVIOURS, { leaderAware: true });
       for (let i = 0; i < 6; i++) {
         await packet.start(ctx);

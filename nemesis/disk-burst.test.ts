@@ -11,6 +11,7 @@ import type { Runtime, SlowDisk } from '../ground/runtime.js';
 import { ALL_FAULTS, nemesisFromSpec, parseNemesisSpec } from './compose.js';
 import { SLOW_DISK_LEAD_MS } from './disk.js';
 import type { NemesisContext } from '../ground/nemesis.js';
+import { wallTimers } from '../ground/time.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
@@ -42,6 +43,7 @@ function context(runtime: Runtime, seed = 1) {
   const bursts: boolean[] = [];
   const ctx: NemesisContext = {
     runtime,
+    time: wallTimers,
     nodes,
     rng: new Rng(seed),
     record: (f, value) => void records.push({ f, value }),

@@ -8,6 +8,6 @@ export { ALL_FAULTS, DISK_FAULTS, FAULTS, NEMESIS_NAMES, nemesisFromSpec, parseN
 export { flagSchedule, healSchedule, runNemesis, runSchedule, type NemesisRunResult, type RunScheduleOptions } from './schedule.js';
 export { namedSchedule, parseScheduleName, SCHEDULE_NAMES, type ScheduleName } from './schedules.js';
 export { PARTITION_SHAPES, parsePartitionShapes, type PartitionShape } from './grudges.js';
-export { CLOCK_MODES, CLOCK_TARGETS, parseClockOffset, type ClockMode, type ClockOptions, type ClockTarget } from './clock.js';
+export { CLOCK_MODES, CLOCK_TARGETS, parseClockDrift, parseClockOffset, type ClockMode, type ClockOptions, type ClockTarget } from './clock.js';
 export { NODE_TARGETS, TARGETS, type NodeTarget, type Target } from './targets.js';
 export { parseNames } from './names.js';

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Rng } from '../ground/rng.js';
+import { wallTimers } from '../ground/time.js';
 import { echoDb } from '../harness/runtime/fixtures/echo-db.js';
 import { findLibfaketime } from '../harness/runtime/faketime.js';
 import { createLocalRuntime, type LocalRuntime } from '../harness/runtime/local.js';
@@ -76,6 +77,7 @@ describe('nemeses on the local runtime', () => {
     records = [];
     ctx = {
       runtime: rt,
+      time: wallTimers,
       nodes,
       rng: new Rng(5),
       record: (f, value) => records.push({ f, value }),
@@ -147,6 +149,31 @@ describe('nemeses on the local runtime', () => {
     await strobe.stop(ctx);
     await new Promise((r) => setTimeout(r, 100)); // no flip may land after stop
     for (const n of nodes) expect(await skewed(n, 0)).toBe(true);
+    expect(records.map((r) => r.f)).toEqual(['start-clock', 'stop-clock']);
+  });
+
+  it.skipIf(!findLibfaketime())('clock drift: a target\'s real clock runs at its recorded rate; stop resets it', async () => {
+    /** How far node n's clock is ahead of ours, read at the middle of the request's round trip. */
+    const skew = async (n: string) => {
+      const t0 = Date.now();
+      const s = await status(ep(n));
+      return s!.now - (t0 + Date.now()) / 2;
+    };
+    const drift = clockNemesis({ modes: ['drift'], targets: ['one'] });
+    await drift.start(ctx);
+    const { mode, rates } = records[0].value as { mode: string; rates: Record<string, number> };
+    expect(mode).toBe('drift');
+    const [[n, rate]] = Object.entries(rates);
+    const a = await skew(n);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    const b = await skew(n);
+    const measured = 1 + (b - a) / (performance.now() - t0);
+    // Steps of DRIFT_STEP_MS and a round trip of a few ms: a few hundredths at most; rates are >= 0.1 off 1.
+    expect(Math.abs(measured - rate)).toBeLessThan(0.05);
+    await drift.stop(ctx);
+    await new Promise((r) => setTimeout(r, 100)); // no step may land after stop
+    expect(Math.abs(await skew(n))).toBeLessThan(10);
     expect(records.map((r) => r.f)).toEqual(['start-clock', 'stop-clock']);
   });
 

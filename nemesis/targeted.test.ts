@@ -13,6 +13,7 @@ import { clockNemesis, parseClockOffset, CLOCK_TARGETS } from './clock.js';
 import { parseNames } from './names.js';
 import { composite, nemesisFromSpec } from './compose.js';
 import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
+import { wallTimers } from '../ground/time.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
@@ -23,6 +24,7 @@ function context(seed: number, leader: string | null) {
   const runtime = { setClockOffset: async (n: string, ms: number) => void offsets.push([n, ms]) } as unknown as Runtime;
   const ctx: NemesisContext = {
     runtime,
+    time: wallTimers,
     nodes,
     rng: new Rng(seed),
     record: (f, value) => void records.push({ f, value }),

@@ -25,6 +25,19 @@ export type HttpOutcome =
   | { kind: 'fail'; status?: number; error: string; body?: any }
   | { kind: 'info'; status?: number; error: string };
 
+/** One request to a node's HTTP API (paxos/http.ts); `body` is sent as JSON. */
+export interface ApiRequest {
+  method: 'GET' | 'PUT' | 'POST';
+  path: string;
+  body?: unknown;
+}
+
+/**
+ * One op's exchange with its node, as a coroutine (paxos/exchanges.ts): it yields its requests
+ * one at a time, is resumed with each one's outcome, and returns the op's completion.
+ */
+export type Exchange = Generator<ApiRequest, Completion, HttpOutcome>;
+
 /** Error codes meaning the request never reached the node, so it cannot have been applied. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -102,8 +115,8 @@ export class NodeHttp {
   }
 }
 
-/** What a complete response means. */
-function outcomeOf(status: number, text: string): HttpOutcome {
+/** What a complete response means (also how the simulator reads the responses paxos/http.ts would send). */
+export function outcomeOf(status: number, text: string): HttpOutcome {
   let parsed: any;
   try {
     parsed = text === '' ? null : JSON.parse(text);
@@ -147,9 +160,7 @@ export abstract class HttpClient implements Client {
   async invoke(op: Op): Promise<Completion> {
     if (!this.http) throw new Error('client: invoke before open');
     const done = await this.run(op, this.http);
-    const node = this.http.node.name;
-    if (done.type === 'info' && this.isRead(op)) return { ...done, type: 'fail', error: `read-indeterminate: ${done.error}`, node };
-    return { ...done, node };
+    return asRecorded(done, this.isRead(op), this.http.node.name);
   }
 
   async close(): Promise<void> {
@@ -159,6 +170,19 @@ export abstract class HttpClient implements Client {
 
   protected abstract run(op: Op, http: NodeHttp): Promise<Completion>;
   protected abstract isRead(op: Op): boolean;
+}
+
+/** An op's completion as recorded: an indeterminate read is a fail (it changed nothing); the node it ran on added. */
+export function asRecorded(done: Completion, isRead: boolean, node: string): Completion {
+  if (done.type === 'info' && isRead) return { ...done, type: 'fail', error: `read-indeterminate: ${done.error}`, node };
+  return { ...done, node };
+}
+
+/** Runs `exchange` over `http`: each request sent when the one before it has its outcome. */
+export async function runExchange(exchange: Exchange, http: NodeHttp): Promise<Completion> {
+  let step = exchange.next();
+  while (!step.done) step = exchange.next(await http.call(step.value.method, step.value.path, step.value.body));
+  return step.value;
 }
 
 /** The completion for a non-ok outcome (ok is workload-specific). */

@@ -99,14 +99,22 @@ function readBody(req: http.IncomingMessage): Promise<unknown> {
     req.on('end', () => {
       ended = true;
       if (tooLarge) return reject(new BadRequest(`body larger than ${MAX_BODY_BYTES} bytes`));
-      const text = Buffer.concat(chunks).toString('utf8');
       try {
-        resolve(parseExactJson(text, exactOnly));
+        resolve(parseBody(Buffer.concat(chunks).toString('utf8')));
       } catch (err) {
-        reject(err instanceof BadRequest ? err : new BadRequest('body is not valid JSON'));
+        reject(err);
       }
     });
   });
+}
+
+/** A request body's JSON, every number exact (BadRequest otherwise). */
+function parseBody(text: string): unknown {
+  try {
+    return parseExactJson(text, exactOnly);
+  } catch (err) {
+    throw err instanceof BadRequest ? err : new BadRequest('body is not valid JSON');
+  }
 }
 
 /** A number token of a body as a JS number, or BadRequest when that would not be exact. */
@@ -180,13 +188,62 @@ export function resultToHttp(command: Command, r: Result): [number, unknown] {
   return [503, { error: r.error, leader: r.leader ?? null, definite: true }];
 }
 
-type Route = { method: string; command?: (m: RegExpExecArray, body: unknown) => Command; read?: (url: URL) => unknown };
+/**
+ * A request on a command route, parsed as far as its path goes (a bad key throws BadRequest
+ * here, before any body is read, where the route checks the key first): its Command, or how
+ * its body makes one.
+ */
+type PathParsed = { command: Command } | { fromBody: (body: unknown) => Command };
+type CommandRoute = { method: string; command: (m: RegExpExecArray, method: string) => PathParsed };
+type Route = { method: string; command?: CommandRoute['command']; read?: (url: URL) => unknown };
+
+/** The routes whose requests become core Commands. */
+const COMMAND_ROUTES: Array<[RegExp, CommandRoute]> = [
+  [/^\/kv\/([^/]+)\/cas$/, { method: 'POST', command: (m) => ({ fromBody: (b) => ({ op: 'cas', key: checkKey(m[1]), from: field(b, 'from'), to: field(b, 'to') }) }) }],
+  [
+    /^\/kv\/([^/]+)$/,
+    {
+      method: 'GET|PUT',
+      command: (m, method) => {
+        const key = checkKey(m[1]);
+        return method === 'GET' ? { command: { op: 'read', key } } : { fromBody: (b) => ({ op: 'write', key, value: field(b, 'value') }) };
+      },
+    },
+  ],
+  [/^\/txn$/, { method: 'POST', command: () => ({ fromBody: (b) => ({ op: 'txn', ops: parseTxn(b) }) }) }],
+];
+
+function checkMethod(route: { method: string }, method: string, pathname: string): void {
+  if (!route.method.split('|').includes(method)) throw new BadRequest(`${method} not allowed on ${pathname} (use ${route.method.replace('|', ' or ')})`);
+}
+
+/**
+ * The Command a request on a command route makes, parsed exactly as the server parses it (the
+ * same routes, key checks and exact JSON), or the response that refuses it without reaching the
+ * core (400 malformed, 404 no such route). `bodyText` is the request's body (none for a GET).
+ * The simulator hands its clients' requests to paxos/core through this (harness/sim/client.ts).
+ */
+export function commandOfRequest(method: string, path: string, bodyText?: string): { command: Command } | { response: [number, unknown] } {
+  const pathname = new URL(path, 'http://node').pathname;
+  const found = COMMAND_ROUTES.map(([re, route]) => [re.exec(pathname), route] as const).find(([m]) => m);
+  if (!found) return { response: [404, { error: 'not-found', message: `no route ${pathname}` }] };
+  const [match, route] = found as [RegExpExecArray, CommandRoute];
+  try {
+    checkMethod(route, method, pathname);
+    const parsed = route.command(match, method);
+    if ('command' in parsed) return parsed;
+    const text = bodyText ?? '';
+    if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new BadRequest(`body larger than ${MAX_BODY_BYTES} bytes`);
+    return { command: parsed.fromBody(parseBody(text)) };
+  } catch (err) {
+    if (err instanceof BadRequest) return { response: [400, { error: 'bad-request', message: err.message }] };
+    throw err;
+  }
+}
 
 export function createHttpServer(backend: KvBackend): http.Server {
   const routes: Array<[RegExp, Route]> = [
-    [/^\/kv\/([^/]+)\/cas$/, { method: 'POST', command: (m, b) => ({ op: 'cas', key: checkKey(m[1]), from: field(b, 'from'), to: field(b, 'to') }) }],
-    [/^\/kv\/([^/]+)$/, { method: 'GET|PUT' }],
-    [/^\/txn$/, { method: 'POST', command: (_m, b) => ({ op: 'txn', ops: parseTxn(b) }) }],
+    ...COMMAND_ROUTES,
     [/^\/status$/, { method: 'GET', read: () => backend.status() }],
     [/^\/debug\/stats$/, { method: 'GET', read: () => backend.stats() }],
     [/^\/debug\/state$/, { method: 'GET', read: () => backend.appliedState() }],
@@ -209,20 +266,14 @@ export function createHttpServer(backend: KvBackend): http.Server {
     }
     const [match, route] = found as [RegExpExecArray, Route];
     try {
-      if (!route.method.split('|').includes(method)) throw new BadRequest(`${method} not allowed on ${url.pathname} (use ${route.method.replace('|', ' or ')})`);
+      checkMethod(route, method, url.pathname);
       if (route.read) {
         req.resume();
         return send(res, 200, route.read(url));
       }
-      let command: Command;
-      if (route.command) command = route.command(match, await readBody(req));
-      else if (method === 'GET') {
-        req.resume();
-        command = { op: 'read', key: checkKey(match[1]) };
-      } else {
-        const key = checkKey(match[1]);
-        command = { op: 'write', key, value: field(await readBody(req), 'value') };
-      }
+      const parsed = route.command!(match, method);
+      if ('command' in parsed) req.resume();
+      const command = 'command' in parsed ? parsed.command : parsed.fromBody(await readBody(req));
       const [code, body] = resultToHttp(command, await backend.submit(command));
       send(res, code, body);
     } catch (err) {

@@ -8,7 +8,8 @@
 import type { Checker, Op, TestDefinition } from '../index.js';
 import { ACCOUNTS, agreementChecker, builtinWorkloads, microOps, setKeyOf } from '../index.js';
 import { PLANTED_BUGS } from './bugs.js';
-import { BankClient, KvClient, SetClient, TxnClient, txnCommandOf } from './clients.js';
+import { BankClient, KvClient, SetClient, TxnClient } from './clients.js';
+import { txnCommandOf } from './exchanges.js';
 import { paxosDb } from './db.js';
 
 /**

@@ -2,7 +2,7 @@
  * A simulated run replays from its seed: two runs of the same seed and options write the same
  * history.jsonl and results.json, byte for byte (virtual timestamps, faults, verdict), and the
  * same node event logs; another
- * seed writes a different history. In-process, through the same entry the CLI uses.
+ * seed writes a different history. So do the transactional and bank workloads. In-process, through the same entry the CLI uses.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -46,6 +46,20 @@ describe('--runtime sim replays from its seed', () => {
       const b = await run(5, 'det-faults-b', faults);
       expect(a.exit).toBe(0);
       for (const f of faults.schedule ? ['start-packet', 'start-kill'] : ['start-packet', 'start-slow-disk', 'start-burst']) expect(a.history).toContain(`"f":"${f}"`);
+      expect(b.history === a.history).toBe(true);
+      expect(b.results === a.results).toBe(true);
+      expect(b.events === a.events).toBe(true);
+    }
+  }, 120_000);
+
+  it('a txn workload (append) and bank (its accounts opened first): the same bytes again', async () => {
+    for (const workload of ['append', 'bank']) {
+      const faults = { workload, nemesis: 'partition,kill,pause,lose-unsynced' };
+      const a = await run(3, `det-${workload}-a`, faults);
+      const b = await run(3, `det-${workload}-b`, faults);
+      expect(a.exit).toBe(0);
+      expect(a.history).toContain(workload === 'append' ? '"f":"txn"' : '"f":"transfer"');
+      expect(a.history.split('\n').length).toBeGreaterThan(500);
       expect(b.history === a.history).toBe(true);
       expect(b.results === a.results).toBe(true);
       expect(b.events === a.events).toBe(true);

@@ -148,6 +148,11 @@ export abstract class SimHost<M, H, A, N extends HostNode<M, H, A> = HostNode<M,
     this.node(id).offsetMs = ms;
   }
 
+  /** Node `id`'s wall clock now: virtual time plus its offset (what it is told). */
+  wallClock(id: NodeName): number {
+    return this.wall(this.node(id));
+  }
+
   /** The leader most live nodes name (ties: the first named); null when none knows. */
   leader(): NodeName | null {
     const votes = new Map<NodeName, number>();

@@ -1,18 +1,21 @@
 /**
  * What `--runtime sim` runs, and the one line that refuses the rest before anything starts:
- * the built-in paxos suite (its core; not etcd) with the register and kv workloads (the
- * in-process client, client.ts, speaks their ops) and the core's planted bugs (not the node's:
- * the simulator does not run paxos/node.ts), or a --test module whose definition has a `sim`
- * system (ground/sim.ts: its own client mapping, any of its workloads and bugs); either under
- * every nemesis, --schedule and --swarm (both clusters run on host.ts, so a user's nodes take
- * the faults paxos/core's do), clocks in bump mode only (strobe flips on a real interval timer).
+ * the built-in paxos suite (its core; not etcd) with every one of its workloads (register, kv,
+ * set, bank, append, wr: the in-process client, client.ts, runs each op as the real client's
+ * exchange, paxos/exchanges.ts) and the core's planted bugs (not the node's: the simulator does
+ * not run paxos/node.ts), or a --test module whose definition has a `sim` system (ground/sim.ts:
+ * its own client mapping, any of its workloads and bugs); either under every nemesis, --schedule
+ * and --swarm (both clusters run on host.ts, so a user's nodes take the faults paxos/core's do;
+ * every clock mode: the nemeses pace themselves on NemesisContext.time, virtual here).
  */
 import { UsageError } from '../../ground/runtime.js';
 import { BUGS } from '../../paxos/core/types.js';
 import type { TestDefinition } from '../../ground/test.js';
 import type { TestConfig } from '../options.js';
+import { SIM_PROTOCOLS } from './client.js';
 
-export const SIM_WORKLOADS = ['register', 'kv'];
+/** The paxos suite's workloads the simulated client speaks (all of them). */
+export const SIM_WORKLOADS = Object.keys(SIM_PROTOCOLS);
 export const SIM_FAULTS = ['partition', 'kill', 'pause', 'clock', 'lose-unsynced', 'slow-disk', 'packet', 'burst'];
 
 /** Throws a UsageError naming the first option the simulator cannot run (`test`: the chosen definition). */
@@ -27,9 +30,6 @@ export function refuseUnsimulated(c: TestConfig, test?: TestDefinition): void {
   if (!user && !SIM_WORKLOADS.includes(c.workload)) no(`workload ${c.workload} is not simulated (simulated: ${SIM_WORKLOADS.join(', ')})`);
   const unsupported = c.nemesis.filter((f) => !SIM_FAULTS.includes(f));
   if (unsupported.length > 0) no(`nemesis ${unsupported.join(',')} is not simulated (simulated: ${SIM_FAULTS.join(', ')})`);
-  // compose.ts waits SLOW_DISK_LEAD_MS on a real timer between a slow disk and the faults injected with it.
-  if (c.nemesisTogether && c.nemesis.includes('slow-disk') && c.nemesis.length > 1) no('--nemesis-together with slow-disk is not simulated (its lead before the other faults is a real-time sleep)');
-  if (c.clockModes?.includes('strobe')) no('--clock-mode strobe is not simulated (bump is)');
   if (!user && c.bug !== null && !(BUGS as readonly string[]).includes(c.bug)) no(`--bug ${c.bug} is a bug of paxos/node.ts, which the simulator does not run (core bugs: ${BUGS.join(', ')})`);
   if (c.leaveDbRunning) no('--leave-db-running: simulated nodes live only inside the run');
 }

@@ -67,7 +67,7 @@ export async function runSimTest(config: TestConfig, test: TestDefinition, io: S
     writeHistory(runDir, sim.history);
     for (const [node, log] of Object.entries(sim.decidedLogs)) writeNodeFile(runDir, node, FILES.decidedLog, log);
     for (const [node, state] of Object.entries(sim.replicaStates)) writeNodeFile(runDir, node, FILES.replicaState, state);
-    for (const [node, text] of Object.entries(sim.eventLogs)) writeNodeText(runDir, node, EVENTS_FILE, text);
+    for (const [node, text] of Object.entries(sim.eventLogs())) writeNodeText(runDir, node, EVENTS_FILE, text);
     for (const e of sim.coreErrors) say(`node error: ${e}`);
     if (io.interrupts) io.interrupts.stopping = 'cancelling the check; the history is kept';
     if (!io.interrupts?.interrupted) {
@@ -128,8 +128,7 @@ export function scheduleOf(config: TestConfig, test: TestDefinition): Schedule |
   if (config.schedule) return namedSchedule(config.schedule, { nodes: config.nodes, intervalMs: config.nemesisIntervalMs, leaderAware: test.db.leader !== undefined });
   if (config.nemesis.length === 0) return null;
   const opts = nemesisOptionsOf(config);
-  // Strobe flips clocks on a real interval timer; the simulator does bumps.
-  const nemesis = nemesisFromSpec(config.nemesis.join(','), { ...opts, clock: { ...opts.clock, modes: ['bump'] }, leaderAware: test.db.leader !== undefined });
+  const nemesis = nemesisFromSpec(config.nemesis.join(','), { ...opts, leaderAware: test.db.leader !== undefined });
   return flagSchedule(nemesis, config.nemesisIntervalMs);
 }
 

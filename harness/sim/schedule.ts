@@ -3,7 +3,8 @@
  * is flagSchedule's) as nemesis/schedule.ts's runSchedule does on the wall clock: pull the
  * generator at the virtual ms since the main phase began, sleep when told, start and stop the
  * named faults (which record themselves), record a failing op as `nemesis-error`, and at the
- * end of the main phase stop every fault once more with `lastStop`.
+ * end of the main phase stop every fault once more with `lastStop` (after the op in progress:
+ * one may be waiting on virtual time).
  */
 import type { Outcome } from '../../ground/generator.js';
 import type { NemesisContext, Schedule } from '../../ground/nemesis.js';
@@ -21,6 +22,8 @@ export interface SimScheduleRun {
 export function startSchedule(schedule: Schedule, ctx: NemesisContext, sched: Scheduler, endMs: number): SimScheduleRun {
   const { result, perform, healAll } = scheduleOps(schedule, ctx);
   let over = false;
+  /** The op being performed: it may wait on virtual time (a lead between faults), and the heal waits for it, as runSchedule's does. */
+  let inFlight: Promise<unknown> | null = null;
   const run: SimScheduleRun = {
     get cycles() {
       return result.cycles;
@@ -28,6 +31,7 @@ export function startSchedule(schedule: Schedule, ctx: NemesisContext, sched: Sc
     errors: result.errors,
     heal: async () => {
       over = true; // the clients may finish before endMs (an exhausted generator): nothing starts after the heal
+      if (inFlight) await sched.wait(inFlight);
       await healAll({ ...ctx, lastStop: true });
     },
   };
@@ -40,7 +44,10 @@ export function startSchedule(schedule: Schedule, ctx: NemesisContext, sched: Sc
     const e = cursor.next(sched.now() - began);
     if (e === null) return; // exhausted: what it left in force holds until the end
     if ('sleepMs' in e) return sched.after(e.sleepMs, pull);
-    return perform(e.op.f).then((outcome) => {
+    const op = perform(e.op.f);
+    inFlight = op;
+    return op.then((outcome) => {
+      inFlight = null;
       cursor.completed?.(e.op, outcome);
       return pull();
     });

@@ -13,17 +13,18 @@ import { Rng } from '../../ground/rng.js';
 import type { SimSystem } from '../../ground/sim.js';
 import type { Workload } from '../../ground/workload.js';
 import type { BugName } from '../../paxos/core/types.js';
+import type { OpProtocol } from '../../paxos/exchanges.js';
 import { countFault, emptyCoverage, type FaultCoverage } from '../../nemesis/coverage.js';
-import { burstThreadsOf, type TestConfig } from '../options.js';
+import { burstThreadsOf, SETUP_LIMIT_MS, type TestConfig } from '../options.js';
 import { SimCluster } from './cluster.js';
 import type { SimHost } from './host.js';
-import { invokeOn } from './client.js';
+import { invokeOn, openAccountsOn, SIM_PROTOCOLS } from './client.js';
 import { withoutWallClock } from './guard.js';
 import { SimHistory } from './history.js';
 import { DEFAULT_NETWORK, SimNetwork, type NetworkShape } from './network.js';
 import { simEndpoint, simRuntime } from './runtime.js';
 import { Scheduler } from './scheduler.js';
-import { startSchedule } from './schedule.js';
+import { startSchedule, type SimScheduleRun } from './schedule.js';
 import { SimThreads } from './threads.js';
 import { UserCluster } from './user-cluster.js';
 import { invokeUser } from './user-client.js';
@@ -40,10 +41,21 @@ export interface Simulated {
   collectErrors: Record<string, string>;
   /** Cores (or a user's nodes) that threw, each taking its node down: the node-errors checker's input. */
   coreErrors: string[];
-  /** Each node's event log, as events.jsonl holds it (events.ts). */
-  eventLogs: Record<string, string[]>;
+  /**
+   * Each node's event log, as events.jsonl holds it (events.ts), formatted when asked: run.ts
+   * asks when it writes the run; a sweep judging seeds in memory never does (formatting is a
+   * tenth of a run's CPU).
+   */
+  eventLogs: () => Record<string, string[]>;
   /** For the bench and tests: virtual ms simulated, callbacks run, core steps, what the network and disks did. */
   stats: { virtualMs: number; events: number; steps: number; dropped: number; duplicated: number; shaped: SimNetwork['shaped']; syncs: SimHost<unknown, unknown, unknown>['syncs'] };
+}
+
+/** The client protocol of a Paxos workload (refuseUnsimulated keeps the others out). */
+function protocolOf(workload: string): OpProtocol {
+  const make = SIM_PROTOCOLS[workload];
+  if (!make) throw new Error(`sim: workload ${workload} is not simulated`);
+  return make();
 }
 
 /** Final reads retry this often, and get at least FINAL_READS_MS (as harness/run.ts). */
@@ -75,6 +87,7 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
   const coverage = emptyCoverage(schedule?.kinds ?? config.nemesis);
   for (const n of config.nodes) cluster.start(n);
   const endpoints = config.nodes.map(simEndpoint);
+  const protocol = user ? null : protocolOf(config.workload);
 
   const threads = new SimThreads({
     sched,
@@ -87,11 +100,12 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     invoke: (t, spec, done) => {
       const node = endpoints[t % endpoints.length].name;
       if (user) invokeUser(user, system!, sched, node, config.opTimeoutMs, spec, done);
-      else invokeOn(paxos!, sched, node, config.opTimeoutMs, spec, done);
+      else invokeOn(paxos!, sched, node, config.opTimeoutMs, protocol!, spec, done);
     },
   });
   const ctx: NemesisContext = {
     runtime,
+    time: sched.timers,
     nodes: config.nodes,
     rng: nemesisRng,
     record: (f, value) => void history.append({ process: 'nemesis', type: 'info', f, value: value ?? null }),
@@ -99,7 +113,7 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     injected: (kind, detail) => countFault(coverage, kind, detail),
     burst: (on) => threads.unthrottle(on),
   };
-  const faults = schedule ? startSchedule(schedule, ctx, sched, config.timeLimitMs) : null;
+  let faults = null as SimScheduleRun | null; // set when the main phase starts
   let finalReadsMissing = 0;
 
   const finalReads = () => {
@@ -118,9 +132,19 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
       await faults?.heal();
       threads.runPhase((r, t) => workload.recoveryOp(r, t), sched.now() + config.recoveryTimeMs, finalReads);
     });
-  const gen = workload.generator?.();
-  if (gen) threads.runGenerator(gen, config.timeLimitMs, afterMain);
-  else threads.runPhase((r, t) => workload.nextOp(r, t), config.timeLimitMs, afterMain);
+  // The main phase: clients and faults for the time limit from now (after the setup, as in harness/run.ts).
+  const main = () => {
+    const endMs = sched.now() + config.timeLimitMs;
+    faults = schedule ? startSchedule(schedule, ctx, sched, endMs) : null;
+    const gen = workload.generator?.();
+    if (gen) threads.runGenerator(gen, endMs, afterMain);
+    else threads.runPhase((r, t) => workload.nextOp(r, t), endMs, afterMain);
+  };
+  if (workload.setup && !user) {
+    // Only the bank workload of the paxos suite has a setup; on the node thread 0 is bound to, as a real run's.
+    if (config.workload !== 'bank') throw new Error(`sim: the setup of workload ${config.workload} is not simulated`);
+    openAccountsOn(paxos!, sched, endpoints[0].name, config.opTimeoutMs, SETUP_LIMIT_MS, main);
+  } else main();
   await sched.run();
 
   const decidedLogs: Record<string, DecidedEntry[]> = {};
@@ -145,7 +169,7 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     replicaStates,
     collectErrors,
     coreErrors: cluster.nodeErrors,
-    eventLogs: paxos?.eventLogs() ?? {},
+    eventLogs: () => paxos?.eventLogs() ?? {},
     stats: {
       virtualMs: sched.now(),
       events: sched.events,

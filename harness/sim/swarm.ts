@@ -43,8 +43,7 @@ export function swarmOf(config: TestConfig): { config: TestConfig; choice: Swarm
   const nemesis = subset(allowed);
   const has = (f: string) => nemesis.includes(f);
   const nemesisIntervalMs = r.int(5, 50) * 100;
-  // Never slow-disk together with others: compose's lead before them is a real sleep (options.ts refuses it).
-  const nemesisTogether = nemesis.length > 1 && r.chance(0.3) && !has('slow-disk');
+  const nemesisTogether = nemesis.length > 1 && r.chance(0.3);
   const killTargets = config.killTargets ?? (has('kill') || has('lose-unsynced') ? subset(NODE_TARGETS) : null);
   const partition = config.partition ?? (has('partition') ? subset(PARTITION_SHAPES) : null);
   const skew = r.int(1, 100) * 100;

@@ -8,7 +8,7 @@ import type { BugName } from '../../paxos/core/types.js';
 
 export interface BugSchedule {
   bug: BugName;
-  /** `test` flags (kebab names, as the CLI takes them), --runtime sim and --seed added by the sweep. */
+  /** `test` flags (kebab names, as the CLI takes them; the workload register unless given), --runtime sim and --seed added by the sweep. */
   flags: Record<string, string | boolean>;
   /** Why this schedule finds the bug. */
   why: string;
@@ -23,4 +23,5 @@ export const SCHEDULES: BugSchedule[] = [
   { bug: 'skip-apply', flags: { 'time-limit': '6' }, why: 'n5 drops a command of every 16th slot: any run that decides 16 slots shows it, no fault needed' },
   { bug: 'forget-promise-on-recovery', flags: { nemesis: 'partition,kill', partition: 'leader', 'kill-targets': 'minority', 'nemesis-interval': '0.5', 'time-limit': '10' }, why: 'cutting the leader off makes acceptors that missed the new prepare accept above their promise; killing a minority then restarts them with the lower promise, which the acceptor check (node-errors) sees at recovery' },
   { bug: 'batch-drop', flags: { nemesis: 'pause', 'nemesis-interval': '1', 'time-limit': '3', rate: '600', concurrency: '20' }, why: 'a slot must hold more than 5 commands: a high rate fills batches while a paused leader lets requests pile up' },
+  { bug: 'stale-txn-read', flags: { workload: 'append', nemesis: 'partition', 'nemesis-interval': '1', 'time-limit': '6' }, why: "a txn's reads lag two slots behind its writes: at 50 txns/s on 5 active keys, most txns read a key one of the two slots before theirs appended to, so Elle sees cycles within seconds; the partitions add leader changes and indeterminate txns, which the correct core must come through VALID" },
 ];

@@ -3,8 +3,8 @@
  * their stored replay command; --swarm without --runtime sim is refused (one line, exit 254);
  * `test-all --runtime sim --seeds A..B` sweeps on worker threads, stores only the runs that are
  * not VALID and names the first failing seed's replay command and run dir; and the per-bug
- * schedules (sweep-schedules.ts) find their bugs on >= 90% of a handful of seeds while the
- * correct core is VALID on the same seeds. The worker threads run compiled code: build first
+ * schedules (sweep-schedules.ts; stale-txn-read's on the append workload, judged by Elle) find
+ * their bugs on >= 90% of a handful of seeds while the correct core is VALID on the same seeds. The worker threads run compiled code: build first
  * (npx tsc -p tsconfig.json; `npm test` does). A few dozen seeds, not hundreds: ~100 seeds a
  * minute fit on a loaded 2-core machine; `npm run bench:sim-sweep` is the 1,000-seed table.
  */

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand, changesState, commandError, digestHex, emptyDigest, kvDigestOf, kvGet, type KvMap } from './kv.js';
 import { canonicalJson, digestOf, fnv1a64, jsonEqual } from '../../ground/canonical.js';
+import { Rng } from '../../ground/rng.js';
 
 describe('kv state machine', () => {
   it('reads absent keys as null, writes, and compares-and-sets', () => {
@@ -98,6 +99,20 @@ describe('canonical JSON and digests', () => {
     expect(fnv1a64('')).toBe('cbf29ce484222325');
     expect(fnv1a64('a')).toBe('af63dc4c8601ec8c');
     expect(fnv1a64('foobar')).toBe('85944171f73967e8');
+  });
+
+  it('equals FNV-1a 64 computed with BigInt on random strings (multi-byte characters too)', () => {
+    const reference = (text: string) => {
+      let h = 0xcbf29ce484222325n;
+      for (const byte of new TextEncoder().encode(text)) h = ((h ^ BigInt(byte)) * 0x100000001b3n) & ((1n << 64n) - 1n);
+      return h.toString(16).padStart(16, '0');
+    };
+    const rng = new Rng(7);
+    const alphabet = ['a', 'Z', '0', '{', '"', 'é', '€', '𝄞', '\u0000', ' '];
+    for (let i = 0; i < 500; i++) {
+      const text = Array.from({ length: rng.int(0, 200) }, () => alphabet[rng.int(0, alphabet.length - 1)]).join('');
+      expect(fnv1a64(text)).toBe(reference(text));
+    }
   });
 });
 
