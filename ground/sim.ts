@@ -32,8 +32,8 @@ export interface SimContext<Msg = unknown, Rec = unknown, Reply = unknown> {
   cancelTimer(name: string): void;
   /**
    * Writes `record` (JSON) to this node's disk. Writes are synced in batches (group commit, a
-   * few virtual ms); every send and reply after a persist waits until it is synced. A kill keeps
-   * what was written, a power loss (lose-unsynced) only what was synced.
+   * few virtual ms, 50-500 under the slow-disk fault); every send and reply after a persist waits
+   * until it is synced. A kill keeps what was written, a power loss (lose-unsynced) only what was synced.
    */
   persist(record: Rec): void;
   /** Answers client request `request` (see SimNode.onRequest); a second reply to one request is ignored. */
@@ -54,7 +54,7 @@ export interface SimNode<Msg = unknown, Req = unknown> {
 
 /** A user's system for the simulator: how a node starts, and how workload ops map to its requests and replies. */
 export interface SimSystem<Msg = unknown, Rec = unknown, Req = unknown, Reply = unknown> {
-  /** Starts a node (at the start of the run and at every restart) from the records its disk kept, oldest first. */
+  /** Starts a node (at the start of the run and at every restart) from the records its disk kept, oldest first; it may act through `ctx` at once (arm timers, send, persist). */
   node(ctx: SimContext<Msg, Rec, Reply>, disk: readonly Rec[]): SimNode<Msg, Req>;
   /** The request a workload op becomes (the client's side of the wire; JSON). */
   request(op: OpSpec): Req;

@@ -2,9 +2,11 @@
  * A replicated register store written for the simulator (ground/sim.ts), as a user would write
  * their own: a fixed primary (the first node) orders every write, persists it, replicates it to
  * each backup and acknowledges once every backup has persisted it (resent until acknowledged);
- * backups forward every request to the primary. Safe under any fault, available only while
+ * backups forward every request to the primary, which performs each once, however often the
+ * network delivers it (a duplicated forward re-performed a write over newer ones, or let a cas
+ * that failed match later). Safe under any fault, available only while
  * the primary is up and reachable. The planted bug `backup-reads`: backups answer reads from
- * their own copy, which lags the primary (and stays behind a write the primary never re-sends).
+ * their own copy, which lags the primary.
  */
 import type { Completion, NodeName, OpSpec, SimContext, SimNode, SimSystem } from '../../index.js';
 
@@ -21,7 +23,11 @@ interface Write {
   seq: number;
   key: string;
   value: number;
+  /** The forwarded request it performs (`<backup>:<id>`), so a duplicate of that request is not performed again. */
+  origin?: string;
 }
+/** What a disk holds: writes, and forwarded cas ops that did not match (performed, nothing written). */
+type Rec = Write | { origin: string };
 type Msg = { t: 'replicate'; write: Write } | { t: 'ack'; seq: number } | { t: 'forward'; id: number; req: Request } | { t: 'forwarded'; id: number; reply: Reply };
 
 /** How often the primary resends writes some backup has not acknowledged, virtual ms. */
@@ -31,15 +37,20 @@ class RegisterNode implements SimNode<Msg, Request> {
   private readonly kv = new Map<string, Write>();
   private readonly primary: NodeName;
   private seq = 0;
+  /** Primary: forwarded requests already performed (the writes and failed cas ops among them kept on disk). */
+  private readonly performed = new Set<string>();
   /** Primary: writes not yet acknowledged by every backup, and who waits on each. */
   private readonly unacked = new Map<number, { write: Write; missing: Set<NodeName>; answer: (r: Reply) => void }>();
 
   constructor(
-    private readonly ctx: SimContext<Msg, Write, Reply>,
-    disk: readonly Write[],
+    private readonly ctx: SimContext<Msg, Rec, Reply>,
+    disk: readonly Rec[],
   ) {
     this.primary = ctx.nodes[0];
-    for (const w of disk) this.apply(w);
+    for (const r of disk) {
+      if ('key' in r) this.apply(r);
+      else this.performed.add(r.origin);
+    }
     if (this.isPrimary) ctx.setTimer('resend', RESEND_MS);
   }
 
@@ -60,9 +71,14 @@ class RegisterNode implements SimNode<Msg, Request> {
 
   onMessage(from: NodeName, msg: Msg): void {
     switch (msg.t) {
-      case 'forward':
-        if (this.isPrimary) this.perform(msg.req, (reply) => this.ctx.send(from, { t: 'forwarded', id: msg.id, reply }));
-        return;
+      case 'forward': {
+        // The network may deliver a message twice: performed again, a write (or a cas that did
+        // not match the first time) would undo the writes since, or happen after all.
+        const origin = `${from}:${msg.id}`;
+        if (!this.isPrimary || this.performed.has(origin)) return;
+        this.performed.add(origin);
+        return this.perform(msg.req, (reply) => this.ctx.send(from, { t: 'forwarded', id: msg.id, reply }), origin);
+      }
       case 'forwarded':
         return this.ctx.reply(msg.id, msg.reply);
       case 'replicate':
@@ -89,16 +105,19 @@ class RegisterNode implements SimNode<Msg, Request> {
   }
 
   /** The primary's side of an op: a read answers at once, a write (or a cas that matches) once every backup has it. */
-  private perform(req: Request, answer: (r: Reply) => void): void {
+  private perform(req: Request, answer: (r: Reply) => void, origin?: string): void {
     const current = this.kv.get(req.key)?.value ?? null;
     if (req.f === 'read') return answer({ ok: true, value: current });
     let value = req.value as number;
     if (req.f === 'cas') {
       const [from, to] = req.value as [number, number];
-      if (current !== from) return answer({ ok: false, error: 'cas-mismatch' });
+      if (current !== from) {
+        if (origin) this.ctx.persist({ origin }); // a duplicate must not match after a restart either
+        return answer({ ok: false, error: 'cas-mismatch' });
+      }
       value = to;
     }
-    const write: Write = { seq: ++this.seq, key: req.key, value };
+    const write: Write = { seq: ++this.seq, key: req.key, value, ...(origin ? { origin } : {}) };
     this.ctx.persist(write);
     this.apply(write);
     const backups = this.ctx.nodes.filter((n) => n !== this.ctx.self);
@@ -108,13 +127,14 @@ class RegisterNode implements SimNode<Msg, Request> {
   }
 
   private apply(w: Write): void {
+    if (w.origin) this.performed.add(w.origin);
     this.kv.set(w.key, w);
     this.seq = Math.max(this.seq, w.seq);
   }
 }
 
 /** The system the simulator runs: nodes, and the register/kv workloads' ops as requests. */
-export const registerSystem: SimSystem<Msg, Write, Request, Reply> = {
+export const registerSystem: SimSystem<Msg, Rec, Request, Reply> = {
   node: (ctx, disk) => new RegisterNode(ctx, disk),
   request: (op: OpSpec): Request => ({ f: op.f as Request['f'], key: op.key ?? '', value: op.value ?? null }),
   completion: (op: OpSpec, reply: Reply): Completion => {

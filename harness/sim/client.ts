@@ -13,7 +13,8 @@ import type { OpSpec } from '../../ground/workload.js';
 import { accountsOpen, bankProtocol, kvProtocol, OPEN_ACCOUNTS, OPEN_RETRY_MS, setProtocol, txnProtocol, type OpProtocol } from '../../paxos/exchanges.js';
 import { asRecorded, outcomeOf, type ApiRequest, type HttpOutcome } from '../../paxos/http-client.js';
 import { commandOfRequest, resultToHttp } from '../../paxos/http.js';
-import { CLIENT_LINK_MS, type Answer, type SimCluster } from './cluster.js';
+import type { Answer, SimCluster } from './cluster.js';
+import { CLIENT_LINK_MS } from './host.js';
 import type { Scheduler } from './scheduler.js';
 
 /**

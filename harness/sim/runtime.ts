@@ -5,15 +5,12 @@
  */
 import { Rng } from '../../ground/rng.js';
 import { type Grudge, type NodeEndpoint, type NodeName, type Runtime, type RuntimeNeeds } from '../../ground/runtime.js';
-import type { SimCluster } from './cluster.js';
+import type { SimControl } from './host.js';
 
 /** Where a simulated node "listens": no socket, a name. */
 export const simEndpoint = (name: NodeName): NodeEndpoint => ({ name, clientUrl: `sim://${name}` });
 
-/** What the nemeses act on: paxos/core's cluster or a user's (user-cluster.ts). */
-export type SimControl = Pick<SimCluster, 'ids' | 'start' | 'kill' | 'powerLoss' | 'pause' | 'resume' | 'partition' | 'heal' | 'setClockOffset' | 'network'> &
-  Partial<Pick<SimCluster, 'slowDisk'>>;
-
+/** The Runtime over `cluster`: paxos/core's (cluster.ts) or a user's (user-cluster.ts), both hosts (host.ts). */
 export function simRuntime(cluster: SimControl): Runtime {
   return {
     name: 'sim',
@@ -32,8 +29,6 @@ export function simRuntime(cluster: SimControl): Runtime {
       return cluster.powerLoss(node, torn, new Rng(seed));
     },
     async slowDisk(node, slow) {
-      // A user's cluster has no slow disks: options.ts refuses slow-disk for it before the run.
-      if (!cluster.slowDisk) throw new Error('sim: this cluster has no slow disks');
       cluster.slowDisk(node, slow);
     },
     async pause(node) {

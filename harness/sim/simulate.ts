@@ -17,6 +17,7 @@ import type { OpProtocol } from '../../paxos/exchanges.js';
 import { countFault, emptyCoverage, type FaultCoverage } from '../../nemesis/coverage.js';
 import { burstThreadsOf, SETUP_LIMIT_MS, type TestConfig } from '../options.js';
 import { SimCluster } from './cluster.js';
+import type { SimHost } from './host.js';
 import { invokeOn, openAccountsOn, SIM_PROTOCOLS } from './client.js';
 import { withoutWallClock } from './guard.js';
 import { SimHistory } from './history.js';
@@ -47,7 +48,7 @@ export interface Simulated {
    */
   eventLogs: () => Record<string, string[]>;
   /** For the bench and tests: virtual ms simulated, callbacks run, core steps, what the network and disks did. */
-  stats: { virtualMs: number; events: number; steps: number; dropped: number; duplicated: number; shaped: SimNetwork['shaped']; syncs?: SimCluster['syncs'] };
+  stats: { virtualMs: number; events: number; steps: number; dropped: number; duplicated: number; shaped: SimNetwork['shaped']; syncs: SimHost<unknown, unknown, unknown>['syncs'] };
 }
 
 /** The client protocol of a Paxos workload (refuseUnsimulated keeps the others out). */
@@ -79,7 +80,8 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
   const clusterRng = rng.fork();
   const network = new SimNetwork(rng.fork(), shape);
   const user = system ? new UserCluster(sched, config.nodes, system, config.bug, clusterRng, network) : null;
-  const cluster = user ?? new SimCluster(sched, config.nodes, config.bug as BugName | null, clusterRng, network);
+  const paxos = user ? null : new SimCluster(sched, config.nodes, config.bug as BugName | null, clusterRng, network);
+  const cluster = (user ?? paxos)!;
   const runtime = simRuntime(cluster);
   const history = new SimHistory(sched);
   const coverage = emptyCoverage(schedule?.kinds ?? config.nemesis);
@@ -98,7 +100,7 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     invoke: (t, spec, done) => {
       const node = endpoints[t % endpoints.length].name;
       if (user) invokeUser(user, system!, sched, node, config.opTimeoutMs, spec, done);
-      else invokeOn(cluster as SimCluster, sched, node, config.opTimeoutMs, protocol!, spec, done);
+      else invokeOn(paxos!, sched, node, config.opTimeoutMs, protocol!, spec, done);
     },
   });
   const ctx: NemesisContext = {
@@ -141,17 +143,16 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
   if (workload.setup && !user) {
     // Only the bank workload of the paxos suite has a setup; on the node thread 0 is bound to, as a real run's.
     if (config.workload !== 'bank') throw new Error(`sim: the setup of workload ${config.workload} is not simulated`);
-    openAccountsOn(cluster as SimCluster, sched, endpoints[0].name, config.opTimeoutMs, SETUP_LIMIT_MS, main);
+    openAccountsOn(paxos!, sched, endpoints[0].name, config.opTimeoutMs, SETUP_LIMIT_MS, main);
   } else main();
   await sched.run();
 
   const decidedLogs: Record<string, DecidedEntry[]> = {};
   const replicaStates: Record<string, ReplicaState> = {};
   const collectErrors: Record<string, string> = {};
-  for (const n of user ? [] : config.nodes) {
-    const paxos = cluster as SimCluster;
-    const log = paxos.decidedLog(n);
-    const state = paxos.appliedState(n);
+  for (const n of paxos ? config.nodes : []) {
+    const log = paxos!.decidedLog(n);
+    const state = paxos!.appliedState(n);
     if (log === null || state === null) collectErrors[n] = 'node down at the end of the run';
     else {
       decidedLogs[n] = log;
@@ -167,8 +168,8 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
     decidedLogs,
     replicaStates,
     collectErrors,
-    coreErrors: user ? user.nodeErrors : (cluster as SimCluster).coreErrors,
-    eventLogs: () => (user ? {} : (cluster as SimCluster).eventLogs()),
+    coreErrors: cluster.nodeErrors,
+    eventLogs: () => paxos?.eventLogs() ?? {},
     stats: {
       virtualMs: sched.now(),
       events: sched.events,
@@ -176,7 +177,7 @@ async function simulateUnguarded(config: TestConfig, workload: Workload, schedul
       dropped: cluster.network.dropped,
       duplicated: cluster.network.duplicated,
       shaped: cluster.network.shaped,
-      ...(user ? {} : { syncs: (cluster as SimCluster).syncs }),
+      syncs: cluster.syncs,
     },
   };
 }
