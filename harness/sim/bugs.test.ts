@@ -28,7 +28,7 @@ const POWER_LOSS = { nemesis: 'kill,lose-unsynced', 'kill-targets': 'majority,al
 /** README's real-time schedule for lease-skew: cut off the leader and step its clock back, at once. */
 const LEASE_SKEW = { nemesis: 'partition,clock', 'nemesis-together': true, partition: 'leader', 'clock-target': 'leader', 'clock-mode': 'bump', 'clock-offset': '-9000..-6000', 'nemesis-interval': '2', 'time-limit': '10', 'recovery-time': '2', concurrency: '20', rate: '100' };
 const BUSY = { nemesis: 'partition,kill,pause,clock', 'time-limit': '30', rate: '200', concurrency: '30' };
-const FORGET_PROMISE = { nemesis: 'partition,kill', partition: 'leader', 'kill-targets': 'minority', 'nemesis-interval': '0.5', 'time-limit': '10' };
+const FORGET_PROMISE = { nemesis: 'partition,kill', partition: 'leader', 'kill-targets': 'minority', 'nemesis-interval': '0.5', 'op-timeout': '1', 'time-limit': '10' };
 const EVERY_FAULT = { nemesis: 'partition,kill,pause,clock,lose-unsynced', 'nemesis-interval': '1', 'time-limit': '20' };
 
 async function verdict(flags: Record<string, string | boolean>): Promise<{ exit: number; failing: string[] }> {
