@@ -18,7 +18,7 @@ export { simOnlyDb } from './ground/sim.js';
 export type { CheckersOf, OpSpec, Workload, WorkloadOptions } from './ground/workload.js';
 export { Rng } from './ground/rng.js';
 export { UsageError } from './ground/runtime.js';
-export { sleep, withDeadline, deadline, type Deadline } from './ground/time.js';
+export { sleep, withDeadline, deadline, wallTimers, type Deadline, type Timers } from './ground/time.js';
 export { parseExactJson, inexactReason, stringifyExact } from './ground/exact-json.js';
 export { builtinWorkloads, WORKLOADS, type BuiltinClients, type WorkloadName } from './workloads/index.js';
 export { ACCOUNTS, BANK, TOTAL, type BankClient } from './workloads/bank.js';
