@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { checkAll } from '../../ground/checker.js';
 import { cycle, op, phases, sleep } from '../../ground/generator.js';
 import type { Op } from '../../ground/history.js';
+import { marks, ms, windows } from './fault-windows.js';
 import type { Schedule } from '../../ground/nemesis.js';
 import { Rng } from '../../ground/rng.js';
 import { loseUnsyncedNemesis, slowDiskNemesis } from '../../nemesis/disk.js';
@@ -36,23 +37,6 @@ async function run(flags: Flags, schedule?: (config: TestConfig) => Schedule): P
   return { sim, valid };
 }
 
-const ms = (op: Op) => op.time / 1e6;
-const marks = (h: Op[], f: string) => h.filter((o) => o.process === 'nemesis' && o.f === f);
-
-/** [start, end) windows (virtual ms) between each `start-<fault>` and the `stop-<fault>` after it. */
-function windows(h: Op[], fault: string): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  let open: number | null = null;
-  for (const o of h) {
-    if (o.process !== 'nemesis') continue;
-    if (o.f === `start-${fault}` && open === null) open = ms(o);
-    if (o.f === `stop-${fault}` && open !== null) {
-      out.push([open, ms(o)]);
-      open = null;
-    }
-  }
-  return out;
-}
 
 /** In a window, its ends included (an op at the very instant of a stop may have been invoked just before it). */
 const inside = (t: number, ws: Array<[number, number]>) => ws.some(([a, b]) => t >= a && t <= b);

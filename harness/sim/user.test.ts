@@ -16,6 +16,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkAll, type CheckResult, type Validity } from '../../ground/checker.js';
 import type { Op } from '../../ground/history.js';
+import { marks, ms, windows } from './fault-windows.js';
 import type { SimSystem } from '../../ground/sim.js';
 import type { TestDefinition } from '../../ground/test.js';
 import { UsageError } from '../../ground/runtime.js';
@@ -103,24 +104,7 @@ async function inMemory(flags: Record<string, string | boolean>): Promise<{ sim:
   return { sim, valid, failing: Object.entries(r).filter(([, c]) => c.valid === false).map(([n]) => n), concurrency: config.concurrency };
 }
 
-const ms = (op: Op) => op.time / 1e6;
-const marks = (h: Op[], f: string) => h.filter((o) => o.process === 'nemesis' && o.f === f);
 const oks = (h: Op[]) => h.filter((o) => o.type === 'ok' && o.process !== 'nemesis').length;
-
-/** [start, stop] windows (virtual ms) of `fault` in the history. */
-function windows(h: Op[], fault: string): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  let open: number | null = null;
-  for (const o of h) {
-    if (o.process !== 'nemesis') continue;
-    if (o.f === `start-${fault}` && open === null) open = ms(o);
-    if (o.f === `stop-${fault}` && open !== null) {
-      out.push([open, ms(o)]);
-      open = null;
-    }
-  }
-  return out;
-}
 
 describe('examples/sim-register on a network that duplicates messages', () => {
   it('a forward delivered twice is performed once (a write, or a cas that did not match): VALID with 20% of messages duplicated, under pauses and bursts (seeds 1-3)', async () => {
