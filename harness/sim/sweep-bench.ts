@@ -8,9 +8,7 @@
  *   npx tsc -p tsconfig.json && npm run bench:sim-sweep [-- --seeds N] [--bug NAME] [--workers W]
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { paxosTest } from '../../paxos/suite.js';
-import { toTestConfig } from '../options.js';
-import { SCHEDULES, type BugSchedule } from './sweep-schedules.js';
+import { scheduleConfigs, SCHEDULES, type BugSchedule } from './sweep-schedules.js';
 import { seedsPerMinute, sweep } from './sweep.js';
 
 function usage(): never {
@@ -36,9 +34,8 @@ const scheduleText = (s: BugSchedule) =>
     .map(([k, v]) => (v === true ? `--${k}` : `--${k} ${v}`))
     .join(' ');
 
-async function row(label: string, s: BugSchedule, bug: string | null, seeds: number, workers: number): Promise<{ hits: number; perMin: number; other: number }> {
-  const configs = Array.from({ length: seeds }, (_, i) => toTestConfig({ runtime: 'sim', workload: 'register', ...s.flags, ...(bug ? { bug } : {}), seed: String(i + 1), results: 'unused' }, paxosTest));
-  const { answers, wallMs } = await sweep(configs, { workers, storeFailing: false });
+async function row(label: string, s: BugSchedule, bug: BugSchedule['bug'] | null, seeds: number, workers: number): Promise<{ hits: number; perMin: number; other: number }> {
+  const { answers, wallMs } = await sweep(scheduleConfigs(s.flags, bug, seeds), { workers, storeFailing: false });
   // Found: INVALID. For the correct core, a hit is VALID; anything else (unknown, crash) counts in `other`.
   const hits = answers.filter((a) => !a.crashed && (bug ? a.valid === false : a.valid === true)).length;
   const perMin = seedsPerMinute(seeds, wallMs);

@@ -5,6 +5,8 @@
  * core is swept under every schedule here: it must be VALID on all of them.
  */
 import type { BugName } from '../../paxos/core/types.js';
+import { paxosTest } from '../../paxos/suite.js';
+import { toTestConfig, type TestConfig } from '../options.js';
 
 export interface BugSchedule {
   bug: BugName;
@@ -25,3 +27,8 @@ export const SCHEDULES: BugSchedule[] = [
   { bug: 'batch-drop', flags: { nemesis: 'pause', 'nemesis-interval': '1', 'time-limit': '3', rate: '600', concurrency: '20' }, why: 'a slot must hold more than 5 commands: a high rate fills batches while a paused leader lets requests pile up' },
   { bug: 'stale-txn-read', flags: { workload: 'append', nemesis: 'partition', 'nemesis-interval': '1', 'time-limit': '6' }, why: "a txn's reads lag two slots behind its writes: at 50 txns/s on 5 active keys, most txns read a key one of the two slots before theirs appended to, so Elle sees cycles within seconds; the partitions add leader changes and indeterminate txns, which the correct core must come through VALID" },
 ];
+
+/** One run per seed 1..`seeds` of a schedule, in --runtime sim, with its bug planted or (null) the correct core. */
+export function scheduleConfigs(flags: BugSchedule['flags'], bug: BugName | null, seeds: number, results = 'unused'): TestConfig[] {
+  return Array.from({ length: seeds }, (_, i) => toTestConfig({ runtime: 'sim', workload: 'register', ...flags, ...(bug ? { bug } : {}), seed: String(i + 1), results }, paxosTest));
+}

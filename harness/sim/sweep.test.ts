@@ -15,11 +15,12 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { BugName } from '../../paxos/core/types.js';
 import { paxosTest } from '../../paxos/suite.js';
 import { toTestConfig, type TestArgv } from '../options.js';
 import { runSimTest } from './run.js';
 import { swarmOf } from './swarm.js';
-import { SCHEDULES } from './sweep-schedules.js';
+import { scheduleConfigs, SCHEDULES, type BugSchedule } from './sweep-schedules.js';
 import { sweep } from './sweep.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -107,11 +108,11 @@ describe.skipIf(!BUILT)('test-all --runtime sim --seeds A..B', () => {
 });
 
 /** Every planted core bug over 30 seeds; bench:sim-sweep runs the same schedules over 1,000. */
-const CI_BUGS: string[] = SCHEDULES.map((x) => x.bug);
+const CI_BUGS: BugName[] = SCHEDULES.map((x) => x.bug);
 const CI_SEEDS = 30;
 
 describe.skipIf(!BUILT)('per-bug schedules over seeds 1..30 (worker threads, nothing stored)', () => {
-  const configs = (flags: Record<string, string | boolean>, bug: string | null) => Array.from({ length: CI_SEEDS }, (_, i) => toTestConfig({ runtime: 'sim', workload: 'register', ...flags, ...(bug ? { bug } : {}), seed: String(i + 1), results }, paxosTest));
+  const configs = (flags: BugSchedule['flags'], bug: BugName | null) => scheduleConfigs(flags, bug, CI_SEEDS, results);
 
   for (const s of SCHEDULES.filter((x) => CI_BUGS.includes(x.bug))) {
     it(`${s.bug}: INVALID on >= 90% of the seeds`, async () => {

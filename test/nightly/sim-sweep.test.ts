@@ -7,22 +7,17 @@
  * test:nightly builds first). SIM_SWEEP_SEEDS=N changes the seed count.
  */
 import { describe, expect, it } from 'vitest';
-import { paxosTest } from '../../paxos/suite.js';
-import { toTestConfig } from '../../harness/options.js';
-import { SCHEDULES } from '../../harness/sim/sweep-schedules.js';
+import { scheduleConfigs, SCHEDULES } from '../../harness/sim/sweep-schedules.js';
 import { sweep } from '../../harness/sim/sweep.js';
 
 const SEEDS = Number(process.env.SIM_SWEEP_SEEDS ?? 300);
-const configs = (flags: Record<string, string | boolean>, bug: string | null) =>
-  Array.from({ length: SEEDS }, (_, i) => toTestConfig({ runtime: 'sim', workload: 'register', ...flags, ...(bug ? { bug } : {}), seed: String(i + 1), results: 'unused' }, paxosTest));
-
 describe(`--runtime sim, per-bug schedules over seeds 1..${SEEDS}`, () => {
   for (const s of SCHEDULES) {
     it(`${s.bug}: INVALID on >= 95% of the seeds; the correct core VALID on all of them`, async () => {
-      const bug = await sweep(configs(s.flags, s.bug), { workers: 2, storeFailing: false });
+      const bug = await sweep(scheduleConfigs(s.flags, s.bug, SEEDS), { workers: 2, storeFailing: false });
       const found = bug.answers.filter((a) => a.valid === false).length;
       expect(found, `${s.bug} found on ${found} of ${SEEDS} seeds`).toBeGreaterThanOrEqual(Math.ceil(0.95 * SEEDS));
-      const correct = await sweep(configs(s.flags, null), { workers: 2, storeFailing: false });
+      const correct = await sweep(scheduleConfigs(s.flags, null, SEEDS), { workers: 2, storeFailing: false });
       expect(correct.answers.filter((a) => a.valid !== true).map((a) => a.seed)).toEqual([]);
     }, 1_200_000);
   }
