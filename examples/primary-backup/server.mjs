@@ -11,8 +11,9 @@
  * newest state its backups hold, never loses an acknowledged write). State is in memory only.
  *
  * Planted bug `--bug ack-before-replicate`: the primary acknowledges at once and ships its
- * state to the backups once a second (asynchronous replication); a primary killed in between
- * loses acknowledged writes.
+ * state to the backups every 0.5-1.5 s (asynchronous replication); a primary killed in between
+ * loses acknowledged writes. The period is random: a fixed one falls into step with a nemesis
+ * that kills every whole second, each kill landing just after a shipment.
  *
  * Client API: POST /op {f: read|write|cas, key, value} -> 200 {value} | 409 cas mismatch |
  * 503 the primary is unreachable (nothing happened) | 504 unknown (a backup missed the write).
@@ -137,4 +138,9 @@ async function recover() {
 serve(args.client);
 serve(args.listen);
 await recover();
-if (isPrimary && lazy) setInterval(() => void replicate(state).catch(() => {}), 1000);
+if (isPrimary && lazy) {
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 500 + Math.random() * 1000));
+    await replicate(state).catch(() => {});
+  }
+}
