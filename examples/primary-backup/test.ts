@@ -72,7 +72,7 @@ const test: TestDefinition = {
   workloads: builtinWorkloads({ kv: (opts) => new PrimaryBackupClient(opts.opTimeoutMs) }),
   bugs: ['ack-before-replicate'],
   // A primary restarts in milliseconds: kill it every second (~6 kills in 15 s), not every 3 s,
-  // so that most kills land while a write is unreplicated (the bug loses writes of < 1 s).
+  // so that most kills land while a write is unreplicated (the bug ships state every 0.5-1.5 s).
   defaults: { nodes: 3, 'nemesis-interval': 1 },
 };
 
