@@ -9,7 +9,7 @@ import { workloadOptionsOf, type TestConfig } from '../options.js';
 import { checkersOf, workloadOf } from '../suite.js';
 import { scheduleOf } from './run.js';
 import { nodeErrorsChecker } from './node-errors.js';
-import { simulate } from './simulate.js';
+import { simulate, type Simulated } from './simulate.js';
 import { swarmOf } from './swarm.js';
 
 /** A seed's verdict: valid, or which checkers failed; `crashed` when the harness threw. */
@@ -20,15 +20,21 @@ export interface SeedVerdict {
   crashed: string | null;
 }
 
+/** A run simulated and checked in memory: the simulation (stats included) and its verdict. Throws what the harness throws. */
+export async function simulateAndCheck(config: TestConfig, test: TestDefinition): Promise<{ sim: Simulated; valid: Validity; failing: string[] }> {
+  const swarm = config.swarm ? swarmOf(config) : null;
+  const run = swarm?.config ?? config;
+  const workload = workloadOf(test, run.workload, workloadOptionsOf(run));
+  const sim = await simulate(run, workload, scheduleOf(run, test), test.sim, swarm?.choice.network);
+  const checkers = [...(await checkersOf(test, run.workload, workload)), nodeErrorsChecker(sim.coreErrors)];
+  const { valid, results } = await checkAll(checkers, sim.history, { decidedLogs: sim.decidedLogs, replicaStates: sim.replicaStates, replay: test.db.replay, dbName: test.db.name, ...(config.checkerTimeoutMs !== undefined ? { timeoutMs: config.checkerTimeoutMs } : {}) });
+  return { sim, valid, failing: Object.entries(results).filter(([, r]) => r.valid === false).map(([n]) => n) };
+}
+
 export async function judgeSeed(config: TestConfig, test: TestDefinition): Promise<SeedVerdict> {
   try {
-    const swarm = config.swarm ? swarmOf(config) : null;
-    const run = swarm?.config ?? config;
-    const workload = workloadOf(test, run.workload, workloadOptionsOf(run));
-    const sim = await simulate(run, workload, scheduleOf(run, test), test.sim, swarm?.choice.network);
-    const checkers = [...(await checkersOf(test, run.workload, workload)), nodeErrorsChecker(sim.coreErrors)];
-    const { valid, results } = await checkAll(checkers, sim.history, { decidedLogs: sim.decidedLogs, replicaStates: sim.replicaStates, replay: test.db.replay, dbName: test.db.name, ...(config.checkerTimeoutMs !== undefined ? { timeoutMs: config.checkerTimeoutMs } : {}) });
-    return { seed: config.seed, valid, failing: Object.entries(results).filter(([, r]) => r.valid === false).map(([n]) => n), crashed: null };
+    const { valid, failing } = await simulateAndCheck(config, test);
+    return { seed: config.seed, valid, failing, crashed: null };
   } catch (err) {
     return { seed: config.seed, valid: 'unknown', failing: [], crashed: (err as Error).stack ?? String(err) };
   }

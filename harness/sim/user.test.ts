@@ -26,7 +26,7 @@ import { toTestConfig, workloadOptionsOf } from '../options.js';
 import { checkersOf, workloadOf } from '../suite.js';
 import { definitionProblem } from '../test-module.js';
 import { analyzeRun } from '../commands/analyze.js';
-import { nodeErrorsChecker } from './node-errors.js';
+import { simulateAndCheck } from './judge.js';
 import { refuseUnsimulated } from './options.js';
 import { runSimTest, scheduleOf } from './run.js';
 import { simulate, type Simulated } from './simulate.js';
@@ -92,16 +92,13 @@ describe('examples/sim-register under --runtime sim', () => {
   }, 120_000);
 });
 
-/** The example simulated and judged in memory (as judge.ts does), for what the store does not keep: the disks' and links' counts. */
+/** The example simulated and judged in memory (judge.ts), for what the store does not keep: the disks' and links' counts. */
 async function inMemory(flags: Record<string, string | boolean>): Promise<{ sim: Simulated; valid: Validity; failing: string[]; concurrency: number }> {
   const config = toTestConfig({ runtime: 'sim', results, ...flags }, simRegister, SOURCE);
   refuseUnsimulated(config, simRegister);
-  const workload = workloadOf(simRegister, config.workload, workloadOptionsOf(config));
-  const sim = await simulate(config, workload, scheduleOf(config, simRegister), simRegister.sim);
-  const checkers = [...(await checkersOf(simRegister, config.workload, workload)), nodeErrorsChecker(sim.coreErrors)];
-  const { valid, results: r } = await checkAll(checkers, sim.history, { dbName: simRegister.db.name });
-  expect(sim.nemesisErrors).toEqual([]);
-  return { sim, valid, failing: Object.entries(r).filter(([, c]) => c.valid === false).map(([n]) => n), concurrency: config.concurrency };
+  const judged = await simulateAndCheck(config, simRegister);
+  expect(judged.sim.nemesisErrors).toEqual([]);
+  return { ...judged, concurrency: config.concurrency };
 }
 
 const oks = (h: Op[]) => h.filter((o) => o.type === 'ok' && o.process !== 'nemesis').length;
