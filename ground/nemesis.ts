@@ -33,6 +33,12 @@ export interface NemesisContext {
   injected?(kind: string, detail: string): void;
   /** Lifts the clients' --rate limit (true) or puts it back (false): the burst nemesis. */
   burst?(on: boolean): void;
+  /**
+   * Resolves once the faults injected before this one in the same start have taken full effect
+   * (a partition's in-flight bytes have landed: nemesis/partition.ts). A fault that must not race
+   * them awaits it (a clock step: a lease renewed just after it would be renewed on the new clock).
+   */
+  settled?(): Promise<void>;
   /** Set on the stops that end the main phase: heal everything, start nothing new. */
   lastStop?: boolean;
 }

@@ -97,6 +97,9 @@ export function clockNemesis(opts: ClockOptions = {}): Nemesis {
       const { nodes, detail } = await resolveTargets(targets, ctx);
       skewed = nodes.slice();
       const mode = ctx.rng.pick(modes);
+      // A step waits for a partition before it to settle; a drift does not (a lease renewed on a
+      // slow clock only lasts longer, and a wait would eat the lease the drift must stretch).
+      if (mode !== 'drift') await ctx.settled?.();
       if (mode === 'bump') {
         const offsets: Record<NodeName, number> = {};
         for (const n of nodes) offsets[n] = offset(ctx);

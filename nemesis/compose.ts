@@ -20,7 +20,8 @@
  * faults at once (isolate the leader AND step its clock back). Within one start every fault
  * that asks who leads gets the same answer (together: a random node when none is known), so
  * `--partition leader --clock-target leader` hit the same node even though the partition makes
- * the others elect a new leader meanwhile.
+ * the others elect a new leader meanwhile; and a clock step waits until the partition before it
+ * has settled (NemesisContext.settled, PARTITION_SETTLE_MS).
  */
 import type { LinkShape, NodeName, RuntimeNeeds } from '../ground/runtime.js';
 import { UsageError } from '../ground/runtime.js';
@@ -30,7 +31,7 @@ import { LOSE_TARGETS, loseUnsyncedNemesis, SLOW_DISK_LEAD_MS, SLOW_DISK_TARGETS
 import { MIN_NODES, parsePartitionShapes, PARTITION_SHAPES, type PartitionShape } from './grudges.js';
 import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 import { packetNemesis } from './packet.js';
-import { partitionNemesis } from './partition.js';
+import { PARTITION_SETTLE_MS, partitionNemesis } from './partition.js';
 import { KILL_TARGETS, killNemesis, PAUSE_TARGETS, pauseNemesis } from './process-faults.js';
 import type { NodeTarget } from './targets.js';
 
@@ -145,10 +146,11 @@ export function composite(components: Nemesis[], opts: { together?: boolean } = 
       if (components.length === 0) return;
       await burst?.stop(ctx);
       const pick = opts.together ? faults : [next(ctx)];
-      const cycle = withOneLeaderAnswer(ctx, opts.together === true);
+      const cycle = cycleContext(ctx, opts.together === true);
       for (const [i, c] of pick.entries()) {
         started.push(c);
-        await c.start(cycle);
+        await c.start(cycle.ctx);
+        if (c.name === 'partition') cycle.partitionedAt = ctx.time.now();
         if (c.name === 'slow-disk' && i < pick.length - 1) await ctx.time.sleep(SLOW_DISK_LEAD_MS); // virtual time in the simulator
       }
     },
@@ -173,10 +175,23 @@ export function composite(components: Nemesis[], opts: { together?: boolean } = 
 /**
  * The context for one start: ctx.leader() is asked at most once and every caller gets that
  * answer. With `standIn`, when no node is named leader a random node stands in for it, so that
- * the faults of a together cycle still hit one and the same node.
+ * the faults of a together cycle still hit one and the same node. settled() waits out what is
+ * left of PARTITION_SETTLE_MS since a partition of this start (`partitionedAt`, set by the caller).
  */
-function withOneLeaderAnswer(ctx: NemesisContext, standIn: boolean): NemesisContext {
+function cycleContext(ctx: NemesisContext, standIn: boolean): { ctx: NemesisContext; partitionedAt?: number } {
   let answer: Promise<NodeName | null> | null = null;
   const ask = async () => (await ctx.leader()) ?? (standIn ? ctx.rng.pick(ctx.nodes) : null);
-  return { ...ctx, record: (f, value) => ctx.record(f, value), leader: () => (answer ??= ask()) };
+  const cycle: { ctx: NemesisContext; partitionedAt?: number } = {
+    ctx: {
+      ...ctx,
+      record: (f, value) => ctx.record(f, value),
+      leader: () => (answer ??= ask()),
+      async settled() {
+        if (cycle.partitionedAt === undefined) return;
+        const left = cycle.partitionedAt + PARTITION_SETTLE_MS - ctx.time.now();
+        if (left > 0) await ctx.time.sleep(left);
+      },
+    },
+  };
+  return cycle;
 }

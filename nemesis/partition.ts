@@ -14,6 +14,15 @@ import type { Grudge } from '../ground/runtime.js';
 import { grudgeFor, type PartitionShape } from './grudges.js';
 import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 
+/**
+ * How long after a partition its cut has settled (NemesisContext.settled): bytes the proxy or
+ * the kernel took just before the cut still reach their node, which reads them at its next
+ * turn. A quorum ack among them renews a leader's lease; if its clock was stepped back
+ * meanwhile, on the stepped clock, where the lease runs out in its 300 ms (measured on the
+ * local runtime: 2 of 62 windows of README's lease-skew schedule, with the step 0.5 ms after).
+ */
+export const PARTITION_SETTLE_MS = 250;
+
 export function partitionNemesis(shapes: PartitionShape[]): Nemesis {
   if (shapes.length === 0) throw new Error('partition nemesis needs at least one shape');
   let active: Grudge | null = null;

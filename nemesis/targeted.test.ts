@@ -12,6 +12,7 @@ import { UsageError } from '../ground/runtime.js';
 import { clockNemesis, parseClockOffset, CLOCK_TARGETS } from './clock.js';
 import { parseNames } from './names.js';
 import { composite, nemesisFromSpec } from './compose.js';
+import { PARTITION_SETTLE_MS } from './partition.js';
 import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 import { wallTimers } from '../ground/time.js';
 
@@ -113,6 +114,25 @@ describe('composite, together', () => {
     expect(records.map((r) => r.f)).toEqual(['start-partition', 'start-clock']);
     await n.stop(ctx);
     expect(offsets.at(-1)).toEqual(['n3', 0]);
+  });
+
+  it('a clock step lands PARTITION_SETTLE_MS after the partition (a quorum ack already on its way renews the lease on the old clock); a drift does not wait', async () => {
+    const timeline = async (mode: 'bump' | 'drift') => {
+      const n = nemesisFromSpec('partition,clock', { nodes, partition: 'leader', together: true, clock: { targets: ['leader'], modes: [mode], offsetMs: [-9000, -6000] } });
+      const { ctx } = context(7, 'n3');
+      const at: number[] = [];
+      const t0 = performance.now();
+      Object.assign(ctx.runtime, { partition: async () => void at.push(performance.now() - t0), heal: async () => {} });
+      ctx.record = (f) => {
+        if (f === 'start-clock') at.push(performance.now() - t0);
+      };
+      await n.start(ctx);
+      await n.stop(ctx);
+      expect(at).toHaveLength(2);
+      return at[1] - at[0];
+    };
+    expect(await timeline('bump')).toBeGreaterThanOrEqual(PARTITION_SETTLE_MS - 5);
+    expect(await timeline('drift')).toBeLessThan(PARTITION_SETTLE_MS / 2);
   });
 });
 
