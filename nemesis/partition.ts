@@ -17,9 +17,9 @@ import type { Nemesis, NemesisContext } from '../ground/nemesis.js';
 /**
  * How long after a partition its cut has settled (NemesisContext.settled): bytes the proxy or
  * the kernel took just before the cut still reach their node, which reads them at its next
- * turn. A quorum ack among them renews a leader's lease; if its clock was stepped back
- * meanwhile, on the stepped clock, where the lease runs out in its 300 ms (measured on the
- * local runtime: 2 of 62 windows of README's lease-skew schedule, with the step 0.5 ms after).
+ * turn. A quorum ack among them renews a leader's lease: had its clock just been stepped back,
+ * the lease is renewed on the stepped clock and runs out in 300 ms (measured on the local
+ * runtime, with the step 0.5 ms after the cut: 2 of 62 cycles of README's lease-skew schedule).
  */
 export const PARTITION_SETTLE_MS = 250;
 

@@ -9,6 +9,7 @@ import { workloadOptionsOf, type TestConfig } from '../options.js';
 import { checkersOf, workloadOf } from '../suite.js';
 import { scheduleOf } from './run.js';
 import { nodeErrorsChecker } from './node-errors.js';
+import type { NetworkShape } from './network.js';
 import { simulate, type Simulated } from './simulate.js';
 import { swarmOf } from './swarm.js';
 
@@ -20,12 +21,15 @@ export interface SeedVerdict {
   crashed: string | null;
 }
 
-/** A run simulated and checked in memory: the simulation (stats included) and its verdict. Throws what the harness throws. */
-export async function simulateAndCheck(config: TestConfig, test: TestDefinition): Promise<{ sim: Simulated; valid: Validity; failing: string[] }> {
+/**
+ * A run simulated and checked in memory: the simulation (stats included) and its verdict, over
+ * `network` (default: a swarm's draw, else the default network). Throws what the harness throws.
+ */
+export async function simulateAndCheck(config: TestConfig, test: TestDefinition, network?: NetworkShape): Promise<{ sim: Simulated; valid: Validity; failing: string[] }> {
   const swarm = config.swarm ? swarmOf(config) : null;
   const run = swarm?.config ?? config;
   const workload = workloadOf(test, run.workload, workloadOptionsOf(run));
-  const sim = await simulate(run, workload, scheduleOf(run, test), test.sim, swarm?.choice.network);
+  const sim = await simulate(run, workload, scheduleOf(run, test), test.sim, network ?? swarm?.choice.network);
   const checkers = [...(await checkersOf(test, run.workload, workload)), nodeErrorsChecker(sim.coreErrors)];
   const { valid, results } = await checkAll(checkers, sim.history, { decidedLogs: sim.decidedLogs, replicaStates: sim.replicaStates, replay: test.db.replay, dbName: test.db.name, ...(config.checkerTimeoutMs !== undefined ? { timeoutMs: config.checkerTimeoutMs } : {}) });
   return { sim, valid, failing: Object.entries(results).filter(([, r]) => r.valid === false).map(([n]) => n) };
